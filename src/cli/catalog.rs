@@ -1,0 +1,65 @@
+//! `aidc catalog`: list built-in equipment.
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use crate::catalog::Catalog;
+
+/// List the built-in catalogs (accelerators: dense peaks, memory, power, sources).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  aidc catalog accelerators\n  aidc catalog accelerators --json")]
+pub struct CatalogArgs {
+    /// Which catalog.
+    kind: Kind,
+    /// Print the full entries as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    /// Accelerator models.
+    Accelerators,
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |x| format!("{x}"))
+}
+
+pub fn catalog(a: CatalogArgs) -> anyhow::Result<ExitCode> {
+    let c = Catalog::builtin()?;
+    match a.kind {
+        Kind::Accelerators => {
+            if a.json {
+                let all: Vec<_> = c.iter().collect();
+                println!("{}", serde_json::to_string_pretty(&all)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("Dense peak TFLOPS (TOPS for int8); 2:4 sparse figures are in --json. '-' = no public figure.");
+            println!(
+                "{:<16} {:<9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>6} {:>6}",
+                "id", "vendor", "fp64", "fp32", "bf16", "fp16", "fp8", "mem GB", "mem GB/s", "TDP W", "idle W"
+            );
+            for d in c.iter() {
+                let t = &d.dense_tflops;
+                println!(
+                    "{:<16} {:<9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>6} {:>6}",
+                    d.id,
+                    d.vendor.as_deref().unwrap_or("-"),
+                    num(t.fp64),
+                    num(t.fp32),
+                    num(t.bf16),
+                    num(t.fp16),
+                    num(t.fp8),
+                    num(d.memory_gb),
+                    num(d.memory_bw_gbps),
+                    num(d.tdp_w),
+                    num(d.idle_w)
+                );
+            }
+            println!("\nSources: aidc catalog accelerators --json (field \"source\"), or assets/accelerators.toml.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

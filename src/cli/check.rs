@@ -1,0 +1,153 @@
+//! `aidc check`: validate a scenario and say what the design is.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::model::power::NodePowerModel;
+use crate::model::workload::ClassSampler;
+use crate::scenario::units::format_duration;
+use crate::scenario::{Scenario, SizeDist};
+
+/// Validate a scenario and print the design: racks, nodes, accelerators by model, peak PFLOPS by
+/// precision, IT design power, the offered load of each job class, and warnings.
+///
+/// Exit code 0 when valid, 2 with an error naming file, line, column and field otherwise.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  aidc check scenarios/classroom.toml")]
+pub struct CheckArgs {
+    /// The scenario file (TOML).
+    scenario: std::path::PathBuf,
+}
+
+pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
+    let sc = super::load(&a.scenario)?;
+    print!("{}", describe(&sc));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Draws per class used to estimate offered load.
+const LOAD_DRAWS: usize = 20_000;
+
+/// The text `check` prints.
+pub fn describe(sc: &Scenario) -> String {
+    let mut o = String::new();
+    let cap = crate::engine::capacity(sc);
+    let _ = writeln!(o, "scenario   {} ({})", sc.name, sc.file.display());
+    if let Some(d) = &sc.description {
+        let _ = writeln!(o, "           {}", d.trim().replace('\n', "\n           "));
+    }
+    if let Some(loc) = sc.site_location.as_ref().or(sc.site_name.as_ref()) {
+        let _ = writeln!(o, "site       {loc}");
+    }
+    let _ = writeln!(
+        o,
+        "simulation horizon {}, sampling step {}, seed {}",
+        format_duration(sc.horizon_ms),
+        format_duration(sc.step_ms),
+        sc.seed
+    );
+    let _ = writeln!(o, "\ndesign     {} halls, {} racks, {} nodes, {} accelerators", cap.halls, cap.racks, cap.nodes, cap.accelerators);
+    for (model, n) in &cap.accelerators_by_model {
+        let d = sc.devices.iter().find(|d| &d.spec.id == model);
+        let name = d.and_then(|d| d.spec.name.clone()).unwrap_or_default();
+        let _ = writeln!(o, "           {n:>7} x {model} ({name})");
+    }
+    let peaks: Vec<String> = cap.peak_pflops.iter().map(|(p, v)| format!("{p} {v:.1}")).collect();
+    let _ = writeln!(o, "peak       dense PFLOPS (PetaOPS for int8): {}", peaks.join(", "));
+    let _ = writeln!(o, "IT power   design {:.1} kW (all accelerators busy), idle {:.1} kW", cap.it_design_kw, cap.it_idle_kw);
+    for nt in &sc.node_types {
+        let m = NodePowerModel::new(nt, &sc.devices[nt.device]);
+        let _ = writeln!(
+            o,
+            "node type  {}: {} x {}, {:.2} kW max, {:.2} kW idle, PSU {} x {:.0} W {}",
+            nt.name,
+            nt.accelerators,
+            sc.devices[nt.device].spec.id,
+            m.max_w() / 1000.0,
+            m.idle_w() / 1000.0,
+            nt.psu.count,
+            nt.psu.rating_w,
+            nt.psu.curve_name.as_deref().unwrap_or("custom curve")
+        );
+    }
+    let _ = writeln!(o, "\nworkload   offered load = rate x mean accelerators x mean duration (from {LOAD_DRAWS} draws)");
+    let mut total = 0.0;
+    for c in &sc.classes {
+        let load = ClassSampler::offered_load(c, sc.seed, LOAD_DRAWS);
+        total += load;
+        let _ = writeln!(
+            o,
+            "           {:<20} {:<18} {:>9.2}/h  priority {:>3}  offered {:>9.1} accelerators ({:.1} % of installed)",
+            c.name,
+            c.kind.name(),
+            c.rate_per_s * 3600.0,
+            c.priority,
+            load,
+            100.0 * load / cap.accelerators as f64
+        );
+    }
+    if let Some(t) = &sc.trace {
+        let span_h = t.jobs.last().map_or(0, |j| j.submit_ms) as f64 / 3.6e6;
+        let acc_h: f64 = t.jobs.iter().map(|j| j.accelerators as f64 * j.duration_ms as f64 / 3.6e6).sum();
+        let load = if span_h > 0.0 { acc_h / span_h } else { 0.0 };
+        total += load;
+        let _ = writeln!(
+            o,
+            "           trace {} : {} jobs over {:.1} h, offered {:.1} accelerators ({:.1} %)",
+            t.file.display(),
+            t.jobs.len(),
+            span_h,
+            load,
+            100.0 * load / cap.accelerators as f64
+        );
+    }
+    let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
+    let s = &sc.scheduler;
+    let _ = writeln!(o, "scheduler  {} (backfill depth {}, packing placement)", s.policy.name(), s.backfill_depth);
+    let warnings = warnings(sc);
+    if !warnings.is_empty() {
+        let _ = writeln!(o, "\nwarnings");
+        for w in warnings {
+            let _ = writeln!(o, "  - {w}");
+        }
+    }
+    o
+}
+
+/// Things that are valid but probably not meant.
+pub fn warnings(sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for (hi, h) in sc.halls.iter().enumerate() {
+        for (gi, g) in h.racks.iter().enumerate() {
+            let nt = &sc.node_types[g.node_type];
+            let rack_w = g.nodes as f64 * NodePowerModel::new(nt, &sc.devices[nt.device]).max_w();
+            if let Some(limit) = g.power_limit_w
+                && rack_w > limit
+            {
+                out.push(format!(
+                    "halls[{hi}].racks[{gi}]: {} nodes draw up to {:.1} kW, above the rack power limit of {:.1} kW",
+                    g.nodes,
+                    rack_w / 1000.0,
+                    limit / 1000.0
+                ));
+            }
+        }
+    }
+    let largest = crate::model::compute::largest_job(sc);
+    for c in &sc.classes {
+        let max = match &c.size {
+            SizeDist::Fixed(v) => *v,
+            SizeDist::Choice { values, .. } => values.iter().copied().max().unwrap_or(0),
+            SizeDist::Power2 { max, .. } => *max,
+        } as u64;
+        if max > largest {
+            out.push(format!(
+                "class {}: jobs of up to {max} accelerators can be drawn, the largest pool of identical nodes has {largest}; such jobs will be rejected",
+                c.name
+            ));
+        }
+    }
+    out
+}

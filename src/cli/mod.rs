@@ -1,0 +1,53 @@
+//! The command line: one file per subcommand. `main.rs` only maps errors to exit codes:
+//! 0 success, 2 bad input or usage ([`BadInput`], scenario errors, clap errors), 1 anything else.
+
+mod catalog;
+mod check;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Bad input or usage: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// aidc: a digital twin of AI data centers (智算中心).
+///
+/// Describe a center in a scenario file (site, halls, racks, accelerators, workload, scheduler)
+/// and simulate it: utilization, idle capacity, queue waits, IT power and energy.
+#[derive(Debug, Parser)]
+#[command(name = "aidc", version, propagate_version = true)]
+#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Run(run::RunArgs),
+    Check(check::CheckArgs),
+    Catalog(catalog::CatalogArgs),
+}
+
+/// Runs the parsed command line.
+pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::check(a),
+        Command::Catalog(a) => catalog::catalog(a),
+    }
+}
+
+/// Whether an error is the user's input (exit code 2).
+pub fn is_bad_input(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<BadInput>() || e.is::<crate::scenario::ScenarioError>())
+}
+
+/// Loads a scenario, mapping its errors to bad input.
+fn load(path: &std::path::Path) -> anyhow::Result<crate::scenario::Scenario> {
+    Ok(crate::scenario::load(path)?)
+}

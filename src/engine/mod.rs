@@ -1,0 +1,110 @@
+//! The engine: time, events, random streams, the run loop and the output folder of a run.
+//!
+//! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
+//! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
+
+mod host;
+pub mod queue;
+pub mod rng;
+mod sim;
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use sim::{SamplePipeline, Simulation, capacity};
+
+use crate::metrics::{RunInfo, Summary};
+use crate::output::Staging;
+use crate::scenario::Scenario;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Show a progress bar (only where stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// summary.json.
+    pub summary: Summary,
+    /// run.json.
+    pub info: RunInfo,
+    /// Where the outputs are.
+    pub dir: PathBuf,
+}
+
+/// A run that failed after the scenario was accepted (I/O).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct RunError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// The OS error.
+    pub source: std::io::Error,
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError { path: path.to_path_buf(), source }
+}
+
+/// Runs a scenario and writes summary.json, run.json, timeseries.csv, jobs.csv and
+/// scenario.resolved.toml into `out`, atomically.
+pub fn run_to_dir(sc: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunReport, RunError> {
+    let staging = Staging::new(out).map_err(io_at(out))?;
+    let ts_path = staging.file("timeseries.csv");
+    let jobs_path = staging.file("jobs.csv");
+    let ts = BufWriter::with_capacity(1 << 16, File::create(&ts_path).map_err(io_at(&ts_path))?);
+    let jobs = BufWriter::with_capacity(1 << 16, File::create(&jobs_path).map_err(io_at(&jobs_path))?);
+    let bar = progress_bar(opts.progress, sc.horizon_ms);
+    let started = Instant::now();
+    let mut sim = Simulation::new(sc, ts, jobs).map_err(io_at(&ts_path))?;
+    sim.run(|t| bar.set_position(t / 1000)).map_err(io_at(staging.dir()))?;
+    let wall_s = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let (summary, info, _, _) = sim.finish(wall_s).map_err(io_at(staging.dir()))?;
+    write_json(&staging.file("summary.json"), &summary)?;
+    write_json(&staging.file("run.json"), &info)?;
+    let resolved = staging.file("scenario.resolved.toml");
+    std::fs::write(&resolved, crate::scenario::unparse::to_toml(sc)).map_err(io_at(&resolved))?;
+    let dir = staging.commit().map_err(io_at(out))?;
+    Ok(RunReport { summary, info, dir })
+}
+
+/// Runs a scenario in memory, discarding rows: for sweeps, benchmarks and tests.
+pub fn run_in_memory(sc: &Scenario) -> (Summary, RunInfo) {
+    let started = Instant::now();
+    let mut sim = match Simulation::new(sc, std::io::sink(), std::io::sink()) {
+        Ok(s) => s,
+        Err(_) => unreachable!("io::sink never fails"),
+    };
+    let _ = sim.run(|_| {});
+    let wall_s = started.elapsed().as_secs_f64();
+    match sim.finish(wall_s) {
+        Ok((s, i, _, _)) => (s, i),
+        Err(_) => unreachable!("io::sink never fails"),
+    }
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| RunError { path: path.to_path_buf(), source: e.into() })?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(io_at(path))
+}
+
+fn progress_bar(show: bool, horizon_ms: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(horizon_ms / 1000);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} simulating [{bar:40}] {percent:>3}% of the horizon, {elapsed} elapsed, ~{eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar
+}

@@ -1,0 +1,101 @@
+//! The event queue: a binary heap ordered by (time, sequence). The sequence number, assigned at
+//! push, breaks ties in push order, so runs are deterministic.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Something that happens at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The next job of a synthetic class arrives.
+    Arrival {
+        /// Class index.
+        class: u16,
+    },
+    /// The next job of the trace arrives.
+    TraceArrival {
+        /// Index into the trace's jobs.
+        index: u32,
+    },
+    /// A running job ends.
+    JobEnd {
+        /// Its slot.
+        slot: u32,
+    },
+    /// Run a scheduling pass.
+    Schedule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    time_ms: u64,
+    seq: u64,
+    event: Event,
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse for earliest first.
+        (other.time_ms, other.seq).cmp(&(self.time_ms, self.seq))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Pending events, earliest first.
+#[derive(Debug, Default)]
+pub struct EventQueue {
+    heap: BinaryHeap<Entry>,
+    seq: u64,
+}
+
+impl EventQueue {
+    /// Schedules an event.
+    pub fn push(&mut self, time_ms: u64, event: Event) {
+        self.heap.push(Entry { time_ms, seq: self.seq, event });
+        self.seq += 1;
+    }
+
+    /// Time of the earliest event.
+    pub fn peek_time(&self) -> Option<u64> {
+        self.heap.peek().map(|e| e.time_ms)
+    }
+
+    /// Removes the earliest event.
+    pub fn pop(&mut self) -> Option<(u64, Event)> {
+        self.heap.pop().map(|e| (e.time_ms, e.event))
+    }
+
+    /// Pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_then_push_order() {
+        let mut q = EventQueue::default();
+        q.push(5, Event::Schedule);
+        q.push(3, Event::JobEnd { slot: 1 });
+        q.push(5, Event::JobEnd { slot: 2 });
+        q.push(3, Event::JobEnd { slot: 3 });
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(
+            order,
+            vec![(3, Event::JobEnd { slot: 1 }), (3, Event::JobEnd { slot: 3 }), (5, Event::Schedule), (5, Event::JobEnd { slot: 2 })]
+        );
+    }
+}

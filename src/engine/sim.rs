@@ -1,0 +1,474 @@
+//! The simulation: an ECS world of equipment, the event queue, and the handlers.
+//!
+//! ## How it works
+//! [`Simulation::run`] pops events in (time, sequence) order and dispatches each to a plain
+//! handler (`match`, no schedule run per event). Handlers integrate the site load up to the
+//! event time first, then change it: so IT energy is exact and independent of the sampling step.
+//! A scheduling pass is itself an event, queued at most once per instant after arrivals and
+//! ends, so every change at one instant is seen by one pass. At each sampling tick (after the
+//! events of that instant) the physics pipeline, a bevy [`Schedule`], turns the world's state
+//! into a [`Sample`] row. Memory is O(equipment + live jobs): finished jobs are written out and
+//! their slots reused.
+
+use std::io::Write;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::ScheduleLabel;
+
+use super::queue::{Event, EventQueue};
+use crate::metrics::{
+    ClassStats, JobsSummary, JobsWriter, Percentiles, RunInfo, Sample, SampleMemo, SiteLoad, Summary, TimeseriesWriter,
+    histogram::LogHistogram,
+};
+use crate::model::compute::{self, AcceleratorState, HallLoad, NodeLoad, Topology};
+use crate::model::power::curve_ppm;
+use crate::model::scheduler::{self, Cluster, Scheduler};
+use crate::model::workload::{ClassSampler, Job, JobSlot, JobState, Jobs};
+use crate::scenario::Scenario;
+
+/// The label of the sampling pipeline.
+#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SamplePipeline;
+
+/// Per-class constants the handlers need.
+struct ClassInfo {
+    priority: i32,
+    estimate_factor: f64,
+    device: Option<u16>,
+}
+
+/// A simulation in progress, writing rows to `W`.
+pub struct Simulation<'a, W: Write> {
+    sc: &'a Scenario,
+    world: World,
+    queue: EventQueue,
+    jobs: Jobs,
+    cluster: Cluster,
+    scheduler: Box<dyn Scheduler>,
+    samplers: Vec<ClassSampler>,
+    labels: Vec<String>,
+    classes: Vec<ClassInfo>,
+    trace_class: Vec<u16>,
+    now: u64,
+    schedule_pending: bool,
+    started: Vec<JobSlot>,
+    stats: Vec<ClassStats>,
+    wait: LogHistogram,
+    completion: LogHistogram,
+    completed: u64,
+    rejected: u64,
+    events: u64,
+    samples: u64,
+    peak_live: u64,
+    next_sample: u64,
+    timeseries: TimeseriesWriter<W>,
+    job_rows: JobsWriter<W>,
+}
+
+impl<'a, W: Write> Simulation<'a, W> {
+    /// Builds the world and the first events of a scenario.
+    pub fn new(sc: &'a Scenario, timeseries: W, jobs_csv: W) -> std::io::Result<Self> {
+        let mut world = World::new();
+        let idle_mw = compute::spawn(&mut world, sc);
+        let labels = sc.class_labels();
+        let installed = sc.accelerators();
+        world.insert_resource(SiteLoad {
+            it_power_mw: idle_mw,
+            installed,
+            max_it_power_mw: idle_mw,
+            min_it_power_mw: idle_mw,
+            ..Default::default()
+        });
+        world.insert_resource(Sample::default());
+        world.insert_resource(SampleMemo::default());
+        let mut pipeline = Schedule::new(SamplePipeline);
+        pipeline.add_systems((crate::metrics::sample_halls, crate::metrics::sample_site).chain());
+        world.add_schedule(pipeline);
+
+        let topo = world.resource::<Topology>();
+        let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
+        let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
+        let cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
+        let scheduler = scheduler::build(&sc.scheduler, &labels, installed);
+
+        let classes = labels
+            .iter()
+            .map(|l| match sc.classes.iter().find(|c| &c.name == l) {
+                Some(c) => ClassInfo { priority: c.priority, estimate_factor: c.estimate_factor, device: c.device.map(|d| d as u16) },
+                None => ClassInfo { priority: 0, estimate_factor: 1.0, device: None },
+            })
+            .collect();
+        let trace_class = sc
+            .trace
+            .as_ref()
+            .map(|t| t.labels.iter().map(|l| labels.iter().position(|x| x == l).unwrap_or(0) as u16).collect())
+            .unwrap_or_default();
+        let mut queue = EventQueue::default();
+        let mut samplers: Vec<ClassSampler> = sc.classes.iter().map(|c| ClassSampler::new(c, sc.seed)).collect();
+        for (i, s) in samplers.iter_mut().enumerate() {
+            if let Some(t) = s.next_arrival(sc.horizon_ms) {
+                queue.push(t, Event::Arrival { class: i as u16 });
+            }
+        }
+        if let Some(first) = sc.trace.as_ref().and_then(|t| t.jobs.first())
+            && first.submit_ms <= sc.horizon_ms
+        {
+            queue.push(first.submit_ms, Event::TraceArrival { index: 0 });
+        }
+        let n = labels.len();
+        Ok(Simulation {
+            sc,
+            world,
+            queue,
+            jobs: Jobs::default(),
+            cluster,
+            scheduler,
+            samplers,
+            labels,
+            classes,
+            trace_class,
+            now: 0,
+            schedule_pending: false,
+            started: Vec::new(),
+            stats: (0..n).map(|_| ClassStats::new()).collect(),
+            wait: LogHistogram::new(crate::metrics::PERCENTILE_PRECISION),
+            completion: LogHistogram::new(crate::metrics::PERCENTILE_PRECISION),
+            completed: 0,
+            rejected: 0,
+            events: 0,
+            samples: 0,
+            peak_live: 0,
+            next_sample: sc.step_ms.min(sc.horizon_ms),
+            timeseries: TimeseriesWriter::new(timeseries)?,
+            job_rows: JobsWriter::new(jobs_csv)?,
+        })
+    }
+
+    /// Runs to the horizon; `progress` is called after each sample with the simulated time.
+    pub fn run(&mut self, mut progress: impl FnMut(u64)) -> std::io::Result<()> {
+        let horizon = self.sc.horizon_ms;
+        loop {
+            match self.queue.peek_time() {
+                Some(t) if t <= self.next_sample && t <= horizon => {
+                    let Some((t, ev)) = self.queue.pop() else { break };
+                    self.now = t;
+                    self.world.resource_mut::<SiteLoad>().advance(t);
+                    self.events += 1;
+                    self.dispatch(ev)?;
+                }
+                _ => {
+                    let t = self.next_sample;
+                    self.now = t;
+                    self.sample(t)?;
+                    progress(t);
+                    if t >= horizon {
+                        break;
+                    }
+                    self.next_sample = (t + self.sc.step_ms).min(horizon);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, ev: Event) -> std::io::Result<()> {
+        match ev {
+            Event::Arrival { class } => self.on_arrival(class as usize),
+            Event::TraceArrival { index } => self.on_trace_arrival(index as usize),
+            Event::JobEnd { slot } => self.on_job_end(slot),
+            Event::Schedule => {
+                self.on_schedule();
+                Ok(())
+            }
+        }
+    }
+
+    fn request_schedule(&mut self) {
+        if !self.schedule_pending {
+            self.schedule_pending = true;
+            self.queue.push(self.now, Event::Schedule);
+        }
+    }
+
+    fn on_arrival(&mut self, class: usize) -> std::io::Result<()> {
+        let d = self.samplers[class].draw();
+        self.submit(class as u16, d.accelerators, d.duration_ms, d.utilization)?;
+        if let Some(t) = self.samplers[class].next_arrival(self.sc.horizon_ms) {
+            self.queue.push(t.max(self.now), Event::Arrival { class: class as u16 });
+        }
+        Ok(())
+    }
+
+    fn on_trace_arrival(&mut self, index: usize) -> std::io::Result<()> {
+        let Some(trace) = self.sc.trace.as_ref() else { return Ok(()) };
+        let j = trace.jobs[index];
+        self.submit(self.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization)?;
+        if let Some(next) = trace.jobs.get(index + 1)
+            && next.submit_ms <= self.sc.horizon_ms
+        {
+            self.queue.push(next.submit_ms, Event::TraceArrival { index: index as u32 + 1 });
+        }
+        Ok(())
+    }
+
+    fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
+        let info = &self.classes[class as usize];
+        let estimate_ms = ((duration_ms as f64) * info.estimate_factor).ceil().min(u64::MAX as f64 / 4.0) as u64;
+        let slot = self.jobs.insert(Job {
+            class,
+            requested: accelerators,
+            device: info.device,
+            priority: info.priority,
+            submit_ms: self.now,
+            duration_ms,
+            estimate_ms: estimate_ms.max(duration_ms),
+            utilization_bp: (utilization.clamp(0.0, 1.0) * 1e4).round() as u16,
+            ..Default::default()
+        });
+        self.peak_live = self.peak_live.max(self.jobs.live() as u64);
+        self.stats[class as usize].summary.submitted += 1;
+        let refusal = self.cluster.never_fits(self.jobs.get(slot)).or_else(|| self.scheduler.admit(slot, &self.jobs, &self.cluster).err());
+        if let Some(reason) = refusal {
+            self.rejected += 1;
+            self.stats[class as usize].summary.rejected += 1;
+            self.job_rows.row(self.jobs.get(slot), &self.labels[class as usize], JobState::Rejected, None, &reason)?;
+            self.jobs.remove(slot);
+            return Ok(());
+        }
+        self.scheduler.enqueue(slot, &self.jobs);
+        self.world.resource_mut::<SiteLoad>().queued_jobs += 1;
+        self.request_schedule();
+        Ok(())
+    }
+
+    fn on_schedule(&mut self) {
+        self.schedule_pending = false;
+        let mut started = std::mem::take(&mut self.started);
+        started.clear();
+        self.scheduler.schedule(self.now, &mut self.cluster, &mut self.jobs, &mut started);
+        for &slot in &started {
+            self.start(slot);
+        }
+        self.started = started;
+    }
+
+    fn start(&mut self, slot: JobSlot) {
+        let curve = self.world.resource::<Topology>().models[self.jobs.get(slot).pool as usize].curve;
+        let job = self.jobs.get_mut(slot);
+        job.dyn_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
+        let job = self.jobs.get(slot);
+        apply_load(&mut self.world, job, true);
+        let wait = job.start_ms - job.submit_ms;
+        self.wait.record(wait);
+        self.stats[job.class as usize].wait.record(wait);
+        let end = job.start_ms.saturating_add(job.duration_ms);
+        let mut site = self.world.resource_mut::<SiteLoad>();
+        site.queued_jobs -= 1;
+        site.running_jobs += 1;
+        self.queue.push(end, Event::JobEnd { slot });
+    }
+
+    fn on_job_end(&mut self, slot: JobSlot) -> std::io::Result<()> {
+        let job = self.jobs.get(slot);
+        apply_load(&mut self.world, job, false);
+        self.cluster.finish(slot, job);
+        self.world.resource_mut::<SiteLoad>().running_jobs -= 1;
+        let class = job.class as usize;
+        let jct = self.now - job.submit_ms;
+        self.completion.record(jct);
+        let st = &mut self.stats[class];
+        st.completion.record(jct);
+        st.summary.completed += 1;
+        st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
+        self.completed += 1;
+        self.job_rows.row(job, &self.labels[class], JobState::Completed, Some(self.now), "")?;
+        self.jobs.remove(slot);
+        self.request_schedule();
+        Ok(())
+    }
+
+    fn sample(&mut self, t: u64) -> std::io::Result<()> {
+        self.world.resource_mut::<SiteLoad>().advance(t);
+        self.world.run_schedule(SamplePipeline);
+        self.samples += 1;
+        self.timeseries.row(self.world.resource::<Sample>())
+    }
+
+    /// Writes the jobs still running or queued at the horizon and folds the summary.
+    pub fn finish(mut self, wall_s: f64) -> std::io::Result<(Summary, RunInfo, W, W)> {
+        let horizon = self.sc.horizon_ms;
+        let mut running = Vec::new();
+        while let Some((_, ev)) = self.queue.pop() {
+            if let Event::JobEnd { slot } = ev {
+                running.push(slot);
+            }
+        }
+        running.sort_by_key(|s| self.jobs.get(*s).id);
+        for &slot in &running {
+            let job = self.jobs.get(slot);
+            self.stats[job.class as usize].accelerator_ms += job.allocated as u128 * (horizon - job.start_ms) as u128;
+            self.job_rows.row(job, &self.labels[job.class as usize], JobState::Running, Some(horizon), "")?;
+        }
+        let queued = self.scheduler.drain();
+        let mut queued_sorted = queued.clone();
+        queued_sorted.sort_by_key(|s| self.jobs.get(*s).id);
+        for &slot in &queued_sorted {
+            let job = self.jobs.get(slot);
+            self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
+        }
+        let load = self.world.resource::<SiteLoad>().clone();
+        let (utilization, idle_capacity, energy, power) = crate::metrics::fold_utilization(&load, horizon);
+        let by_class = self
+            .labels
+            .iter()
+            .zip(&self.stats)
+            .map(|(l, s)| {
+                let mut c = s.summary.clone();
+                c.accelerator_hours = s.accelerator_ms as f64 / 3.6e6;
+                c.wait_s = Percentiles::of(&s.wait);
+                c.completion_s = Percentiles::of(&s.completion);
+                (l.clone(), c)
+            })
+            .collect();
+        let summary = Summary {
+            scenario: crate::metrics::ScenarioInfo {
+                name: self.sc.name.clone(),
+                seed: self.sc.seed,
+                horizon_s: horizon as f64 / 1000.0,
+                step_s: self.sc.step_ms as f64 / 1000.0,
+                scheduler: self.scheduler.name().to_string(),
+            },
+            capacity: capacity(self.sc),
+            jobs: JobsSummary {
+                submitted: self.jobs.submitted(),
+                completed: self.completed,
+                rejected: self.rejected,
+                running_at_end: running.len() as u64,
+                queued_at_end: queued.len() as u64,
+                wait_s: Percentiles::of(&self.wait),
+                completion_s: Percentiles::of(&self.completion),
+                by_class,
+            },
+            utilization,
+            idle_capacity,
+            energy,
+            power,
+        };
+        let info = RunInfo {
+            version: crate::VERSION.to_string(),
+            events: self.events,
+            samples: self.samples,
+            wall_s,
+            events_per_s: if wall_s > 0.0 { self.events as f64 / wall_s } else { 0.0 },
+            peak_memory_mb: super::host::peak_memory_mb(),
+            peak_live_jobs: self.peak_live,
+            host: super::host::hostname(),
+            platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
+        };
+        let ts = self.timeseries.finish()?;
+        let jr = self.job_rows.finish()?;
+        Ok((summary, info, ts, jr))
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The ECS world (for tests and invariant checks).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Free accelerators according to the placement core.
+    pub fn free_accelerators(&self) -> u64 {
+        self.cluster.free_accelerators()
+    }
+}
+
+/// The `capacity` section of a scenario.
+pub fn capacity(sc: &Scenario) -> crate::metrics::Capacity {
+    let mut by_model = std::collections::BTreeMap::new();
+    for (g, nt) in sc.racks_iter() {
+        *by_model.entry(sc.devices[nt.device].spec.id.clone()).or_insert(0) += g.count as u64 * g.nodes as u64 * nt.accelerators as u64;
+    }
+    let peak_pflops = crate::catalog::PRECISIONS.iter().map(|p| (p.to_string(), sc.peak_pflops(p))).filter(|(_, v)| *v > 0.0).collect();
+    let idle_w: f64 = sc
+        .racks_iter()
+        .map(|(g, nt)| g.count as f64 * g.nodes as f64 * crate::model::power::NodePowerModel::new(nt, &sc.devices[nt.device]).idle_w())
+        .sum();
+    crate::metrics::Capacity {
+        accelerators: sc.accelerators(),
+        nodes: sc.nodes(),
+        racks: sc.racks(),
+        halls: sc.halls.len() as u64,
+        peak_pflops_fp16: sc.peak_pflops("fp16"),
+        peak_pflops,
+        accelerators_by_model: by_model,
+        it_design_kw: compute::it_design_w(sc) / 1000.0,
+        it_idle_kw: idle_w / 1000.0,
+    }
+}
+
+/// Applies (or removes) a job's load on its nodes, their halls, its accelerators and the site.
+/// A whole-node job's requested accelerators are spread evenly over its nodes; the rest of what
+/// it holds is allocated but idle. Cost: O(accelerators of the job).
+fn apply_load(world: &mut World, job: &Job, add: bool) {
+    world.resource_scope(|world, topo: Mut<Topology>| {
+        let m = (job.alloc.len() as u32).max(1);
+        let (base, extra) = (job.requested / m, job.requested % m);
+        let mut delta_mw = 0i64;
+        for (i, &(node, mask)) in job.alloc.iter().enumerate() {
+            let count = mask.count_ones();
+            let active = (base + u32::from((i as u32) < extra)).min(count);
+            let info = topo.nodes[node as usize];
+            let Some(mut load) = world.get_mut::<NodeLoad>(info.entity) else { continue };
+            let old_mw = load.power_mw;
+            let dyn_ppm = active as u64 * job.dyn_ppm;
+            if add {
+                load.allocated += count;
+                load.dyn_ppm += dyn_ppm;
+            } else {
+                load.allocated -= count;
+                load.dyn_ppm -= dyn_ppm;
+            }
+            load.power_mw = topo.models[info.node_type as usize].power_mw(load.allocated, load.dyn_ppm);
+            let d = load.power_mw - old_mw;
+            delta_mw += d;
+            if let Some(mut hall) = world.get_mut::<HallLoad>(info.hall) {
+                hall.it_power_mw += d;
+                if add {
+                    hall.allocated += count as u64;
+                } else {
+                    hall.allocated -= count as u64;
+                }
+            }
+            let mut bits = mask;
+            let mut k = 0;
+            while bits != 0 {
+                let slot = bits.trailing_zeros();
+                bits &= bits - 1;
+                let e = topo.accelerators[(info.first_accelerator + slot) as usize];
+                if let Some(mut st) = world.get_mut::<AcceleratorState>(e) {
+                    *st = if add {
+                        AcceleratorState { job: Some(job.id), utilization_bp: if k < active { job.utilization_bp } else { 0 } }
+                    } else {
+                        AcceleratorState::default()
+                    };
+                }
+                k += 1;
+            }
+        }
+        let mut site = world.resource_mut::<SiteLoad>();
+        site.it_power_mw += delta_mw;
+        let busy = job.requested as u64 * job.utilization_bp as u64;
+        if add {
+            site.allocated += job.allocated as u64;
+            site.busy_bp += busy;
+        } else {
+            site.allocated -= job.allocated as u64;
+            site.busy_bp -= busy;
+        }
+    });
+}

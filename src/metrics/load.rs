@@ -1,0 +1,128 @@
+//! Site load and its exact integrals, and the sampling systems that turn them into a row.
+//!
+//! IT load is piecewise constant between job events, so energy, allocated accelerator-time and
+//! busy accelerator-time are integrated exactly ([`SiteLoad::advance`] at every event, in
+//! integer mW·ms and accelerator·ms): totals do not depend on the sampling step. A sample at
+//! time t reports means over the interval since the previous sample, from the integrals.
+
+use bevy_ecs::prelude::*;
+
+use crate::model::compute::{Hall, HallLoad};
+
+/// Instantaneous site totals and their integrals since t = 0.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct SiteLoad {
+    /// Simulated time of the last integration, ms.
+    pub last_ms: u64,
+    /// IT power, mW.
+    pub it_power_mw: i64,
+    /// Accelerators allocated.
+    pub allocated: u64,
+    /// Σ utilization (per ten thousand) x requested accelerators of running jobs.
+    pub busy_bp: u64,
+    /// Jobs running.
+    pub running_jobs: u64,
+    /// Jobs queued.
+    pub queued_jobs: u64,
+    /// Accelerators installed.
+    pub installed: u64,
+    /// ∫ IT power dt, mW·ms.
+    pub it_energy_mw_ms: i128,
+    /// ∫ allocated dt, accelerator·ms.
+    pub allocated_ms: u128,
+    /// ∫ busy_bp dt, (1/10,000 accelerator)·ms.
+    pub busy_bp_ms: u128,
+    /// Highest IT power held for a positive time, mW.
+    pub max_it_power_mw: i64,
+    /// Lowest IT power held for a positive time, mW.
+    pub min_it_power_mw: i64,
+}
+
+impl SiteLoad {
+    /// Integrates the current load up to `now_ms`.
+    pub fn advance(&mut self, now_ms: u64) {
+        if now_ms <= self.last_ms {
+            return;
+        }
+        let dt = (now_ms - self.last_ms) as u128;
+        self.it_energy_mw_ms += self.it_power_mw as i128 * dt as i128;
+        self.allocated_ms += self.allocated as u128 * dt;
+        self.busy_bp_ms += self.busy_bp as u128 * dt;
+        if self.last_ms == 0 && self.max_it_power_mw == 0 && self.min_it_power_mw == 0 {
+            self.max_it_power_mw = self.it_power_mw;
+            self.min_it_power_mw = self.it_power_mw;
+        }
+        self.max_it_power_mw = self.max_it_power_mw.max(self.it_power_mw);
+        self.min_it_power_mw = self.min_it_power_mw.min(self.it_power_mw);
+        self.last_ms = now_ms;
+    }
+
+    /// IT energy so far, kWh.
+    pub fn it_energy_kwh(&self) -> f64 {
+        self.it_energy_mw_ms as f64 / 3.6e12
+    }
+}
+
+/// One timeseries row.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct Sample {
+    /// End of the interval, ms.
+    pub time_ms: u64,
+    /// Allocated accelerators at the sample time.
+    pub accelerators_allocated: u64,
+    /// Mean allocated fraction over the interval.
+    pub utilization_allocated: f64,
+    /// Mean effective fraction over the interval.
+    pub utilization_effective: f64,
+    /// Mean IT power over the interval, kW.
+    pub it_power_kw: f64,
+    /// IT energy since the start, kWh.
+    pub it_energy_kwh: f64,
+    /// Queued jobs at the sample time.
+    pub queue_length: u64,
+    /// Running jobs at the sample time.
+    pub running_jobs: u64,
+    /// IT power per hall at the sample time, kW.
+    pub hall_it_power_kw: Vec<f64>,
+}
+
+/// The integrals at the previous sample.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct SampleMemo {
+    last_ms: u64,
+    energy: i128,
+    allocated: u128,
+    busy: u128,
+}
+
+/// Site-wide means over the sampling interval (the `metrics` stage of the pipeline).
+pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample: ResMut<Sample>) {
+    let dt = load.last_ms.saturating_sub(memo.last_ms) as f64;
+    let cap = load.installed.max(1) as f64;
+    sample.time_ms = load.last_ms;
+    sample.accelerators_allocated = load.allocated;
+    if dt > 0.0 {
+        sample.it_power_kw = (load.it_energy_mw_ms - memo.energy) as f64 / dt / 1e6;
+        sample.utilization_allocated = (load.allocated_ms - memo.allocated) as f64 / dt / cap;
+        sample.utilization_effective = (load.busy_bp_ms - memo.busy) as f64 / dt / cap / 1e4;
+    } else {
+        sample.it_power_kw = load.it_power_mw as f64 / 1e6;
+        sample.utilization_allocated = load.allocated as f64 / cap;
+        sample.utilization_effective = load.busy_bp as f64 / cap / 1e4;
+    }
+    sample.it_energy_kwh = load.it_energy_kwh();
+    sample.queue_length = load.queued_jobs;
+    sample.running_jobs = load.running_jobs;
+    *memo = SampleMemo { last_ms: load.last_ms, energy: load.it_energy_mw_ms, allocated: load.allocated_ms, busy: load.busy_bp_ms };
+}
+
+/// IT power per hall at the sample time (the `power` stage; facility models read it).
+pub fn sample_halls(halls: Query<(&Hall, &HallLoad)>, mut sample: ResMut<Sample>) {
+    let n = halls.iter().len();
+    sample.hall_it_power_kw.resize(n, 0.0);
+    for (hall, load) in &halls {
+        if let Some(slot) = sample.hall_it_power_kw.get_mut(hall.index as usize) {
+            *slot = load.it_power_mw as f64 / 1e6;
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The run summary (`summary.json`): fixed field order, only reproducible numbers. Wall time,
+//! memory and host facts go to `run.json` ([`RunInfo`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::SiteLoad;
+use super::histogram::LogHistogram;
+
+/// Relative precision of wait and completion-time percentiles.
+pub const PERCENTILE_PRECISION: f64 = 0.01;
+
+/// Distribution of a duration, seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Jobs counted.
+    pub count: u64,
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+impl Percentiles {
+    /// From a histogram of ms.
+    pub fn of(h: &LogHistogram) -> Percentiles {
+        let s = |ms: f64| (ms / 1000.0 * 1000.0).round() / 1000.0;
+        Percentiles {
+            count: h.count(),
+            mean: s(h.mean_ms()),
+            p50: s(h.quantile_ms(0.5)),
+            p95: s(h.quantile_ms(0.95)),
+            p99: s(h.quantile_ms(0.99)),
+            max: s(h.max_ms() as f64),
+        }
+    }
+}
+
+/// `scenario` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// Horizon, s.
+    pub horizon_s: f64,
+    /// Sampling step, s.
+    pub step_s: f64,
+    /// Scheduling policy.
+    pub scheduler: String,
+}
+
+/// `capacity` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    /// Accelerators installed.
+    pub accelerators: u64,
+    /// Nodes.
+    pub nodes: u64,
+    /// Racks.
+    pub racks: u64,
+    /// Halls.
+    pub halls: u64,
+    /// Dense FP16 peak, PFLOPS.
+    pub peak_pflops_fp16: f64,
+    /// Dense peak by precision, PFLOPS.
+    pub peak_pflops: BTreeMap<String, f64>,
+    /// Accelerators by model.
+    pub accelerators_by_model: BTreeMap<String, u64>,
+    /// IT power with every accelerator at full utilization, kW.
+    pub it_design_kw: f64,
+    /// IT power with nothing allocated, kW.
+    pub it_idle_kw: f64,
+}
+
+/// Per-class job figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Submitted.
+    pub submitted: u64,
+    /// Completed.
+    pub completed: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Accelerator-hours allocated to the class within the horizon.
+    pub accelerator_hours: f64,
+    /// Waits of started jobs, s.
+    pub wait_s: Percentiles,
+    /// Completion times (end - submit) of completed jobs, s.
+    pub completion_s: Percentiles,
+}
+
+/// `jobs` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobsSummary {
+    /// Submitted within the horizon.
+    pub submitted: u64,
+    /// Completed within the horizon.
+    pub completed: u64,
+    /// Rejected at submission (can never fit, or above a quota).
+    pub rejected: u64,
+    /// Still running at the horizon.
+    pub running_at_end: u64,
+    /// Still queued at the horizon.
+    pub queued_at_end: u64,
+    /// Waits of started jobs, s.
+    pub wait_s: Percentiles,
+    /// Completion times of completed jobs, s.
+    pub completion_s: Percentiles,
+    /// By class.
+    pub by_class: BTreeMap<String, ClassSummary>,
+}
+
+/// `utilization` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Utilization {
+    /// Time-weighted allocated / installed.
+    pub allocated_mean: f64,
+    /// Time-weighted utilization-weighted allocated / installed.
+    pub effective_mean: f64,
+}
+
+/// `idle_capacity` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IdleCapacity {
+    /// Installed x horizon, accelerator-hours.
+    pub accelerator_hours_installed: f64,
+    /// Not allocated to any job.
+    pub accelerator_hours_unallocated: f64,
+    /// Unallocated / installed.
+    pub fraction_unallocated: f64,
+    /// Allocated but idle (allocated minus effective).
+    pub accelerator_hours_allocated_idle: f64,
+    /// Allocated-idle / installed.
+    pub fraction_allocated_idle: f64,
+}
+
+/// `energy` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Energy {
+    /// IT energy, kWh (exact integral of IT power).
+    pub it_kwh: f64,
+}
+
+/// Min, mean, max of a power, kW.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PowerStats {
+    /// Mean over the horizon.
+    pub mean: f64,
+    /// Highest level held for a positive time.
+    pub max: f64,
+    /// Lowest level held for a positive time.
+    pub min: f64,
+}
+
+/// `power` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Power {
+    /// IT power, kW.
+    pub it_kw: PowerStats,
+}
+
+/// The whole summary.json.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// What ran.
+    pub scenario: ScenarioInfo,
+    /// What is installed.
+    pub capacity: Capacity,
+    /// Job outcomes.
+    pub jobs: JobsSummary,
+    /// Utilization.
+    pub utilization: Utilization,
+    /// Idle capacity.
+    pub idle_capacity: IdleCapacity,
+    /// Energy.
+    pub energy: Energy,
+    /// Power.
+    pub power: Power,
+}
+
+/// Non-reproducible facts of a run (`run.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// aidc version.
+    pub version: String,
+    /// Events processed.
+    pub events: u64,
+    /// Sampling ticks.
+    pub samples: u64,
+    /// Wall time of the simulation loop, s.
+    pub wall_s: f64,
+    /// Events per wall second.
+    pub events_per_s: f64,
+    /// Peak resident memory of the process, MB (VmHWM; absent where unknown).
+    pub peak_memory_mb: Option<f64>,
+    /// Most live job slots at once.
+    pub peak_live_jobs: u64,
+    /// Host name.
+    pub host: String,
+    /// OS and architecture.
+    pub platform: String,
+    /// Logical CPUs.
+    pub cpus: u64,
+}
+
+/// Per-class accumulators.
+#[derive(Debug, Clone)]
+pub struct ClassStats {
+    /// Counters (wait and completion are filled at the end).
+    pub summary: ClassSummary,
+    /// Waits, ms.
+    pub wait: LogHistogram,
+    /// Completion times, ms.
+    pub completion: LogHistogram,
+    /// Allocated accelerator-ms of finished jobs.
+    pub accelerator_ms: u128,
+}
+
+impl ClassStats {
+    /// Empty accumulators.
+    pub fn new() -> ClassStats {
+        ClassStats {
+            summary: ClassSummary::default(),
+            wait: LogHistogram::new(PERCENTILE_PRECISION),
+            completion: LogHistogram::new(PERCENTILE_PRECISION),
+            accelerator_ms: 0,
+        }
+    }
+}
+
+impl Default for ClassStats {
+    fn default() -> Self {
+        ClassStats::new()
+    }
+}
+
+/// Folds idle capacity and utilization from the site integrals over `horizon_ms`.
+pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleCapacity, Energy, Power) {
+    let installed_ms = load.installed as f64 * horizon_ms as f64;
+    let alloc = load.allocated_ms as f64;
+    let busy = load.busy_bp_ms as f64 / 1e4;
+    let h = 3.6e6;
+    let frac = |x: f64| if installed_ms > 0.0 { x / installed_ms } else { 0.0 };
+    let it_kwh = load.it_energy_kwh();
+    (
+        Utilization { allocated_mean: frac(alloc), effective_mean: frac(busy) },
+        IdleCapacity {
+            accelerator_hours_installed: installed_ms / h,
+            accelerator_hours_unallocated: (installed_ms - alloc) / h,
+            fraction_unallocated: frac(installed_ms - alloc),
+            accelerator_hours_allocated_idle: (alloc - busy) / h,
+            fraction_allocated_idle: frac(alloc - busy),
+        },
+        Energy { it_kwh },
+        Power {
+            it_kw: PowerStats {
+                mean: it_kwh / (horizon_ms as f64 / h),
+                max: load.max_it_power_mw as f64 / 1e6,
+                min: load.min_it_power_mw as f64 / 1e6,
+            },
+        },
+    )
+}

@@ -1,0 +1,174 @@
+//! Compute equipment as ECS entities: halls, racks, nodes and accelerators, with parent links,
+//! plus the per-node load state that job starts and ends update.
+//!
+//! ## How it works
+//! [`spawn`] creates one entity per hall, rack, node and accelerator and a [`Topology`]
+//! resource that maps dense indices to entities, so an event handler reaches the equipment of a
+//! job in O(job size), never by scanning. Each node keeps its load ([`NodeLoad`]); each hall
+//! keeps the sum of its nodes' power and allocations ([`HallLoad`]), updated by deltas.
+
+use bevy_ecs::prelude::*;
+
+use super::power::NodePowerModel;
+use crate::scenario::Scenario;
+
+/// A machine hall.
+#[derive(Component, Debug)]
+pub struct Hall {
+    /// Index in the scenario.
+    pub index: u32,
+}
+
+/// A rack, child of a hall.
+#[derive(Component, Debug)]
+pub struct Rack {
+    /// Dense rack index.
+    pub index: u32,
+    /// Its hall.
+    pub hall: Entity,
+    /// Design power, W.
+    pub power_limit_w: Option<f64>,
+}
+
+/// A server node, child of a rack.
+#[derive(Component, Debug)]
+pub struct Node {
+    /// Dense node index.
+    pub index: u32,
+    /// Its rack.
+    pub rack: Entity,
+    /// Index of its node type.
+    pub node_type: u16,
+}
+
+/// An accelerator, child of a node.
+#[derive(Component, Debug)]
+pub struct Accelerator {
+    /// Its node.
+    pub node: Entity,
+    /// Slot within the node.
+    pub slot: u8,
+}
+
+/// What an accelerator is doing.
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
+pub struct AcceleratorState {
+    /// The job holding it (job id), if any.
+    pub job: Option<u64>,
+    /// Utilization while held, parts per ten thousand.
+    pub utilization_bp: u16,
+}
+
+/// Load and power of a node.
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
+pub struct NodeLoad {
+    /// Accelerators allocated.
+    pub allocated: u32,
+    /// Sum of f(u) of its accelerators, ppm.
+    pub dyn_ppm: u64,
+    /// Wall power, mW.
+    pub power_mw: i64,
+}
+
+/// Aggregates of a hall, kept by deltas.
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
+pub struct HallLoad {
+    /// IT power, mW.
+    pub it_power_mw: i64,
+    /// Accelerators allocated.
+    pub allocated: u64,
+    /// Accelerators installed.
+    pub installed: u64,
+}
+
+/// Where a node sits.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeInfo {
+    /// The node entity.
+    pub entity: Entity,
+    /// Hall entity.
+    pub hall: Entity,
+    /// Node type index (also its placement pool).
+    pub node_type: u16,
+    /// Index of its first accelerator in [`Topology::accelerators`].
+    pub first_accelerator: u32,
+}
+
+/// Dense index -> entity maps and per-type power models.
+#[derive(Resource, Debug)]
+pub struct Topology {
+    /// Hall entities.
+    pub halls: Vec<Entity>,
+    /// Rack entities.
+    pub racks: Vec<Entity>,
+    /// Nodes.
+    pub nodes: Vec<NodeInfo>,
+    /// Accelerator entities, node by node.
+    pub accelerators: Vec<Entity>,
+    /// Power model per node type.
+    pub models: Vec<NodePowerModel>,
+    /// Node indices per node type, in hall/rack order.
+    pub pools: Vec<Vec<u32>>,
+}
+
+/// Spawns the equipment of a scenario and inserts its [`Topology`]. Returns the total idle IT
+/// power, mW (every node starts idle).
+pub fn spawn(world: &mut World, sc: &Scenario) -> i64 {
+    let models: Vec<NodePowerModel> = sc.node_types.iter().map(|nt| NodePowerModel::new(nt, &sc.devices[nt.device])).collect();
+    let idle_mw: Vec<i64> = models.iter().map(|m| m.power_mw(0, 0)).collect();
+    let mut topo = Topology {
+        halls: Vec::new(),
+        racks: Vec::new(),
+        nodes: Vec::new(),
+        accelerators: Vec::new(),
+        models,
+        pools: vec![Vec::new(); sc.node_types.len()],
+    };
+    let mut total_mw = 0;
+    for (hi, hall) in sc.halls.iter().enumerate() {
+        let h = world.spawn(Hall { index: hi as u32 }).id();
+        let mut load = HallLoad::default();
+        for g in &hall.racks {
+            let nt = &sc.node_types[g.node_type];
+            for _ in 0..g.count {
+                let rack = world.spawn(Rack { index: topo.racks.len() as u32, hall: h, power_limit_w: g.power_limit_w }).id();
+                topo.racks.push(rack);
+                for _ in 0..g.nodes {
+                    let index = topo.nodes.len() as u32;
+                    let power_mw = idle_mw[g.node_type];
+                    let node = world
+                        .spawn((Node { index, rack, node_type: g.node_type as u16 }, NodeLoad { allocated: 0, dyn_ppm: 0, power_mw }))
+                        .id();
+                    let first = topo.accelerators.len() as u32;
+                    for slot in 0..nt.accelerators {
+                        let a = world.spawn((Accelerator { node, slot: slot as u8 }, AcceleratorState::default())).id();
+                        topo.accelerators.push(a);
+                    }
+                    topo.nodes.push(NodeInfo { entity: node, hall: h, node_type: g.node_type as u16, first_accelerator: first });
+                    topo.pools[g.node_type].push(index);
+                    load.it_power_mw += power_mw;
+                    load.installed += nt.accelerators as u64;
+                }
+            }
+        }
+        total_mw += load.it_power_mw;
+        world.entity_mut(h).insert(load);
+        topo.halls.push(h);
+    }
+    world.insert_resource(topo);
+    total_mw
+}
+
+/// The largest job (accelerators) any pool of identical nodes can hold.
+pub fn largest_job(sc: &Scenario) -> u64 {
+    let mut per_type = vec![0u64; sc.node_types.len()];
+    for (g, nt) in sc.halls.iter().flat_map(|h| h.racks.iter()).map(|g| (g, &sc.node_types[g.node_type])) {
+        per_type[g.node_type] += g.count as u64 * g.nodes as u64 * nt.accelerators as u64;
+    }
+    per_type.into_iter().max().unwrap_or(0)
+}
+
+/// IT design power: every node at full utilization, W.
+pub fn it_design_w(sc: &Scenario) -> f64 {
+    sc.racks_iter().map(|(g, nt)| g.count as f64 * g.nodes as f64 * NodePowerModel::new(nt, &sc.devices[nt.device]).max_w()).sum()
+}

@@ -1,0 +1,7 @@
+//! The models, one module per domain: compute equipment, IT power, workload and scheduling.
+//! A model owns its components and parameters; the engine knows only events and time.
+
+pub mod compute;
+pub mod power;
+pub mod scheduler;
+pub mod workload;

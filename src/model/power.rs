@@ -1,0 +1,190 @@
+//! IT power of a node as a function of its allocated accelerators and their utilization.
+//!
+//! ## How it works
+//! Accelerator power follows utilization u in [0, 1]:
+//! - linear: P = P_idle + (P_max - P_idle) u (BRIEF §3);
+//! - Fan-Weber-Barroso: P = P_idle + (P_max - P_idle)(2u - u^r), r ~ 1.4
+//!   (Fan, Weber, Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007).
+//!
+//! The node's DC load adds host CPUs (idle-to-max, linear in a CPU utilization that follows the
+//! share of accelerators allocated), constant memory, NIC, storage and other loads, and fans
+//! by the fan affinity law P_fan = max(P_min, P_max x^3) with x the node's heat as a fraction of
+//! its maximum (airflow proportional to heat at a fixed air temperature rise). The wall (AC)
+//! power is DC / eta(load), with eta interpolated linearly between 80 PLUS points over the
+//! load fraction DC / (count x rating), held flat outside the points.
+//!
+//! The dynamic term f(u) of each accelerator is kept in integer parts per million so that node
+//! sums are exact under any order of job starts and ends; node power is kept in integer mW so
+//! that hall and site aggregates are exact sums.
+
+use crate::scenario::{Device, NodeType, PowerCurve};
+
+/// Parts per million: the fixed-point unit of f(u).
+pub const PPM: u64 = 1_000_000;
+
+/// f(u) in [0, 1] of a power curve.
+pub fn curve_fraction(curve: PowerCurve, u: f64) -> f64 {
+    let u = u.clamp(0.0, 1.0);
+    match curve {
+        PowerCurve::Linear => u,
+        PowerCurve::FanBarroso { r } => (2.0 * u - u.powf(r)).clamp(0.0, 1.0),
+    }
+}
+
+/// f(u) in parts per million.
+pub fn curve_ppm(curve: PowerCurve, u: f64) -> u64 {
+    (curve_fraction(curve, u) * PPM as f64).round() as u64
+}
+
+/// PSU efficiency at a load fraction, linear between points and flat outside them.
+pub fn psu_efficiency(points: &[(f64, f64)], load: f64) -> f64 {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return 1.0 };
+    if load <= first.0 {
+        return first.1;
+    }
+    if load >= last.0 {
+        return last.1;
+    }
+    for w in points.windows(2) {
+        let ((l0, e0), (l1, e1)) = (w[0], w[1]);
+        if load <= l1 {
+            return e0 + (e1 - e0) * (load - l0) / (l1 - l0);
+        }
+    }
+    last.1
+}
+
+/// The power model of one node type, with its constants precomputed.
+#[derive(Debug, Clone)]
+pub struct NodePowerModel {
+    n: f64,
+    acc_idle_w: f64,
+    acc_span_w: f64,
+    cpu_idle_w: f64,
+    cpu_span_w: f64,
+    cpu_busy: f64,
+    const_w: f64,
+    fans: Option<(f64, f64)>,
+    heat_max_w: f64,
+    psu_capacity_w: f64,
+    psu_points: Vec<(f64, f64)>,
+    /// The curve of the accelerators.
+    pub curve: PowerCurve,
+}
+
+/// Node power split by part, W.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodePower {
+    /// Accelerators.
+    pub accelerators_w: f64,
+    /// Host CPUs.
+    pub cpu_w: f64,
+    /// Memory, NICs, storage, other.
+    pub constant_w: f64,
+    /// Fans.
+    pub fans_w: f64,
+    /// PSU losses.
+    pub psu_loss_w: f64,
+    /// At the wall: the sum of the above.
+    pub ac_w: f64,
+}
+
+impl NodePowerModel {
+    /// Builds the model of a node type with its device.
+    pub fn new(nt: &NodeType, dev: &Device) -> NodePowerModel {
+        let n = nt.accelerators as f64;
+        let cpus = nt.cpu.count as f64;
+        let const_w = nt.memory_w + nt.nic_w + nt.storage_w + nt.other_w;
+        let heat_max_w = n * dev.max_w + cpus * (nt.cpu.idle_w + (nt.cpu.max_w - nt.cpu.idle_w) * nt.cpu.busy_utilization) + const_w;
+        NodePowerModel {
+            n,
+            acc_idle_w: dev.idle_w,
+            acc_span_w: dev.max_w - dev.idle_w,
+            cpu_idle_w: cpus * nt.cpu.idle_w,
+            cpu_span_w: cpus * (nt.cpu.max_w - nt.cpu.idle_w),
+            cpu_busy: nt.cpu.busy_utilization,
+            const_w,
+            fans: nt.fans.map(|f| (f.min_w, f.max_w)),
+            heat_max_w,
+            psu_capacity_w: nt.psu.count as f64 * nt.psu.rating_w,
+            psu_points: nt.psu.points.clone(),
+            curve: nt.curve,
+        }
+    }
+
+    /// Power with `allocated` accelerators whose f(u) sum to `dyn_ppm` parts per million.
+    pub fn power(&self, allocated: u32, dyn_ppm: u64) -> NodePower {
+        let accelerators_w = self.n * self.acc_idle_w + self.acc_span_w * (dyn_ppm as f64 / PPM as f64);
+        let cpu_w = self.cpu_idle_w + self.cpu_span_w * self.cpu_busy * (allocated as f64 / self.n);
+        let heat = accelerators_w + cpu_w + self.const_w;
+        let fans_w = match self.fans {
+            Some((min, max)) => {
+                let x = if self.heat_max_w > 0.0 { heat / self.heat_max_w } else { 0.0 };
+                (max * x * x * x).max(min)
+            }
+            None => 0.0,
+        };
+        let dc = heat + fans_w;
+        let eff = psu_efficiency(&self.psu_points, dc / self.psu_capacity_w);
+        let ac_w = dc / eff;
+        NodePower { accelerators_w, cpu_w, constant_w: self.const_w, fans_w, psu_loss_w: ac_w - dc, ac_w }
+    }
+
+    /// Wall power in integer milliwatts.
+    pub fn power_mw(&self, allocated: u32, dyn_ppm: u64) -> i64 {
+        (self.power(allocated, dyn_ppm).ac_w * 1000.0).round() as i64
+    }
+
+    /// Wall power with every accelerator at full utilization (the design point).
+    pub fn max_w(&self) -> f64 {
+        let n = self.n as u32;
+        self.power(n, n as u64 * PPM).ac_w
+    }
+
+    /// Wall power with nothing allocated.
+    pub fn idle_w(&self) -> f64 {
+        self.power(0, 0).ac_w
+    }
+}
+
+/// The node's maximum DC load (all accelerators at full power, fans at maximum): the default
+/// PSU rating.
+pub fn node_max_dc_w(nt: &NodeType, dev: &Device) -> f64 {
+    let cpus = nt.cpu.count as f64;
+    nt.accelerators as f64 * dev.max_w
+        + cpus * (nt.cpu.idle_w + (nt.cpu.max_w - nt.cpu.idle_w) * nt.cpu.busy_utilization)
+        + nt.memory_w
+        + nt.nic_w
+        + nt.storage_w
+        + nt.other_w
+        + nt.fans.map_or(0.0, |f| f.max_w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titanium_points_match_the_80_plus_table() {
+        // BRIEF §3: 90 % at 10 %, 94 % at 20 %, 96 % at 50 %, 91 % at 100 % load.
+        let pts = crate::scenario::resolve::PSU_CURVES[0].1;
+        assert_eq!(psu_efficiency(pts, 0.1), 0.90);
+        assert_eq!(psu_efficiency(pts, 0.2), 0.94);
+        assert_eq!(psu_efficiency(pts, 0.5), 0.96);
+        assert_eq!(psu_efficiency(pts, 1.0), 0.91);
+        assert!((psu_efficiency(pts, 0.35) - 0.95).abs() < 1e-12);
+        assert_eq!(psu_efficiency(pts, 0.01), 0.90);
+    }
+
+    #[test]
+    fn fan_barroso_lies_above_linear_and_meets_it_at_the_ends() {
+        let fb = PowerCurve::FanBarroso { r: 1.4 };
+        for u in [0.1, 0.3, 0.5, 0.9] {
+            assert!(curve_fraction(fb, u) > curve_fraction(PowerCurve::Linear, u));
+        }
+        assert_eq!(curve_fraction(fb, 0.0), 0.0);
+        assert!((curve_fraction(fb, 1.0) - 1.0).abs() < 1e-12);
+        // 2(0.5) - 0.5^1.4 = 0.6211
+        assert!((curve_fraction(fb, 0.5) - 0.621_05).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,109 @@
+//! A two-level bitset over dense indices: find the lowest member (optionally outside another
+//! set) in O(n / 4096) word reads, with no allocation after construction.
+
+/// A set of indices in 0..capacity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSet {
+    words: Vec<u64>,
+    summary: Vec<u64>,
+    len: usize,
+}
+
+impl IndexSet {
+    /// An empty set able to hold 0..capacity.
+    pub fn new(capacity: usize) -> IndexSet {
+        let nw = capacity.div_ceil(64).max(1);
+        IndexSet { words: vec![0; nw], summary: vec![0; nw.div_ceil(64)], len: 0 }
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `i` is a member.
+    pub fn contains(&self, i: usize) -> bool {
+        self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// Adds `i`.
+    pub fn insert(&mut self, i: usize) {
+        let (w, b) = (i / 64, i % 64);
+        if self.words[w] >> b & 1 == 0 {
+            self.words[w] |= 1 << b;
+            self.summary[w / 64] |= 1 << (w % 64);
+            self.len += 1;
+        }
+    }
+
+    /// Removes `i`.
+    pub fn remove(&mut self, i: usize) {
+        let (w, b) = (i / 64, i % 64);
+        if self.words[w] >> b & 1 == 1 {
+            self.words[w] &= !(1 << b);
+            if self.words[w] == 0 {
+                self.summary[w / 64] &= !(1 << (w % 64));
+            }
+            self.len -= 1;
+        }
+    }
+
+    /// The smallest member >= `from` that is not in `exclude`.
+    pub fn next(&self, from: usize, exclude: Option<&IndexSet>) -> Option<usize> {
+        let masked = |w: usize| self.words[w] & !exclude.map_or(0, |e| e.words[w]);
+        let mut w = from / 64;
+        if w >= self.words.len() {
+            return None;
+        }
+        let m = masked(w) & (!0u64 << (from % 64));
+        if m != 0 {
+            return Some(w * 64 + m.trailing_zeros() as usize);
+        }
+        w += 1;
+        while w < self.words.len() {
+            let s = w / 64;
+            let sm = self.summary[s] & (!0u64 << (w % 64));
+            if sm == 0 {
+                w = (s + 1) * 64;
+                continue;
+            }
+            w = s * 64 + sm.trailing_zeros() as usize;
+            let m = masked(w);
+            if m != 0 {
+                return Some(w * 64 + m.trailing_zeros() as usize);
+            }
+            w += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn next_matches_a_linear_scan(members in proptest::collection::btree_set(0usize..9000, 0..200),
+                                      excl in proptest::collection::btree_set(0usize..9000, 0..200),
+                                      from in 0usize..9100) {
+            let mut s = IndexSet::new(9000);
+            let mut e = IndexSet::new(9000);
+            members.iter().for_each(|&i| s.insert(i));
+            excl.iter().for_each(|&i| e.insert(i));
+            let want = members.iter().copied().find(|&i| i >= from && !excl.contains(&i));
+            prop_assert_eq!(s.next(from, Some(&e)), want);
+            prop_assert_eq!(s.next(from, None), members.iter().copied().find(|&i| i >= from));
+            prop_assert_eq!(s.len(), members.len());
+            for &i in &members { s.remove(i); }
+            prop_assert!(s.is_empty());
+            prop_assert_eq!(s.next(0, None), None);
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Free capacity of the cluster and gang placement.
+//!
+//! ## How it works
+//! Nodes of one node type form a pool. Each pool keeps, per node, a bitmask of free accelerator
+//! slots, and one [`IndexSet`] of nodes per free count ("buckets"). Packing placement is best
+//! fit: a job of k accelerators that fits in a node takes the lowest-indexed node among those
+//! with the fewest free slots >= k; a larger job takes ceil(k / n) whole free nodes, lowest
+//! index first. Node indices follow hall and rack order, so lowest-index-first fills nodes,
+//! then racks. Every operation costs O(n_per_node + nodes / 4096), never a scan of devices.
+//!
+//! Running jobs are also kept per pool ordered by estimated end, so EASY backfilling can find
+//! the head job's shadow time by releasing them in order ([`Cluster::reservation`]).
+
+use std::collections::BTreeSet;
+
+use super::bitset::IndexSet;
+use crate::model::workload::{Job, JobSlot, Jobs};
+
+/// One pool of identical nodes.
+#[derive(Debug)]
+struct Pool {
+    device: u16,
+    per_node: u32,
+    /// Global node index of each local node.
+    nodes: Vec<u32>,
+    free_mask: Vec<u64>,
+    buckets: Vec<IndexSet>,
+    running: BTreeSet<(u64, JobSlot)>,
+    reserved: IndexSet,
+}
+
+impl Pool {
+    fn free_count(&self, local: usize) -> usize {
+        self.free_mask[local].count_ones() as usize
+    }
+
+    fn set_mask(&mut self, local: usize, mask: u64) {
+        let old = self.free_count(local);
+        self.free_mask[local] = mask;
+        let new = self.free_count(local);
+        if old != new {
+            self.buckets[old].remove(local);
+            self.buckets[new].insert(local);
+        }
+    }
+
+    /// Nodes needed and accelerators allocated for a job of k.
+    fn needs(&self, k: u32) -> (u32, u32) {
+        if k <= self.per_node { (1, k) } else { (k.div_ceil(self.per_node), k.div_ceil(self.per_node) * self.per_node) }
+    }
+
+    /// Places k accelerators into `out` as (local node, slot mask), avoiding `reserved` if asked.
+    fn find(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>) -> bool {
+        out.clear();
+        let excl = avoid_reserved.then_some(&self.reserved);
+        if k <= self.per_node {
+            for c in k as usize..=self.per_node as usize {
+                if self.buckets[c].is_empty() {
+                    continue;
+                }
+                if let Some(local) = self.buckets[c].next(0, excl) {
+                    out.push((local as u32, lowest_bits(self.free_mask[local], k)));
+                    return true;
+                }
+            }
+            return false;
+        }
+        let (m, _) = self.needs(k);
+        let full = &self.buckets[self.per_node as usize];
+        if (full.len() as u32) < m {
+            return false;
+        }
+        let all = lowest_bits(u64::MAX, self.per_node);
+        let mut at = 0;
+        while (out.len() as u32) < m {
+            match full.next(at, excl) {
+                Some(local) => {
+                    out.push((local as u32, all));
+                    at = local + 1;
+                }
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// The k lowest set bits of a mask.
+fn lowest_bits(mut mask: u64, k: u32) -> u64 {
+    let mut out = 0;
+    for _ in 0..k {
+        let b = mask & mask.wrapping_neg();
+        out |= b;
+        mask &= !b;
+    }
+    out
+}
+
+/// The head job's reservation under EASY backfilling.
+#[derive(Debug, Clone, Default)]
+pub struct Reservation {
+    /// Pool of the reservation.
+    pub pool: usize,
+    /// When the head job is expected to start, ms.
+    pub shadow_ms: u64,
+    /// Local nodes the head job would take at the shadow time.
+    pub nodes: Vec<u32>,
+}
+
+/// Free capacity, placement and running jobs of every pool.
+#[derive(Debug)]
+pub struct Cluster {
+    pools: Vec<Pool>,
+    local_of: Vec<u32>,
+    /// Accelerators allocated per class.
+    pub class_allocated: Vec<u64>,
+    /// Accelerators installed.
+    pub installed: u64,
+    plan: Vec<(u32, u64)>,
+    undo: Vec<JobSlot>,
+}
+
+impl Cluster {
+    /// A free cluster. `pools[t]` lists the global node indices of node type t, `per_node[t]`
+    /// its accelerators per node and `device[t]` its device index.
+    pub fn new(pools: &[Vec<u32>], per_node: &[u32], device: &[usize], n_nodes: usize, n_classes: usize) -> Cluster {
+        let mut local_of = vec![0; n_nodes];
+        let mut installed = 0;
+        let pools = pools
+            .iter()
+            .enumerate()
+            .map(|(t, nodes)| {
+                let n = nodes.len();
+                let mut buckets: Vec<IndexSet> = (0..=per_node[t]).map(|_| IndexSet::new(n)).collect();
+                for (l, g) in nodes.iter().enumerate() {
+                    local_of[*g as usize] = l as u32;
+                    buckets[per_node[t] as usize].insert(l);
+                }
+                installed += n as u64 * per_node[t] as u64;
+                Pool {
+                    device: device[t] as u16,
+                    per_node: per_node[t],
+                    nodes: nodes.clone(),
+                    free_mask: vec![lowest_bits(u64::MAX, per_node[t]); n],
+                    buckets,
+                    running: BTreeSet::new(),
+                    reserved: IndexSet::new(n),
+                }
+            })
+            .collect();
+        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new() }
+    }
+
+    fn is_eligible(&self, p: usize, job: &Job) -> bool {
+        !self.pools[p].nodes.is_empty() && job.device.is_none_or(|d| self.pools[p].device == d)
+    }
+
+    fn eligible(&self, job: &Job) -> impl Iterator<Item = usize> + '_ {
+        let device = job.device;
+        (0..self.pools.len()).filter(move |&p| !self.pools[p].nodes.is_empty() && device.is_none_or(|d| self.pools[p].device == d))
+    }
+
+    /// The running job after `after` in estimated-end order.
+    fn next_running(&self, p: usize, after: Option<(u64, JobSlot)>) -> Option<(u64, JobSlot)> {
+        match after {
+            None => self.pools[p].running.first().copied(),
+            Some(cur) => self.pools[p].running.range((std::ops::Bound::Excluded(cur), std::ops::Bound::Unbounded)).next().copied(),
+        }
+    }
+
+    /// Why the job can never run here, if it cannot.
+    pub fn never_fits(&self, job: &Job) -> Option<String> {
+        let mut best = 0u64;
+        for p in self.eligible(job) {
+            let pool = &self.pools[p];
+            let cap = pool.nodes.len() as u64 * pool.per_node as u64;
+            if pool.needs(job.requested).0 as usize <= pool.nodes.len() {
+                return None;
+            }
+            best = best.max(cap);
+        }
+        Some(if job.device.is_some() && best == 0 {
+            "no node has the required accelerator".to_string()
+        } else {
+            format!("needs {} accelerators; the largest pool of identical nodes has {best}", job.requested)
+        })
+    }
+
+    /// Accelerators a job would hold (whole nodes above one node), in its first eligible pool.
+    pub fn allocation_size(&self, job: &Job) -> u32 {
+        self.eligible(job).next().map_or(job.requested, |p| self.pools[p].needs(job.requested).1)
+    }
+
+    /// Tries to start a job now. With a reservation, a job that may still run at the shadow time
+    /// avoids the reserved nodes. Returns whether it started.
+    pub fn try_start(&mut self, slot: JobSlot, jobs: &mut Jobs, now: u64, reservation: Option<&Reservation>) -> bool {
+        let job = jobs.get(slot);
+        let (requested, ends_by) = (job.requested, now + job.estimate_ms);
+        let mut found = None;
+        for p in 0..self.pools.len() {
+            if !self.is_eligible(p, job) {
+                continue;
+            }
+            let avoid = reservation.is_some_and(|r| r.pool == p && ends_by > r.shadow_ms);
+            let mut plan = std::mem::take(&mut self.plan);
+            let ok = self.pools[p].find(requested, avoid, &mut plan);
+            self.plan = plan;
+            if ok {
+                found = Some(p);
+                break;
+            }
+        }
+        let Some(p) = found else { return false };
+        let pool = &mut self.pools[p];
+        let job = jobs.get_mut(slot);
+        job.alloc.clear();
+        let mut allocated = 0;
+        for &(local, mask) in &self.plan {
+            let l = local as usize;
+            let m = pool.free_mask[l] & !mask;
+            pool.set_mask(l, m);
+            job.alloc.push((pool.nodes[l], mask));
+            allocated += mask.count_ones();
+        }
+        job.allocated = allocated;
+        job.pool = p as u16;
+        job.start_ms = now;
+        pool.running.insert((now + job.estimate_ms, slot));
+        self.class_allocated[job.class as usize] += allocated as u64;
+        true
+    }
+
+    /// Releases a finished job's accelerators.
+    pub fn finish(&mut self, slot: JobSlot, job: &Job) {
+        let pool = &mut self.pools[job.pool as usize];
+        pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
+        for &(g, mask) in &job.alloc {
+            let l = self.local_of[g as usize] as usize;
+            let m = pool.free_mask[l] | mask;
+            pool.set_mask(l, m);
+        }
+        self.class_allocated[job.class as usize] -= job.allocated as u64;
+    }
+
+    /// EASY: when and where the blocked job `slot` would start if running jobs ended at their
+    /// estimates. Writes the reservation into `out` and marks its nodes reserved until
+    /// [`Cluster::clear_reservation`].
+    pub fn reservation(&mut self, slot: JobSlot, jobs: &Jobs, out: &mut Reservation) -> bool {
+        let requested = jobs.get(slot).requested;
+        let mut best: Option<(u64, usize)> = None;
+        for p in 0..self.pools.len() {
+            if !self.is_eligible(p, jobs.get(slot)) {
+                continue;
+            }
+            if let Some(t) = self.shadow_in(p, requested, jobs, best.map(|b| b.0))
+                && best.is_none_or(|(bt, _)| t < bt)
+            {
+                best = Some((t, p));
+            }
+        }
+        let Some((shadow, p)) = best else { return false };
+        // Replay to the shadow time once more to record the nodes.
+        self.release_until(p, shadow, jobs);
+        let mut plan = std::mem::take(&mut self.plan);
+        self.pools[p].find(requested, false, &mut plan);
+        self.restore(p, jobs);
+        out.pool = p;
+        out.shadow_ms = shadow;
+        out.nodes.clear();
+        for &(l, _) in &plan {
+            out.nodes.push(l);
+            self.pools[p].reserved.insert(l as usize);
+        }
+        self.plan = plan;
+        true
+    }
+
+    /// Unmarks the nodes of a reservation.
+    pub fn clear_reservation(&mut self, r: &Reservation) {
+        for &l in &r.nodes {
+            self.pools[r.pool].reserved.remove(l as usize);
+        }
+    }
+
+    /// Earliest estimated end after which k accelerators fit in pool p (stops past `bound`).
+    fn shadow_in(&mut self, p: usize, k: u32, jobs: &Jobs, bound: Option<u64>) -> Option<u64> {
+        let mut found = None;
+        let mut iter_pos: Option<(u64, JobSlot)> = None;
+        while let Some((end, slot)) = self.next_running(p, iter_pos) {
+            if bound.is_some_and(|b| end >= b) {
+                break;
+            }
+            self.release_one(p, slot, jobs);
+            iter_pos = Some((end, slot));
+            let mut plan = std::mem::take(&mut self.plan);
+            let ok = self.pools[p].find(k, false, &mut plan);
+            self.plan = plan;
+            if ok {
+                found = Some(end);
+                break;
+            }
+        }
+        self.restore(p, jobs);
+        found
+    }
+
+    fn release_one(&mut self, p: usize, slot: JobSlot, jobs: &Jobs) {
+        let pool = &mut self.pools[p];
+        for &(g, mask) in &jobs.get(slot).alloc {
+            let l = self.local_of[g as usize] as usize;
+            let m = pool.free_mask[l] | mask;
+            pool.set_mask(l, m);
+        }
+        self.undo.push(slot);
+    }
+
+    fn release_until(&mut self, p: usize, t: u64, jobs: &Jobs) {
+        let mut at = None;
+        while let Some((end, slot)) = self.next_running(p, at)
+            && end <= t
+        {
+            self.release_one(p, slot, jobs);
+            at = Some((end, slot));
+        }
+    }
+
+    fn restore(&mut self, p: usize, jobs: &Jobs) {
+        while let Some(slot) = self.undo.pop() {
+            let pool = &mut self.pools[p];
+            for &(g, mask) in &jobs.get(slot).alloc {
+                let l = self.local_of[g as usize] as usize;
+                let m = pool.free_mask[l] & !mask;
+                pool.set_mask(l, m);
+            }
+        }
+    }
+
+    /// Free accelerators in all pools (for tests and invariants).
+    pub fn free_accelerators(&self) -> u64 {
+        self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()
+    }
+}

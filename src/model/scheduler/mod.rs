@@ -1,0 +1,158 @@
+//! Scheduling: policies behind one [`Scheduler`] trait, over a shared placement core.
+//!
+//! ## How it works
+//! The engine submits each arriving job (after [`Cluster::never_fits`] has rejected the ones
+//! that can never run) and asks the policy to schedule whenever capacity or the queue changed,
+//! at most once per instant. All three policies are list schedulers over an ordered queue:
+//! - **fifo**: jobs start in submission order; a job that does not fit blocks the queue.
+//! - **backfill**: EASY backfilling (Lifka 1995; Mu'alem & Feitelson 2001): the first blocked
+//!   job gets a reservation at its shadow time (when running jobs, ending at their estimates,
+//!   free enough nodes); later jobs may start now if they end by then or stay off the reserved
+//!   nodes. At most `backfill_depth` queued jobs are considered per pass.
+//! - **priority**: the queue ordered by class priority, then submission; each class may hold at
+//!   most its quota share of all accelerators (a job above its class quota is rejected at
+//!   submission, a job that would exceed it waits without blocking others); EASY backfilling
+//!   around the top blocked job unless `backfill = false`.
+
+mod bitset;
+mod cluster;
+
+use std::collections::VecDeque;
+
+pub use bitset::IndexSet;
+pub use cluster::{Cluster, Reservation};
+
+use crate::model::workload::{JobSlot, Jobs};
+use crate::scenario::{Policy, SchedulerConfig};
+
+/// A scheduling policy.
+pub trait Scheduler: Send + Sync {
+    /// The policy's name.
+    fn name(&self) -> &'static str;
+    /// Policy-specific admission: `Err(reason)` rejects the job at submission.
+    fn admit(&self, _slot: JobSlot, _jobs: &Jobs, _cluster: &Cluster) -> Result<(), String> {
+        Ok(())
+    }
+    /// Adds an admitted job to the queue.
+    fn enqueue(&mut self, slot: JobSlot, jobs: &Jobs);
+    /// Starts what it can now; pushes started slots to `started`.
+    fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>);
+    /// Jobs waiting.
+    fn queue_len(&self) -> usize;
+    /// Empties the queue (at the end of a run), in queue order.
+    fn drain(&mut self) -> Vec<JobSlot>;
+}
+
+/// Builds the configured policy. `labels` are the class labels; `classes_priority` their priorities.
+pub fn build(cfg: &SchedulerConfig, labels: &[String], installed: u64) -> Box<dyn Scheduler> {
+    match cfg.policy {
+        Policy::Fifo => Box::new(ListScheduler::new("fifo", false, false, cfg.backfill_depth, None)),
+        Policy::Backfill => Box::new(ListScheduler::new("backfill", false, true, cfg.backfill_depth, None)),
+        Policy::Priority => {
+            let limits = labels
+                .iter()
+                .map(|l| cfg.quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
+                .collect();
+            Box::new(ListScheduler::new("priority", true, cfg.backfill, cfg.backfill_depth, Some(limits)))
+        }
+    }
+}
+
+/// A list scheduler: an ordered queue, optional EASY backfilling, optional class quotas.
+pub struct ListScheduler {
+    name: &'static str,
+    by_priority: bool,
+    backfill: bool,
+    depth: u32,
+    quotas: Option<Vec<u64>>,
+    queue: VecDeque<JobSlot>,
+    reservation: Reservation,
+}
+
+impl ListScheduler {
+    /// A list scheduler; see the module documentation for the policies it implements.
+    pub fn new(name: &'static str, by_priority: bool, backfill: bool, depth: u32, quotas: Option<Vec<u64>>) -> ListScheduler {
+        ListScheduler { name, by_priority, backfill, depth, quotas, queue: VecDeque::new(), reservation: Reservation::default() }
+    }
+
+    fn over_quota(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster, allocated: u64) -> bool {
+        let job = jobs.get(slot);
+        self.quotas.as_ref().is_some_and(|q| cluster.class_allocated[job.class as usize] + allocated > q[job.class as usize])
+    }
+}
+
+impl Scheduler for ListScheduler {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), String> {
+        let job = jobs.get(slot);
+        match &self.quotas {
+            Some(q) if cluster.allocation_size(job) as u64 > q[job.class as usize] => {
+                Err(format!("needs {} accelerators; its class quota is {}", cluster.allocation_size(job), q[job.class as usize]))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn enqueue(&mut self, slot: JobSlot, jobs: &Jobs) {
+        if self.by_priority {
+            // Stable: after every queued job of the same or higher priority.
+            let p = jobs.get(slot).priority;
+            let at = self.queue.partition_point(|s| jobs.get(*s).priority >= p);
+            self.queue.insert(at, slot);
+        } else {
+            self.queue.push_back(slot);
+        }
+    }
+
+    fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>) {
+        let mut i = 0;
+        let mut reserved = false;
+        let mut considered = 0;
+        while i < self.queue.len() {
+            let slot = self.queue[i];
+            if self.quotas.is_some() {
+                let need = cluster.allocation_size(jobs.get(slot)) as u64;
+                if self.over_quota(slot, jobs, cluster, need) {
+                    i += 1;
+                    continue;
+                }
+            }
+            if reserved {
+                considered += 1;
+                if considered > self.depth {
+                    break;
+                }
+            }
+            let res = reserved.then_some(&self.reservation);
+            if cluster.try_start(slot, jobs, now, res) {
+                started.push(slot);
+                self.queue.remove(i);
+                continue;
+            }
+            if !reserved {
+                if !self.backfill {
+                    break;
+                }
+                reserved = cluster.reservation(slot, jobs, &mut self.reservation);
+                if !reserved {
+                    break;
+                }
+            }
+            i += 1;
+        }
+        if reserved {
+            cluster.clear_reservation(&self.reservation);
+        }
+    }
+
+    fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    fn drain(&mut self) -> Vec<JobSlot> {
+        self.queue.drain(..).collect()
+    }
+}

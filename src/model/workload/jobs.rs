@@ -1,0 +1,126 @@
+//! Live jobs in a slab: a finished job's slot (and the capacity of its allocation list) is
+//! reused by the next job, so steady-state job turnover allocates nothing and memory is
+//! O(live jobs).
+
+/// Index of a live job in [`Jobs`].
+pub type JobSlot = u32;
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting in the queue.
+    Queued,
+    /// Holding accelerators.
+    Running,
+    /// Ran to its end.
+    Completed,
+    /// Refused at submission.
+    Rejected,
+}
+
+impl JobState {
+    /// Name in jobs.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Completed => "completed",
+            JobState::Rejected => "rejected",
+        }
+    }
+}
+
+/// A job.
+#[derive(Debug, Clone, Default)]
+pub struct Job {
+    /// Sequential id in submission order.
+    pub id: u64,
+    /// Class label index.
+    pub class: u16,
+    /// Accelerators asked for.
+    pub requested: u32,
+    /// Accelerators held (whole nodes above one node).
+    pub allocated: u32,
+    /// Placement pool (node type).
+    pub pool: u16,
+    /// Required device, if any.
+    pub device: Option<u16>,
+    /// Priority (higher first).
+    pub priority: i32,
+    /// Submission time, ms.
+    pub submit_ms: u64,
+    /// Start time, ms (valid when running or completed).
+    pub start_ms: u64,
+    /// True run time, ms.
+    pub duration_ms: u64,
+    /// Run time the scheduler believes, ms.
+    pub estimate_ms: u64,
+    /// Utilization of its requested accelerators, parts per ten thousand.
+    pub utilization_bp: u16,
+    /// f(u) of one busy accelerator, ppm.
+    pub dyn_ppm: u64,
+    /// (global node, slot mask) held.
+    pub alloc: Vec<(u32, u64)>,
+}
+
+/// The slab of live jobs.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    slots: Vec<Job>,
+    free: Vec<JobSlot>,
+    live: usize,
+    next_id: u64,
+}
+
+impl Jobs {
+    /// Stores a new job (its id is assigned here) and returns its slot.
+    pub fn insert(&mut self, mut job: Job) -> JobSlot {
+        job.id = self.next_id;
+        self.next_id += 1;
+        self.live += 1;
+        match self.free.pop() {
+            Some(s) => {
+                let slot = &mut self.slots[s as usize];
+                let mut alloc = std::mem::take(&mut slot.alloc);
+                alloc.clear();
+                *slot = Job { alloc, ..job };
+                s
+            }
+            None => {
+                self.slots.push(job);
+                (self.slots.len() - 1) as JobSlot
+            }
+        }
+    }
+
+    /// Frees a slot for reuse.
+    pub fn remove(&mut self, slot: JobSlot) {
+        self.free.push(slot);
+        self.live -= 1;
+    }
+
+    /// The job in a slot.
+    pub fn get(&self, slot: JobSlot) -> &Job {
+        &self.slots[slot as usize]
+    }
+
+    /// The job in a slot, mutably.
+    pub fn get_mut(&mut self, slot: JobSlot) -> &mut Job {
+        &mut self.slots[slot as usize]
+    }
+
+    /// Jobs alive now.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Jobs submitted so far.
+    pub fn submitted(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Slots ever created (a bound on memory).
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+}

@@ -1,0 +1,66 @@
+//! Scenarios: TOML files that describe a center and its demand.
+//!
+//! ## How it works
+//! [`load`] reads the file, deserializes it into [`raw::RawScenario`] (types and units only,
+//! with the field path and span of any error), then [`resolve::resolve`] fills defaults, looks
+//! up catalog devices, reads referenced files and checks every range, giving a [`Scenario`]
+//! that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
+//! default spelled out; loading that text gives the same [`Scenario`].
+
+pub mod error;
+pub mod model;
+pub mod raw;
+pub mod resolve;
+mod trace;
+pub mod units;
+pub mod unparse;
+
+use std::path::Path;
+
+pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
+pub use model::*;
+
+use crate::catalog::Catalog;
+
+/// Loads, parses and resolves a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    load_str(&text, path)
+}
+
+/// Parses and resolves scenario text as if read from `path` (relative file references are taken
+/// from its folder).
+pub fn load_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let src = Source::new(path, text.to_string());
+    let raw = parse(&src)?;
+    let catalog = Catalog::builtin().map_err(|e| src.error(&FieldPath::default(), format!("built-in catalog: {e}")))?;
+    resolve::resolve(&raw, &src, &catalog)
+}
+
+/// Deserializes the raw schema, mapping serde errors to located diagnostics.
+pub fn parse(src: &Source) -> Result<raw::RawScenario, ScenarioError> {
+    let de = toml::Deserializer::parse(&src.text).map_err(|e| {
+        let msg = e.message().trim().to_string();
+        src.error_at(e.span(), "(syntax)".into(), format!("malformed TOML: {msg}"))
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = to_field_path(e.path());
+        let inner = e.inner();
+        let span = inner.span().or_else(|| src.span_of(&path));
+        src.error_at(span, path.to_string(), inner.message().trim().to_string())
+    })
+}
+
+fn to_field_path(p: &serde_path_to_error::Path) -> FieldPath {
+    use serde_path_to_error::Segment;
+    FieldPath(
+        p.iter()
+            .filter_map(|s| match s {
+                Segment::Seq { index } => Some(error::Seg::Index(*index)),
+                Segment::Map { key } => Some(error::Seg::Key(key.clone())),
+                Segment::Enum { variant } => Some(error::Seg::Key(variant.clone())),
+                Segment::Unknown => None,
+            })
+            .collect(),
+    )
+}

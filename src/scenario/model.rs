@@ -1,0 +1,393 @@
+//! The resolved scenario: validated, every default filled in, SI units, catalog devices looked up.
+//! The simulation trusts it and checks nothing again.
+
+use std::path::PathBuf;
+
+use super::raw::RawTraceColumns;
+use crate::catalog::AcceleratorSpec;
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name.
+    pub name: String,
+    /// What the scenario models.
+    pub description: Option<String>,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Simulated span, ms.
+    pub horizon_ms: u64,
+    /// Sampling step, ms.
+    pub step_ms: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Site name, when given.
+    pub site_name: Option<String>,
+    /// Site location, when given.
+    pub site_location: Option<String>,
+    /// Devices used by the node types.
+    pub devices: Vec<Device>,
+    /// Server designs.
+    pub node_types: Vec<NodeType>,
+    /// Halls.
+    pub halls: Vec<Hall>,
+    /// Synthetic job classes.
+    pub classes: Vec<JobClass>,
+    /// Trace replay, if any.
+    pub trace: Option<Trace>,
+    /// Scheduling policy.
+    pub scheduler: SchedulerConfig,
+}
+
+/// An accelerator model with its power figures checked present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// The merged catalog entry (inline overrides applied).
+    pub spec: AcceleratorSpec,
+    /// Whether the scenario defined or overrode it inline.
+    pub inline: bool,
+    /// Idle power, W.
+    pub idle_w: f64,
+    /// Maximum power, W.
+    pub max_w: f64,
+}
+
+/// How accelerator power follows utilization u in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PowerCurve {
+    /// P = P_idle + (P_max - P_idle) u.
+    Linear,
+    /// P = P_idle + (P_max - P_idle)(2u - u^r) (Fan, Weber, Barroso, ISCA 2007).
+    FanBarroso {
+        /// Exponent r (1.4 in the paper).
+        r: f64,
+    },
+}
+
+/// Host CPUs of a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cpu {
+    /// Sockets.
+    pub count: u32,
+    /// Idle power per socket, W.
+    pub idle_w: f64,
+    /// Maximum power per socket, W.
+    pub max_w: f64,
+    /// CPU utilization when all accelerators of the node are allocated.
+    pub busy_utilization: f64,
+}
+
+/// Server fans: P = max(min, max * x^3) with x the heat fraction (fan affinity law).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fans {
+    /// Power at minimum speed, W.
+    pub min_w: f64,
+    /// Power at maximum heat, W.
+    pub max_w: f64,
+}
+
+/// Power supplies of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Psu {
+    /// Supplies sharing the load.
+    pub count: u32,
+    /// Output rating of one supply, W.
+    pub rating_w: f64,
+    /// The named curve, if one was named.
+    pub curve_name: Option<String>,
+    /// (load fraction, efficiency) points, load increasing.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One server design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeType {
+    /// Name.
+    pub name: String,
+    /// Index into [`Scenario::devices`].
+    pub device: usize,
+    /// Accelerators per node.
+    pub accelerators: u32,
+    /// Accelerator power curve.
+    pub curve: PowerCurve,
+    /// Host CPUs.
+    pub cpu: Cpu,
+    /// Memory power, W.
+    pub memory_w: f64,
+    /// NIC power, W.
+    pub nic_w: f64,
+    /// Storage power, W.
+    pub storage_w: f64,
+    /// Other constant power, W.
+    pub other_w: f64,
+    /// Fans, if air-cooled.
+    pub fans: Option<Fans>,
+    /// Power supplies.
+    pub psu: Psu,
+}
+
+/// A hall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hall {
+    /// Name.
+    pub name: String,
+    /// Groups of identical racks.
+    pub racks: Vec<RackGroup>,
+}
+
+/// `count` identical racks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RackGroup {
+    /// Racks in the group.
+    pub count: u32,
+    /// Nodes per rack.
+    pub nodes: u32,
+    /// Index into [`Scenario::node_types`].
+    pub node_type: usize,
+    /// Rack design power, W.
+    pub power_limit_w: Option<f64>,
+}
+
+/// The kinds of job the seed reports and LLM-cluster traces name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassKind {
+    /// Pre-training.
+    Pretrain,
+    /// Fine-tuning (SFT, RLHF).
+    FineTune,
+    /// A long-running online inference service.
+    InferenceService,
+    /// Offline batch inference.
+    BatchInference,
+    /// Model evaluation.
+    Evaluation,
+    /// Interactive debugging.
+    Debug,
+    /// Anything else.
+    Other,
+}
+
+impl ClassKind {
+    /// All kinds with their scenario names.
+    pub const ALL: [(ClassKind, &'static str); 7] = [
+        (ClassKind::Pretrain, "pretrain"),
+        (ClassKind::FineTune, "fine-tune"),
+        (ClassKind::InferenceService, "inference-service"),
+        (ClassKind::BatchInference, "batch-inference"),
+        (ClassKind::Evaluation, "evaluation"),
+        (ClassKind::Debug, "debug"),
+        (ClassKind::Other, "other"),
+    ];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        ClassKind::ALL.iter().find(|(k, _)| *k == self).map_or("other", |(_, n)| n)
+    }
+}
+
+/// Accelerators per job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SizeDist {
+    /// Always this many.
+    Fixed(u32),
+    /// One of `values` with probabilities proportional to `weights`.
+    Choice {
+        /// Sizes.
+        values: Vec<u32>,
+        /// Weights.
+        weights: Vec<f64>,
+    },
+    /// 2^k for k in [log2 min, log2 max], P proportional to 2^(-alpha k).
+    Power2 {
+        /// Smallest size.
+        min: u32,
+        /// Largest size.
+        max: u32,
+        /// Tail exponent.
+        alpha: f64,
+    },
+}
+
+/// Job run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DurationDist {
+    /// Always this long, ms.
+    Fixed(u64),
+    /// exp(N(ln median, sigma^2)), clipped.
+    Lognormal {
+        /// Median, ms.
+        median_ms: u64,
+        /// Log-space standard deviation.
+        sigma: f64,
+        /// Lower clip, ms.
+        min_ms: u64,
+        /// Upper clip, ms.
+        max_ms: u64,
+    },
+    /// Resampled from a file's values.
+    Empirical {
+        /// The CSV file.
+        file: PathBuf,
+        /// Unit of its values, ms.
+        unit_ms: u64,
+        /// Multiplier.
+        scale: f64,
+        /// Lower clip, ms.
+        min_ms: u64,
+        /// Upper clip, ms.
+        max_ms: u64,
+        /// The values after unit, scale and clipping, ms.
+        values_ms: Vec<u64>,
+    },
+}
+
+/// Per-job utilization: Beta(mean, sd), or fixed when sd = 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UtilDist {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation.
+    pub sd: f64,
+}
+
+/// A synthetic job class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobClass {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: ClassKind,
+    /// Mean arrivals per second.
+    pub rate_per_s: f64,
+    /// Hour-of-day multipliers as given (normalised at use).
+    pub hour_of_day: Option<Vec<f64>>,
+    /// Day-of-week multipliers as given, Monday first (normalised at use).
+    pub day_of_week: Option<Vec<f64>>,
+    /// Size distribution.
+    pub size: SizeDist,
+    /// Duration distribution.
+    pub duration: DurationDist,
+    /// Utilization distribution.
+    pub utilization: UtilDist,
+    /// Priority (higher first).
+    pub priority: i32,
+    /// Runtime estimate over true duration.
+    pub estimate_factor: f64,
+    /// Required device, index into [`Scenario::devices`].
+    pub device: Option<usize>,
+}
+
+/// One job of a trace.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TraceJob {
+    /// Submit time, ms from the start.
+    pub submit_ms: u64,
+    /// Accelerators.
+    pub accelerators: u32,
+    /// Run time, ms.
+    pub duration_ms: u64,
+    /// Index into [`Trace::labels`].
+    pub label: u16,
+    /// Utilization.
+    pub utilization: f64,
+}
+
+/// A trace to replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Column mapping.
+    pub columns: RawTraceColumns,
+    /// Unit of time columns, ms.
+    pub time_unit_ms: u64,
+    /// Whether submit times were shifted to start at zero.
+    pub start_at_zero: bool,
+    /// Label of rows without a class.
+    pub class: String,
+    /// Utilization of rows without one.
+    pub utilization: f64,
+    /// Distinct class labels.
+    pub labels: Vec<String>,
+    /// Jobs sorted by submit time.
+    pub jobs: Vec<TraceJob>,
+}
+
+/// Scheduling policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// First come, first served; the head blocks the queue.
+    Fifo,
+    /// FIFO with EASY backfilling.
+    Backfill,
+    /// Class priority with quotas, optionally backfilling.
+    Priority,
+}
+
+impl Policy {
+    /// Names as written in scenarios.
+    pub const ALL: [(Policy, &'static str); 3] = [(Policy::Fifo, "fifo"), (Policy::Backfill, "backfill"), (Policy::Priority, "priority")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Policy::ALL.iter().find(|(p, _)| *p == self).map_or("fifo", |(_, n)| n)
+    }
+}
+
+/// Scheduler configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchedulerConfig {
+    /// Policy.
+    pub policy: Policy,
+    /// Queued jobs a backfill pass looks at.
+    pub backfill_depth: u32,
+    /// Whether the priority policy backfills.
+    pub backfill: bool,
+    /// Class name to largest share of all accelerators.
+    pub quotas: Vec<(String, f64)>,
+}
+
+impl Scenario {
+    /// Total accelerators installed.
+    pub fn accelerators(&self) -> u64 {
+        self.racks_iter().map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64).sum()
+    }
+
+    /// Total nodes.
+    pub fn nodes(&self) -> u64 {
+        self.racks_iter().map(|(g, _)| g.count as u64 * g.nodes as u64).sum()
+    }
+
+    /// Total racks.
+    pub fn racks(&self) -> u64 {
+        self.racks_iter().map(|(g, _)| g.count as u64).sum()
+    }
+
+    /// Every rack group with its node type.
+    pub fn racks_iter(&self) -> impl Iterator<Item = (&RackGroup, &NodeType)> {
+        self.halls.iter().flat_map(|h| h.racks.iter()).map(|g| (g, &self.node_types[g.node_type]))
+    }
+
+    /// Dense peak of the whole center for a precision, PFLOPS (0 where devices lack a figure).
+    pub fn peak_pflops(&self, precision: &str) -> f64 {
+        self.racks_iter()
+            .map(|(g, nt)| {
+                let per = self.devices[nt.device].spec.dense_tflops.get(precision).unwrap_or(0.0);
+                g.count as f64 * g.nodes as f64 * nt.accelerators as f64 * per / 1000.0
+            })
+            .sum()
+    }
+
+    /// Class labels in engine order: synthetic classes, then trace labels not already named.
+    pub fn class_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
+        if let Some(t) = &self.trace {
+            for l in &t.labels {
+                if !labels.contains(l) {
+                    labels.push(l.clone());
+                }
+            }
+        }
+        labels
+    }
+}

@@ -1,0 +1,372 @@
+//! The raw scenario schema: what a user writes in a scenario TOML file, field for field.
+//!
+//! These structs only check types and units (via [`super::units`]); every default, cross-reference
+//! and range check happens in [`super::resolve`], which turns them into the validated
+//! [`super::model::Scenario`]. [`super::unparse`] maps a resolved scenario back to this schema with
+//! every default filled in, which is what `scenario.resolved.toml` holds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::units::{DurationMs, PowerW, RatePerS};
+use crate::catalog::AcceleratorSpec;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name; names the default output folder.
+    pub name: String,
+    /// One paragraph on what the scenario models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Horizon, sampling step and seed.
+    pub simulation: RawSimulation,
+    /// Where the center is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<RawSite>,
+    /// Devices defined in the scenario itself (or catalog devices with overrides, via `base`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accelerators: Vec<AcceleratorSpec>,
+    /// Server designs referenced by the halls.
+    pub node_types: Vec<RawNodeType>,
+    /// Machine halls, each with groups of identical racks.
+    pub halls: Vec<RawHall>,
+    /// Job classes and/or a trace to replay.
+    pub workload: RawWorkload,
+    /// Scheduling policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<RawScheduler>,
+}
+
+/// `[simulation]`: time and randomness.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Simulated time span, e.g. "30d".
+    pub horizon: DurationMs,
+    /// Sampling step of the timeseries and the physics pipeline, e.g. "5m".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<DurationMs>,
+    /// Seed of every random stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// `[site]`: descriptive facts about the location (the facility issue adds climate and grid).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    /// Display name of the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// City or region, e.g. "Wuhu, Anhui".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// `[[node_types]]`: one server design.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodeType {
+    /// Name referenced by rack groups.
+    pub name: String,
+    /// Accelerator id: a catalog id or the id of a scenario `[[accelerators]]` entry.
+    pub accelerator: String,
+    /// Accelerators per node (1 to 64).
+    pub accelerators: u32,
+    /// "linear" or "fan-barroso".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_curve: Option<String>,
+    /// Exponent r of the Fan-Weber-Barroso curve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_curve_r: Option<f64>,
+    /// Host CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<RawCpu>,
+    /// Constant memory (DIMM) power.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_power: Option<PowerW>,
+    /// Constant power of all NICs of the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic_power: Option<PowerW>,
+    /// Constant power of local storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_power: Option<PowerW>,
+    /// Other constant power (BMC, NVSwitch/HCCS chips, board).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_power: Option<PowerW>,
+    /// Server fans (air-cooled servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fans: Option<RawFans>,
+    /// Power supplies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psu: Option<RawPsu>,
+}
+
+/// `cpu = { ... }` of a node type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpu {
+    /// Sockets per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Idle power per socket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<PowerW>,
+    /// Maximum power per socket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<PowerW>,
+    /// CPU utilization when every accelerator of the node is allocated (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_utilization: Option<f64>,
+}
+
+/// `fans = { min, max }`: fan power at minimum speed and at full heat load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFans {
+    /// Fan power at minimum speed.
+    pub min: PowerW,
+    /// Fan power when the node dissipates its maximum heat.
+    pub max: PowerW,
+}
+
+/// `psu = { count, rating, efficiency }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPsu {
+    /// Number of supplies sharing the load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Output rating of one supply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<PowerW>,
+    /// "titanium", "platinum", "gold" or a list of [load_fraction, efficiency] points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<RawPsuCurve>,
+}
+
+/// A named 80 PLUS level or explicit efficiency points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RawPsuCurve {
+    /// "titanium", "platinum" or "gold".
+    Named(String),
+    /// `[[load_fraction, efficiency], ...]`, load fractions increasing.
+    Points(Vec<[f64; 2]>),
+}
+
+/// `[[halls]]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHall {
+    /// Hall name.
+    pub name: String,
+    /// Groups of identical racks.
+    pub racks: Vec<RawRackGroup>,
+}
+
+/// `[[halls.racks]]`: `count` racks of `nodes` nodes of one type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRackGroup {
+    /// Number of racks.
+    pub count: u32,
+    /// Nodes per rack.
+    pub nodes: u32,
+    /// Node type name.
+    pub node_type: String,
+    /// Design power of one rack; `check` warns when the nodes' maximum exceeds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_limit: Option<PowerW>,
+}
+
+/// `[workload]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Synthetic job classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<RawJobClass>,
+    /// A trace of real jobs to replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<RawTrace>,
+}
+
+/// `[[workload.classes]]`: one kind of job with its arrival, size, duration and utilization.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJobClass {
+    /// Class name (appears in jobs.csv).
+    pub name: String,
+    /// pretrain, fine-tune, inference-service, batch-inference, evaluation, debug or other.
+    pub kind: String,
+    /// Mean arrival rate, e.g. "12/h".
+    pub rate: RatePerS,
+    /// Hour-of-day multipliers (24 values, normalised to mean 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hour_of_day: Option<Vec<f64>>,
+    /// Day-of-week multipliers, Monday first (7 values, normalised to mean 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_week: Option<Vec<f64>>,
+    /// Accelerators per job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<RawSize>,
+    /// Run time on the accelerators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<RawDuration>,
+    /// Accelerator utilization while the job runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<RawUtilization>,
+    /// Larger runs first under the priority policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// The runtime estimate the scheduler sees, as a multiple of the true duration (>= 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate_factor: Option<f64>,
+    /// Restrict the class to one accelerator model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<String>,
+}
+
+/// `size = { dist = ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawSize {
+    /// Every job the same size.
+    Fixed {
+        /// Accelerators.
+        value: u32,
+    },
+    /// Sizes drawn from a list with weights.
+    Choice {
+        /// Sizes.
+        values: Vec<u32>,
+        /// Relative weights, one per size.
+        weights: Vec<f64>,
+    },
+    /// Powers of two from min to max with P(2^k) proportional to 2^(-alpha k).
+    Power2 {
+        /// Smallest size (a power of two).
+        min: u32,
+        /// Largest size (a power of two).
+        max: u32,
+        /// Tail exponent; smaller is heavier.
+        alpha: f64,
+    },
+}
+
+/// `duration = { dist = ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawDuration {
+    /// Every job runs the same time.
+    Fixed {
+        /// Run time.
+        value: DurationMs,
+    },
+    /// Lognormal with the given median and log-space standard deviation, clipped to [min, max].
+    Lognormal {
+        /// Median run time.
+        median: DurationMs,
+        /// Standard deviation of ln(duration).
+        sigma: f64,
+        /// Lower clip.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<DurationMs>,
+        /// Upper clip.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<DurationMs>,
+    },
+    /// Resampled from a one-column CSV of run times.
+    Empirical {
+        /// CSV path, relative to the scenario file.
+        file: String,
+        /// Unit of the values, e.g. "1s".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<DurationMs>,
+        /// Multiplier applied to every value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<f64>,
+        /// Lower clip.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<DurationMs>,
+        /// Upper clip.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<DurationMs>,
+    },
+}
+
+/// `utilization = { mean, sd }`: Beta-distributed per job (fixed when sd = 0).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUtilization {
+    /// Mean utilization (0-1].
+    pub mean: f64,
+    /// Standard deviation across jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+}
+
+/// `[workload.trace]`: a generic CSV of jobs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrace {
+    /// CSV path, relative to the scenario file.
+    pub file: String,
+    /// Which CSV columns hold what.
+    pub columns: RawTraceColumns,
+    /// Unit of the submit and duration columns, e.g. "1s".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<DurationMs>,
+    /// Shift submit times so that the first job arrives at t = 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at_zero: Option<bool>,
+    /// Class label of jobs without a class column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Utilization of jobs without a utilization column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<f64>,
+}
+
+/// Column names of a trace.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceColumns {
+    /// Submit time column.
+    pub submit: String,
+    /// Accelerator count column.
+    pub accelerators: String,
+    /// Run time column.
+    pub duration: String,
+    /// Optional class column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Optional utilization column (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<String>,
+}
+
+/// `[scheduler]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduler {
+    /// fifo, backfill or priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// How many queued jobs behind the head a backfill pass considers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill_depth: Option<u32>,
+    /// Whether the priority policy backfills around its top blocked job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<bool>,
+    /// Largest share of all accelerators a class may hold at once (priority policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<BTreeMap<String, f64>>,
+    /// Placement: "pack".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+}

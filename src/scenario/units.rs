@@ -1,0 +1,523 @@
+//! Human-readable units at the edge of scenario files. Inside the simulator every
+//! quantity is SI: time in integer milliseconds, power in watts, temperature in °C,
+//! bandwidth in bits per second, sizes in bytes and rates in events per second.
+//! Scenario files instead say `"30d"`, `"35kW"`, `"400Gbps"` or `"12/h"`; this module
+//! parses those strings (rejecting anything ambiguous with a message that says what
+//! was expected and what was found), formats SI values back into strings that parse
+//! to the identical value, and provides serde newtypes ([`DurationMs`], [`PowerW`],
+//! [`TempC`], [`BandwidthBps`], [`Bytes`], [`RatePerS`]) that scenario structs use as
+//! field types. Bare numbers are refused on purpose: a unit must always be written.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A unit string that could not be parsed; the message says what was expected and what was found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct UnitError {
+    /// Human-readable explanation, e.g. `expected a duration like "5m", ..., found "5x" (...)`.
+    pub message: String,
+}
+
+const DURATION: &str = r#"a duration like "5m", "30d" or "250ms""#;
+const POWER: &str = r#"a power like "700W", "35kW" or "1.2MW""#;
+const TEMP: &str = r#"a temperature like "32C", "-5C", "300K" or "89.6F""#;
+const BANDWIDTH: &str = r#"a bandwidth like "400Gbps", "100Mbps" or "3.35TB/s""#;
+const BYTES: &str = r#"a size like "80GB", "80GiB" or "512MB""#;
+const RATE: &str = r#"a rate like "12/h", "300/d" or "0.5/min""#;
+
+fn fail(what: &str, found: &str, detail: impl fmt::Display) -> UnitError {
+    UnitError { message: format!("expected {what}, found {found:?} ({detail})") }
+}
+
+/// A string split into sign, unsigned decimal digits (validated) and unit text.
+struct Split<'a> {
+    neg: bool,
+    int: &'a str,
+    frac: &'a str,
+    unit: &'a str,
+}
+
+fn split<'a>(s: &'a str, what: &str) -> Result<Split<'a>, UnitError> {
+    let t = s.trim();
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
+    let (num, unit) = (&body[..end], body[end..].trim_start());
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if t.is_empty() {
+        return Err(fail(what, s, "the value is empty"));
+    }
+    if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
+        return Err(fail(what, s, "it does not start with a number"));
+    }
+    if unit.is_empty() {
+        return Err(fail(what, s, "the unit is missing"));
+    }
+    Ok(Split { neg, int, frac, unit })
+}
+
+impl Split<'_> {
+    /// The number times `10^exp`, correctly rounded (one decimal-to-binary conversion).
+    fn scaled(&self, exp: i32, what: &str, s: &str) -> Result<f64, UnitError> {
+        let sign = if self.neg { "-" } else { "" };
+        let int = if self.int.is_empty() { "0" } else { self.int };
+        let frac = if self.frac.is_empty() { "0" } else { self.frac };
+        let v: f64 = format!("{sign}{int}.{frac}e{exp}").parse().map_err(|_| fail(what, s, "the number is malformed"))?;
+        if !v.is_finite() {
+            return Err(fail(what, s, "the number is too large"));
+        }
+        Ok(v)
+    }
+}
+
+fn unknown_unit(what: &str, s: &str, unit: &str, known: &str) -> UnitError {
+    fail(what, s, format!("unknown unit {unit:?}; use {known}"))
+}
+
+fn non_negative(v: f64, what: &str, s: &str) -> Result<f64, UnitError> {
+    // `-0` is accepted (it compares equal to 0) so that formatting round-trips.
+    if v < 0.0 {
+        Err(fail(what, s, "it must not be negative"))
+    } else if !v.is_finite() {
+        Err(fail(what, s, "the number is too large"))
+    } else {
+        Ok(v)
+    }
+}
+
+/// Decimal SI prefix exponent: "" -> 0, k/K -> 3, M -> 6, G -> 9, T -> 12, P -> 15.
+fn decimal_prefix(p: &str) -> Option<i32> {
+    Some(match p {
+        "" => 0,
+        "k" | "K" => 3,
+        "M" => 6,
+        "G" => 9,
+        "T" => 12,
+        "P" => 15,
+        _ => return None,
+    })
+}
+
+const DURATION_UNITS: [(&str, u64); 8] = [
+    ("ms", 1),
+    ("s", 1_000),
+    ("m", 60_000),
+    ("min", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+    ("w", 604_800_000),
+    ("y", 31_536_000_000),
+];
+
+/// Parses a duration such as "250ms", "90s", "5m", "5min", "1.5h", "30d", "2w" or "1y" (365 d) into milliseconds.
+pub fn parse_duration_ms(s: &str) -> Result<u64, UnitError> {
+    let p = split(s, DURATION)?;
+    if p.neg {
+        return Err(fail(DURATION, s, "durations must not be negative"));
+    }
+    let Some(&(_, mult)) = DURATION_UNITS.iter().find(|(u, _)| *u == p.unit) else {
+        return Err(unknown_unit(DURATION, s, p.unit, "ms, s, m, min, h, d, w or y"));
+    };
+    // Exact decimal arithmetic: int * mult + frac * mult / 10^k must be a whole number.
+    let too_long = || fail(DURATION, s, "it is longer than u64::MAX milliseconds");
+    let frac = p.frac.trim_end_matches('0');
+    if frac.len() > 24 {
+        return Err(fail(DURATION, s, "too many decimal places"));
+    }
+    let int: u128 = format!("0{}", p.int).parse().map_err(|_| too_long())?;
+    let whole = int.checked_mul(u128::from(mult)).ok_or_else(too_long)?;
+    let frac_num: u128 = format!("0{frac}").parse().map_err(|_| too_long())?;
+    let frac_scaled = frac_num * u128::from(mult); // < 10^24 * 3.2e10, fits in u128
+    let denom = 10u128.pow(frac.len() as u32);
+    if !frac_scaled.is_multiple_of(denom) {
+        let detail = "it is not a whole number of milliseconds";
+        return Err(fail(DURATION, s, detail));
+    }
+    u64::try_from(whole + frac_scaled / denom).map_err(|_| too_long())
+}
+
+/// Formats milliseconds exactly with the largest of d, h, m, s, ms that divides evenly ("30d", "1500ms", "0s").
+pub fn format_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".to_owned();
+    }
+    for (unit, mult) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if ms.is_multiple_of(mult) {
+            return format!("{}{unit}", ms / mult);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// Parses a non-negative power such as "700W", "35kW", "1.2MW" or "0.5GW" into watts.
+pub fn parse_power_w(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, POWER)?;
+    let Some(exp) = p.unit.strip_suffix('W').and_then(decimal_prefix) else {
+        return Err(unknown_unit(POWER, s, p.unit, "W, kW, MW or GW"));
+    };
+    non_negative(p.scaled(exp, POWER, s)?, POWER, s)
+}
+
+/// Formats watts as "{w}W"; parsing the result gives back the identical f64.
+pub fn format_power(w: f64) -> String {
+    format!("{w}W")
+}
+
+/// Parses a temperature in °C ("32C", "-5C", "32°C"), kelvin ("300K") or Fahrenheit ("89.6F") into °C.
+pub fn parse_temp_c(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, TEMP)?;
+    let v = p.scaled(0, TEMP, s)?;
+    let (c, floor) = match p.unit {
+        "C" | "°C" => (v, -273.15),
+        "K" => (v - 273.15, 0.0),
+        "F" | "°F" => ((v - 32.0) * 5.0 / 9.0, -459.67),
+        other => return Err(unknown_unit(TEMP, s, other, "C, °C, K or F")),
+    };
+    if v < floor {
+        return Err(fail(TEMP, s, "it is below absolute zero"));
+    }
+    Ok(c.max(-273.15))
+}
+
+/// Formats °C as "{c}C"; parsing the result gives back the identical f64.
+pub fn format_temp(c: f64) -> String {
+    format!("{c}C")
+}
+
+/// Parses a bandwidth in bits/s ("400Gbps", "10bps") or bytes/s ("3.35TB/s", x8) with decimal prefixes into bits/s.
+pub fn parse_bandwidth_bps(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, BANDWIDTH)?;
+    let bits = ["bps", "b/s", "bit/s"].iter().find_map(|suf| p.unit.strip_suffix(suf)).map(|pre| (pre, 1.0));
+    let bytes = p.unit.strip_suffix("B/s").map(|pre| (pre, 8.0));
+    let Some((exp, factor)) = bits.or(bytes).and_then(|(pre, f)| decimal_prefix(pre).map(|e| (e, f))) else {
+        let known = "bps, kbps .. Tbps or B/s, kB/s .. TB/s";
+        return Err(unknown_unit(BANDWIDTH, s, p.unit, known));
+    };
+    non_negative(p.scaled(exp, BANDWIDTH, s)? * factor, BANDWIDTH, s)
+}
+
+/// Formats bits/s as "{bps}bps"; parsing the result gives back the identical f64.
+pub fn format_bandwidth(bps: f64) -> String {
+    format!("{bps}bps")
+}
+
+/// Parses a size with decimal ("80GB" = 80e9) or binary ("80GiB" = 80 * 2^30) prefixes into bytes.
+pub fn parse_bytes(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, BYTES)?;
+    let binary = |pre: &str| -> Option<f64> {
+        let n = ["K", "M", "G", "T", "P"].iter().position(|x| *x == pre)?;
+        Some(2f64.powi(10 * (n as i32 + 1)))
+    };
+    let scale = p.unit.strip_suffix('B').and_then(|pre| match pre.strip_suffix('i') {
+        Some(bin) => binary(bin).map(|f| (0, f)),
+        None => decimal_prefix(pre).map(|e| (e, 1.0)),
+    });
+    let Some((exp, factor)) = scale else {
+        let known = "B, kB, MB, GB, TB or KiB, MiB, GiB, TiB";
+        return Err(unknown_unit(BYTES, s, p.unit, known));
+    };
+    non_negative(p.scaled(exp, BYTES, s)? * factor, BYTES, s)
+}
+
+/// Formats bytes as "{b}B"; parsing the result gives back the identical f64.
+pub fn format_bytes(b: f64) -> String {
+    format!("{b}B")
+}
+
+/// Parses a non-negative rate "N/unit" ("12/h", "300/d", "0.5/min", "2/s", "1/w"; units ms, s, m, min, h, d, w, y) into events/s.
+pub fn parse_rate_per_s(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, RATE)?;
+    let unit = p.unit.strip_prefix('/').map(str::trim_start);
+    let Some(&(_, ms)) = unit.and_then(|u| DURATION_UNITS.iter().find(|(x, _)| *x == u)) else {
+        let known = "/ms, /s, /m, /min, /h, /d, /w or /y";
+        return Err(unknown_unit(RATE, s, p.unit, known));
+    };
+    let n = p.scaled(0, RATE, s)?;
+    // One correctly rounded operation, so "{x}/s" round-trips exactly.
+    let per_s = if ms == 1 { n * 1000.0 } else { n / (ms / 1000) as f64 };
+    non_negative(per_s, RATE, s)
+}
+
+/// Formats events/s as "{per_s}/s"; parsing the result gives back the identical f64.
+pub fn format_rate(per_s: f64) -> String {
+    format!("{per_s}/s")
+}
+
+/// Serde visitor shared by the newtypes: strings go through `parse`, numbers get a "write a unit" message.
+struct UnitVisitor<T> {
+    parse: fn(&str) -> Result<T, UnitError>,
+    example: &'static str,
+}
+
+impl<T> UnitVisitor<T> {
+    fn number<E: de::Error>(&self, n: impl fmt::Display) -> E {
+        E::custom(format!("expected a string with a unit, like {:?}; found the number {n}", self.example))
+    }
+}
+
+impl<T> Visitor<'_> for UnitVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a string with a unit, like {:?}", self.example)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.parse)(v).map_err(|e| E::custom(e.message))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Err(self.number(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Err(self.number(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        Err(self.number(v))
+    }
+}
+
+macro_rules! unit_newtype {
+    ($(#[$m:meta])* $name:ident($inner:ty), $parse:ident, $format:ident, $example:literal) => {
+        $(#[$m])*
+        pub struct $name(pub $inner);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(&$format(self.0))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnitError;
+            fn from_str(s: &str) -> Result<Self, UnitError> {
+                $parse(s).map($name)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&$format(self.0))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(UnitVisitor {
+                    parse: |s| $parse(s).map($name),
+                    example: $example,
+                })
+            }
+        }
+    };
+}
+
+unit_newtype!(
+    /// A duration in integer milliseconds, written in scenario files as "250ms", "5m", "30d", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    DurationMs(u64), parse_duration_ms, format_duration, "5m"
+);
+unit_newtype!(
+    /// A power in watts, written as "700W", "35kW", "1.2MW", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    PowerW(f64), parse_power_w, format_power, "35kW"
+);
+unit_newtype!(
+    /// A temperature in °C, written as "32C", "300K", "89.6F", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    TempC(f64), parse_temp_c, format_temp, "32C"
+);
+unit_newtype!(
+    /// A bandwidth in bits/s, written as "400Gbps", "3.35TB/s", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    BandwidthBps(f64), parse_bandwidth_bps, format_bandwidth, "400Gbps"
+);
+unit_newtype!(
+    /// A size in bytes, written as "80GB", "80GiB", "512MB", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    Bytes(f64), parse_bytes, format_bytes, "80GiB"
+);
+unit_newtype!(
+    /// A rate in events per second, written as "12/h", "300/d", "2/s", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    RatePerS(f64), parse_rate_per_s, format_rate, "12/h"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Parse = fn(&str) -> Result<f64, UnitError>;
+    type Format = fn(f64) -> String;
+
+    fn duration_f64(s: &str) -> Result<f64, UnitError> {
+        parse_duration_ms(s).map(|ms| ms as f64)
+    }
+
+    /// Checks `input=expected` pairs separated by ';' (expected parsed as an f64 literal).
+    fn check_ok(parse: Parse, cases: &str) {
+        for case in cases.split(';') {
+            let (input, want) = case.split_once('=').unwrap();
+            assert_eq!(parse(input), Ok(want.parse::<f64>().unwrap()), "{input}");
+        }
+    }
+
+    /// Checks `input|message fragment` pairs separated by ';'.
+    fn check_err(parse: Parse, expected: &str, cases: &str) {
+        for case in cases.split(';') {
+            let (input, fragment) = case.split_once('|').unwrap();
+            let msg = parse(input).expect_err(input).message;
+            let prefix = format!("expected {expected}, found {input:?} (");
+            assert!(msg.starts_with(&prefix) && msg.contains(fragment), "{msg}");
+        }
+    }
+
+    #[test]
+    fn examples_parse() {
+        let t = "250ms=250;90s=90000;5m=300000;5min=300000;1.5h=5400000;30d=2592000000;\
+                 2w=1209600000;1y=31536000000;0s=0;5 m=300000; 0.25s =250;1.000s=1000;.5s=500";
+        check_ok(duration_f64, t);
+        assert_eq!(parse_duration_ms("18446744073709551615ms"), Ok(u64::MAX));
+        check_ok(parse_power_w, "700W=700;35kW=35e3;1.2MW=1.2e6;0.5GW=0.5e9;-0W=0");
+        check_ok(parse_temp_c, "32C=32;-5C=-5;32°C=32;273.15K=0;32F=0;212°F=100");
+        assert!((parse_temp_c("300K").unwrap() - 26.85).abs() < 1e-9);
+        assert!((parse_temp_c("89.6F").unwrap() - 32.0).abs() < 1e-9);
+        let t = "400Gbps=400e9;100Mbps=100e6;1.6Tbps=1.6e12;10bps=10;3.35TB/s=2.68e13;\
+                 900GB/s=7.2e12;512MB/s=4.096e9;25Gb/s=25e9";
+        check_ok(parse_bandwidth_bps, t);
+        let t = "80GB=80e9;80GiB=85899345920;512MB=512e6;2TB=2e12;64KiB=65536;100B=100";
+        check_ok(parse_bytes, t);
+        let t = "2/s=2;3/ms=3000;7200/h=2;86400/d=1;120/min=2;60/m=1;604800/w=1";
+        check_ok(parse_rate_per_s, t);
+        assert_eq!(parse_rate_per_s("12/h"), Ok(12.0 / 3600.0));
+        assert_eq!(parse_rate_per_s("300/d"), Ok(300.0 / 86400.0));
+        assert_eq!(parse_rate_per_s("0.5/min"), Ok(0.5 / 60.0));
+        assert_eq!(parse_rate_per_s("1/w"), Ok(1.0 / 604800.0));
+        assert_eq!(parse_rate_per_s("2 / y"), Ok(2.0 / 31_536_000.0));
+    }
+
+    #[test]
+    fn errors_say_what_was_expected() {
+        let t = "|empty;5|unit is missing;5x|unknown unit \"x\";-5m|negative;\
+                 NaNs|does not start with a number;1.2.3s|does not start;m|does not start;\
+                 1.0005s|whole number of milliseconds;18446744073709551616ms|u64::MAX;\
+                 600000000y|u64::MAX;99999999999999999999999999999999999999999s|u64::MAX";
+        check_err(duration_f64, DURATION, t);
+        let msg = parse_duration_ms("5x").unwrap_err().message;
+        assert!(msg.starts_with(r#"expected a duration like "5m", "30d" or "250ms", found "5x""#));
+        let t = format!("700|missing;-1W|negative;5kV|\"kV\";1{}W|too large", "0".repeat(400));
+        check_err(parse_power_w, POWER, &t);
+        let t = "-300C|absolute zero;-1K|absolute zero;20X|unknown";
+        check_err(parse_temp_c, TEMP, t);
+        let t = "400Gbit|unknown unit;-1bps|negative";
+        check_err(parse_bandwidth_bps, BANDWIDTH, t);
+        check_err(parse_bytes, BYTES, "80GIB|unknown;inf B|does not start");
+        let t = "12h|unknown unit;-1/s|negative;1/x|unknown";
+        check_err(parse_rate_per_s, RATE, t);
+    }
+
+    #[test]
+    fn duration_formatting() {
+        let table = "0=0s;2592000000=30d;300000=5m;7200000=2h;1500=1500ms;90000=90s;86400001=86400001ms";
+        for (ms, want) in table.split(';').filter_map(|c| c.split_once('=')) {
+            assert_eq!(format_duration(ms.parse().unwrap()), want);
+        }
+    }
+
+    #[test]
+    fn formatting_round_trips_edge_values() {
+        let formats: [(Format, Parse); 4] = [
+            (format_power, parse_power_w),
+            (format_bytes, parse_bytes),
+            (format_rate, parse_rate_per_s),
+            (format_bandwidth, parse_bandwidth_bps),
+        ];
+        for v in [0.0, -0.0, 1e-300, 5e-324, 1e300, f64::MAX, 0.1, 1.0 / 3.0] {
+            for (format, parse) in formats {
+                assert_eq!(parse(&format(v)).map(f64::to_bits), Ok(v.to_bits()));
+            }
+        }
+        for c in [-273.15, -5.0, 0.0, 26.850000000000023, 1e6] {
+            assert_eq!(parse_temp_c(&format_temp(c)), Ok(c));
+        }
+        assert_eq!(parse_duration_ms(&format_duration(u64::MAX)), Ok(u64::MAX));
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct T {
+        d: DurationMs,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct All {
+        d: DurationMs,
+        p: PowerW,
+        t: TempC,
+        bw: BandwidthBps,
+        b: Bytes,
+        r: RatePerS,
+    }
+
+    #[test]
+    fn toml_deserialize_good_and_bad() {
+        let t: T = toml::from_str(r#"d = "30d""#).unwrap();
+        assert_eq!(t.d, DurationMs(2_592_000_000));
+        let e = toml::from_str::<T>(r#"d = "5x""#).unwrap_err();
+        let want = r#"expected a duration like "5m", "30d" or "250ms", found "5x""#;
+        assert!(e.message().starts_with(want), "{e}");
+        let e = toml::from_str::<T>("d = 5").unwrap_err();
+        let want = r#"expected a string with a unit, like "5m"; found the number 5"#;
+        assert_eq!(e.message(), want);
+        let e = toml::from_str::<T>("d = 5.5").unwrap_err();
+        assert!(e.message().ends_with("found the number 5.5"), "{e}");
+    }
+
+    #[test]
+    fn serde_round_trip_all_newtypes() {
+        let src = "d = '1.5h'\np = '35kW'\nt = '300K'\nbw = '3.35TB/s'\nb = '80GiB'\nr = '12/h'";
+        let all: All = toml::from_str(src).unwrap();
+        assert_eq!(all.d, DurationMs(5_400_000));
+        let back: All = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
+        assert_eq!(back, all);
+        let json = serde_json::to_string(&all).unwrap();
+        assert!(json.contains(r#""d":"90m","p":"35000W""#), "{json}");
+        assert_eq!(serde_json::from_str::<All>(&json).unwrap(), all);
+        let e = serde_json::from_str::<T>(r#"{"d": 7}"#).unwrap_err();
+        assert!(e.to_string().contains("found the number 7"), "{e}");
+        assert_eq!("2w".parse::<DurationMs>(), Ok(DurationMs(1_209_600_000)));
+        assert_eq!(PowerW(1.5e3).to_string(), "1500W");
+    }
+
+    proptest! {
+        #[test]
+        fn duration_round_trip(ms in 0u64..=1_000_000_000_000_000, unit in 0usize..5) {
+            prop_assert_eq!(parse_duration_ms(&format_duration(ms)), Ok(ms));
+            // Also hit the coarse units, which random values almost never divide.
+            let whole = ms / 1_000_000 * [1, 1_000, 60_000, 3_600_000, 86_400_000][unit];
+            prop_assert_eq!(parse_duration_ms(&format_duration(whole)), Ok(whole));
+        }
+
+        #[test]
+        fn power_round_trip(w in prop::num::f64::POSITIVE | prop::num::f64::ZERO) {
+            let back = parse_power_w(&format_power(w)).map(f64::to_bits);
+            prop_assert_eq!(back, Ok(w.to_bits()));
+        }
+
+        #[test]
+        fn other_round_trips(v in 0.0f64..1e30, c in -273.15f64..1e4) {
+            prop_assert_eq!(parse_temp_c(&format_temp(c)), Ok(c));
+            prop_assert_eq!(parse_bandwidth_bps(&format_bandwidth(v)), Ok(v));
+            prop_assert_eq!(parse_bytes(&format_bytes(v)), Ok(v));
+            prop_assert_eq!(parse_rate_per_s(&format_rate(v)), Ok(v));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Resolved scenario -> raw schema with every default spelled out (`scenario.resolved.toml`).
+//! Loading the text again gives an equal [`Scenario`]; a test pins that round trip.
+
+use super::model::*;
+use super::raw::*;
+use super::units::{DurationMs, PowerW, RatePerS};
+
+/// The resolved scenario as TOML text, every default filled in and every device inline.
+pub fn to_toml(sc: &Scenario) -> String {
+    let header = format!(
+        "# Resolved by aidc {}: every default of {} filled in.\n# Running this file reproduces the run's outputs.\n\n",
+        crate::VERSION,
+        sc.file.display()
+    );
+    match toml::to_string(&to_raw(sc)) {
+        Ok(body) => header + &body,
+        // The raw schema holds only strings, numbers, arrays and tables: serialization cannot fail.
+        Err(e) => format!("{header}# could not serialize: {e}\n"),
+    }
+}
+
+/// The raw form of a resolved scenario.
+pub fn to_raw(sc: &Scenario) -> RawScenario {
+    RawScenario {
+        name: sc.name.clone(),
+        description: sc.description.clone(),
+        simulation: RawSimulation { horizon: DurationMs(sc.horizon_ms), step: Some(DurationMs(sc.step_ms)), seed: Some(sc.seed) },
+        site: (sc.site_name.is_some() || sc.site_location.is_some())
+            .then(|| RawSite { name: sc.site_name.clone(), location: sc.site_location.clone() }),
+        accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
+        node_types: sc.node_types.iter().map(|n| node_type(sc, n)).collect(),
+        halls: sc
+            .halls
+            .iter()
+            .map(|h| RawHall {
+                name: h.name.clone(),
+                racks: h
+                    .racks
+                    .iter()
+                    .map(|g| RawRackGroup {
+                        count: g.count,
+                        nodes: g.nodes,
+                        node_type: sc.node_types[g.node_type].name.clone(),
+                        power_limit: g.power_limit_w.map(PowerW),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
+        scheduler: Some(RawScheduler {
+            policy: Some(sc.scheduler.policy.name().to_string()),
+            backfill_depth: Some(sc.scheduler.backfill_depth),
+            backfill: Some(sc.scheduler.backfill),
+            quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
+            placement: Some("pack".to_string()),
+        }),
+    }
+}
+
+fn node_type(sc: &Scenario, n: &NodeType) -> RawNodeType {
+    let (curve, r) = match n.curve {
+        PowerCurve::Linear => ("linear", None),
+        PowerCurve::FanBarroso { r } => ("fan-barroso", Some(r)),
+    };
+    RawNodeType {
+        name: n.name.clone(),
+        accelerator: sc.devices[n.device].spec.id.clone(),
+        accelerators: n.accelerators,
+        power_curve: Some(curve.to_string()),
+        power_curve_r: r,
+        cpu: Some(RawCpu {
+            count: Some(n.cpu.count),
+            idle: Some(PowerW(n.cpu.idle_w)),
+            max: Some(PowerW(n.cpu.max_w)),
+            busy_utilization: Some(n.cpu.busy_utilization),
+        }),
+        memory_power: Some(PowerW(n.memory_w)),
+        nic_power: Some(PowerW(n.nic_w)),
+        storage_power: Some(PowerW(n.storage_w)),
+        other_power: Some(PowerW(n.other_w)),
+        fans: n.fans.map(|f| RawFans { min: PowerW(f.min_w), max: PowerW(f.max_w) }),
+        psu: Some(RawPsu {
+            count: Some(n.psu.count),
+            rating: Some(PowerW(n.psu.rating_w)),
+            efficiency: Some(match &n.psu.curve_name {
+                Some(name) => RawPsuCurve::Named(name.clone()),
+                None => RawPsuCurve::Points(n.psu.points.iter().map(|(l, e)| [*l, *e]).collect()),
+            }),
+        }),
+    }
+}
+
+fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
+    RawJobClass {
+        name: c.name.clone(),
+        kind: c.kind.name().to_string(),
+        rate: RatePerS(c.rate_per_s),
+        hour_of_day: c.hour_of_day.clone(),
+        day_of_week: c.day_of_week.clone(),
+        size: Some(match &c.size {
+            SizeDist::Fixed(v) => RawSize::Fixed { value: *v },
+            SizeDist::Choice { values, weights } => RawSize::Choice { values: values.clone(), weights: weights.clone() },
+            SizeDist::Power2 { min, max, alpha } => RawSize::Power2 { min: *min, max: *max, alpha: *alpha },
+        }),
+        duration: Some(match &c.duration {
+            DurationDist::Fixed(v) => RawDuration::Fixed { value: DurationMs(*v) },
+            DurationDist::Lognormal { median_ms, sigma, min_ms, max_ms } => RawDuration::Lognormal {
+                median: DurationMs(*median_ms),
+                sigma: *sigma,
+                min: Some(DurationMs(*min_ms)),
+                max: Some(DurationMs(*max_ms)),
+            },
+            DurationDist::Empirical { file, unit_ms, scale, min_ms, max_ms, .. } => RawDuration::Empirical {
+                file: file.display().to_string(),
+                unit: Some(DurationMs(*unit_ms)),
+                scale: Some(*scale),
+                min: Some(DurationMs(*min_ms)),
+                max: Some(DurationMs(*max_ms)),
+            },
+        }),
+        utilization: Some(RawUtilization { mean: c.utilization.mean, sd: Some(c.utilization.sd) }),
+        priority: Some(c.priority),
+        estimate_factor: Some(c.estimate_factor),
+        accelerator: c.device.map(|d| sc.devices[d].spec.id.clone()),
+    }
+}
+
+fn trace(t: &Trace) -> RawTrace {
+    RawTrace {
+        file: t.file.display().to_string(),
+        columns: t.columns.clone(),
+        time_unit: Some(DurationMs(t.time_unit_ms)),
+        start_at_zero: Some(t.start_at_zero),
+        class: Some(t.class.clone()),
+        utilization: Some(t.utilization),
+    }
+}
