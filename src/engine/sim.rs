@@ -61,6 +61,7 @@ pub struct Simulation<'a, W: Write> {
     samples: u64,
     peak_live: u64,
     next_sample: u64,
+    done: bool,
     timeseries: TimeseriesWriter<W>,
     job_rows: JobsWriter<W>,
 }
@@ -139,36 +140,83 @@ impl<'a, W: Write> Simulation<'a, W> {
             samples: 0,
             peak_live: 0,
             next_sample: sc.step_ms.min(sc.horizon_ms),
+            done: false,
             timeseries: TimeseriesWriter::new(timeseries)?,
             job_rows: JobsWriter::new(jobs_csv)?,
         })
     }
 
     /// Runs to the horizon; `progress` is called after each sample with the simulated time.
-    pub fn run(&mut self, mut progress: impl FnMut(u64)) -> std::io::Result<()> {
+    pub fn run(&mut self, progress: impl FnMut(u64)) -> std::io::Result<()> {
+        self.run_until(self.sc.horizon_ms, progress)
+    }
+
+    /// Processes every event and sample at or before `until_ms` (capped at the horizon).
+    pub fn run_until(&mut self, until_ms: u64, mut progress: impl FnMut(u64)) -> std::io::Result<()> {
         let horizon = self.sc.horizon_ms;
-        loop {
-            match self.queue.peek_time() {
-                Some(t) if t <= self.next_sample && t <= horizon => {
+        while !self.done {
+            match self.queue.peek_time().filter(|&t| t <= self.next_sample && t <= horizon) {
+                Some(t) if t > until_ms => break,
+                Some(_) => {
                     let Some((t, ev)) = self.queue.pop() else { break };
                     self.now = t;
                     self.world.resource_mut::<SiteLoad>().advance(t);
                     self.events += 1;
                     self.dispatch(ev)?;
                 }
-                _ => {
+                None => {
                     let t = self.next_sample;
+                    if t > until_ms {
+                        break;
+                    }
                     self.now = t;
                     self.sample(t)?;
                     progress(t);
                     if t >= horizon {
-                        break;
+                        self.done = true;
+                    } else {
+                        self.next_sample = (t + self.sc.step_ms).min(horizon);
                     }
-                    self.next_sample = (t + self.sc.step_ms).min(horizon);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Checks that the ECS equipment state, the placement core and the site aggregates agree
+    /// (a full scan: for tests, never on the hot path). Returns what disagrees.
+    pub fn check_invariants(&mut self) -> Result<(), String> {
+        let site = self.world.resource::<SiteLoad>().clone();
+        let (mut node_alloc, mut node_mw) = (0u64, 0i64);
+        for load in self.world.query::<&NodeLoad>().iter(&self.world) {
+            node_alloc += load.allocated as u64;
+            node_mw += load.power_mw;
+        }
+        let (mut hall_alloc, mut hall_mw) = (0u64, 0i64);
+        for h in self.world.query::<&HallLoad>().iter(&self.world) {
+            hall_alloc += h.allocated;
+            hall_mw += h.it_power_mw;
+        }
+        let held = self.world.query::<&AcceleratorState>().iter(&self.world).filter(|a| a.job.is_some()).count() as u64;
+        let free = self.cluster.free_accelerators();
+        let checks = [
+            ("allocated <= installed", site.allocated <= site.installed),
+            ("nodes' allocations sum to the site's", node_alloc == site.allocated),
+            ("halls' allocations sum to the site's", hall_alloc == site.allocated),
+            ("held accelerators equal allocated", held == site.allocated),
+            ("placement free + allocated = installed", free + site.allocated == site.installed),
+            ("nodes' power sums to the site's", node_mw == site.it_power_mw),
+            ("halls' power sums to the site's", hall_mw == site.it_power_mw),
+            ("queued count matches the scheduler", site.queued_jobs == self.scheduler.queue_len() as u64),
+            ("live jobs = queued + running", self.jobs.live() as u64 == site.queued_jobs + site.running_jobs),
+        ];
+        match checks.iter().find(|(_, ok)| !ok) {
+            Some((what, _)) => Err(format!(
+                "at t = {} ms: {what} fails (site allocated {}, installed {}, nodes {node_alloc}, halls {hall_alloc}, held {held}, free {free}, power site {} nodes {node_mw} halls {hall_mw})",
+                self.now, site.allocated, site.installed, site.it_power_mw
+            )),
+            None => Ok(()),
+        }
     }
 
     fn dispatch(&mut self, ev: Event) -> std::io::Result<()> {

@@ -156,3 +156,6 @@ impl Scheduler for ListScheduler {
         self.queue.drain(..).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

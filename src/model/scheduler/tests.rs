@@ -1,0 +1,128 @@
+//! Policy semantics on tiny clusters where the right answer is known by hand.
+
+use super::*;
+use crate::model::workload::Job;
+
+const H: u64 = 3_600_000;
+
+/// One pool of `nodes` nodes of 8 accelerators, `classes` classes.
+fn cluster(nodes: u32, classes: usize) -> (Cluster, Jobs) {
+    let pool: Vec<u32> = (0..nodes).collect();
+    (Cluster::new(&[pool], &[8], &[0], nodes as usize, classes), Jobs::default())
+}
+
+fn job(jobs: &mut Jobs, requested: u32, hours: u64, class: u16, priority: i32) -> JobSlot {
+    jobs.insert(Job { requested, duration_ms: hours * H, estimate_ms: hours * H, class, priority, ..Default::default() })
+}
+
+fn run(s: &mut dyn Scheduler, now: u64, c: &mut Cluster, jobs: &mut Jobs) -> Vec<JobSlot> {
+    let mut started = Vec::new();
+    s.schedule(now, c, jobs, &mut started);
+    started
+}
+
+fn nodes_of(jobs: &Jobs, slot: JobSlot) -> Vec<u32> {
+    jobs.get(slot).alloc.iter().map(|(n, _)| *n).collect()
+}
+
+#[test]
+fn packing_is_best_fit_and_fills_nodes_in_order() {
+    let (mut c, mut jobs) = cluster(4, 1);
+    let mut s = ListScheduler::new("fifo", false, false, 8, None);
+    let a = job(&mut jobs, 4, 1, 0, 0);
+    let b = job(&mut jobs, 6, 1, 0, 0);
+    let d = job(&mut jobs, 4, 1, 0, 0);
+    for j in [a, b, d] {
+        s.enqueue(j, &jobs);
+    }
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![a, b, d]);
+    // a: node 0 (4 left); b: needs 6, node 0 has 4, so node 1; d: best fit is node 0 again.
+    assert_eq!((nodes_of(&jobs, a), nodes_of(&jobs, b), nodes_of(&jobs, d)), (vec![0], vec![1], vec![0]));
+    assert_eq!(c.free_accelerators(), 32 - 14);
+}
+
+#[test]
+fn jobs_above_one_node_take_whole_nodes() {
+    let (mut c, mut jobs) = cluster(4, 1);
+    let mut s = ListScheduler::new("fifo", false, false, 8, None);
+    let a = job(&mut jobs, 12, 1, 0, 0);
+    s.enqueue(a, &jobs);
+    run(&mut s, 0, &mut c, &mut jobs);
+    assert_eq!(jobs.get(a).allocated, 16);
+    assert_eq!(nodes_of(&jobs, a), vec![0, 1]);
+    let big = job(&mut jobs, 40, 1, 0, 0);
+    assert!(c.never_fits(jobs.get(big)).unwrap().contains("largest pool"));
+    let fits = job(&mut jobs, 32, 1, 0, 0);
+    assert!(c.never_fits(jobs.get(fits)).is_none());
+}
+
+/// Node 0 busy for 10 h; the head needs all 3 nodes; then a short and a long small job.
+fn blocked_head(backfill: bool) -> (Vec<JobSlot>, [JobSlot; 3]) {
+    let (mut c, mut jobs) = cluster(3, 1);
+    let mut s = ListScheduler::new("t", false, backfill, 8, None);
+    let running = job(&mut jobs, 8, 10, 0, 0);
+    s.enqueue(running, &jobs);
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![running]);
+    let head = job(&mut jobs, 24, 5, 0, 0);
+    let long = job(&mut jobs, 8, 20, 0, 0);
+    let short = job(&mut jobs, 8, 2, 0, 0);
+    for j in [head, long, short] {
+        s.enqueue(j, &jobs);
+    }
+    (run(&mut s, 0, &mut c, &mut jobs), [head, long, short])
+}
+
+#[test]
+fn fifo_head_blocks_everything_behind_it() {
+    let (started, _) = blocked_head(false);
+    assert!(started.is_empty());
+}
+
+#[test]
+fn easy_backfill_starts_only_what_cannot_delay_the_head() {
+    let (started, [_, long, short]) = blocked_head(true);
+    // The short job ends (2 h) before the head's shadow time (10 h); the long one would hold a
+    // node the head needs at 10 h, so it waits.
+    assert_eq!(started, vec![short]);
+    assert!(!started.contains(&long));
+}
+
+#[test]
+fn easy_backfill_uses_nodes_the_head_does_not_need() {
+    let (mut c, mut jobs) = cluster(4, 1);
+    let mut s = ListScheduler::new("backfill", false, true, 8, None);
+    let running = job(&mut jobs, 16, 10, 0, 0);
+    s.enqueue(running, &jobs);
+    run(&mut s, 0, &mut c, &mut jobs);
+    let head = job(&mut jobs, 24, 5, 0, 0); // needs 3 of 4 nodes: at 10 h, nodes 0-2
+    let long = job(&mut jobs, 8, 100, 0, 0); // node 3 is free now and not reserved
+    s.enqueue(head, &jobs);
+    s.enqueue(long, &jobs);
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![long]);
+    assert_eq!(nodes_of(&jobs, long), vec![3]);
+    // At 10 h the running job ends and the head starts on time.
+    let r = jobs.get(running).clone();
+    c.finish(running, &r);
+    assert_eq!(run(&mut s, 10 * H, &mut c, &mut jobs), vec![head]);
+    assert_eq!(jobs.get(head).start_ms, 10 * H);
+}
+
+#[test]
+fn priority_orders_the_queue_and_quotas_cap_a_class() {
+    let (mut c, mut jobs) = cluster(2, 2);
+    // Class 0 may hold at most 8 accelerators.
+    let mut s = ListScheduler::new("priority", true, true, 8, Some(vec![8, u64::MAX]));
+    let low = job(&mut jobs, 8, 1, 1, 0);
+    let high1 = job(&mut jobs, 8, 1, 0, 5);
+    let high2 = job(&mut jobs, 8, 1, 0, 5);
+    for j in [low, high1, high2] {
+        s.enqueue(j, &jobs);
+    }
+    let started = run(&mut s, 0, &mut c, &mut jobs);
+    // high1 first (priority), high2 held back by the quota without blocking low.
+    assert_eq!(started, vec![high1, low]);
+    assert_eq!(s.queue_len(), 1);
+    let too_big = job(&mut jobs, 16, 1, 0, 5);
+    let reason = s.admit(too_big, &jobs, &c).unwrap_err();
+    assert!(reason.contains("quota"), "{reason}");
+}
