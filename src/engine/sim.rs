@@ -41,6 +41,7 @@ struct ClassInfo {
 pub struct Simulation<'a, W: Write> {
     sc: &'a Scenario,
     world: World,
+    topo: Topology,
     queue: EventQueue,
     jobs: Jobs,
     cluster: Cluster,
@@ -70,7 +71,7 @@ impl<'a, W: Write> Simulation<'a, W> {
     /// Builds the world and the first events of a scenario.
     pub fn new(sc: &'a Scenario, timeseries: W, jobs_csv: W) -> std::io::Result<Self> {
         let mut world = World::new();
-        let idle_mw = compute::spawn(&mut world, sc);
+        let (topo, idle_mw) = compute::spawn(&mut world, sc);
         let labels = sc.class_labels();
         let installed = sc.accelerators();
         world.insert_resource(SiteLoad {
@@ -86,7 +87,6 @@ impl<'a, W: Write> Simulation<'a, W> {
         pipeline.add_systems((crate::metrics::sample_halls, crate::metrics::sample_site).chain());
         world.add_schedule(pipeline);
 
-        let topo = world.resource::<Topology>();
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
@@ -120,6 +120,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         Ok(Simulation {
             sc,
             world,
+            topo,
             queue,
             jobs: Jobs::default(),
             cluster,
@@ -301,11 +302,11 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn start(&mut self, slot: JobSlot) {
-        let curve = self.world.resource::<Topology>().models[self.jobs.get(slot).pool as usize].curve;
+        let curve = self.topo.models[self.jobs.get(slot).pool as usize].curve;
         let job = self.jobs.get_mut(slot);
         job.dyn_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
         let job = self.jobs.get(slot);
-        apply_load(&mut self.world, job, true);
+        apply_load(&mut self.world, &self.topo, job, true);
         let wait = job.start_ms - job.submit_ms;
         self.wait.record(wait);
         self.stats[job.class as usize].wait.record(wait);
@@ -318,7 +319,7 @@ impl<'a, W: Write> Simulation<'a, W> {
 
     fn on_job_end(&mut self, slot: JobSlot) -> std::io::Result<()> {
         let job = self.jobs.get(slot);
-        apply_load(&mut self.world, job, false);
+        apply_load(&mut self.world, &self.topo, job, false);
         self.cluster.finish(slot, job);
         self.world.resource_mut::<SiteLoad>().running_jobs -= 1;
         let class = job.class as usize;
@@ -338,6 +339,8 @@ impl<'a, W: Write> Simulation<'a, W> {
     fn sample(&mut self, t: u64) -> std::io::Result<()> {
         self.world.resource_mut::<SiteLoad>().advance(t);
         self.world.run_schedule(SamplePipeline);
+        // Nothing here reads removal messages; drop any so memory stays flat over long runs.
+        self.world.clear_trackers();
         self.samples += 1;
         self.timeseries.row(self.world.resource::<Sample>())
     }
@@ -462,8 +465,8 @@ pub fn capacity(sc: &Scenario) -> crate::metrics::Capacity {
 /// Applies (or removes) a job's load on its nodes, their halls, its accelerators and the site.
 /// A whole-node job's requested accelerators are spread evenly over its nodes; the rest of what
 /// it holds is allocated but idle. Cost: O(accelerators of the job).
-fn apply_load(world: &mut World, job: &Job, add: bool) {
-    world.resource_scope(|world, topo: Mut<Topology>| {
+fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool) {
+    {
         let m = (job.alloc.len() as u32).max(1);
         let (base, extra) = (job.requested / m, job.requested % m);
         let mut delta_mw = 0i64;
@@ -518,5 +521,5 @@ fn apply_load(world: &mut World, job: &Job, add: bool) {
             site.allocated -= job.allocated as u64;
             site.busy_bp -= busy;
         }
-    });
+    }
 }

@@ -94,8 +94,9 @@ pub struct NodeInfo {
     pub first_accelerator: u32,
 }
 
-/// Dense index -> entity maps and per-type power models.
-#[derive(Resource, Debug)]
+/// Dense index -> entity maps and per-type power models. Static after [`spawn`]; kept outside
+/// the World so that handlers can read it while they mutate components.
+#[derive(Debug)]
 pub struct Topology {
     /// Hall entities.
     pub halls: Vec<Entity>,
@@ -111,9 +112,9 @@ pub struct Topology {
     pub pools: Vec<Vec<u32>>,
 }
 
-/// Spawns the equipment of a scenario and inserts its [`Topology`]. Returns the total idle IT
-/// power, mW (every node starts idle).
-pub fn spawn(world: &mut World, sc: &Scenario) -> i64 {
+/// Spawns the equipment of a scenario. Returns its [`Topology`] and the total idle IT power, mW
+/// (every node starts idle).
+pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
     let models: Vec<NodePowerModel> = sc.node_types.iter().map(|nt| NodePowerModel::new(nt, &sc.devices[nt.device])).collect();
     let idle_mw: Vec<i64> = models.iter().map(|m| m.power_mw(0, 0)).collect();
     let mut topo = Topology {
@@ -155,8 +156,7 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> i64 {
         world.entity_mut(h).insert(load);
         topo.halls.push(h);
     }
-    world.insert_resource(topo);
-    total_mw
+    (topo, total_mw)
 }
 
 /// The largest job (accelerators) any pool of identical nodes can hold.

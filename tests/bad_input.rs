@@ -1,0 +1,700 @@
+//! Bad input regressions: every wrong scenario, trace or command line exits with code 2, prints
+//! `error: <file>:<line>:<col>: <field>: <message>` (or the CSV line and column for traces), and
+//! leaves no output folder and no temporary folder behind.
+//!
+//! Each case starts from a small valid fixture (`tests/fixtures/bad/base.toml`, or `trace.toml`
+//! with a `trace_*.csv`), changes one thing, writes it to a fresh temporary folder and runs
+//! `aidc run <tmp>/bad.toml --out <tmp>/out`.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad");
+
+/// The name every bad scenario is written under.
+const BAD: &str = "bad.toml";
+
+fn fixture(name: &str) -> String {
+    let p = Path::new(FIXTURES).join(name);
+    fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", p.display()))
+}
+
+fn base() -> String {
+    fixture("base.toml")
+}
+
+fn aidc<I, S>(dir: &Path, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `text` with `from` (which must occur exactly once) replaced by `to`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "the fixture should hold {from:?} exactly once");
+    text.replacen(from, to, 1)
+}
+
+/// The 1-based line of the one line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let hits: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.contains(needle)).map(|(i, _)| i + 1).collect();
+    assert_eq!(hits.len(), 1, "{needle:?} should be on exactly one line, found on lines {hits:?}");
+    hits[0]
+}
+
+/// A temporary folder holding a bad scenario and the files it refers to.
+struct Case {
+    tmp: tempfile::TempDir,
+}
+
+impl Case {
+    /// Writes `text` as `bad.toml` and each `(name, contents)` beside it.
+    fn new(text: &str, files: &[(&str, &str)]) -> Case {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        fs::write(tmp.path().join(BAD), text).unwrap();
+        for (name, contents) in files {
+            fs::write(tmp.path().join(name), contents).unwrap();
+        }
+        Case { tmp }
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn scenario(&self) -> PathBuf {
+        self.dir().join(BAD)
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir().join("out")
+    }
+
+    /// `aidc run <tmp>/bad.toml --out <tmp>/out`.
+    fn run(&self) -> Output {
+        aidc(self.dir(), [OsStr::new("run"), self.scenario().as_os_str(), OsStr::new("--out"), self.out().as_os_str()])
+    }
+
+    /// `aidc check <tmp>/bad.toml`.
+    fn check(&self) -> Output {
+        aidc(self.dir(), [OsStr::new("check"), self.scenario().as_os_str()])
+    }
+
+    /// Asserts that nothing was written: no `out`, no `.out.tmp-*`, only the inputs.
+    fn assert_nothing_written(&self, inputs: &[&str]) {
+        assert!(!self.out().exists(), "a failed run must not create the output folder");
+        let mut found: Vec<String> =
+            fs::read_dir(self.dir()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        found.sort();
+        let mut want: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(found, want, "a failed run leaves only its inputs (no .out.tmp-* folder)");
+    }
+}
+
+/// Asserts a bad-input failure: exit code 2, nothing on stdout, no panic, and stderr that starts
+/// with `error: ` and contains `file`, `field` and, where given, `file:line:`. Returns stderr.
+fn assert_bad(o: &Output, file: &str, field: &str, line: Option<usize>) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "expected exit code 2 (bad input), stderr:\n{err}");
+    assert!(!err.contains("panicked"), "the binary panicked:\n{err}");
+    assert!(o.stdout.is_empty(), "nothing on stdout on bad input, found:\n{}", String::from_utf8_lossy(&o.stdout));
+    assert!(err.starts_with("error: "), "stderr starts with `error: `:\n{err}");
+    assert!(err.contains(file), "stderr names the file {file}:\n{err}");
+    assert!(err.contains(field), "stderr names the field {field}:\n{err}");
+    if let Some(line) = line {
+        let at = format!("{file}:{line}:");
+        assert!(err.contains(&at), "stderr gives the position {at}<column>:\n{err}");
+        let located = format!(": {field}");
+        assert!(err.contains(&located), "the field follows the position (`{at}<col>{located}: ...`):\n{err}");
+    }
+    err
+}
+
+/// Writes `text` as a bad scenario, runs it, and checks the failure names `field` on the line of
+/// `needle` (a text unique to the changed line). Returns stderr.
+fn bad_scenario(text: &str, field: &str, needle: &str) -> String {
+    let case = Case::new(text, &[]);
+    let o = case.run();
+    let err = assert_bad(&o, BAD, field, Some(line_of(text, needle)));
+    case.assert_nothing_written(&[BAD]);
+    err
+}
+
+#[test]
+fn the_fixtures_are_valid() {
+    let case = Case::new(&base(), &[]);
+    let o = case.check();
+    assert_eq!(o.status.code(), Some(0), "base.toml is valid: {}", stderr(&o));
+    let case = Case::new(&fixture("trace.toml"), &[("trace.csv", &fixture("trace_ok.csv"))]);
+    let o = case.run();
+    assert_eq!(o.status.code(), Some(0), "trace.toml with trace_ok.csv is valid: {}", stderr(&o));
+    assert!(case.out().join("summary.json").exists());
+}
+
+// 1. Malformed TOML.
+
+#[test]
+fn malformed_toml_unclosed_bracket() {
+    let text = edit(&base(), "[scheduler]", "[scheduler");
+    let err = bad_scenario(&text, "malformed TOML", "[scheduler");
+    assert!(err.contains("]"), "says what is expected: {err}");
+}
+
+#[test]
+fn malformed_toml_missing_quote() {
+    let text = edit(&base(), "name = \"hall-1\"", "name = \"hall-1");
+    bad_scenario(&text, "malformed TOML", "hall-1");
+}
+
+#[test]
+fn malformed_toml_duplicate_key() {
+    let text = edit(&base(), "seed = 3", "seed = 3\nseed = 4");
+    bad_scenario(&text, "malformed TOML", "seed = 4");
+}
+
+// 2. Unknown accelerator.
+
+#[test]
+fn unknown_accelerator_lists_the_catalog() {
+    let text = edit(&base(), "accelerator = \"H100-SXM\"", "accelerator = \"H100-SMX\"");
+    let err = bad_scenario(&text, "node_types[0].accelerator", "H100-SMX");
+    assert!(err.contains("H100-SMX"), "says what was found: {err}");
+    assert!(err.contains("H100-SXM") && err.contains("Ascend-910B"), "lists the expected ids: {err}");
+}
+
+// 3. Zero racks, also through `check`.
+
+#[test]
+fn zero_racks() {
+    let text = edit(&base(), "\ncount = 2\n", "\ncount = 0\n");
+    let err = bad_scenario(&text, "halls[0].racks[0].count", "count = 0");
+    assert!(err.contains("positive"), "says a positive count is expected: {err}");
+}
+
+#[test]
+fn check_rejects_zero_racks_too() {
+    let text = edit(&base(), "\ncount = 2\n", "\ncount = 0\n");
+    let case = Case::new(&text, &[]);
+    let o = case.check();
+    assert_bad(&o, BAD, "halls[0].racks[0].count", Some(line_of(&text, "count = 0")));
+    case.assert_nothing_written(&[BAD]);
+}
+
+// 4. Negative count.
+
+#[test]
+fn negative_nodes() {
+    let text = edit(&base(), "nodes = 4", "nodes = -4");
+    let err = bad_scenario(&text, "halls[0].racks[0].nodes", "nodes = -4");
+    assert!(err.contains("-4"), "says what was found: {err}");
+}
+
+#[test]
+fn zero_nodes_per_rack() {
+    let text = edit(&base(), "nodes = 4", "nodes = 0");
+    bad_scenario(&text, "halls[0].racks[0].nodes", "nodes = 0");
+}
+
+// 5. Zero accelerators per node.
+
+#[test]
+fn zero_accelerators_per_node() {
+    let text = edit(&base(), "accelerators = 8", "accelerators = 0");
+    let err = bad_scenario(&text, "node_types[0].accelerators", "accelerators = 0");
+    assert!(err.contains("1 to 64"), "says the accepted range: {err}");
+}
+
+#[test]
+fn too_many_accelerators_per_node() {
+    let text = edit(&base(), "accelerators = 8", "accelerators = 65");
+    bad_scenario(&text, "node_types[0].accelerators", "accelerators = 65");
+}
+
+// 6-8. Durations.
+
+#[test]
+fn zero_horizon() {
+    let text = edit(&base(), "horizon = \"2d\"", "horizon = \"0s\"");
+    bad_scenario(&text, "simulation.horizon", "horizon =");
+}
+
+#[test]
+fn horizon_over_fifty_years() {
+    let text = edit(&base(), "horizon = \"2d\"", "horizon = \"51y\"");
+    let err = bad_scenario(&text, "simulation.horizon", "horizon =");
+    assert!(err.contains("50 years"), "says the limit: {err}");
+}
+
+#[test]
+fn bare_number_where_a_unit_is_expected() {
+    let text = edit(&base(), "horizon = \"2d\"", "horizon = 30");
+    let err = bad_scenario(&text, "simulation.horizon", "horizon =");
+    assert!(err.contains("unit"), "says a unit is expected: {err}");
+}
+
+#[test]
+fn unknown_duration_unit() {
+    let text = edit(&base(), "horizon = \"2d\"", "horizon = \"30x\"");
+    let err = bad_scenario(&text, "simulation.horizon", "horizon =");
+    assert!(err.contains("unknown unit") && err.contains("\"x\""), "names the unknown unit: {err}");
+}
+
+#[test]
+fn step_longer_than_the_horizon() {
+    let text = edit(&base(), "step = \"1h\"", "step = \"3d\"");
+    bad_scenario(&text, "simulation.step", "step =");
+}
+
+#[test]
+fn negative_power() {
+    let text = edit(&base(), "idle = \"90W\"", "idle = \"-90W\"");
+    let err = bad_scenario(&text, "node_types[0].cpu.idle", "-90W");
+    assert!(err.contains("negative"), "says power must not be negative: {err}");
+}
+
+#[test]
+fn unknown_rate_unit() {
+    let text = edit(&base(), "rate = \"6/d\"", "rate = \"6/fortnight\"");
+    bad_scenario(&text, "workload.classes[0].rate", "fortnight");
+}
+
+// 9. Unknown fields.
+
+#[test]
+fn unknown_field_in_a_rack_group() {
+    let text = edit(&base(), "node_type = \"gpu-node\"", "node_typ = \"gpu-node\"");
+    let err = bad_scenario(&text, "halls[0].racks[0].node_typ", "node_typ =");
+    assert!(err.contains("unknown field"), "says the field is unknown: {err}");
+    assert!(err.contains("node_type"), "lists the expected fields: {err}");
+}
+
+#[test]
+fn unknown_field_in_a_node_type() {
+    let text = edit(&base(), "accelerators = 8", "acelerators = 8");
+    bad_scenario(&text, "node_types[0].acelerators", "acelerators");
+}
+
+#[test]
+fn unknown_field_in_simulation() {
+    let text = edit(&base(), "seed = 3", "sead = 3");
+    bad_scenario(&text, "simulation.sead", "sead");
+}
+
+// Other cross-references and ranges.
+
+#[test]
+fn unknown_node_type_in_a_rack_group() {
+    let text = edit(&base(), "node_type = \"gpu-node\"", "node_type = \"cpu-node\"");
+    let err = bad_scenario(&text, "halls[0].racks[0].node_type", "cpu-node");
+    assert!(err.contains("gpu-node"), "lists the defined node types: {err}");
+}
+
+#[test]
+fn unknown_job_kind() {
+    let text = edit(&base(), "kind = \"fine-tune\"", "kind = \"finetune\"");
+    let err = bad_scenario(&text, "workload.classes[0].kind", "\"finetune\"");
+    assert!(err.contains("fine-tune"), "lists the kinds: {err}");
+}
+
+#[test]
+fn size_not_a_power_of_two() {
+    let text = edit(&base(), "min = 8, max = 32", "min = 6, max = 32");
+    bad_scenario(&text, "workload.classes[0].size.min", "min = 6");
+}
+
+#[test]
+fn bad_scenario_name() {
+    let text = edit(&base(), "name = \"base\"", "name = \"../escape\"");
+    bad_scenario(&text, "name", "../escape");
+}
+
+#[test]
+fn unknown_psu_efficiency() {
+    let text = edit(&base(), "efficiency = \"titanium\"", "efficiency = \"diamond\"");
+    bad_scenario(&text, "node_types[0].psu.efficiency", "diamond");
+}
+
+// 13. Scheduler.
+
+#[test]
+fn unknown_scheduler_policy() {
+    let text = edit(&base(), "policy = \"priority\"", "policy = \"lifo\"");
+    let err = bad_scenario(&text, "scheduler.policy", "lifo");
+    assert!(err.contains("backfill"), "lists the policies: {err}");
+}
+
+// 14. Quotas.
+
+#[test]
+fn quota_for_an_unknown_class() {
+    let text = edit(&base(), "quotas = { train = 0.5 }", "quotas = { trian = 0.5 }");
+    let err = bad_scenario(&text, "scheduler.quotas.trian", "quotas");
+    assert!(err.contains("train") && err.contains("debug"), "lists the classes: {err}");
+}
+
+#[test]
+fn quota_above_one() {
+    let text = edit(&base(), "quotas = { train = 0.5 }", "quotas = { train = 1.5 }");
+    bad_scenario(&text, "scheduler.quotas.train", "quotas");
+}
+
+#[test]
+fn zero_backfill_depth() {
+    let text = edit(&base(), "backfill_depth = 32", "backfill_depth = 0");
+    bad_scenario(&text, "scheduler.backfill_depth", "backfill_depth");
+}
+
+// 15. Utilization.
+
+#[test]
+fn utilization_mean_above_one() {
+    let text = edit(&base(), "mean = 0.7", "mean = 1.2");
+    let err = bad_scenario(&text, "workload.classes[0].utilization.mean", "mean = 1.2");
+    assert!(err.contains("1.2"), "says what was found: {err}");
+}
+
+#[test]
+fn utilization_sd_too_large_for_a_beta() {
+    let text = edit(&base(), "sd = 0.1", "sd = 0.5");
+    let err = bad_scenario(&text, "workload.classes[0].utilization.sd", "sd = 0.5");
+    assert!(err.contains("Beta"), "explains the Beta limit: {err}");
+}
+
+// 16. Duration clips.
+
+#[test]
+fn lognormal_min_above_max() {
+    let text = edit(&base(), "min = \"10m\", max = \"2d\"", "min = \"3d\", max = \"2d\"");
+    bad_scenario(&text, "workload.classes[0].duration.min", "min = \"3d\"");
+}
+
+#[test]
+fn lognormal_negative_sigma() {
+    let text = edit(&base(), "sigma = 0.8", "sigma = -0.8");
+    bad_scenario(&text, "workload.classes[0].duration.sigma", "sigma = -0.8");
+}
+
+// Bugs found while writing these tests (ignored until fixed).
+
+#[test]
+#[ignore = "bug: errors inside `size`/`duration` tables (serde internally tagged enums) name the table, not the field"]
+fn error_inside_a_duration_table_names_the_inner_field() {
+    let text = edit(&base(), "median = \"4h\"", "median = 4");
+    let err = bad_scenario(&text, "workload.classes[0].duration.median", "median = 4");
+    assert!(err.contains("unit"), "says a unit is expected: {err}");
+}
+
+#[test]
+#[ignore = "bug: errors inside `size`/`duration` tables (serde internally tagged enums) name the table, not the field"]
+fn error_inside_a_size_table_names_the_inner_field() {
+    let text = edit(&base(), "min = 8, max = 32", "min = -8, max = 32");
+    bad_scenario(&text, "workload.classes[0].size.min", "min = -8");
+}
+
+#[test]
+#[ignore = "bug: a PSU efficiency of the wrong type says `data did not match any variant of untagged enum RawPsuCurve`"]
+fn psu_efficiency_of_the_wrong_type_says_what_is_expected() {
+    let text = edit(&base(), "efficiency = \"titanium\"", "efficiency = 0.96");
+    let err = bad_scenario(&text, "node_types[0].psu.efficiency", "efficiency = 0.96");
+    assert!(!err.contains("RawPsuCurve"), "no internal type names in messages: {err}");
+    assert!(err.contains("titanium"), "says what is expected (a level name or [[load, efficiency], ...]): {err}");
+}
+
+/// Runs `text` for 14 days; returns the exit code, stderr and, on success, jobs.csv.
+fn run_14d(text: &str) -> (Option<i32>, String, Option<String>) {
+    let case = Case::new(text, &[]);
+    let o = aidc(case.dir(), ["run", BAD, "--out", "out", "-q", "--horizon", "14d"]);
+    let jobs = fs::read_to_string(case.out().join("jobs.csv")).ok();
+    (o.status.code(), stderr(&o), jobs)
+}
+
+#[test]
+#[ignore = "bug: huge finite hour_of_day multipliers overflow their sum: accepted, but the class then never submits a job"]
+fn huge_hour_of_day_multipliers_are_rejected_or_flat() {
+    let flat = vec!["1e308"; 24].join(", ");
+    let text = edit(&base(), "rate = \"20/d\"", &format!("rate = \"20/d\"\nhour_of_day = [{flat}]"));
+    let (code, err, jobs) = run_14d(&text);
+    match code {
+        Some(2) => assert!(err.contains("workload.classes[1].hour_of_day"), "{err}"),
+        Some(0) => {
+            let debug = jobs.unwrap().lines().filter(|l| l.split(',').nth(1) == Some("debug")).count();
+            assert!(debug > 100, "equal multipliers are a flat profile (about 280 debug jobs in 14 days at 20/d), got {debug}");
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}
+
+#[test]
+#[ignore = "bug: a very negative power2 alpha overflows the weights: every job gets the smallest size instead of the largest"]
+fn extreme_power2_alpha_is_rejected_or_saturates() {
+    let text = edit(&base(), "alpha = 1.0", "alpha = -2000.0");
+    let (code, err, jobs) = run_14d(&text);
+    match code {
+        Some(2) => assert!(err.contains("workload.classes[0].size"), "{err}"),
+        Some(0) => {
+            let sizes: Vec<String> = jobs
+                .unwrap()
+                .lines()
+                .filter(|l| l.split(',').nth(1) == Some("train"))
+                .map(|l| l.split(',').nth(2).unwrap_or("").to_string())
+                .collect();
+            assert!(!sizes.is_empty());
+            assert!(sizes.iter().all(|s| s == "32"), "alpha -2000 puts all weight on the largest size (32); sizes: {sizes:?}");
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}
+
+// 10-12. Traces.
+
+/// Runs trace.toml as `bad.toml` with `csv` (when given) as trace.csv; checks exit 2, the file
+/// and column named, and nothing written. Returns stderr.
+fn bad_trace(csv: Option<&str>, column: &str, line: Option<usize>) -> String {
+    let csv_text = csv.map(fixture);
+    let files: Vec<(&str, &str)> = csv_text.iter().map(|t| ("trace.csv", t.as_str())).collect();
+    let case = Case::new(&fixture("trace.toml"), &files);
+    let o = case.run();
+    let err = assert_bad(&o, "trace.csv", column, line);
+    let inputs: Vec<&str> = std::iter::once(BAD).chain(files.iter().map(|f| f.0)).collect();
+    case.assert_nothing_written(&inputs);
+    err
+}
+
+#[test]
+fn trace_job_larger_than_the_cluster() {
+    let err = bad_trace(Some("trace_too_large.csv"), "gpus", Some(3));
+    assert!(err.contains("100000"), "says the job size: {err}");
+    assert!(err.contains("16"), "says the largest possible job (2 nodes x 8): {err}");
+}
+
+#[test]
+fn missing_trace_file() {
+    let err = bad_trace(None, "trace.csv", None);
+    assert!(err.contains("cannot read"), "says the file cannot be read: {err}");
+}
+
+#[test]
+fn trace_missing_column() {
+    let err = bad_trace(Some("trace_missing_column.csv"), "gpus", Some(1));
+    assert!(err.contains("gpu_count"), "shows the header that was found: {err}");
+}
+
+#[test]
+fn trace_bad_cell() {
+    let csv = "submit,gpus,dur\n0,8,3600\n60,8,soon\n";
+    let case = Case::new(&fixture("trace.toml"), &[("trace.csv", csv)]);
+    let o = case.run();
+    let err = assert_bad(&o, "trace.csv", "dur", Some(3));
+    assert!(err.contains("soon"), "says what was found: {err}");
+    case.assert_nothing_written(&[BAD, "trace.csv"]);
+}
+
+#[test]
+fn trace_without_rows() {
+    let case = Case::new(&fixture("trace.toml"), &[("trace.csv", "submit,gpus,dur\n")]);
+    let o = case.run();
+    assert_bad(&o, "trace.csv", "rows", None);
+    case.assert_nothing_written(&[BAD, "trace.csv"]);
+}
+
+// 17-19. Command line.
+
+#[test]
+fn missing_scenario_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = aidc(tmp.path(), ["run", "no-such-scenario.toml", "--out", "out"]);
+    assert_bad(&o, "no-such-scenario.toml", "cannot read", None);
+    assert!(fs::read_dir(tmp.path()).unwrap().next().is_none(), "nothing is written");
+    let o = aidc(tmp.path(), ["check", "no-such-scenario.toml"]);
+    assert_bad(&o, "no-such-scenario.toml", "cannot read", None);
+}
+
+#[test]
+fn scenario_path_is_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("dir.toml")).unwrap();
+    let o = aidc(tmp.path(), ["run", "dir.toml", "--out", "out"]);
+    assert_bad(&o, "dir.toml", "cannot read", None);
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn bad_horizon_flag() {
+    let case = Case::new(&base(), &[]);
+    for h in ["abc", "0s", "30", "-1d", "1.5ms"] {
+        let o = aidc(case.dir(), ["run", BAD, "--out", "out", &format!("--horizon={h}")]);
+        assert_bad(&o, "--horizon", "--horizon", None);
+        case.assert_nothing_written(&[BAD]);
+    }
+}
+
+#[test]
+fn bad_seed_flag() {
+    let case = Case::new(&base(), &[]);
+    let o = aidc(case.dir(), ["run", BAD, "--out", "out", "--seed=-1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--seed"), "{}", stderr(&o));
+    case.assert_nothing_written(&[BAD]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 6] = [&["frobnicate"], &[], &["run"], &["check"], &["catalog", "gpus"], &["run", "x.toml", "--no-such-flag"]];
+    for args in cases {
+        let o = aidc(tmp.path(), args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "`aidc {}` is a usage error:\n{err}", args.join(" "));
+        assert!(err.contains("Usage") || err.contains("--help"), "`aidc {}` points to the usage:\n{err}", args.join(" "));
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(fs::read_dir(tmp.path()).unwrap().next().is_none(), "usage errors write nothing");
+}
+
+// Never panics: deterministic mutations of the classroom scenario through `check`.
+
+/// How a line is mutated.
+#[derive(Debug, Clone, Copy)]
+enum Mutation {
+    Delete,
+    Number(&'static str),
+    String(&'static str),
+    Duplicate,
+    Truncate,
+}
+
+const MUTATIONS: [Mutation; 10] = [
+    Mutation::Delete,
+    Mutation::Number("-1"),
+    Mutation::Number("0"),
+    Mutation::Number("1e30"),
+    Mutation::Number("\"x\""),
+    Mutation::String(""),
+    Mutation::String("x"),
+    Mutation::Duplicate,
+    Mutation::Truncate,
+    Mutation::Number("18446744073709551616"),
+];
+
+/// Byte range of the first number in the value of `key = value` (outside strings).
+fn first_number(line: &str) -> Option<std::ops::Range<usize>> {
+    let eq = line.find('=')?;
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = eq + 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_str = !in_str,
+            b'#' if !in_str => return None,
+            c if !in_str && c.is_ascii_digit() && !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') => {
+                let end = (i..b.len()).find(|&j| !(b[j].is_ascii_digit() || b[j] == b'.')).unwrap_or(b.len());
+                return Some(i..end);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Byte range of the contents of the first string in the value of `key = value`.
+fn first_string(line: &str) -> Option<std::ops::Range<usize>> {
+    let eq = line.find('=')?;
+    let start = eq + 1 + line[eq + 1..].find('"')? + 1;
+    let end = start + line[start..].find('"')?;
+    Some(start..end)
+}
+
+/// The mutated line (None: delete it), or None when the mutation does not apply.
+fn mutate(line: &str, m: Mutation) -> Option<Option<String>> {
+    let splice = |r: std::ops::Range<usize>, with: &str| format!("{}{with}{}", &line[..r.start], &line[r.end..]);
+    match m {
+        Mutation::Delete => Some(None),
+        Mutation::Number(v) => first_number(line).map(|r| Some(splice(r, v))),
+        Mutation::String(v) => first_string(line).map(|r| Some(splice(r, v))),
+        Mutation::Duplicate => Some(Some(format!("{line}\n{line}"))),
+        Mutation::Truncate => {
+            let half = line.char_indices().nth(line.chars().count() / 2).map_or(0, |(i, _)| i);
+            (half > 0).then(|| Some(line[..half].to_string()))
+        }
+    }
+}
+
+/// One mutant per meaningful line, cycling through [`MUTATIONS`] (the next one that applies).
+fn mutants(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut turn = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let Some((m, new)) =
+            (0..MUTATIONS.len()).map(|k| MUTATIONS[(turn + k) % MUTATIONS.len()]).find_map(|m| mutate(line, m).map(|n| (m, n)))
+        else {
+            continue;
+        };
+        turn += 1;
+        let mut v: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        match new {
+            Some(l) => v[i] = l,
+            None => {
+                v.remove(i);
+            }
+        }
+        out.push((format!("line {}: {m:?} of {line:?}", i + 1), v.join("\n") + "\n"));
+    }
+    out
+}
+
+#[test]
+fn check_never_panics_on_mutated_scenarios() {
+    let text = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/classroom.toml")).unwrap();
+    let list = mutants(&text);
+    assert!(list.len() >= 30, "expected at least 30 mutants, made {}", list.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("mutant.toml");
+    let mut failures = Vec::new();
+    let mut rejected = 0;
+    for (what, mutant) in &list {
+        fs::write(&file, mutant).unwrap();
+        let o = aidc(tmp.path(), ["check", "mutant.toml"]);
+        let err = stderr(&o);
+        match o.status.code() {
+            Some(0) => {}
+            Some(2) if err.starts_with("error: mutant.toml") && !err.contains("panicked") => rejected += 1,
+            code => failures.push(format!("{what}: exit {code:?}\n{err}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} mutants failed badly:\n{}", failures.len(), list.len(), failures.join("\n"));
+    assert!(rejected >= list.len() / 3, "most mutants should be rejected, only {rejected} of {} were", list.len());
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "check writes nothing");
+}
+
+#[test]
+fn check_never_panics_on_mutated_base() {
+    let text = base();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("mutant.toml");
+    let mut failures = Vec::new();
+    // A second pass over a different scenario, starting the mutation cycle elsewhere.
+    for (what, mutant) in mutants(&text).iter().skip(1) {
+        fs::write(&file, mutant).unwrap();
+        let o = aidc(tmp.path(), ["check", "mutant.toml"]);
+        let err = stderr(&o);
+        if !matches!(o.status.code(), Some(0 | 2)) || err.contains("panicked") {
+            failures.push(format!("{what}: exit {:?}\n{err}", o.status.code()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
