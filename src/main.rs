@@ -10,8 +10,9 @@ fn main() -> ExitCode {
     match aidc::cli::main_with(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
+            let top = err.to_string();
+            eprintln!("error: {top}");
+            for cause in err.chain().skip(1).map(|c| c.to_string()).filter(|c| !top.contains(c.as_str())) {
                 eprintln!("  caused by: {cause}");
             }
             if aidc::cli::is_bad_input(&err) { ExitCode::from(2) } else { ExitCode::from(1) }

@@ -383,10 +383,10 @@ fn lognormal_negative_sigma() {
     bad_scenario(&text, "workload.classes[0].duration.sigma", "sigma = -0.8");
 }
 
-// Bugs found while writing these tests (ignored until fixed).
+// Regressions: bugs found while writing these tests, fixed since.
 
 #[test]
-#[ignore = "bug: errors inside `size`/`duration` tables (serde internally tagged enums) name the table, not the field"]
+
 fn error_inside_a_duration_table_names_the_inner_field() {
     let text = edit(&base(), "median = \"4h\"", "median = 4");
     let err = bad_scenario(&text, "workload.classes[0].duration.median", "median = 4");
@@ -394,14 +394,14 @@ fn error_inside_a_duration_table_names_the_inner_field() {
 }
 
 #[test]
-#[ignore = "bug: errors inside `size`/`duration` tables (serde internally tagged enums) name the table, not the field"]
+
 fn error_inside_a_size_table_names_the_inner_field() {
     let text = edit(&base(), "min = 8, max = 32", "min = -8, max = 32");
     bad_scenario(&text, "workload.classes[0].size.min", "min = -8");
 }
 
 #[test]
-#[ignore = "bug: a PSU efficiency of the wrong type says `data did not match any variant of untagged enum RawPsuCurve`"]
+
 fn psu_efficiency_of_the_wrong_type_says_what_is_expected() {
     let text = edit(&base(), "efficiency = \"titanium\"", "efficiency = 0.96");
     let err = bad_scenario(&text, "node_types[0].psu.efficiency", "efficiency = 0.96");
@@ -418,7 +418,7 @@ fn run_14d(text: &str) -> (Option<i32>, String, Option<String>) {
 }
 
 #[test]
-#[ignore = "bug: huge finite hour_of_day multipliers overflow their sum: accepted, but the class then never submits a job"]
+
 fn huge_hour_of_day_multipliers_are_rejected_or_flat() {
     let flat = vec!["1e308"; 24].join(", ");
     let text = edit(&base(), "rate = \"20/d\"", &format!("rate = \"20/d\"\nhour_of_day = [{flat}]"));
@@ -434,7 +434,7 @@ fn huge_hour_of_day_multipliers_are_rejected_or_flat() {
 }
 
 #[test]
-#[ignore = "bug: a very negative power2 alpha overflows the weights: every job gets the smallest size instead of the largest"]
+
 fn extreme_power2_alpha_is_rejected_or_saturates() {
     let text = edit(&base(), "alpha = 1.0", "alpha = -2000.0");
     let (code, err, jobs) = run_14d(&text);

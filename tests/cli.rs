@@ -375,7 +375,7 @@ columns = { submit = "submit", accelerators = "gpus", duration = "dur" }
 }
 
 #[test]
-#[ignore = "bug: scenario.resolved.toml keeps the trace path relative to the working directory, so it cannot be re-run from the output folder"]
+
 fn resolved_scenario_with_a_relative_trace_can_be_rerun() {
     let tmp = tempfile::tempdir().unwrap();
     write_trace_scenario(tmp.path());
@@ -407,7 +407,7 @@ fn resolved_scenario_with_an_absolute_trace_can_be_rerun() {
 }
 
 #[test]
-#[ignore = "bug: --horizon skips the 50-year limit of simulation.horizon and writes a scenario.resolved.toml that check rejects"]
+
 fn horizon_flag_obeys_the_scenario_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = write_trace_scenario(tmp.path());

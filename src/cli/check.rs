@@ -89,16 +89,17 @@ pub fn describe(sc: &Scenario) -> String {
         );
     }
     if let Some(t) = &sc.trace {
-        let span_h = t.jobs.last().map_or(0, |j| j.submit_ms) as f64 / 3.6e6;
-        let acc_h: f64 = t.jobs.iter().map(|j| j.accelerators as f64 * j.duration_ms as f64 / 3.6e6).sum();
-        let load = if span_h > 0.0 { acc_h / span_h } else { 0.0 };
+        // Work submitted within the horizon, spread over the horizon.
+        let within: Vec<_> = t.jobs.iter().filter(|j| j.submit_ms <= sc.horizon_ms).collect();
+        let acc_h: f64 = within.iter().map(|j| j.accelerators as f64 * j.duration_ms as f64 / 3.6e6).sum();
+        let load = acc_h / (sc.horizon_ms as f64 / 3.6e6);
         total += load;
         let _ = writeln!(
             o,
-            "           trace {} : {} jobs over {:.1} h, offered {:.1} accelerators ({:.1} %)",
+            "           trace {}: {} of {} jobs submitted within the horizon, offered {:.1} accelerators ({:.1} %)",
             t.file.display(),
+            within.len(),
             t.jobs.len(),
-            span_h,
             load,
             100.0 * load / cap.accelerators as f64
         );
@@ -134,6 +135,10 @@ pub fn warnings(sc: &Scenario) -> Vec<String> {
                 ));
             }
         }
+    }
+    let expected_jobs: f64 = sc.classes.iter().map(|c| c.rate_per_s * sc.horizon_ms as f64 / 1000.0).sum();
+    if expected_jobs > 50e6 {
+        out.push(format!("about {expected_jobs:.2e} jobs will be submitted; a run processes about a million events a second"));
     }
     let largest = crate::model::compute::largest_job(sc);
     for c in &sc.classes {

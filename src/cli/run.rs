@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::BadInput;
 use crate::engine::{RunOptions, run_to_dir};
+use crate::scenario::resolve::check_horizon;
 use crate::scenario::units::parse_duration_ms;
 
 /// Simulate a scenario and write summary.json, run.json, timeseries.csv, jobs.csv and
@@ -43,9 +44,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(h) = &a.horizon {
         let ms = parse_duration_ms(h).map_err(|e| BadInput(format!("--horizon: {e}")))?;
-        if ms == 0 {
-            return Err(BadInput("--horizon: expected a horizon above zero, like \"7d\"".into()).into());
-        }
+        check_horizon(ms).map_err(|e| BadInput(format!("--horizon: {e}")))?;
         sc.horizon_ms = ms;
         sc.step_ms = sc.step_ms.min(ms);
     }

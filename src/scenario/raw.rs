@@ -149,7 +149,7 @@ pub struct RawPsu {
 }
 
 /// A named 80 PLUS level or explicit efficiency points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum RawPsuCurve {
     /// "titanium", "platinum" or "gold".
@@ -231,72 +231,65 @@ pub struct RawJobClass {
     pub accelerator: Option<String>,
 }
 
-/// `size = { dist = ... }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum RawSize {
-    /// Every job the same size.
-    Fixed {
-        /// Accelerators.
-        value: u32,
-    },
-    /// Sizes drawn from a list with weights.
-    Choice {
-        /// Sizes.
-        values: Vec<u32>,
-        /// Relative weights, one per size.
-        weights: Vec<f64>,
-    },
-    /// Powers of two from min to max with P(2^k) proportional to 2^(-alpha k).
-    Power2 {
-        /// Smallest size (a power of two).
-        min: u32,
-        /// Largest size (a power of two).
-        max: u32,
-        /// Tail exponent; smaller is heavier.
-        alpha: f64,
-    },
+/// `size = { dist = ... }`: "fixed" (value), "choice" (values, weights) or "power2" (min, max,
+/// alpha: P(2^k) proportional to 2^(-alpha k)). Flat, so that errors name the exact field; the
+/// resolver checks which fields each `dist` needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSize {
+    /// "fixed", "choice" or "power2".
+    pub dist: String,
+    /// fixed: accelerators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u32>,
+    /// choice: sizes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<u32>>,
+    /// choice: relative weights, one per size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Vec<f64>>,
+    /// power2: smallest size (a power of two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// power2: largest size (a power of two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    /// power2: tail exponent; smaller is heavier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
 }
 
-/// `duration = { dist = ... }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum RawDuration {
-    /// Every job runs the same time.
-    Fixed {
-        /// Run time.
-        value: DurationMs,
-    },
-    /// Lognormal with the given median and log-space standard deviation, clipped to [min, max].
-    Lognormal {
-        /// Median run time.
-        median: DurationMs,
-        /// Standard deviation of ln(duration).
-        sigma: f64,
-        /// Lower clip.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        min: Option<DurationMs>,
-        /// Upper clip.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max: Option<DurationMs>,
-    },
-    /// Resampled from a one-column CSV of run times.
-    Empirical {
-        /// CSV path, relative to the scenario file.
-        file: String,
-        /// Unit of the values, e.g. "1s".
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        unit: Option<DurationMs>,
-        /// Multiplier applied to every value.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        scale: Option<f64>,
-        /// Lower clip.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        min: Option<DurationMs>,
-        /// Upper clip.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max: Option<DurationMs>,
-    },
+/// `duration = { dist = ... }`: "fixed" (value), "lognormal" (median, sigma, min, max) or
+/// "empirical" (file, unit, scale, min, max). Flat, like [`RawSize`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDuration {
+    /// "fixed", "lognormal" or "empirical".
+    pub dist: String,
+    /// fixed: run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<DurationMs>,
+    /// lognormal: median run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<DurationMs>,
+    /// lognormal: standard deviation of ln(duration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// empirical: a one-column CSV of run times, relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// empirical: unit of the values, e.g. "1s".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<DurationMs>,
+    /// empirical: multiplier applied to every value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    /// lognormal, empirical: lower clip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<DurationMs>,
+    /// lognormal, empirical: upper clip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<DurationMs>,
 }
 
 /// `utilization = { mean, sd }`: Beta-distributed per job (fixed when sd = 0).
@@ -369,4 +362,29 @@ pub struct RawScheduler {
     /// Placement: "pack".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
+}
+
+const PSU_EXPECTED: &str = r#""titanium", "platinum", "gold" or [[load_fraction, efficiency], ...]"#;
+
+impl<'de> Deserialize<'de> for RawPsuCurve {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawPsuCurve;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(PSU_EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawPsuCurve, E> {
+                Ok(RawPsuCurve::Named(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPsuCurve, A::Error> {
+                let mut points = Vec::new();
+                while let Some(p) = seq.next_element::<[f64; 2]>()? {
+                    points.push(p);
+                }
+                Ok(RawPsuCurve::Points(points))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

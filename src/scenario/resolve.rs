@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::model::*;
 use super::raw::*;
+use super::units::DurationMs;
 use crate::catalog::{AcceleratorSpec, Catalog};
 
 const MS_PER_S: u64 = 1000;
@@ -73,6 +74,20 @@ pub fn kind_defaults(kind: ClassKind) -> (SizeDist, DurationDist, UtilDist, i32)
 
 type R<T> = Result<T, ScenarioError>;
 
+/// Checks a horizon (also used for the `--horizon` override).
+pub fn check_horizon(ms: u64) -> Result<(), String> {
+    if ms == 0 || ms > MAX_HORIZON_MS {
+        return Err("expected a horizon above zero and at most 50 years, like \"30d\"".into());
+    }
+    Ok(())
+}
+
+/// The largest mean arrival rate a class may have, per second (3.6 million an hour): anything
+/// above is a typo that would make a run last forever.
+const MAX_RATE_PER_S: f64 = 1000.0;
+/// The largest hour-of-day or day-of-week multiplier.
+const MAX_MULTIPLIER: f64 = 1e6;
+
 /// Resolves a parsed scenario. `src` locates errors; relative file paths are taken from its folder.
 pub fn resolve(raw: &RawScenario, src: &Source, catalog: &Catalog) -> R<Scenario> {
     let r = Resolver { src, catalog, dir: src.file.parent().map(Path::to_path_buf).unwrap_or_default() };
@@ -94,9 +109,11 @@ impl Resolver<'_> {
         Err(self.src.error(path, msg))
     }
 
+    /// A referenced file, absolute, so that `scenario.resolved.toml` works from any folder.
     fn path(&self, p: &str) -> PathBuf {
         let p = Path::new(p);
-        if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) }
+        let joined = if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) };
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
@@ -109,8 +126,8 @@ impl Resolver<'_> {
         }
         let sim = FieldPath::root("simulation");
         let horizon_ms = raw.simulation.horizon.0;
-        if horizon_ms == 0 || horizon_ms > MAX_HORIZON_MS {
-            return self.err(&sim.key("horizon"), "expected a horizon above zero and at most 50 years, like \"30d\"");
+        if let Err(msg) = check_horizon(horizon_ms) {
+            return self.err(&sim.key("horizon"), msg);
         }
         let step_ms = raw.simulation.step.map_or(DEFAULT_STEP_MS.min(horizon_ms), |s| s.0);
         if step_ms == 0 || step_ms > horizon_ms {
@@ -369,8 +386,8 @@ impl Resolver<'_> {
             };
             let (dsize, ddur, dutil, dprio) = kind_defaults(kind);
             let rate = c.rate.0;
-            if !(rate.is_finite() && rate >= 0.0) {
-                return self.err(&p.key("rate"), "expected a non-negative rate like \"12/h\"");
+            if !(rate.is_finite() && (0.0..=MAX_RATE_PER_S).contains(&rate)) {
+                return self.err(&p.key("rate"), format!("expected a rate from 0 to {MAX_RATE_PER_S}/s, like \"12/h\""));
             }
             self.profile(c.hour_of_day.as_deref(), 24, &p.key("hour_of_day"))?;
             self.profile(c.day_of_week.as_deref(), 7, &p.key("day_of_week"))?;
@@ -440,59 +457,91 @@ impl Resolver<'_> {
 
     fn profile(&self, v: Option<&[f64]>, len: usize, p: &FieldPath) -> R<()> {
         let Some(v) = v else { return Ok(()) };
-        if v.len() != len || v.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || v.iter().sum::<f64>() <= 0.0 {
-            return self.err(p, format!("expected {len} non-negative multipliers, not all zero, found {} values", v.len()));
+        if v.len() != len || v.iter().any(|x| !(0.0..=MAX_MULTIPLIER).contains(x)) || v.iter().sum::<f64>() <= 0.0 {
+            return self.err(p, format!("expected {len} multipliers from 0 to {MAX_MULTIPLIER}, not all zero, found {} values", v.len()));
         }
         Ok(())
     }
 
+    /// Rejects fields that the chosen `dist` does not take, naming the first one.
+    fn only(&self, p: &FieldPath, dist: &str, present: &[(&str, bool)], takes: &[&str]) -> R<()> {
+        match present.iter().find(|(name, here)| *here && !takes.contains(name)) {
+            Some((name, _)) => {
+                self.err(&p.key(name), format!("dist = {dist:?} does not take `{name}`; it takes: dist, {}", takes.join(", ")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// A field the chosen `dist` needs.
+    fn need<T: Clone>(&self, v: &Option<T>, p: &FieldPath, name: &str, dist: &str, what: &str) -> R<T> {
+        match v {
+            Some(v) => Ok(v.clone()),
+            None => self.err(&p.key(name), format!("dist = {dist:?} needs `{name}`: {what}")),
+        }
+    }
+
     fn size(&self, s: &RawSize, p: &FieldPath) -> R<SizeDist> {
-        Ok(match s {
-            RawSize::Fixed { value } => {
-                if *value == 0 {
+        let present = [
+            ("value", s.value.is_some()),
+            ("values", s.values.is_some()),
+            ("weights", s.weights.is_some()),
+            ("min", s.min.is_some()),
+            ("max", s.max.is_some()),
+            ("alpha", s.alpha.is_some()),
+        ];
+        let d = s.dist.as_str();
+        Ok(match d {
+            "fixed" => {
+                self.only(p, d, &present, &["value"])?;
+                let value = self.need(&s.value, p, "value", d, "the accelerators of every job")?;
+                if value == 0 {
                     return self.err(&p.key("value"), "expected a positive number of accelerators, found 0");
                 }
-                SizeDist::Fixed(*value)
+                SizeDist::Fixed(value)
             }
-            RawSize::Choice { values, weights } => {
+            "choice" => {
+                self.only(p, d, &present, &["values", "weights"])?;
+                let values = self.need(&s.values, p, "values", d, "a list of sizes")?;
+                let weights = self.need(&s.weights, p, "weights", d, "one weight per size")?;
                 if values.is_empty() || values.len() != weights.len() {
-                    return self.err(p, "expected `values` and `weights` of the same, non-zero length");
+                    return self.err(&p.key("weights"), "expected `values` and `weights` of the same, non-zero length");
                 }
                 if let Some(i) = values.iter().position(|v| *v == 0) {
                     return self.err(&p.key("values").index(i), "expected a positive number of accelerators, found 0");
                 }
-                if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || weights.iter().sum::<f64>() <= 0.0 {
-                    return self.err(&p.key("weights"), "expected non-negative weights, not all zero");
+                if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || !weights.iter().sum::<f64>().is_normal() {
+                    return self.err(&p.key("weights"), "expected finite, non-negative weights, not all zero");
                 }
-                SizeDist::Choice { values: values.clone(), weights: weights.clone() }
+                SizeDist::Choice { values, weights }
             }
-            RawSize::Power2 { min, max, alpha } => {
+            "power2" => {
+                self.only(p, d, &present, &["min", "max", "alpha"])?;
+                let min = self.need(&s.min, p, "min", d, "the smallest size, a power of two")?;
+                let max = self.need(&s.max, p, "max", d, "the largest size, a power of two")?;
+                let alpha = self.need(&s.alpha, p, "alpha", d, "the tail exponent (1 is a common choice)")?;
                 for (k, v) in [("min", min), ("max", max)] {
-                    if *v == 0 || !v.is_power_of_two() {
+                    if v == 0 || !v.is_power_of_two() {
                         return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ...), found {v}"));
                     }
                 }
                 if min > max {
                     return self.err(&p.key("min"), format!("expected min ({min}) not above max ({max})"));
                 }
-                if !alpha.is_finite() {
-                    return self.err(&p.key("alpha"), "expected a finite tail exponent");
+                if !(-64.0..=64.0).contains(&alpha) {
+                    return self.err(&p.key("alpha"), format!("expected a tail exponent from -64 to 64, found {alpha}"));
                 }
-                SizeDist::Power2 { min: *min, max: *max, alpha: *alpha }
+                SizeDist::Power2 { min, max, alpha }
             }
+            other => return self.err(&p.key("dist"), format!("expected \"fixed\", \"choice\" or \"power2\", found {other:?}")),
         })
     }
 
-    fn clip(
-        &self,
-        min: Option<crate::scenario::units::DurationMs>,
-        max: Option<crate::scenario::units::DurationMs>,
-        p: &FieldPath,
-    ) -> R<(u64, u64)> {
+    fn clip(&self, min: Option<DurationMs>, max: Option<DurationMs>, p: &FieldPath) -> R<(u64, u64)> {
         let min_ms = min.map_or(DEFAULT_DURATION_MIN_MS, |d| d.0);
         let max_ms = max.map_or(DEFAULT_DURATION_MAX_MS, |d| d.0);
-        if max_ms == 0 {
-            return self.err(&p.key("max"), "expected a positive upper clip");
+        if max_ms == 0 || max_ms > MAX_HORIZON_MS {
+            return self.err(&p.key("max"), "expected an upper clip above zero and at most 50 years");
         }
         if min_ms > max_ms {
             return self.err(&p.key("min"), format!("expected min ({min_ms} ms) not above max ({max_ms} ms)"));
@@ -500,38 +549,57 @@ impl Resolver<'_> {
         Ok((min_ms, max_ms))
     }
 
-    fn duration(&self, d: &RawDuration, p: &FieldPath) -> R<DurationDist> {
+    fn duration(&self, r: &RawDuration, p: &FieldPath) -> R<DurationDist> {
+        let present = [
+            ("value", r.value.is_some()),
+            ("median", r.median.is_some()),
+            ("sigma", r.sigma.is_some()),
+            ("file", r.file.is_some()),
+            ("unit", r.unit.is_some()),
+            ("scale", r.scale.is_some()),
+            ("min", r.min.is_some()),
+            ("max", r.max.is_some()),
+        ];
+        let d = r.dist.as_str();
         Ok(match d {
-            RawDuration::Fixed { value } => {
-                if value.0 == 0 {
-                    return self.err(&p.key("value"), "expected a positive duration like \"1h\"");
+            "fixed" => {
+                self.only(p, d, &present, &["value"])?;
+                let value = self.need(&r.value, p, "value", d, "the run time of every job, like \"1h\"")?.0;
+                if value == 0 || value > MAX_HORIZON_MS {
+                    return self.err(&p.key("value"), "expected a duration above zero and at most 50 years, like \"1h\"");
                 }
-                DurationDist::Fixed(value.0)
+                DurationDist::Fixed(value)
             }
-            RawDuration::Lognormal { median, sigma, min, max } => {
-                if median.0 == 0 {
-                    return self.err(&p.key("median"), "expected a positive median like \"2h\"");
+            "lognormal" => {
+                self.only(p, d, &present, &["median", "sigma", "min", "max"])?;
+                let median = self.need(&r.median, p, "median", d, "the median run time, like \"2h\"")?.0;
+                let sigma = self.need(&r.sigma, p, "sigma", d, "the standard deviation of ln(duration), like 1.0")?;
+                if median == 0 || median > MAX_HORIZON_MS {
+                    return self.err(&p.key("median"), "expected a median above zero and at most 50 years, like \"2h\"");
                 }
-                if !(sigma.is_finite() && *sigma >= 0.0 && *sigma <= 5.0) {
+                if !(sigma.is_finite() && (0.0..=5.0).contains(&sigma)) {
                     return self.err(&p.key("sigma"), format!("expected a log-space standard deviation from 0 to 5, found {sigma}"));
                 }
-                let (min_ms, max_ms) = self.clip(*min, *max, p)?;
-                DurationDist::Lognormal { median_ms: median.0, sigma: *sigma, min_ms, max_ms }
+                let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
+                DurationDist::Lognormal { median_ms: median, sigma, min_ms, max_ms }
             }
-            RawDuration::Empirical { file, unit, scale, min, max } => {
-                let unit_ms = unit.map_or(MS_PER_S, |u| u.0);
+            "empirical" => {
+                self.only(p, d, &present, &["file", "unit", "scale", "min", "max"])?;
+                let file = self.need(&r.file, p, "file", d, "a one-column CSV of run times")?;
+                let unit_ms = r.unit.map_or(MS_PER_S, |u| u.0);
                 if unit_ms == 0 {
                     return self.err(&p.key("unit"), "expected a positive unit like \"1s\"");
                 }
-                let scale = scale.unwrap_or(1.0);
+                let scale = r.scale.unwrap_or(1.0);
                 if !pos_f64(scale) {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
-                let (min_ms, max_ms) = self.clip(*min, *max, p)?;
-                let path = self.path(file);
+                let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
+                let path = self.path(&file);
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
+            other => return self.err(&p.key("dist"), format!("expected \"fixed\", \"lognormal\" or \"empirical\", found {other:?}")),
         })
     }
 

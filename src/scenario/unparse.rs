@@ -98,24 +98,32 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
         hour_of_day: c.hour_of_day.clone(),
         day_of_week: c.day_of_week.clone(),
         size: Some(match &c.size {
-            SizeDist::Fixed(v) => RawSize::Fixed { value: *v },
-            SizeDist::Choice { values, weights } => RawSize::Choice { values: values.clone(), weights: weights.clone() },
-            SizeDist::Power2 { min, max, alpha } => RawSize::Power2 { min: *min, max: *max, alpha: *alpha },
+            SizeDist::Fixed(v) => RawSize { dist: "fixed".into(), value: Some(*v), ..Default::default() },
+            SizeDist::Choice { values, weights } => {
+                RawSize { dist: "choice".into(), values: Some(values.clone()), weights: Some(weights.clone()), ..Default::default() }
+            }
+            SizeDist::Power2 { min, max, alpha } => {
+                RawSize { dist: "power2".into(), min: Some(*min), max: Some(*max), alpha: Some(*alpha), ..Default::default() }
+            }
         }),
         duration: Some(match &c.duration {
-            DurationDist::Fixed(v) => RawDuration::Fixed { value: DurationMs(*v) },
-            DurationDist::Lognormal { median_ms, sigma, min_ms, max_ms } => RawDuration::Lognormal {
-                median: DurationMs(*median_ms),
-                sigma: *sigma,
+            DurationDist::Fixed(v) => RawDuration { dist: "fixed".into(), value: Some(DurationMs(*v)), ..Default::default() },
+            DurationDist::Lognormal { median_ms, sigma, min_ms, max_ms } => RawDuration {
+                dist: "lognormal".into(),
+                median: Some(DurationMs(*median_ms)),
+                sigma: Some(*sigma),
                 min: Some(DurationMs(*min_ms)),
                 max: Some(DurationMs(*max_ms)),
+                ..Default::default()
             },
-            DurationDist::Empirical { file, unit_ms, scale, min_ms, max_ms, .. } => RawDuration::Empirical {
-                file: file.display().to_string(),
+            DurationDist::Empirical { file, unit_ms, scale, min_ms, max_ms, .. } => RawDuration {
+                dist: "empirical".into(),
+                file: Some(file.display().to_string()),
                 unit: Some(DurationMs(*unit_ms)),
                 scale: Some(*scale),
                 min: Some(DurationMs(*min_ms)),
                 max: Some(DurationMs(*max_ms)),
+                ..Default::default()
             },
         }),
         utilization: Some(RawUtilization { mean: c.utilization.mean, sd: Some(c.utilization.sd) }),

@@ -94,7 +94,10 @@ impl ClassSampler {
             SizeDist::Choice { values, weights } => Size::Table { values: values.clone(), cdf: cdf(weights) },
             SizeDist::Power2 { min, max, alpha } => {
                 let ks: Vec<u32> = (min.trailing_zeros()..=max.trailing_zeros()).collect();
-                let weights: Vec<f64> = ks.iter().map(|k| (-alpha * *k as f64).exp2()).collect();
+                // Weights relative to the largest one, 2^(-alpha (k - k*)) <= 1, so that no
+                // exponent overflows whatever the sign and size of alpha.
+                let k_star = if *alpha >= 0.0 { ks[0] } else { ks[ks.len() - 1] } as f64;
+                let weights: Vec<f64> = ks.iter().map(|k| (-alpha * (*k as f64 - k_star)).exp2()).collect();
                 Size::Table { values: ks.iter().map(|k| 1 << k).collect(), cdf: cdf(&weights) }
             }
         };
