@@ -44,6 +44,22 @@ impl Pool {
         }
     }
 
+    /// Frees a job's (global node, slot mask) allocation.
+    fn release(&mut self, local_of: &[u32], alloc: &[(u32, u64)]) {
+        for &(g, mask) in alloc {
+            let l = local_of[g as usize] as usize;
+            self.set_mask(l, self.free_mask[l] | mask);
+        }
+    }
+
+    /// Takes a job's (global node, slot mask) allocation.
+    fn occupy(&mut self, local_of: &[u32], alloc: &[(u32, u64)]) {
+        for &(g, mask) in alloc {
+            let l = local_of[g as usize] as usize;
+            self.set_mask(l, self.free_mask[l] & !mask);
+        }
+    }
+
     /// Nodes needed and accelerators allocated for a job of k.
     fn needs(&self, k: u32) -> (u32, u32) {
         if k <= self.per_node { (1, k) } else { (k.div_ceil(self.per_node), k.div_ceil(self.per_node) * self.per_node) }
@@ -234,11 +250,7 @@ impl Cluster {
     pub fn finish(&mut self, slot: JobSlot, job: &Job) {
         let pool = &mut self.pools[job.pool as usize];
         pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
-        for &(g, mask) in &job.alloc {
-            let l = self.local_of[g as usize] as usize;
-            let m = pool.free_mask[l] | mask;
-            pool.set_mask(l, m);
-        }
+        pool.release(&self.local_of, &job.alloc);
         self.class_allocated[job.class as usize] -= job.allocated as u64;
     }
 
@@ -305,12 +317,7 @@ impl Cluster {
     }
 
     fn release_one(&mut self, p: usize, slot: JobSlot, jobs: &Jobs) {
-        let pool = &mut self.pools[p];
-        for &(g, mask) in &jobs.get(slot).alloc {
-            let l = self.local_of[g as usize] as usize;
-            let m = pool.free_mask[l] | mask;
-            pool.set_mask(l, m);
-        }
+        self.pools[p].release(&self.local_of, &jobs.get(slot).alloc);
         self.undo.push(slot);
     }
 
@@ -326,12 +333,7 @@ impl Cluster {
 
     fn restore(&mut self, p: usize, jobs: &Jobs) {
         while let Some(slot) = self.undo.pop() {
-            let pool = &mut self.pools[p];
-            for &(g, mask) in &jobs.get(slot).alloc {
-                let l = self.local_of[g as usize] as usize;
-                let m = pool.free_mask[l] & !mask;
-                pool.set_mask(l, m);
-            }
+            self.pools[p].occupy(&self.local_of, &jobs.get(slot).alloc);
         }
     }
 
