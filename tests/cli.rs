@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// The five files of an output folder.
-const OUTPUTS: [&str; 5] = ["jobs.csv", "run.json", "scenario.resolved.toml", "summary.json", "timeseries.csv"];
+/// What a run of the classroom (which has a facility, hence alarms.csv) writes.
+const OUTPUTS: [&str; 6] = ["alarms.csv", "jobs.csv", "run.json", "scenario.resolved.toml", "summary.json", "timeseries.csv"];
 
 /// Files that must be identical when a run is repeated (run.json holds wall-clock figures).
 const DETERMINISTIC: [&str; 3] = ["summary.json", "timeseries.csv", "jobs.csv"];
@@ -89,13 +90,13 @@ fn header(path: &Path) -> Vec<String> {
 }
 
 #[test]
-fn quiet_run_writes_exactly_the_five_outputs_and_nothing_else() {
+fn quiet_run_writes_exactly_the_outputs_and_nothing_else() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let o = aidc(["run", "scenarios/classroom.toml", "--out", s(&out), "--quiet", "--horizon", "3d"]);
     assert_ok(&o);
     assert_eq!(stdout(&o), "", "--quiet prints nothing on stdout");
-    assert_eq!(names(&out), OUTPUTS, "the output folder holds exactly the five outputs");
+    assert_eq!(names(&out), OUTPUTS, "the output folder holds exactly the outputs");
     assert_eq!(names(tmp.path()), ["out"], "no temporary folder is left beside the output folder");
     for f in OUTPUTS {
         assert!(fs::metadata(out.join(f)).unwrap().len() > 0, "{f} is empty");

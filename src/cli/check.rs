@@ -122,8 +122,7 @@ pub fn warnings(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
     for (hi, h) in sc.halls.iter().enumerate() {
         for (gi, g) in h.racks.iter().enumerate() {
-            let nt = &sc.node_types[g.node_type];
-            let rack_w = g.nodes as f64 * NodePowerModel::new(nt, &sc.devices[nt.device]).max_w();
+            let rack_w = g.nodes as f64 * crate::model::compute::installed_model(sc, h, g.node_type).max_w();
             if let Some(limit) = g.power_limit_w
                 && rack_w > limit
             {

@@ -3,6 +3,7 @@
 //! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
 //! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
 
+pub mod calendar;
 mod host;
 pub mod queue;
 pub mod rng;
@@ -65,6 +66,14 @@ pub fn run_to_dir(sc: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunRep
     sim.run(|t| bar.set_position(t / 1000)).map_err(io_at(staging.dir()))?;
     let wall_s = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    if sc.facility.is_some() {
+        let path = staging.file("alarms.csv");
+        let mut text = String::from("time_s,kind,where,value\n");
+        for a in sim.alarms() {
+            text += &format!("{},{},{},{:.2}\n", a.time_ms as f64 / 1000.0, a.kind, a.place.replace(',', ";"), a.value);
+        }
+        std::fs::write(&path, text).map_err(io_at(&path))?;
+    }
     let (summary, info, _, _) = sim.finish(wall_s).map_err(io_at(staging.dir()))?;
     write_json(&staging.file("summary.json"), &summary)?;
     write_json(&staging.file("run.json"), &info)?;

@@ -17,10 +17,12 @@ pub enum Event {
         /// Index into the trace's jobs.
         index: u32,
     },
-    /// A running job ends.
+    /// A running job ends (if `generation` is still the job's: throttling reschedules ends).
     JobEnd {
         /// Its slot.
         slot: u32,
+        /// The job's end-event generation when this was scheduled.
+        generation: u32,
     },
     /// Run a scheduling pass.
     Schedule,
@@ -89,13 +91,18 @@ mod tests {
     fn time_then_push_order() {
         let mut q = EventQueue::default();
         q.push(5, Event::Schedule);
-        q.push(3, Event::JobEnd { slot: 1 });
-        q.push(5, Event::JobEnd { slot: 2 });
-        q.push(3, Event::JobEnd { slot: 3 });
+        q.push(3, Event::JobEnd { slot: 1, generation: 0 });
+        q.push(5, Event::JobEnd { slot: 2, generation: 0 });
+        q.push(3, Event::JobEnd { slot: 3, generation: 0 });
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             order,
-            vec![(3, Event::JobEnd { slot: 1 }), (3, Event::JobEnd { slot: 3 }), (5, Event::Schedule), (5, Event::JobEnd { slot: 2 })]
+            vec![
+                (3, Event::JobEnd { slot: 1, generation: 0 }),
+                (3, Event::JobEnd { slot: 3, generation: 0 }),
+                (5, Event::Schedule),
+                (5, Event::JobEnd { slot: 2, generation: 0 })
+            ]
         );
     }
 }

@@ -21,7 +21,7 @@ use crate::metrics::{
     histogram::LogHistogram,
 };
 use crate::model::compute::{self, AcceleratorState, HallLoad, NodeLoad, Topology};
-use crate::model::power::curve_ppm;
+use crate::model::power::{PPM, curve_ppm};
 use crate::model::scheduler::{self, Cluster, Scheduler};
 use crate::model::workload::{ClassSampler, Job, JobSlot, JobState, Jobs};
 use crate::scenario::Scenario;
@@ -62,7 +62,13 @@ pub struct Simulation<'a, W: Write> {
     samples: u64,
     peak_live: u64,
     next_sample: u64,
+    last_sample_ms: u64,
     done: bool,
+    capped_jobs: u64,
+    capped_accelerators: u64,
+    throttled_accelerator_ms: u128,
+    scratch_allowed: Vec<f64>,
+    scratch_slots: Vec<JobSlot>,
     timeseries: TimeseriesWriter<W>,
     job_rows: JobsWriter<W>,
 }
@@ -84,7 +90,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         world.insert_resource(Sample::default());
         world.insert_resource(SampleMemo::default());
         let mut pipeline = Schedule::new(SamplePipeline);
-        pipeline.add_systems((crate::metrics::sample_halls, crate::metrics::sample_site).chain());
+        // Power (per hall) -> cooling and thermal (facility) -> metrics (site row).
+        pipeline.add_systems((crate::metrics::sample_halls, crate::metrics::sample_facility, crate::metrics::sample_site).chain());
+        if let Some(f) = crate::model::facility::FacilityModel::new(sc) {
+            world.insert_resource(f);
+        }
         world.add_schedule(pipeline);
 
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
@@ -105,7 +115,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             .map(|t| t.labels.iter().map(|l| labels.iter().position(|x| x == l).unwrap_or(0) as u16).collect())
             .unwrap_or_default();
         let mut queue = EventQueue::default();
-        let mut samplers: Vec<ClassSampler> = sc.classes.iter().map(|c| ClassSampler::new(c, sc.seed)).collect();
+        let mut samplers: Vec<ClassSampler> = sc.classes.iter().map(|c| ClassSampler::new(c, sc.seed, sc.start.weekday())).collect();
         for (i, s) in samplers.iter_mut().enumerate() {
             if let Some(t) = s.next_arrival(sc.horizon_ms) {
                 queue.push(t, Event::Arrival { class: i as u16 });
@@ -141,8 +151,14 @@ impl<'a, W: Write> Simulation<'a, W> {
             samples: 0,
             peak_live: 0,
             next_sample: sc.step_ms.min(sc.horizon_ms),
+            last_sample_ms: 0,
             done: false,
-            timeseries: TimeseriesWriter::new(timeseries)?,
+            capped_jobs: 0,
+            capped_accelerators: 0,
+            throttled_accelerator_ms: 0,
+            scratch_allowed: Vec::new(),
+            scratch_slots: Vec::new(),
+            timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some())?,
             job_rows: JobsWriter::new(jobs_csv)?,
         })
     }
@@ -224,7 +240,12 @@ impl<'a, W: Write> Simulation<'a, W> {
         match ev {
             Event::Arrival { class } => self.on_arrival(class as usize),
             Event::TraceArrival { index } => self.on_trace_arrival(index as usize),
-            Event::JobEnd { slot } => self.on_job_end(slot),
+            Event::JobEnd { slot, generation } => {
+                if self.jobs.get(slot).generation == generation {
+                    self.on_job_end(slot)?;
+                }
+                Ok(())
+            }
             Event::Schedule => {
                 self.on_schedule();
                 Ok(())
@@ -302,11 +323,16 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn start(&mut self, slot: JobSlot) {
-        let curve = self.topo.models[self.jobs.get(slot).pool as usize].curve;
+        let curve = self.topo.models[compute::model_index(self.jobs.get(slot).pool as usize, crate::scenario::CoolingKind::Air)].curve;
+        let now = self.now;
         let job = self.jobs.get_mut(slot);
-        job.dyn_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
+        job.demand_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
+        job.dyn_ppm = job.demand_ppm;
+        job.rate = 1.0;
+        job.progress_ms = 0.0;
+        job.rate_since_ms = now;
         let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, true);
+        apply_load(&mut self.world, &self.topo, job, true, self.now);
         let wait = job.start_ms - job.submit_ms;
         self.wait.record(wait);
         self.stats[job.class as usize].wait.record(wait);
@@ -314,12 +340,72 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.queued_jobs -= 1;
         site.running_jobs += 1;
-        self.queue.push(end, Event::JobEnd { slot });
+        self.queue.push(end, Event::JobEnd { slot, generation: job.generation });
+    }
+
+    /// Caps the accelerators of jobs in halls whose coolant is too warm for them, and lifts the
+    /// cap when it cools: power follows the cap; speed follows the DVFS cube law (dynamic power
+    /// ∝ f³, so f / f_max = (P_dyn,cap / P_dyn,demand)^(1/3)); end events are rescheduled.
+    /// Scans running jobs only while some hall is limited or some job is capped.
+    fn apply_thermal_limits(&mut self, dt_ms: u64) {
+        let Some(fac) = self.world.get_resource::<crate::model::facility::FacilityModel>() else { return };
+        let mut allowed = std::mem::take(&mut self.scratch_allowed);
+        allowed.clear();
+        allowed.extend_from_slice(&fac.tick.allowed_accelerator_w);
+        if allowed.iter().all(|a| a.is_infinite()) && self.capped_jobs == 0 {
+            self.scratch_allowed = allowed;
+            return;
+        }
+        let mut slots = std::mem::take(&mut self.scratch_slots);
+        self.cluster.running_slots(&mut slots);
+        let (mut capped_jobs, mut capped_accelerators) = (0u64, 0u64);
+        for &slot in &slots {
+            let job = self.jobs.get(slot);
+            let limit =
+                job.alloc.iter().map(|(n, _)| allowed[self.topo.nodes[*n as usize].hall_index as usize]).fold(f64::INFINITY, f64::min);
+            let model = &self.topo.models[self.topo.nodes[job.alloc[0].0 as usize].model as usize];
+            let cap_ppm = if limit.is_finite() {
+                let span = model.accelerator_span_w();
+                if span > 0.0 { (((limit - model.accelerator_idle_w()) / span).clamp(0.0, 1.0) * PPM as f64) as u64 } else { PPM }
+            } else {
+                PPM
+            };
+            let target = job.demand_ppm.min(cap_ppm);
+            if target < job.demand_ppm {
+                capped_jobs += 1;
+                capped_accelerators += job.requested as u64;
+            }
+            if target != job.dyn_ppm {
+                self.set_draw(slot, target);
+            }
+        }
+        self.capped_jobs = capped_jobs;
+        self.capped_accelerators = capped_accelerators;
+        self.throttled_accelerator_ms += capped_accelerators as u128 * dt_ms as u128;
+        self.scratch_slots = slots;
+        self.scratch_allowed = allowed;
+    }
+
+    /// Changes a running job's per-accelerator draw and speed, and reschedules its end.
+    fn set_draw(&mut self, slot: JobSlot, dyn_ppm: u64) {
+        let now = self.now;
+        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), false, now);
+        let job = self.jobs.get_mut(slot);
+        job.progress_ms += (now - job.rate_since_ms) as f64 * job.rate;
+        job.rate_since_ms = now;
+        job.dyn_ppm = dyn_ppm;
+        job.rate = if job.demand_ppm > 0 { (dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
+        let remaining = (job.duration_ms as f64 - job.progress_ms).max(0.0);
+        let end = now.saturating_add((remaining / job.rate).ceil() as u64);
+        job.generation = job.generation.wrapping_add(1);
+        let generation = job.generation;
+        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), true, now);
+        self.queue.push(end, Event::JobEnd { slot, generation });
     }
 
     fn on_job_end(&mut self, slot: JobSlot) -> std::io::Result<()> {
         let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, false);
+        apply_load(&mut self.world, &self.topo, job, false, self.now);
         self.cluster.finish(slot, job);
         self.world.resource_mut::<SiteLoad>().running_jobs -= 1;
         let class = job.class as usize;
@@ -337,12 +423,17 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn sample(&mut self, t: u64) -> std::io::Result<()> {
+        let dt = t.saturating_sub(self.last_sample_ms);
+        self.last_sample_ms = t;
         self.world.resource_mut::<SiteLoad>().advance(t);
         self.world.run_schedule(SamplePipeline);
+        self.apply_thermal_limits(dt);
         // Nothing here reads removal messages; drop any so memory stays flat over long runs.
         self.world.clear_trackers();
         self.samples += 1;
-        self.timeseries.row(self.world.resource::<Sample>())
+        let facility = self.world.get_resource::<crate::model::facility::FacilityModel>().map(|f| (&f.tick, f.supply_temp_c()));
+        let capped = self.capped_accelerators;
+        self.timeseries.row(self.world.resource::<Sample>(), facility.map(|(t, s)| (t, s, capped)))
     }
 
     /// Writes the jobs still running or queued at the horizon and folds the summary.
@@ -350,7 +441,9 @@ impl<'a, W: Write> Simulation<'a, W> {
         let horizon = self.sc.horizon_ms;
         let mut running = Vec::new();
         while let Some((_, ev)) = self.queue.pop() {
-            if let Event::JobEnd { slot } = ev {
+            if let Event::JobEnd { slot, generation } = ev
+                && self.jobs.get(slot).generation == generation
+            {
                 running.push(slot);
             }
         }
@@ -404,7 +497,10 @@ impl<'a, W: Write> Simulation<'a, W> {
             idle_capacity,
             energy,
             power,
+            ..Default::default()
         };
+        let mut summary = summary;
+        self.fold_facility(&mut summary);
         let info = RunInfo {
             version: crate::VERSION.to_string(),
             events: self.events,
@@ -420,6 +516,65 @@ impl<'a, W: Write> Simulation<'a, W> {
         let ts = self.timeseries.finish()?;
         let jr = self.job_rows.finish()?;
         Ok((summary, info, ts, jr))
+    }
+
+    /// Adds the facility's figures to the summary.
+    fn fold_facility(&self, s: &mut Summary) {
+        use crate::metrics::{GridInfo, PueSummary, Thermal};
+        let Some(f) = self.world.get_resource::<crate::model::facility::FacilityModel>() else { return };
+        let t = &f.totals;
+        let kwh = |names: &[&str]| names.iter().map(|n| t.by_component_kwh.get(n).copied().unwrap_or(0.0)).sum::<f64>();
+        let it = kwh(&["it"]);
+        let cooling = kwh(&["chillers", "heat_rejection_fans", "pumps", "crah_fans", "cdu_pumps"]);
+        let loss = kwh(&["ups_loss", "pdu_loss", "transformer_loss"]);
+        let other = kwh(&["auxiliary"]);
+        let facility = it + cooling + loss + other;
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 1.0 };
+        let by_month: std::collections::BTreeMap<String, f64> = t
+            .months
+            .iter()
+            .filter(|(_, m)| m.it_kwh > 0.0)
+            .map(|(k, m)| (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), m.facility_kwh / m.it_kwh))
+            .collect();
+        let by_hall = f.hall_names().iter().cloned().zip(t.hall_kwh.iter().map(|(it, over)| ratio(it + over, *it))).collect();
+        s.pue = Some(PueSummary {
+            annual: ratio(facility, it),
+            min_month: if by_month.is_empty() { ratio(facility, it) } else { by_month.values().copied().fold(f64::INFINITY, f64::min) },
+            max_month: if by_month.is_empty() { ratio(facility, it) } else { by_month.values().copied().fold(0.0, f64::max) },
+            by_month,
+            by_hall,
+        });
+        s.energy.facility_kwh = Some(facility);
+        s.energy.cooling_kwh = Some(cooling);
+        s.energy.loss_kwh = Some(loss);
+        s.energy.other_kwh = Some(other);
+        s.energy.by_component_kwh = Some(t.by_component_kwh.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+        let factor = self.sc.emission_factor.or(self.sc.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
+        if let Some(factor) = factor {
+            let carbon_kg = facility * factor;
+            s.carbon_t = Some(carbon_kg / 1000.0);
+            s.cue_kg_per_kwh = Some(ratio(carbon_kg, it));
+            let id = match (&self.sc.emission_factor, &self.sc.grid) {
+                (Some(_), _) | (None, None) => "override".to_string(),
+                (None, Some(g)) => g.id.clone(),
+            };
+            s.grid = Some(GridInfo { id, emission_factor_kg_per_kwh: factor });
+        }
+        s.wue_l_per_kwh = Some(if it > 0.0 { t.water_l / it } else { 0.0 });
+        s.water_m3 = Some(t.water_l / 1000.0);
+        s.free_cooling_hours = Some(t.free_cooling_hours);
+        s.free_cooling_fraction = Some(if t.loop_heat_j > 0.0 { t.free_heat_j / t.loop_heat_j } else { 1.0 });
+        s.thermal = Some(Thermal { throttled_accelerator_hours: self.throttled_accelerator_ms as f64 / 3.6e6, alarms: t.alarm_count });
+    }
+
+    /// The alarms raised so far (the first rows of each kind, see [`crate::model::facility::MAX_ALARM_ROWS`]).
+    pub fn alarms(&self) -> Vec<crate::model::facility::Alarm> {
+        self.world.get_resource::<crate::model::facility::FacilityModel>().map(|f| f.totals.alarms.clone()).unwrap_or_default()
+    }
+
+    /// The facility's worst energy-balance error so far, W (None without a facility).
+    pub fn heat_balance_error_w(&self) -> Option<f64> {
+        self.world.get_resource::<crate::model::facility::FacilityModel>().map(|f| f.totals.max_heat_balance_error_w)
     }
 
     /// Events processed so far.
@@ -445,10 +600,7 @@ pub fn capacity(sc: &Scenario) -> crate::metrics::Capacity {
         *by_model.entry(sc.devices[nt.device].spec.id.clone()).or_insert(0) += g.count as u64 * g.nodes as u64 * nt.accelerators as u64;
     }
     let peak_pflops = crate::catalog::PRECISIONS.iter().map(|p| (p.to_string(), sc.peak_pflops(p))).filter(|(_, v)| *v > 0.0).collect();
-    let idle_w: f64 = sc
-        .racks_iter()
-        .map(|(g, nt)| g.count as f64 * g.nodes as f64 * crate::model::power::NodePowerModel::new(nt, &sc.devices[nt.device]).idle_w())
-        .sum();
+    let idle_w = compute::it_idle_w(sc);
     crate::metrics::Capacity {
         accelerators: sc.accelerators(),
         nodes: sc.nodes(),
@@ -465,7 +617,7 @@ pub fn capacity(sc: &Scenario) -> crate::metrics::Capacity {
 /// Applies (or removes) a job's load on its nodes, their halls, its accelerators and the site.
 /// A whole-node job's requested accelerators are spread evenly over its nodes; the rest of what
 /// it holds is allocated but idle. Cost: O(accelerators of the job).
-fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool) {
+fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool, now: u64) {
     {
         let m = (job.alloc.len() as u32).max(1);
         let (base, extra) = (job.requested / m, job.requested % m);
@@ -484,10 +636,11 @@ fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool) {
                 load.allocated -= count;
                 load.dyn_ppm -= dyn_ppm;
             }
-            load.power_mw = topo.models[info.node_type as usize].power_mw(load.allocated, load.dyn_ppm);
+            load.power_mw = topo.models[info.model as usize].power_mw(load.allocated, load.dyn_ppm);
             let d = load.power_mw - old_mw;
             delta_mw += d;
             if let Some(mut hall) = world.get_mut::<HallLoad>(info.hall) {
+                hall.advance(now);
                 hall.it_power_mw += d;
                 if add {
                     hall.allocated += count as u64;

@@ -116,13 +116,24 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     *memo = SampleMemo { last_ms: load.last_ms, energy: load.it_energy_mw_ms, allocated: load.allocated_ms, busy: load.busy_bp_ms };
 }
 
-/// IT power per hall at the sample time (the `power` stage; facility models read it).
-pub fn sample_halls(halls: Query<(&Hall, &HallLoad)>, mut sample: ResMut<Sample>) {
+/// Mean IT power per hall over the interval (the `power` stage; the facility reads it).
+pub fn sample_halls(mut halls: Query<(&Hall, &mut HallLoad)>, site: Res<SiteLoad>, memo: Res<SampleMemo>, mut sample: ResMut<Sample>) {
     let n = halls.iter().len();
     sample.hall_it_power_kw.resize(n, 0.0);
-    for (hall, load) in &halls {
+    let (now, dt) = (site.last_ms, site.last_ms.saturating_sub(memo.last_ms) as f64);
+    for (hall, mut load) in &mut halls {
+        load.advance(now);
+        let mean_kw = if dt > 0.0 { (load.energy_mw_ms - load.sampled_mw_ms) as f64 / dt / 1e6 } else { load.it_power_mw as f64 / 1e6 };
+        load.sampled_mw_ms = load.energy_mw_ms;
         if let Some(slot) = sample.hall_it_power_kw.get_mut(hall.index as usize) {
-            *slot = load.it_power_mw as f64 / 1e6;
+            *slot = mean_kw;
         }
+    }
+}
+
+/// Steps the facility model with the halls' mean IT power (the `cooling` and `thermal` stages).
+pub fn sample_facility(facility: Option<ResMut<crate::model::facility::FacilityModel>>, sample: Res<Sample>, site: Res<SiteLoad>) {
+    if let Some(mut f) = facility {
+        f.step(site.last_ms, &sample.hall_it_power_kw);
     }
 }

@@ -14,6 +14,6 @@ mod load;
 mod recorder;
 mod summary;
 
-pub use load::{Sample, SampleMemo, SiteLoad, sample_halls, sample_site};
+pub use load::{Sample, SampleMemo, SiteLoad, sample_facility, sample_halls, sample_site};
 pub use recorder::{JobsWriter, TimeseriesWriter};
 pub use summary::*;

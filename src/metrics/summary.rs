@@ -148,6 +148,55 @@ pub struct IdleCapacity {
 pub struct Energy {
     /// IT energy, kWh (exact integral of IT power).
     pub it_kwh: f64,
+    /// Facility energy, kWh (with a facility).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_kwh: Option<f64>,
+    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps, kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooling_kwh: Option<f64>,
+    /// Electrical losses: UPS, PDU, transformer, kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_kwh: Option<f64>,
+    /// Lighting and auxiliaries, kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_kwh: Option<f64>,
+    /// Every component, kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_component_kwh: Option<BTreeMap<String, f64>>,
+}
+
+/// `pue` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PueSummary {
+    /// Energy-weighted over the run (facility kWh / IT kWh): the annual PUE for a one-year horizon.
+    pub annual: f64,
+    /// Lowest monthly PUE.
+    pub min_month: f64,
+    /// Highest monthly PUE.
+    pub max_month: f64,
+    /// Energy-weighted PUE of each calendar month ("YYYY-MM").
+    pub by_month: BTreeMap<String, f64>,
+    /// Partial PUE of each hall: its IT plus its own fans and pumps, its share of the plant by
+    /// heat and of losses and auxiliaries by IT power, over its IT.
+    pub by_hall: BTreeMap<String, f64>,
+}
+
+/// `thermal` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thermal {
+    /// Accelerator-hours run below their demand by thermal throttling.
+    pub throttled_accelerator_hours: f64,
+    /// Alarms raised (supply above set-point, throttling started); rows in alarms.csv.
+    pub alarms: u64,
+}
+
+/// `grid` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GridInfo {
+    /// Grid id, or "override".
+    pub id: String,
+    /// Emission factor used, kg CO2/kWh.
+    pub emission_factor_kg_per_kwh: f64,
 }
 
 /// Min, mean, max of a power, kW.
@@ -185,6 +234,33 @@ pub struct Summary {
     pub energy: Energy,
     /// Power.
     pub power: Power,
+    /// PUE (with a facility).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pue: Option<PueSummary>,
+    /// Make-up water per IT kWh, L/kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wue_l_per_kwh: Option<f64>,
+    /// Carbon per IT kWh, kg/kWh (location-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cue_kg_per_kwh: Option<f64>,
+    /// Carbon of the facility energy, t CO2 (location-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carbon_t: Option<f64>,
+    /// Make-up water, m³.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub water_m3: Option<f64>,
+    /// Hours with every loop on free cooling alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_cooling_hours: Option<f64>,
+    /// Share of loop heat removed without chillers, energy-weighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_cooling_fraction: Option<f64>,
+    /// Thermal limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thermal: Option<Thermal>,
+    /// Grid of the carbon figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<GridInfo>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).
@@ -260,7 +336,7 @@ pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleC
             accelerator_hours_allocated_idle: (alloc - busy) / h,
             fraction_allocated_idle: frac(alloc - busy),
         },
-        Energy { it_kwh },
+        Energy { it_kwh, ..Default::default() },
         Power {
             it_kw: PowerStats {
                 mean: it_kwh / (horizon_ms as f64 / h),

@@ -9,8 +9,9 @@
 
 use bevy_ecs::prelude::*;
 
+use super::facility::immersed;
 use super::power::NodePowerModel;
-use crate::scenario::Scenario;
+use crate::scenario::{CoolingKind, Scenario};
 
 /// A machine hall.
 #[derive(Component, Debug)]
@@ -70,7 +71,7 @@ pub struct NodeLoad {
     pub power_mw: i64,
 }
 
-/// Aggregates of a hall, kept by deltas.
+/// Aggregates of a hall, kept by deltas, with the exact integral of its IT power.
 #[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
 pub struct HallLoad {
     /// IT power, mW.
@@ -79,6 +80,22 @@ pub struct HallLoad {
     pub allocated: u64,
     /// Accelerators installed.
     pub installed: u64,
+    /// Time of the last integration, ms.
+    pub last_ms: u64,
+    /// ∫ IT power dt, mW·ms.
+    pub energy_mw_ms: i128,
+    /// The integral at the previous sample.
+    pub sampled_mw_ms: i128,
+}
+
+impl HallLoad {
+    /// Integrates the hall's power up to `now_ms`.
+    pub fn advance(&mut self, now_ms: u64) {
+        if now_ms > self.last_ms {
+            self.energy_mw_ms += self.it_power_mw as i128 * (now_ms - self.last_ms) as i128;
+            self.last_ms = now_ms;
+        }
+    }
 }
 
 /// Where a node sits.
@@ -90,6 +107,10 @@ pub struct NodeInfo {
     pub hall: Entity,
     /// Node type index (also its placement pool).
     pub node_type: u16,
+    /// Index of its power model in [`Topology::models`] (node type as installed in its hall).
+    pub model: u16,
+    /// Index of its hall.
+    pub hall_index: u16,
     /// Index of its first accelerator in [`Topology::accelerators`].
     pub first_accelerator: u32,
 }
@@ -106,7 +127,8 @@ pub struct Topology {
     pub nodes: Vec<NodeInfo>,
     /// Accelerator entities, node by node.
     pub accelerators: Vec<Entity>,
-    /// Power model per node type.
+    /// Power models: per node type, and again without fans for immersion halls
+    /// (index node_type * 2 + immersed).
     pub models: Vec<NodePowerModel>,
     /// Node indices per node type, in hall/rack order.
     pub pools: Vec<Vec<u32>>,
@@ -115,7 +137,11 @@ pub struct Topology {
 /// Spawns the equipment of a scenario. Returns its [`Topology`] and the total idle IT power, mW
 /// (every node starts idle).
 pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
-    let models: Vec<NodePowerModel> = sc.node_types.iter().map(|nt| NodePowerModel::new(nt, &sc.devices[nt.device])).collect();
+    let models: Vec<NodePowerModel> = sc
+        .node_types
+        .iter()
+        .flat_map(|nt| [CoolingKind::Air, CoolingKind::Immersion].map(|k| NodePowerModel::new(&immersed(nt, k), &sc.devices[nt.device])))
+        .collect();
     let idle_mw: Vec<i64> = models.iter().map(|m| m.power_mw(0, 0)).collect();
     let mut topo = Topology {
         halls: Vec::new(),
@@ -131,12 +157,13 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
         let mut load = HallLoad::default();
         for g in &hall.racks {
             let nt = &sc.node_types[g.node_type];
+            let model = model_index(g.node_type, hall.cooling.kind);
             for _ in 0..g.count {
                 let rack = world.spawn(Rack { index: topo.racks.len() as u32, hall: h, power_limit_w: g.power_limit_w }).id();
                 topo.racks.push(rack);
                 for _ in 0..g.nodes {
                     let index = topo.nodes.len() as u32;
-                    let power_mw = idle_mw[g.node_type];
+                    let power_mw = idle_mw[model];
                     let node = world
                         .spawn((Node { index, rack, node_type: g.node_type as u16 }, NodeLoad { allocated: 0, dyn_ppm: 0, power_mw }))
                         .id();
@@ -145,7 +172,14 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
                         let a = world.spawn((Accelerator { node, slot: slot as u8 }, AcceleratorState::default())).id();
                         topo.accelerators.push(a);
                     }
-                    topo.nodes.push(NodeInfo { entity: node, hall: h, node_type: g.node_type as u16, first_accelerator: first });
+                    topo.nodes.push(NodeInfo {
+                        entity: node,
+                        hall: h,
+                        node_type: g.node_type as u16,
+                        model: model as u16,
+                        hall_index: hi as u16,
+                        first_accelerator: first,
+                    });
                     topo.pools[g.node_type].push(index);
                     load.it_power_mw += power_mw;
                     load.installed += nt.accelerators as u64;
@@ -159,6 +193,17 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
     (topo, total_mw)
 }
 
+/// Index in [`Topology::models`] of a node type installed in a hall with this cooling.
+pub fn model_index(node_type: usize, kind: CoolingKind) -> usize {
+    node_type * 2 + usize::from(kind == CoolingKind::Immersion)
+}
+
+/// The power model of a node type as installed in a hall.
+pub fn installed_model(sc: &Scenario, hall: &crate::scenario::Hall, node_type: usize) -> NodePowerModel {
+    let nt = &sc.node_types[node_type];
+    NodePowerModel::new(&immersed(nt, hall.cooling.kind), &sc.devices[nt.device])
+}
+
 /// The largest job (accelerators) any pool of identical nodes can hold.
 pub fn largest_job(sc: &Scenario) -> u64 {
     let mut per_type = vec![0u64; sc.node_types.len()];
@@ -168,7 +213,21 @@ pub fn largest_job(sc: &Scenario) -> u64 {
     per_type.into_iter().max().unwrap_or(0)
 }
 
+/// Total over all nodes of a power figure of each node's installed model, W.
+fn sum_nodes(sc: &Scenario, f: impl Fn(&NodePowerModel) -> f64) -> f64 {
+    sc.halls
+        .iter()
+        .flat_map(|h| h.racks.iter().map(move |g| (h, g)))
+        .map(|(h, g)| g.count as f64 * g.nodes as f64 * f(&installed_model(sc, h, g.node_type)))
+        .sum()
+}
+
 /// IT design power: every node at full utilization, W.
 pub fn it_design_w(sc: &Scenario) -> f64 {
-    sc.racks_iter().map(|(g, nt)| g.count as f64 * g.nodes as f64 * NodePowerModel::new(nt, &sc.devices[nt.device]).max_w()).sum()
+    sum_nodes(sc, NodePowerModel::max_w)
+}
+
+/// IT power with nothing allocated, W.
+pub fn it_idle_w(sc: &Scenario) -> f64 {
+    sum_nodes(sc, NodePowerModel::idle_w)
 }

@@ -1,7 +1,9 @@
-//! The models, one module per domain: compute equipment, IT power, workload and scheduling.
+//! The models, one module per domain: compute equipment, IT power, facility (power chain,
+//! cooling, weather, thermal), workload and scheduling.
 //! A model owns its components and parameters; the engine knows only events and time.
 
 pub mod compute;
+pub mod facility;
 pub mod power;
 pub mod scheduler;
 pub mod workload;

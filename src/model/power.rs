@@ -141,6 +141,16 @@ impl NodePowerModel {
         self.power(n, n as u64 * PPM).ac_w
     }
 
+    /// Idle power of one accelerator, W.
+    pub fn accelerator_idle_w(&self) -> f64 {
+        self.acc_idle_w
+    }
+
+    /// Maximum minus idle power of one accelerator, W.
+    pub fn accelerator_span_w(&self) -> f64 {
+        self.acc_span_w
+    }
+
     /// Wall power with nothing allocated.
     pub fn idle_w(&self) -> f64 {
         self.power(0, 0).ac_w

@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod raw;
 pub mod resolve;
+pub mod resolve_facility;
 mod trace;
 pub mod units;
 pub mod unparse;

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::raw::RawTraceColumns;
-use crate::catalog::AcceleratorSpec;
+use super::raw::{RawTraceColumns, RawWeatherColumns};
+use crate::catalog::{AcceleratorSpec, ClimateSpec, GridSpec};
+use crate::engine::calendar::Date;
+use crate::model::facility::weather::Conditions;
 
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,193 @@ pub struct Scenario {
     pub trace: Option<Trace>,
     /// Scheduling policy.
     pub scheduler: SchedulerConfig,
+    /// Date of t = 0.
+    pub start: Date,
+    /// Climate normals: (how the scenario named them, the normals).
+    pub climate: Option<(String, ClimateSpec)>,
+    /// Measured weather, if given.
+    pub weather: Option<WeatherSeries>,
+    /// Grid of the site and its emission factor, kg CO2/kWh.
+    pub grid: Option<GridSpec>,
+    /// Emission factor override, kg CO2/kWh.
+    pub emission_factor: Option<f64>,
+    /// Power chain and plant; None models IT only.
+    pub facility: Option<Facility>,
+}
+
+/// A measured weather series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeatherSeries {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Its columns.
+    pub columns: RawWeatherColumns,
+    /// (hours since start, conditions), hours increasing.
+    pub rows: Vec<(f64, Conditions)>,
+}
+
+/// N, N+1 or 2N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redundancy {
+    /// No spare.
+    N,
+    /// One spare.
+    NPlus1,
+    /// A full second system.
+    TwoN,
+}
+
+impl Redundancy {
+    /// Names in scenarios.
+    pub const ALL: [(Redundancy, &'static str); 3] = [(Redundancy::N, "N"), (Redundancy::NPlus1, "N+1"), (Redundancy::TwoN, "2N")];
+
+    /// Installed units for `n` needed.
+    pub fn installed(self, n: u32) -> u32 {
+        match self {
+            Redundancy::N => n,
+            Redundancy::NPlus1 => n + 1,
+            Redundancy::TwoN => 2 * n,
+        }
+    }
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Redundancy::ALL.iter().find(|(r, _)| *r == self).map_or("N", |(_, n)| n)
+    }
+}
+
+/// Heat rejection of a loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// Wet cooling towers.
+    Tower,
+    /// Dry coolers.
+    DryCooler,
+}
+
+/// A water loop of the plant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoopConfig {
+    /// Supply set-point, °C.
+    pub supply_c: f64,
+    /// Design return minus supply, K.
+    pub delta_t_k: f64,
+    /// Heat rejection.
+    pub rejection: RejectionKind,
+    /// Whether chillers trim.
+    pub chillers: bool,
+    /// Pump pressure rise, Pa.
+    pub pump_pa: f64,
+    /// Pump efficiency.
+    pub pump_eta: f64,
+}
+
+/// The power chain and plant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facility {
+    /// Transformer units.
+    pub transformer_units: u32,
+    /// Rating of one transformer, W.
+    pub transformer_rating_w: f64,
+    /// Transformer no-load loss, fraction of rating.
+    pub transformer_no_load: f64,
+    /// Transformer load loss at rating, fraction.
+    pub transformer_load_loss: f64,
+    /// "double-conversion" or "eco".
+    pub ups_mode: String,
+    /// UPS redundancy.
+    pub ups_redundancy: Redundancy,
+    /// UPS module rating, W.
+    pub ups_module_rating_w: f64,
+    /// UPS no-load loss, fraction of rating.
+    pub ups_l0: f64,
+    /// UPS proportional loss, fraction of load.
+    pub ups_k1: f64,
+    /// UPS square-law loss, fraction of rating at rated load.
+    pub ups_k2: f64,
+    /// PDU loss at rated load, fraction.
+    pub pdu_loss: f64,
+    /// Auxiliary load, fraction of IT design power.
+    pub auxiliary: f64,
+    /// Chilled-water loop.
+    pub chilled_water: LoopConfig,
+    /// Facility-water loop.
+    pub facility_water: LoopConfig,
+    /// Chiller COP at the reference point.
+    pub chiller_cop: f64,
+    /// Duty chillers per loop.
+    pub chiller_units: u32,
+    /// Chiller redundancy.
+    pub chiller_redundancy: Redundancy,
+    /// Carnot efficiency.
+    pub chiller_carnot_eta: f64,
+    /// Tower approach, K.
+    pub tower_approach_k: f64,
+    /// Tower fan power at design, W/W.
+    pub tower_fan_w_per_w: f64,
+    /// Cycles of concentration.
+    pub tower_cycles: f64,
+    /// Drift fraction.
+    pub tower_drift: f64,
+    /// Condenser range, K.
+    pub tower_range_k: f64,
+    /// Dry-cooler approach, K.
+    pub dry_approach_k: f64,
+    /// Dry-cooler fan power at design, W/W.
+    pub dry_fan_w_per_w: f64,
+    /// Economizer heat-exchanger approach, K.
+    pub hx_approach_k: f64,
+    /// Loop temperature time constant, ms.
+    pub loop_tau_ms: u64,
+    /// Alarm margin above set-point, K.
+    pub alarm_margin_k: f64,
+}
+
+/// How a hall is cooled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoolingKind {
+    /// CRAH / fan walls on chilled water.
+    Air,
+    /// Cold plates on a CDU and facility water; the rest by CRAHs.
+    ColdPlate,
+    /// Single-phase immersion; no server fans.
+    Immersion,
+}
+
+impl CoolingKind {
+    /// Names in scenarios.
+    pub const ALL: [(CoolingKind, &'static str); 3] =
+        [(CoolingKind::Air, "air"), (CoolingKind::ColdPlate, "cold-plate"), (CoolingKind::Immersion, "immersion")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        CoolingKind::ALL.iter().find(|(k, _)| *k == self).map_or("air", |(_, n)| n)
+    }
+}
+
+/// Cooling of a hall.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cooling {
+    /// Architecture.
+    pub kind: CoolingKind,
+    /// Share of IT heat to liquid.
+    pub liquid_fraction: f64,
+    /// CRAH fan power at design, W per W of air heat.
+    pub crah_fan_w_per_w: f64,
+    /// Lowest CRAH airflow fraction.
+    pub crah_min_airflow: f64,
+    /// Server inlet above chilled-water supply, K.
+    pub air_approach_k: f64,
+    /// Device coolant above facility-water supply, K.
+    pub cdu_approach_k: f64,
+    /// CDU pump pressure, Pa.
+    pub cdu_pa: f64,
+    /// CDU pump efficiency.
+    pub cdu_eta: f64,
+    /// Junction to coolant resistance, K/W.
+    pub r_k_per_w: f64,
+    /// Throttle junction temperature, °C.
+    pub throttle_c: f64,
 }
 
 /// An accelerator model with its power figures checked present.
@@ -133,6 +322,8 @@ pub struct Hall {
     pub name: String,
     /// Groups of identical racks.
     pub racks: Vec<RackGroup>,
+    /// How it is cooled.
+    pub cooling: Cooling,
 }
 
 /// `count` identical racks.

@@ -150,6 +150,12 @@ impl Resolver<'_> {
             classes: Vec::new(),
             trace: None,
             scheduler: SchedulerConfig { policy: Policy::Backfill, backfill_depth: 0, backfill: true, quotas: vec![] },
+            start: crate::engine::calendar::Date { year: 2025, month: 1, day: 1 },
+            climate: None,
+            weather: None,
+            grid: None,
+            emission_factor: None,
+            facility: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -162,6 +168,14 @@ impl Resolver<'_> {
             return self.err(&FieldPath::root("workload"), "expected at least one [[workload.classes]] entry or a [workload.trace]");
         }
         scenario.scheduler = self.scheduler(raw, &scenario)?;
+        let it_design_w = crate::model::compute::it_design_w(&scenario);
+        let site = super::resolve_facility::resolve(raw, self.src, &self.dir, it_design_w)?;
+        scenario.start = site.start;
+        scenario.climate = site.climate;
+        scenario.weather = site.weather;
+        scenario.grid = site.grid;
+        scenario.emission_factor = site.emission_factor;
+        scenario.facility = site.facility;
         Ok(scenario)
     }
 
@@ -368,7 +382,8 @@ impl Resolver<'_> {
                 }
                 racks.push(RackGroup { count: g.count, nodes: g.nodes, node_type: nt, power_limit_w: g.power_limit.map(|x| x.0) });
             }
-            halls.push(Hall { name: h.name.clone(), racks });
+            let cooling = super::resolve_facility::cooling(h.cooling.as_ref(), self.src, &p.key("cooling"))?;
+            halls.push(Hall { name: h.name.clone(), racks, cooling });
         }
         Ok(halls)
     }

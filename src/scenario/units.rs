@@ -27,6 +27,8 @@ const TEMP: &str = r#"a temperature like "32C", "-5C", "300K" or "89.6F""#;
 const BANDWIDTH: &str = r#"a bandwidth like "400Gbps", "100Mbps" or "3.35TB/s""#;
 const BYTES: &str = r#"a size like "80GB", "80GiB" or "512MB""#;
 const RATE: &str = r#"a rate like "12/h", "300/d" or "0.5/min""#;
+const DELTA: &str = r#"a temperature difference like "10K" or "6C""#;
+const PRESSURE: &str = r#"a pressure like "250kPa", "2.5bar" or "101325Pa""#;
 
 fn fail(what: &str, found: &str, detail: impl fmt::Display) -> UnitError {
     UnitError { message: format!("expected {what}, found {found:?} ({detail})") }
@@ -249,6 +251,37 @@ pub fn format_rate(per_s: f64) -> String {
     format!("{per_s}/s")
 }
 
+/// Parses a non-negative temperature difference ("10K", "6C": the same size of degree) into kelvin.
+pub fn parse_delta_k(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, DELTA)?;
+    match p.unit {
+        "K" | "C" | "°C" => non_negative(p.scaled(0, DELTA, s)?, DELTA, s),
+        other => Err(unknown_unit(DELTA, s, other, "K or C")),
+    }
+}
+
+/// Formats a temperature difference as "{k}K"; parsing the result gives back the identical f64.
+pub fn format_delta(k: f64) -> String {
+    format!("{k}K")
+}
+
+/// Parses a non-negative pressure ("250kPa", "101325Pa", "2.5bar", "0.3MPa") into pascals.
+pub fn parse_pressure_pa(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, PRESSURE)?;
+    if p.unit == "bar" {
+        return non_negative(p.scaled(5, PRESSURE, s)?, PRESSURE, s);
+    }
+    let Some(exp) = p.unit.strip_suffix("Pa").and_then(decimal_prefix) else {
+        return Err(unknown_unit(PRESSURE, s, p.unit, "Pa, kPa, MPa or bar"));
+    };
+    non_negative(p.scaled(exp, PRESSURE, s)?, PRESSURE, s)
+}
+
+/// Formats pascals as "{pa}Pa"; parsing the result gives back the identical f64.
+pub fn format_pressure(pa: f64) -> String {
+    format!("{pa}Pa")
+}
+
 /// Serde visitor shared by the newtypes: strings go through `parse`, numbers get a "write a unit" message.
 struct UnitVisitor<T> {
     parse: fn(&str) -> Result<T, UnitError>,
@@ -350,11 +383,37 @@ unit_newtype!(
     #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
     RatePerS(f64), parse_rate_per_s, format_rate, "12/h"
 );
+unit_newtype!(
+    /// A temperature difference in kelvin, written as "10K" or "6C".
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    DeltaK(f64), parse_delta_k, format_delta, "10K"
+);
+unit_newtype!(
+    /// A pressure in pascals, written as "250kPa", "2.5bar", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    PressurePa(f64), parse_pressure_pa, format_pressure, "250kPa"
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn deltas_and_pressures() {
+        assert_eq!(parse_delta_k("10K"), Ok(10.0));
+        assert_eq!(parse_delta_k("6C"), Ok(6.0));
+        assert!(parse_delta_k("-3K").is_err());
+        assert!(parse_delta_k("5F").is_err());
+        assert_eq!(parse_pressure_pa("250kPa"), Ok(250_000.0));
+        assert_eq!(parse_pressure_pa("2.5bar"), Ok(250_000.0));
+        assert_eq!(parse_pressure_pa("0.3MPa"), Ok(300_000.0));
+        assert!(parse_pressure_pa("3psi").is_err());
+        for x in [0.0, 1.5, 12.3456, 1e-9] {
+            assert_eq!(parse_delta_k(&format_delta(x)), Ok(x));
+            assert_eq!(parse_pressure_pa(&format_pressure(x)), Ok(x));
+        }
+    }
 
     type Parse = fn(&str) -> Result<f64, UnitError>;
     type Format = fn(f64) -> String;

@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::raw::*;
-use super::units::{DurationMs, PowerW, RatePerS};
+use super::units::{DeltaK, DurationMs, PowerW, PressurePa, RatePerS, TempC};
 
 /// The resolved scenario as TOML text, every default filled in and every device inline.
 pub fn to_toml(sc: &Scenario) -> String {
@@ -24,9 +24,21 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
     RawScenario {
         name: sc.name.clone(),
         description: sc.description.clone(),
-        simulation: RawSimulation { horizon: DurationMs(sc.horizon_ms), step: Some(DurationMs(sc.step_ms)), seed: Some(sc.seed) },
-        site: (sc.site_name.is_some() || sc.site_location.is_some())
-            .then(|| RawSite { name: sc.site_name.clone(), location: sc.site_location.clone() }),
+        simulation: RawSimulation {
+            horizon: DurationMs(sc.horizon_ms),
+            step: Some(DurationMs(sc.step_ms)),
+            seed: Some(sc.seed),
+            start: Some(sc.start.to_string()),
+        },
+        site: Some(RawSite {
+            name: sc.site_name.clone(),
+            location: sc.site_location.clone(),
+            climate: sc.climate.as_ref().map(|(name, _)| name.clone()),
+            weather_file: sc.weather.as_ref().map(|w| w.file.display().to_string()),
+            weather_columns: sc.weather.as_ref().map(|w| w.columns.clone()),
+            grid: sc.grid.as_ref().map(|g| g.id.clone()),
+            emission_factor: sc.emission_factor,
+        }),
         accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
         node_types: sc.node_types.iter().map(|n| node_type(sc, n)).collect(),
         halls: sc
@@ -44,6 +56,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                         power_limit: g.power_limit_w.map(PowerW),
                     })
                     .collect(),
+                cooling: Some(cooling(&h.cooling)),
             })
             .collect(),
         workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
@@ -54,6 +67,76 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
             placement: Some("pack".to_string()),
         }),
+        facility: sc.facility.as_ref().map(facility),
+    }
+}
+
+fn water_loop(l: &LoopConfig) -> RawLoop {
+    RawLoop {
+        supply: Some(TempC(l.supply_c)),
+        delta_t: Some(DeltaK(l.delta_t_k)),
+        rejection: Some(match l.rejection {
+            RejectionKind::Tower => "tower".into(),
+            RejectionKind::DryCooler => "dry-cooler".into(),
+        }),
+        chillers: Some(l.chillers),
+        pump_pressure: Some(PressurePa(l.pump_pa)),
+        pump_efficiency: Some(l.pump_eta),
+    }
+}
+
+fn facility(f: &Facility) -> RawFacility {
+    RawFacility {
+        transformer: Some(RawTransformer {
+            units: Some(f.transformer_units),
+            rating: Some(PowerW(f.transformer_rating_w)),
+            no_load_loss: Some(f.transformer_no_load),
+            load_loss: Some(f.transformer_load_loss),
+        }),
+        ups: Some(RawUps {
+            mode: Some(f.ups_mode.clone()),
+            redundancy: Some(f.ups_redundancy.name().to_string()),
+            module_rating: Some(PowerW(f.ups_module_rating_w)),
+            no_load_loss: Some(f.ups_l0),
+            proportional_loss: Some(f.ups_k1),
+            square_loss: Some(f.ups_k2),
+        }),
+        pdu_loss: Some(f.pdu_loss),
+        auxiliary: Some(f.auxiliary),
+        chilled_water: Some(water_loop(&f.chilled_water)),
+        facility_water: Some(water_loop(&f.facility_water)),
+        chiller: Some(RawChiller {
+            cop: Some(f.chiller_cop),
+            units: Some(f.chiller_units),
+            redundancy: Some(f.chiller_redundancy.name().to_string()),
+            carnot_efficiency: Some(f.chiller_carnot_eta),
+        }),
+        tower: Some(RawTower {
+            approach: Some(DeltaK(f.tower_approach_k)),
+            fan_power: Some(f.tower_fan_w_per_w),
+            cycles: Some(f.tower_cycles),
+            drift: Some(f.tower_drift),
+            range: Some(DeltaK(f.tower_range_k)),
+        }),
+        dry_cooler: Some(RawDryCooler { approach: Some(DeltaK(f.dry_approach_k)), fan_power: Some(f.dry_fan_w_per_w) }),
+        hx_approach: Some(DeltaK(f.hx_approach_k)),
+        loop_time_constant: Some(DurationMs(f.loop_tau_ms)),
+        alarm_margin: Some(DeltaK(f.alarm_margin_k)),
+    }
+}
+
+fn cooling(c: &Cooling) -> RawCooling {
+    RawCooling {
+        kind: c.kind.name().to_string(),
+        liquid_fraction: (c.kind == CoolingKind::ColdPlate).then_some(c.liquid_fraction),
+        crah_fan_power: Some(c.crah_fan_w_per_w),
+        crah_min_airflow: Some(c.crah_min_airflow),
+        air_approach: Some(DeltaK(c.air_approach_k)),
+        cdu_approach: Some(DeltaK(c.cdu_approach_k)),
+        cdu_pressure: Some(PressurePa(c.cdu_pa)),
+        cdu_pump_efficiency: Some(c.cdu_eta),
+        thermal_resistance: Some(c.r_k_per_w),
+        throttle_temp: Some(TempC(c.throttle_c)),
     }
 }
 

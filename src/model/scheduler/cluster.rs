@@ -337,6 +337,14 @@ impl Cluster {
         }
     }
 
+    /// Slots of all running jobs, into `out` (cleared first), pool by pool in estimated-end order.
+    pub fn running_slots(&self, out: &mut Vec<JobSlot>) {
+        out.clear();
+        for p in &self.pools {
+            out.extend(p.running.iter().map(|(_, s)| *s));
+        }
+    }
+
     /// Free accelerators in all pools (for tests and invariants).
     pub fn free_accelerators(&self) -> u64 {
         self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()

@@ -2,8 +2,8 @@
 //!
 //! ## How it works
 //! Arrivals are a Poisson process of mean rate λ, optionally modulated by hour-of-day and
-//! day-of-week multipliers (each normalised to mean 1, so λ stays the mean rate; t = 0 is a
-//! Monday 00:00). The modulated process is drawn exactly by thinning (Lewis & Shedler 1979):
+//! day-of-week multipliers (each normalised to mean 1, so λ stays the mean rate; weekdays
+//! follow the calendar from `simulation.start`). The modulated process is drawn exactly by thinning (Lewis & Shedler 1979):
 //! candidates at rate λ·max(h)·max(d), each kept with probability λ(t) / (λ·max(h)·max(d)).
 //! Sizes come from a fixed value, a weighted choice, or powers of two with P(2^k) ∝ 2^(-αk)
 //! (heavy-tailed: most jobs small, most accelerator time in a few large ones); durations from a
@@ -55,6 +55,7 @@ pub struct ClassSampler {
     hour: Option<[f64; 24]>,
     day: Option<[f64; 7]>,
     peak: f64,
+    first_weekday: u32,
     candidate: Option<Exp<f64>>,
     next_ms: f64,
     arrivals: Rng,
@@ -86,8 +87,8 @@ fn cdf(weights: &[f64]) -> Vec<f64> {
 }
 
 impl ClassSampler {
-    /// A sampler for class `index` of a scenario with this seed.
-    pub fn new(class: &JobClass, seed: u64) -> ClassSampler {
+    /// A sampler for a class with this seed; t = 0 falls on weekday `first_weekday` (Monday = 0).
+    pub fn new(class: &JobClass, seed: u64, first_weekday: u32) -> ClassSampler {
         let name = &class.name;
         let size = match &class.size {
             SizeDist::Fixed(v) => Size::Fixed(*v),
@@ -130,6 +131,7 @@ impl ClassSampler {
             hour,
             day,
             peak,
+            first_weekday: first_weekday % 7,
             candidate: Exp::new(rate_per_ms).ok().filter(|_| rate_per_ms > 0.0),
             next_ms: 0.0,
             arrivals: stream(seed, &format!("arrivals/{name}")),
@@ -142,7 +144,7 @@ impl ClassSampler {
     fn intensity(&self, t_ms: f64) -> f64 {
         let hour = (t_ms / MS_PER_H).floor() as u64;
         let h = self.hour.map_or(1.0, |v| v[(hour % 24) as usize]);
-        let d = self.day.map_or(1.0, |v| v[((hour / 24) % 7) as usize]);
+        let d = self.day.map_or(1.0, |v| v[((hour / 24 + self.first_weekday as u64) % 7) as usize]);
         h * d / self.peak
     }
 
@@ -186,7 +188,7 @@ impl ClassSampler {
     /// Mean offered work of the class, accelerator-hours per hour, estimated from `n` draws of a
     /// separate stream (used by `check`, never by a run).
     pub fn offered_load(class: &JobClass, seed: u64, n: usize) -> f64 {
-        let mut s = ClassSampler::new(class, seed ^ 0x5eed_0ff3);
+        let mut s = ClassSampler::new(class, seed ^ 0x5eed_0ff3, 0);
         let mut acc_ms = 0.0;
         for _ in 0..n {
             let j = s.draw();
@@ -220,7 +222,7 @@ mod tests {
     #[test]
     fn poisson_count_matches_rate() {
         // 10/h over 1000 h: mean 10,000 arrivals, sd 100.
-        let mut s = ClassSampler::new(&class(10.0 / 3600.0), 7);
+        let mut s = ClassSampler::new(&class(10.0 / 3600.0), 7, 0);
         let mut n = 0;
         while s.next_arrival(1000 * 3_600_000).is_some() {
             n += 1;
@@ -234,7 +236,7 @@ mod tests {
         let mut prof = vec![0.0; 24];
         prof[9..18].iter_mut().for_each(|x| *x = 1.0);
         c.hour_of_day = Some(prof);
-        let mut s = ClassSampler::new(&c, 3);
+        let mut s = ClassSampler::new(&c, 3, 0);
         let (mut day, mut night) = (0, 0);
         while let Some(t) = s.next_arrival(1000 * 3_600_000) {
             let h = (t / 3_600_000) % 24;
@@ -246,7 +248,7 @@ mod tests {
 
     #[test]
     fn lognormal_median_and_beta_mean_are_recovered() {
-        let mut s = ClassSampler::new(&class(1.0), 11);
+        let mut s = ClassSampler::new(&class(1.0), 11, 0);
         let mut d: Vec<u64> = Vec::new();
         let mut u = 0.0;
         let mut ones = 0;

@@ -57,8 +57,19 @@ pub struct Job {
     pub estimate_ms: u64,
     /// Utilization of its requested accelerators, parts per ten thousand.
     pub utilization_bp: u16,
-    /// f(u) of one busy accelerator, ppm.
+    /// f(u) of one busy accelerator as drawn now (capped while thermally throttled), ppm.
     pub dyn_ppm: u64,
+    /// f(u) of one busy accelerator the job asks for, ppm.
+    pub demand_ppm: u64,
+    /// Work done at `rate_since_ms`, in ms at full speed.
+    pub progress_ms: f64,
+    /// Speed relative to full speed (below 1 while throttled).
+    pub rate: f64,
+    /// When `rate` last changed, ms.
+    pub rate_since_ms: u64,
+    /// Generation of the slot's end event: bumped at every (re)scheduling and kept across slot
+    /// reuse, so a stale end event is recognised.
+    pub generation: u32,
     /// (global node, slot mask) held.
     pub alloc: Vec<(u32, u64)>,
 }
@@ -83,7 +94,8 @@ impl Jobs {
                 let slot = &mut self.slots[s as usize];
                 let mut alloc = std::mem::take(&mut slot.alloc);
                 alloc.clear();
-                *slot = Job { alloc, ..job };
+                let generation = slot.generation.wrapping_add(1);
+                *slot = Job { alloc, generation, ..job };
                 s
             }
             None => {

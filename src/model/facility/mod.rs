@@ -1,0 +1,482 @@
+//! The facility: power chain, cooling architectures per hall, the plant, weather and thermal
+//! limits, evaluated at every sampling tick on per-hall aggregates (never per device).
+//!
+//! ## How it works
+//! Each tick takes the mean IT power of each hall over the interval. All IT power becomes heat:
+//! an air-cooled hall sends it to CRAH coils on the chilled-water loop (CRAH fans by the
+//! affinity law, their heat added); a cold-plate hall sends its liquid share to CDUs on the
+//! facility-water loop (CDU pump heat added) and the rest to CRAHs; an immersion hall sends
+//! everything to the facility water (and its servers run without fans). PDU and UPS losses are
+//! heat in the building, taken by the chilled water. Each loop is cooled by the economizer as
+//! far as the outdoor air allows ([`plant::free_fraction`]) and by trim chillers for the rest;
+//! towers or dry coolers reject the heat plus the chillers' work. Loop pumps move it. The
+//! transformers carry everything. Facility power = IT + cooling + losses + auxiliaries; PUE =
+//! facility / IT. Energies integrate the tick's power over the interval.
+//!
+//! Thermal: each loop's supply temperature follows its target with the exact first-order update
+//! T ← T* + (T − T*) e^(−Δt/τ) (stable for any step). The target is the set-point, or higher when
+//! the plant falls short: with chillers, by ΔT x shortfall / design load (design flow carries
+//! the excess); without, the best the economizer can make. An accelerator's junction sits
+//! R·P above its coolant (inlet air: chilled water + air approach; liquid: facility water + CDU
+//! approach), so a hall allows P ≤ (T_throttle − T_coolant) / R per accelerator: the engine
+//! caps jobs above that and slows them by the DVFS cube law.
+
+pub mod chain;
+pub mod plant;
+pub mod weather;
+
+use std::collections::BTreeMap;
+
+use bevy_ecs::prelude::*;
+
+use self::chain::{Pdu, Transformers, Ups};
+use self::plant::{Chillers, Rejection, free_fraction, pump_w};
+use self::weather::{Conditions, Weather};
+use crate::engine::calendar::Calendar;
+use crate::scenario::{CoolingKind, LoopConfig, RejectionKind, Scenario};
+
+/// The most alarm rows kept for alarms.csv (all are counted).
+pub const MAX_ALARM_ROWS: usize = 10_000;
+
+/// Design figures and cooling of a hall.
+#[derive(Debug, Clone)]
+struct HallPlant {
+    cooling: crate::scenario::Cooling,
+    air_design_w: f64,
+    max_accelerator_w: f64,
+}
+
+/// One water loop at run time.
+#[derive(Debug, Clone)]
+struct LoopPlant {
+    cfg: LoopConfig,
+    rejection: Rejection,
+    chillers: Chillers,
+    design_w: f64,
+    supply_c: f64,
+    alarmed: bool,
+}
+
+/// What one tick found, in W unless named otherwise.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FacilityTick {
+    /// Outdoor conditions.
+    pub outdoor: Conditions,
+    /// IT power.
+    pub it_w: f64,
+    /// Chillers.
+    pub chillers_w: f64,
+    /// Tower and dry-cooler fans.
+    pub rejection_fans_w: f64,
+    /// Plant pumps (loops and heat rejection).
+    pub pumps_w: f64,
+    /// CRAH fans.
+    pub crah_w: f64,
+    /// CDU pumps.
+    pub cdu_w: f64,
+    /// UPS losses.
+    pub ups_loss_w: f64,
+    /// PDU and busway losses.
+    pub pdu_loss_w: f64,
+    /// Transformer losses.
+    pub transformer_loss_w: f64,
+    /// Lighting and auxiliaries.
+    pub auxiliary_w: f64,
+    /// Make-up water, L/h.
+    pub water_l_per_h: f64,
+    /// Heat brought to the loops.
+    pub heat_to_loops_w: f64,
+    /// Heat rejected outdoors.
+    pub heat_rejected_w: f64,
+    /// Heat the plant could not remove, left in the loop water (it warms the loop).
+    pub heat_stored_w: f64,
+    /// Share of loop heat removed without chillers.
+    pub free_fraction: f64,
+    /// Chilled-water supply, °C.
+    pub chw_supply_c: f64,
+    /// Facility-water supply, °C.
+    pub fw_supply_c: f64,
+    /// Allowed power per accelerator in each hall, W (infinite when no limit binds).
+    pub allowed_accelerator_w: Vec<f64>,
+}
+
+impl FacilityTick {
+    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps.
+    pub fn cooling_w(&self) -> f64 {
+        self.chillers_w + self.rejection_fans_w + self.pumps_w + self.crah_w + self.cdu_w
+    }
+
+    /// Electrical losses: UPS, PDU, transformer.
+    pub fn loss_w(&self) -> f64 {
+        self.ups_loss_w + self.pdu_loss_w + self.transformer_loss_w
+    }
+
+    /// Facility power.
+    pub fn facility_w(&self) -> f64 {
+        self.it_w + self.cooling_w() + self.loss_w() + self.auxiliary_w
+    }
+
+    /// PUE of the tick (1 with no IT load).
+    pub fn pue(&self) -> f64 {
+        if self.it_w > 0.0 { self.facility_w() / self.it_w } else { 1.0 }
+    }
+
+    /// Components for the energy breakdown, in a fixed order.
+    pub fn components(&self) -> [(&'static str, f64); 10] {
+        [
+            ("it", self.it_w),
+            ("chillers", self.chillers_w),
+            ("heat_rejection_fans", self.rejection_fans_w),
+            ("pumps", self.pumps_w),
+            ("crah_fans", self.crah_w),
+            ("cdu_pumps", self.cdu_w),
+            ("ups_loss", self.ups_loss_w),
+            ("pdu_loss", self.pdu_loss_w),
+            ("transformer_loss", self.transformer_loss_w),
+            ("auxiliary", self.auxiliary_w),
+        ]
+    }
+}
+
+/// Energy of one calendar month, kWh (water L).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MonthTotals {
+    /// IT energy.
+    pub it_kwh: f64,
+    /// Facility energy.
+    pub facility_kwh: f64,
+}
+
+/// An alarm raised during the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    /// When, ms.
+    pub time_ms: u64,
+    /// What.
+    pub kind: &'static str,
+    /// Where (loop or hall).
+    pub place: String,
+    /// The value that raised it (°C or W).
+    pub value: f64,
+}
+
+/// Run totals of the facility.
+#[derive(Debug, Clone, Default)]
+pub struct FacilityTotals {
+    /// Energy by component, kWh.
+    pub by_component_kwh: BTreeMap<&'static str, f64>,
+    /// Per month (key: year * 12 + month - 1).
+    pub months: BTreeMap<i64, MonthTotals>,
+    /// Make-up water, L.
+    pub water_l: f64,
+    /// Hours with every loop on free cooling alone.
+    pub free_cooling_hours: f64,
+    /// Loop heat removed without chillers, J.
+    pub free_heat_j: f64,
+    /// Loop heat, J.
+    pub loop_heat_j: f64,
+    /// Per hall: IT energy and attributed overhead, kWh.
+    pub hall_kwh: Vec<(f64, f64)>,
+    /// Accelerator-hours run below demand by thermal throttling.
+    pub throttled_accelerator_hours: f64,
+    /// Alarms raised (all of them).
+    pub alarm_count: u64,
+    /// The first [`MAX_ALARM_ROWS`] alarms.
+    pub alarms: Vec<Alarm>,
+    /// Largest energy-balance error of any tick: |rejected + stored − (to loops + chiller work)|, W.
+    pub max_heat_balance_error_w: f64,
+}
+
+/// The facility of a run (a bevy resource; the sampling pipeline steps it).
+#[derive(Resource)]
+pub struct FacilityModel {
+    halls: Vec<HallPlant>,
+    hall_names: Vec<String>,
+    ups: Ups,
+    pdu: Pdu,
+    transformers: Transformers,
+    loops: [LoopPlant; 2],
+    hx_approach_k: f64,
+    tau_ms: f64,
+    /// (step, e^(−step/τ)) of the last step: steps repeat, exp need not.
+    decay: (f64, f64),
+    alarm_margin_k: f64,
+    auxiliary_w: f64,
+    weather: Weather,
+    calendar: Calendar,
+    last_ms: u64,
+    hall_throttled: Vec<bool>,
+    /// Scratch per hall: (IT, own fans and pumps, chilled-water load, facility-water load), W.
+    hall_parts: Vec<(f64, f64, f64, f64)>,
+    /// The latest tick.
+    pub tick: FacilityTick,
+    /// Totals so far.
+    pub totals: FacilityTotals,
+}
+
+fn rejection(f: &crate::scenario::Facility, kind: RejectionKind) -> Rejection {
+    match kind {
+        RejectionKind::Tower => Rejection::Tower {
+            approach_k: f.tower_approach_k,
+            fan_w_per_w: f.tower_fan_w_per_w,
+            cycles: f.tower_cycles,
+            drift: f.tower_drift,
+            range_k: f.tower_range_k,
+        },
+        RejectionKind::DryCooler => Rejection::DryCooler { approach_k: f.dry_approach_k, fan_w_per_w: f.dry_fan_w_per_w },
+    }
+}
+
+impl FacilityModel {
+    /// The facility of a scenario, or None when it models IT only.
+    pub fn new(sc: &Scenario) -> Option<FacilityModel> {
+        let f = sc.facility.as_ref()?;
+        let calendar = Calendar::new(sc.start);
+        let weather = match (&sc.weather, &sc.climate) {
+            (Some(w), _) => Weather::Series(w.rows.clone()),
+            (None, Some((_, c))) => Weather::synthetic(c.normals(), calendar, sc.seed),
+            (None, None) => return None,
+        };
+        let mut halls = Vec::new();
+        let (mut chw_design, mut fw_design, mut it_design) = (0.0, 0.0, 0.0);
+        for h in &sc.halls {
+            let mut design = 0.0;
+            let mut max_acc: f64 = 0.0;
+            for g in &h.racks {
+                let model = crate::model::compute::installed_model(sc, h, g.node_type);
+                design += g.count as f64 * g.nodes as f64 * model.max_w();
+                max_acc = max_acc.max(sc.devices[sc.node_types[g.node_type].device].max_w);
+            }
+            let lf = h.cooling.liquid_fraction;
+            let air = design * (1.0 - lf);
+            let crah = h.cooling.crah_fan_w_per_w * air;
+            let cdu = pump_w(design * lf, f.facility_water.delta_t_k, h.cooling.cdu_pa, h.cooling.cdu_eta);
+            chw_design += air + crah;
+            fw_design += design * lf + cdu;
+            it_design += design;
+            halls.push(HallPlant { cooling: h.cooling, air_design_w: air, max_accelerator_w: max_acc });
+        }
+        let pdu = Pdu { rating_w: it_design.max(1.0), loss: f.pdu_loss };
+        let ups_out = it_design * (1.0 + f.pdu_loss);
+        let needed = (ups_out / f.ups_module_rating_w).ceil().max(1.0) as u32;
+        let ups = Ups {
+            modules: f.ups_redundancy.installed(needed),
+            module_rating_w: f.ups_module_rating_w,
+            l0: f.ups_l0,
+            k1: f.ups_k1,
+            k2: f.ups_k2,
+        };
+        chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out);
+        let make_loop = |cfg: LoopConfig, design_w: f64| {
+            let units = f.chiller_redundancy.installed(f.chiller_units);
+            LoopPlant {
+                cfg,
+                rejection: rejection(f, cfg.rejection),
+                chillers: Chillers {
+                    units: if cfg.chillers { units } else { 0 },
+                    unit_capacity_w: (design_w / f.chiller_units as f64).max(1.0),
+                    cop_ref: f.chiller_cop,
+                    carnot_eta: f.chiller_carnot_eta,
+                },
+                design_w,
+                supply_c: cfg.supply_c,
+                alarmed: false,
+            }
+        };
+        let n = halls.len();
+        Some(FacilityModel {
+            halls,
+            hall_names: sc.halls.iter().map(|h| h.name.clone()).collect(),
+            ups,
+            pdu,
+            transformers: Transformers {
+                units: f.transformer_units,
+                rating_w: f.transformer_rating_w,
+                no_load: f.transformer_no_load,
+                load_loss: f.transformer_load_loss,
+            },
+            loops: [make_loop(f.chilled_water, chw_design), make_loop(f.facility_water, fw_design)],
+            hx_approach_k: f.hx_approach_k,
+            tau_ms: f.loop_tau_ms as f64,
+            decay: (0.0, 1.0),
+            alarm_margin_k: f.alarm_margin_k,
+            auxiliary_w: f.auxiliary * it_design,
+            weather,
+            calendar,
+            last_ms: 0,
+            hall_throttled: vec![false; n],
+            hall_parts: vec![(0.0, 0.0, 0.0, 0.0); n],
+            tick: FacilityTick { allowed_accelerator_w: vec![f64::INFINITY; n], ..Default::default() },
+            totals: FacilityTotals { hall_kwh: vec![(0.0, 0.0); n], ..Default::default() },
+        })
+    }
+
+    /// Supply temperature of the loop that carries the most design heat, °C.
+    pub fn supply_temp_c(&self) -> f64 {
+        let main = if self.loops[1].design_w > self.loops[0].design_w { 1 } else { 0 };
+        self.loops[main].supply_c
+    }
+
+    /// Hall names, in order.
+    pub fn hall_names(&self) -> &[String] {
+        &self.hall_names
+    }
+
+    fn alarm(&mut self, time_ms: u64, kind: &'static str, place: String, value: f64) {
+        self.totals.alarm_count += 1;
+        if self.totals.alarms.len() < MAX_ALARM_ROWS {
+            self.totals.alarms.push(Alarm { time_ms, kind, place, value });
+        }
+    }
+
+    /// Evaluates the facility at `t_ms` for the interval since the previous tick, with the mean
+    /// IT power of each hall over it (kW).
+    pub fn step(&mut self, t_ms: u64, hall_it_kw: &[f64]) {
+        let dt_ms = t_ms.saturating_sub(self.last_ms) as f64;
+        self.last_ms = t_ms;
+        let outdoor = self.weather.at(t_ms);
+        let mut tick =
+            FacilityTick { outdoor, allowed_accelerator_w: std::mem::take(&mut self.tick.allowed_accelerator_w), ..Default::default() };
+        let (mut chw_load, mut fw_load) = (0.0, 0.0);
+        let fw_dt = self.loops[1].cfg.delta_t_k;
+        let mut hall_parts = std::mem::take(&mut self.hall_parts);
+        hall_parts.resize(self.halls.len(), (0.0, 0.0, 0.0, 0.0));
+        for (i, h) in self.halls.iter().enumerate() {
+            let q = hall_it_kw.get(i).copied().unwrap_or(0.0) * 1000.0;
+            let liquid = q * h.cooling.liquid_fraction;
+            let air = q - liquid;
+            let crah = if h.air_design_w > 0.0 {
+                let flow = (air / h.air_design_w).max(h.cooling.crah_min_airflow);
+                h.cooling.crah_fan_w_per_w * h.air_design_w * flow * flow * flow
+            } else {
+                0.0
+            };
+            let cdu = pump_w(liquid, fw_dt, h.cooling.cdu_pa, h.cooling.cdu_eta);
+            tick.it_w += q;
+            tick.crah_w += crah;
+            tick.cdu_w += cdu;
+            chw_load += air + crah;
+            fw_load += liquid + cdu;
+            hall_parts[i] = (q, crah + cdu, air + crah, liquid + cdu);
+        }
+        tick.pdu_loss_w = self.pdu.loss_w(tick.it_w);
+        let ups_out = tick.it_w + tick.pdu_loss_w;
+        tick.ups_loss_w = self.ups.loss_w(ups_out);
+        chw_load += tick.pdu_loss_w + tick.ups_loss_w;
+        tick.heat_to_loops_w = chw_load + fw_load;
+        let mut loop_plant_w = [0.0; 2];
+        let (mut free_heat, mut all_free) = (0.0, true);
+        for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
+            let lp = &self.loops[li];
+            let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);
+            let leaving = lp.rejection.leaving_c(outdoor.dry_bulb_c, outdoor.wet_bulb_c);
+            let available = leaving + self.hx_approach_k;
+            let f = if load > 0.0 { free_fraction(available, set, dt_k) } else { 1.0 };
+            let q_free = f * load;
+            let duty = lp.chillers.serve(load - q_free, set, leaving);
+            let shortfall = if lp.chillers.units > 0 { duty.shortfall_w } else { load - q_free };
+            let rejected = q_free + duty.cooling_w + duty.power_w;
+            let fans = lp.rejection.fan_w(rejected, lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref));
+            let range = match lp.rejection {
+                Rejection::Tower { range_k, .. } => range_k,
+                Rejection::DryCooler { .. } => dt_k,
+            };
+            let pumps = pump_w(load, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta) + pump_w(rejected, range, lp.cfg.pump_pa, lp.cfg.pump_eta);
+            tick.chillers_w += duty.power_w;
+            tick.rejection_fans_w += fans;
+            tick.pumps_w += pumps;
+            tick.water_l_per_h += lp.rejection.water_l_per_h(rejected);
+            tick.heat_rejected_w += rejected;
+            loop_plant_w[li] = duty.power_w + fans + pumps;
+            free_heat += q_free;
+            if load > 0.0 && f < 1.0 {
+                all_free = false;
+            }
+            let target = if shortfall > 0.0 && lp.chillers.units > 0 {
+                set + dt_k * shortfall / lp.design_w.max(1.0)
+            } else if lp.chillers.units == 0 && f < 1.0 {
+                set.max(available)
+            } else {
+                set
+            };
+            if dt_ms != self.decay.0 {
+                self.decay = (dt_ms, (-dt_ms / self.tau_ms).exp());
+            }
+            let lp = &mut self.loops[li];
+            lp.supply_c = target + (lp.supply_c - target) * self.decay.1;
+            tick.heat_stored_w += shortfall;
+        }
+        tick.chw_supply_c = self.loops[0].supply_c;
+        tick.fw_supply_c = self.loops[1].supply_c;
+        tick.free_fraction = if tick.heat_to_loops_w > 0.0 { free_heat / tick.heat_to_loops_w } else { 1.0 };
+        tick.auxiliary_w = self.auxiliary_w;
+        let transformer_load = ups_out + tick.ups_loss_w + tick.cooling_w() + tick.auxiliary_w;
+        tick.transformer_loss_w = self.transformers.loss_w(transformer_load);
+        // Energy balance: rejected + stored = brought to the loops + chiller work.
+        let balance = (tick.heat_rejected_w + tick.heat_stored_w - (tick.heat_to_loops_w + tick.chillers_w)).abs();
+        // Thermal limits per hall.
+        for (i, h) in self.halls.iter().enumerate() {
+            let coolant = match h.cooling.kind {
+                CoolingKind::Air => tick.chw_supply_c + h.cooling.air_approach_k,
+                CoolingKind::ColdPlate | CoolingKind::Immersion => tick.fw_supply_c + h.cooling.cdu_approach_k,
+            };
+            let allowed = (h.cooling.throttle_c - coolant) / h.cooling.r_k_per_w;
+            tick.allowed_accelerator_w[i] = if allowed >= h.max_accelerator_w { f64::INFINITY } else { allowed.max(0.0) };
+        }
+        // Alarms on rising edges.
+        for li in 0..2 {
+            let lp = &self.loops[li];
+            let hot = lp.supply_c > lp.cfg.supply_c + self.alarm_margin_k;
+            if hot && !lp.alarmed {
+                let (name, value) = (if li == 0 { "chilled_water" } else { "facility_water" }.to_string(), lp.supply_c);
+                self.alarm(t_ms, "supply_above_set_point", name, value);
+            }
+            self.loops[li].alarmed = hot;
+        }
+        for i in 0..self.halls.len() {
+            let throttled = tick.allowed_accelerator_w[i].is_finite();
+            if throttled && !self.hall_throttled[i] {
+                let (name, value) = (self.hall_names[i].clone(), tick.allowed_accelerator_w[i]);
+                self.alarm(t_ms, "accelerators_throttled", name, value);
+            }
+            self.hall_throttled[i] = throttled;
+        }
+        // Totals.
+        let h = dt_ms / 3.6e6;
+        let t = &mut self.totals;
+        t.max_heat_balance_error_w = t.max_heat_balance_error_w.max(balance);
+        for (name, w) in tick.components() {
+            *t.by_component_kwh.entry(name).or_insert(0.0) += w * h / 1000.0;
+        }
+        let month = t.months.entry(self.calendar.month_key(t_ms.saturating_sub(1))).or_default();
+        month.it_kwh += tick.it_w * h / 1000.0;
+        month.facility_kwh += tick.facility_w() * h / 1000.0;
+        t.water_l += tick.water_l_per_h * h;
+        t.free_heat_j += free_heat * dt_ms / 1000.0;
+        t.loop_heat_j += tick.heat_to_loops_w * dt_ms / 1000.0;
+        if all_free {
+            t.free_cooling_hours += h;
+        }
+        // Partial PUE: each hall's own fans and pumps, its share of each loop's plant by heat, and
+        // of the electrical losses and auxiliaries by IT power.
+        let shared = tick.loss_w() + tick.auxiliary_w;
+        for (i, &(it, own, chw, fw)) in hall_parts.iter().enumerate() {
+            let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+            let overhead =
+                own + loop_plant_w[0] * share(chw, chw_load) + loop_plant_w[1] * share(fw, fw_load) + shared * share(it, tick.it_w);
+            t.hall_kwh[i].0 += it * h / 1000.0;
+            t.hall_kwh[i].1 += overhead * h / 1000.0;
+        }
+        self.tick = tick;
+        self.hall_parts = hall_parts;
+    }
+}
+
+/// The node type as installed in a hall: immersion removes the server fans.
+pub fn immersed(nt: &crate::scenario::NodeType, kind: CoolingKind) -> crate::scenario::NodeType {
+    let mut nt = nt.clone();
+    if kind == CoolingKind::Immersion {
+        nt.fans = None;
+    }
+    nt
+}

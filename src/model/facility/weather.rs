@@ -1,0 +1,227 @@
+//! Outdoor weather: a reproducible synthetic year from monthly climate normals, or a real series.
+//!
+//! ## How it works
+//! Synthetic: the daily mean dry-bulb interpolates linearly between mid-month normals (cyclic
+//! over the year); a diurnal cosine of the month's mean daily range peaks at 15:00; hourly AR(1)
+//! noise (φ = 0.95, stationary σ = 2.5 K, BRIEF §5: 2-3 K) from the `weather` random stream
+//! adds weather systems. Humidity keeps the month's mean dew point through the day (the
+//! absolute humidity changes slowly, so relative humidity falls as the air warms); the dew point
+//! comes from the monthly mean temperature and relative humidity by the Magnus formula
+//! (Alduchov & Eskridge 1996), and the wet-bulb from temperature and relative humidity by
+//! Stull (2011). Values between hours are interpolated linearly. Memory is O(1) in time.
+//!
+//! Real series: a CSV of hours since the start (or "YYYY-MM-DD HH:MM" stamps), dry-bulb °C and
+//! wet-bulb °C or relative humidity %, interpolated linearly and repeated cyclically when the
+//! horizon is longer than the file.
+
+use rand_distr::{Distribution, Normal};
+
+use crate::engine::calendar::Calendar;
+use crate::engine::rng::{Rng, stream};
+
+/// AR(1) coefficient of the hourly temperature anomaly.
+pub const AR1_PHI: f64 = 0.95;
+/// Stationary standard deviation of the anomaly, K (BRIEF §5: 2-3 K).
+pub const AR1_SIGMA_K: f64 = 2.5;
+/// Hour of the daily maximum (BRIEF §5: ~15:00).
+pub const PEAK_HOUR: f64 = 15.0;
+
+/// Wet-bulb temperature from dry-bulb (°C) and relative humidity (%), Stull (2011), valid for
+/// RH 5-99 % and -20 to 50 °C (clamped into the RH range).
+pub fn stull_wet_bulb(t: f64, rh: f64) -> f64 {
+    let rh = rh.clamp(5.0, 99.0);
+    let tw = t * (0.151977 * (rh + 8.313659).sqrt()).atan() + (t + rh).atan() - (rh - 1.676331).atan()
+        + 0.00391838 * rh.powf(1.5) * (0.023101 * rh).atan()
+        - 4.686035;
+    tw.min(t)
+}
+
+/// Dew point (°C) from temperature (°C) and relative humidity (%), Magnus formula.
+pub fn dew_point(t: f64, rh: f64) -> f64 {
+    let (a, b) = (17.625, 243.04);
+    let g = (rh.clamp(1.0, 100.0) / 100.0).ln() + a * t / (b + t);
+    b * g / (a - g)
+}
+
+/// Relative humidity (%) of air at `t` °C with dew point `td` °C, Magnus formula.
+pub fn relative_humidity(t: f64, td: f64) -> f64 {
+    let (a, b) = (17.625, 243.04);
+    (100.0 * ((a * td / (b + td)) - (a * t / (b + t))).exp()).min(100.0)
+}
+
+/// Monthly climate normals of a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normals {
+    /// Mean dry-bulb per month, °C.
+    pub mean_c: [f64; 12],
+    /// Mean daily range (max - min) per month, K.
+    pub range_k: [f64; 12],
+    /// Mean dew point per month, °C.
+    pub dew_c: [f64; 12],
+}
+
+/// Weather conditions at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Conditions {
+    /// Dry-bulb, °C.
+    pub dry_bulb_c: f64,
+    /// Wet-bulb, °C.
+    pub wet_bulb_c: f64,
+}
+
+/// A source of weather.
+pub enum Weather {
+    /// Synthetic from normals.
+    Synthetic(Box<Synthetic>),
+    /// A measured series: (hour since start, conditions), hours increasing.
+    Series(Vec<(f64, Conditions)>),
+}
+
+/// The synthetic generator's state.
+pub struct Synthetic {
+    normals: Normals,
+    calendar: Calendar,
+    rng: Rng,
+    noise: Normal<f64>,
+    hour: u64,
+    anomaly: [f64; 2],
+    /// (day index since start, day of year at its midnight): dates change once a day.
+    day: (u64, f64),
+}
+
+/// Mid-month day of year for each month (non-leap year).
+const MID_MONTH: [f64; 12] = [15.5, 45.0, 74.5, 105.0, 135.5, 166.0, 196.5, 227.5, 258.0, 288.5, 319.0, 349.5];
+
+fn interpolate(v: &[f64; 12], day_of_year: f64) -> f64 {
+    let d = day_of_year.rem_euclid(365.0);
+    let i = MID_MONTH.iter().rposition(|m| *m <= d);
+    let (lo, hi, span, x) = match i {
+        Some(11) | None => {
+            let from = if i.is_some() { d - MID_MONTH[11] } else { d + 365.0 - MID_MONTH[11] };
+            (11, 0, 365.0 - MID_MONTH[11] + MID_MONTH[0], from)
+        }
+        Some(i) => (i, i + 1, MID_MONTH[i + 1] - MID_MONTH[i], d - MID_MONTH[i]),
+    };
+    v[lo] + (v[hi] - v[lo]) * x / span
+}
+
+impl Weather {
+    /// The synthetic generator for `normals`, seeded from the run's seed.
+    pub fn synthetic(normals: Normals, calendar: Calendar, seed: u64) -> Weather {
+        let innovation = AR1_SIGMA_K * (1.0 - AR1_PHI * AR1_PHI).sqrt();
+        let mut s = Synthetic {
+            normals,
+            calendar,
+            rng: stream(seed, "weather"),
+            noise: Normal::new(0.0, innovation).unwrap_or_else(|_| unreachable!("positive sigma")),
+            hour: 0,
+            anomaly: [0.0; 2],
+            day: (0, calendar.day_of_year(0)),
+        };
+        s.anomaly[1] = s.step(0.0);
+        Weather::Synthetic(Box::new(s))
+    }
+
+    /// Conditions at simulated time `t_ms`. Synthetic weather must be asked at times that
+    /// do not decrease.
+    pub fn at(&mut self, t_ms: u64) -> Conditions {
+        match self {
+            Weather::Synthetic(s) => s.at(t_ms),
+            Weather::Series(rows) => series_at(rows, t_ms as f64 / 3.6e6),
+        }
+    }
+}
+
+impl Synthetic {
+    fn step(&mut self, prev: f64) -> f64 {
+        AR1_PHI * prev + self.noise.sample(&mut self.rng)
+    }
+
+    fn at(&mut self, t_ms: u64) -> Conditions {
+        let hours = t_ms as f64 / 3.6e6;
+        let h = hours.floor() as u64;
+        while self.hour < h {
+            self.hour += 1;
+            let next = self.step(self.anomaly[1]);
+            self.anomaly = [self.anomaly[1], next];
+        }
+        let frac = hours - h as f64;
+        let anomaly = self.anomaly[0] + (self.anomaly[1] - self.anomaly[0]) * frac;
+        let day = t_ms / crate::engine::calendar::DAY_MS;
+        if day != self.day.0 {
+            self.day = (day, self.calendar.day_of_year(day * crate::engine::calendar::DAY_MS));
+        }
+        let doy = self.day.1 + (t_ms % crate::engine::calendar::DAY_MS) as f64 / crate::engine::calendar::DAY_MS as f64;
+        let mean = interpolate(&self.normals.mean_c, doy);
+        let range = interpolate(&self.normals.range_k, doy);
+        let dew = interpolate(&self.normals.dew_c, doy);
+        let hour_of_day = doy.fract() * 24.0;
+        let t = mean + 0.5 * range * (2.0 * std::f64::consts::PI * (hour_of_day - PEAK_HOUR) / 24.0).cos() + anomaly;
+        let rh = relative_humidity(t, dew.min(t));
+        Conditions { dry_bulb_c: t, wet_bulb_c: stull_wet_bulb(t, rh) }
+    }
+}
+
+fn series_at(rows: &[(f64, Conditions)], hours: f64) -> Conditions {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Conditions::default() };
+    let span = last.0 - first.0;
+    let h = if span > 0.0 && hours > last.0 { first.0 + (hours - first.0).rem_euclid(span) } else { hours.max(first.0) };
+    let i = rows.partition_point(|r| r.0 <= h);
+    if i == 0 {
+        return first.1;
+    }
+    if i >= rows.len() {
+        return last.1;
+    }
+    let (a, b) = (rows[i - 1], rows[i]);
+    let x = if b.0 > a.0 { (h - a.0) / (b.0 - a.0) } else { 0.0 };
+    Conditions {
+        dry_bulb_c: a.1.dry_bulb_c + (b.1.dry_bulb_c - a.1.dry_bulb_c) * x,
+        wet_bulb_c: a.1.wet_bulb_c + (b.1.wet_bulb_c - a.1.wet_bulb_c) * x,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::calendar::Date;
+
+    #[test]
+    fn stull_matches_his_paper_example() {
+        // Stull (2011): T = 20 °C, RH = 50 % gives Tw = 13.7 °C.
+        assert!((stull_wet_bulb(20.0, 50.0) - 13.7).abs() < 0.1);
+        assert!((relative_humidity(25.0, dew_point(25.0, 60.0)) - 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn synthetic_year_reproduces_the_monthly_means() {
+        let mean_c = [5.0, 7.0, 10.0, 16.0, 21.0, 24.0, 29.0, 28.0, 25.0, 20.0, 14.0, 8.0];
+        let normals = Normals { mean_c, range_k: [8.0; 12], dew_c: mean_c.map(|t| dew_point(t, 75.0)) };
+        let cal = Calendar::new(Date::parse("2025-01-01").unwrap());
+        let mut w = Weather::synthetic(normals.clone(), cal, 1);
+        let mut july = (0.0, 0.0, 0);
+        for h in 0..8760u64 {
+            let c = w.at(h * 3_600_000);
+            assert!(c.wet_bulb_c <= c.dry_bulb_c);
+            if cal.date(h * 3_600_000).month == 7 {
+                july = (july.0 + c.dry_bulb_c, july.1 + c.wet_bulb_c, july.2 + 1);
+            }
+        }
+        let (t, wb) = (july.0 / july.2 as f64, july.1 / july.2 as f64);
+        // Interpolating between mid-month points pulls July a little toward June and August.
+        assert!((t - 29.0).abs() < 1.5, "{t}");
+        assert!(wb > 23.0 && wb < t, "{wb}");
+        // Same seed, same weather.
+        let mut a = Weather::synthetic(normals.clone(), cal, 1);
+        let mut b = Weather::synthetic(normals, cal, 1);
+        assert_eq!(a.at(1_000_000_000), b.at(1_000_000_000));
+    }
+
+    #[test]
+    fn series_interpolates_and_wraps() {
+        let c = |t| Conditions { dry_bulb_c: t, wet_bulb_c: t - 5.0 };
+        let rows = vec![(0.0, c(10.0)), (1.0, c(20.0)), (2.0, c(10.0))];
+        assert_eq!(series_at(&rows, 0.5).dry_bulb_c, 15.0);
+        assert_eq!(series_at(&rows, 2.5).dry_bulb_c, 15.0);
+    }
+}
