@@ -49,7 +49,16 @@ fn a_class_added_later_does_not_reshuffle_the_others() {
 #[test]
 fn the_resolved_scenario_loads_back_to_the_same_model() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["classroom.toml", "wuhu-10k.toml", "bench-10k.toml"] {
+    for name in [
+        "classroom.toml",
+        "wuhu-10k.toml",
+        "bench-10k.toml",
+        "frontier-raps.toml",
+        "shanghai-lingang.toml",
+        "changsha-immersion.toml",
+        "ulanqab-coldplate.toml",
+        "guangzhou-air.toml",
+    ] {
         let sc = ready(name);
         let text = aidc::scenario::unparse::to_toml(&sc);
         let path = dir.path().join(name);

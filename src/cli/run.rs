@@ -32,6 +32,9 @@ pub struct RunArgs {
     /// Simulated span, e.g. "7d" (overrides simulation.horizon).
     #[arg(long, value_name = "DUR")]
     horizon: Option<String>,
+    /// Model IT only: ignore the scenario's [facility] (no cooling, power chain or weather).
+    #[arg(long)]
+    it_only: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -47,6 +50,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         check_horizon(ms).map_err(|e| BadInput(format!("--horizon: {e}")))?;
         sc.horizon_ms = ms;
         sc.step_ms = sc.step_ms.min(ms);
+    }
+    if a.it_only {
+        sc.facility = None;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;
@@ -72,6 +78,21 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
             "wait: median {:.0} s, p95 {:.0} s; IT power mean {:.1} kW, max {:.1} kW; IT energy {:.0} kWh",
             s.jobs.wait_s.p50, s.jobs.wait_s.p95, s.power.it_kw.mean, s.power.it_kw.max, s.energy.it_kwh
         );
+        if let Some(p) = &s.pue {
+            println!(
+                "facility: PUE {:.3} (months {:.3}-{:.3}), facility energy {:.0} kWh, WUE {:.2} L/kWh, carbon {:.1} t CO2, {:.0} h of full free cooling",
+                p.annual,
+                p.min_month,
+                p.max_month,
+                s.energy.facility_kwh.unwrap_or(0.0),
+                s.wue_l_per_kwh.unwrap_or(0.0),
+                s.carbon_t.unwrap_or(0.0),
+                s.free_cooling_hours.unwrap_or(0.0)
+            );
+            if let Some(t) = s.thermal.as_ref().filter(|t| t.alarms > 0) {
+                println!("thermal: {:.0} accelerator-hours throttled, {} alarms (alarms.csv)", t.throttled_accelerator_hours, t.alarms);
+            }
+        }
         println!(
             "{} events in {:.2} s ({:.2} M events/s); outputs in {}",
             report.info.events,

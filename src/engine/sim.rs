@@ -562,7 +562,9 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         s.wue_l_per_kwh = Some(if it > 0.0 { t.water_l / it } else { 0.0 });
         s.water_m3 = Some(t.water_l / 1000.0);
-        s.free_cooling_hours = Some(t.free_cooling_hours);
+        s.free_cooling_hours = Some(t.free_cooling_hours[f.main_loop()]);
+        s.free_cooling_hours_by_loop =
+            Some([("chilled_water".to_string(), t.free_cooling_hours[0]), ("facility_water".to_string(), t.free_cooling_hours[1])].into());
         s.free_cooling_fraction = Some(if t.loop_heat_j > 0.0 { t.free_heat_j / t.loop_heat_j } else { 1.0 });
         s.thermal = Some(Thermal { throttled_accelerator_hours: self.throttled_accelerator_ms as f64 / 3.6e6, alarms: t.alarm_count });
     }

@@ -249,9 +249,12 @@ pub struct Summary {
     /// Make-up water, m³.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub water_m3: Option<f64>,
-    /// Hours with every loop on free cooling alone.
+    /// Hours the main loop (the one carrying the most design heat) ran on free cooling alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_cooling_hours: Option<f64>,
+    /// Hours on free cooling alone per loop ("chilled_water", "facility_water").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_cooling_hours_by_loop: Option<BTreeMap<String, f64>>,
     /// Share of loop heat removed without chillers, energy-weighted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_cooling_fraction: Option<f64>,

@@ -169,8 +169,8 @@ pub struct FacilityTotals {
     pub months: BTreeMap<i64, MonthTotals>,
     /// Make-up water, L.
     pub water_l: f64,
-    /// Hours with every loop on free cooling alone.
-    pub free_cooling_hours: f64,
+    /// Hours each loop (chilled water, facility water) ran on free cooling alone.
+    pub free_cooling_hours: [f64; 2],
     /// Loop heat removed without chillers, J.
     pub free_heat_j: f64,
     /// Loop heat, J.
@@ -311,10 +311,14 @@ impl FacilityModel {
         })
     }
 
-    /// Supply temperature of the loop that carries the most design heat, °C.
+    /// The loop that carries the most design heat: 0 chilled water, 1 facility water.
+    pub fn main_loop(&self) -> usize {
+        if self.loops[1].design_w > self.loops[0].design_w { 1 } else { 0 }
+    }
+
+    /// Supply temperature of the main loop, °C.
     pub fn supply_temp_c(&self) -> f64 {
-        let main = if self.loops[1].design_w > self.loops[0].design_w { 1 } else { 0 };
-        self.loops[main].supply_c
+        self.loops[self.main_loop()].supply_c
     }
 
     /// Hall names, in order.
@@ -365,7 +369,8 @@ impl FacilityModel {
         chw_load += tick.pdu_loss_w + tick.ups_loss_w;
         tick.heat_to_loops_w = chw_load + fw_load;
         let mut loop_plant_w = [0.0; 2];
-        let (mut free_heat, mut all_free) = (0.0, true);
+        let mut free_heat = 0.0;
+        let mut loop_free = [true; 2];
         for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
             let lp = &self.loops[li];
             let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);
@@ -389,9 +394,7 @@ impl FacilityModel {
             tick.heat_rejected_w += rejected;
             loop_plant_w[li] = duty.power_w + fans + pumps;
             free_heat += q_free;
-            if load > 0.0 && f < 1.0 {
-                all_free = false;
-            }
+            loop_free[li] = f >= 1.0;
             let target = if shortfall > 0.0 && lp.chillers.units > 0 {
                 set + dt_k * shortfall / lp.design_w.max(1.0)
             } else if lp.chillers.units == 0 && f < 1.0 {
@@ -454,8 +457,10 @@ impl FacilityModel {
         t.water_l += tick.water_l_per_h * h;
         t.free_heat_j += free_heat * dt_ms / 1000.0;
         t.loop_heat_j += tick.heat_to_loops_w * dt_ms / 1000.0;
-        if all_free {
-            t.free_cooling_hours += h;
+        for (li, free) in loop_free.iter().enumerate() {
+            if *free {
+                t.free_cooling_hours[li] += h;
+            }
         }
         // Partial PUE: each hall's own fans and pumps, its share of each loop's plant by heat, and
         // of the electrical losses and auxiliaries by IT power.
