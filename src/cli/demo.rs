@@ -106,6 +106,7 @@ pub struct DemoArgs {
     lang: Lang,
 }
 
+/// Runs `aidc demo`.
 pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     if a.list {
         print!("{}", list(a.lang));

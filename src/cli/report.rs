@@ -25,6 +25,7 @@ pub struct ReportArgs {
     lang: Lang,
 }
 
+/// Runs `aidc report`.
 pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let page = write(&a.dir, a.lang)?;

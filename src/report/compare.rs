@@ -150,7 +150,7 @@ pub fn demo_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     runs.push_str("</ul>\n");
     body.push_str(&section("runs", t.runs, &runs));
     let subtitle = format!("<code>aidc demo {}</code>", esc(&m.preset));
-    let html = page(lang, &format!("{}: {}", t.demo_title, m.preset), &subtitle, &body);
+    let html = page(lang, &lang.titled(t.demo_title, &m.preset), &subtitle, &body);
     let out = dir.join("report.html");
     write_atomic(&out, html.as_bytes())?;
     Ok(out)

@@ -45,13 +45,12 @@ pub fn page(lang: Lang, title: &str, subtitle: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"aidc {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <h1>{}</h1>\n<p class=\"sub\">{subtitle}</p>\n{body}\n<footer>{} {}</footer>\n</body>\n</html>\n",
+         <h1>{}</h1>\n<p class=\"sub\">{subtitle}</p>\n{body}\n<footer>{}</footer>\n</body>\n</html>\n",
         lang.html(),
         crate::VERSION,
         esc(title),
         esc(title),
-        lang.text().written_by,
-        crate::VERSION
+        esc(&lang.text().written_by.replace("{v}", crate::VERSION)),
     );
     o
 }

@@ -29,6 +29,14 @@ impl Lang {
         }
     }
 
+    /// "title: name" with the colon of the language.
+    pub fn titled(self, title: &str, name: &str) -> String {
+        match self {
+            Lang::En => format!("{title}: {name}"),
+            Lang::Zh => format!("{title}：{name}"),
+        }
+    }
+
     /// Picks the English or the Chinese of a pair.
     pub fn pick(self, pair: (&'static str, &'static str)) -> &'static str {
         match self {
@@ -133,7 +141,7 @@ pub struct Text {
     pub reproduce: &'static str,
     /// Said of a file that is absent.
     pub missing: &'static str,
-    /// Footer.
+    /// Footer; `{v}` stands for the version.
     pub written_by: &'static str,
     /// Section: the data table of a sweep or forecast.
     pub data: &'static str,
@@ -199,7 +207,7 @@ pub static EN: Text = Text {
     files: "Files",
     reproduce: "Reproduce",
     missing: "absent",
-    written_by: "Written by aidc",
+    written_by: "Written by aidc {v}.",
     data: "Data",
     parameters: "Parameters",
     sweep_note: "Lines are means over replications; shaded bands are 95 % confidence intervals.",
@@ -257,7 +265,7 @@ pub static ZH: Text = Text {
     files: "文件",
     reproduce: "复现",
     missing: "缺失",
-    written_by: "由 aidc 生成",
+    written_by: "由 aidc {v} 生成。",
     data: "数据",
     parameters: "参数",
     sweep_note: "曲线为多次重复的均值;阴影为 95% 置信区间。",

@@ -118,7 +118,7 @@ pub fn run_html(r: &RunInputs, figs: &[Named], svgs: &[String], lang: Lang) -> S
     body.push_str(&section("plots", t.plots, &plots));
     body.push_str(&classes_section(s, t));
     body.push_str(&provenance_section(r, lang));
-    page(lang, &format!("{}: {name}", t.run_title), &subtitle, &body)
+    page(lang, &lang.titled(t.run_title, name), &subtitle, &body)
 }
 
 fn key_figures_section(s: &Value, lang: Lang) -> String {

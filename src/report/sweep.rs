@@ -234,8 +234,8 @@ fn stem(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
-/// The plots of a sweep: for each key metric, a line over the first parameter (one line per
-/// value of the second), and a heat map over the first two parameters.
+/// The plots of a sweep: for each key metric, a line over the first parameter (numeric
+/// parameters first; one line per value of the second), and a heat map over the first two.
 pub fn sweep_figures(t: &Table) -> Vec<(String, Figure)> {
     let (params, metrics) = split_columns(t);
     let mut chosen: Vec<&str> = KEY_METRICS.iter().copied().filter(|k| metrics.iter().any(|m| m == k)).collect();
@@ -243,6 +243,9 @@ pub fn sweep_figures(t: &Table) -> Vec<(String, Figure)> {
         chosen = metrics.iter().take(4).map(String::as_str).collect();
     }
     let mut out = Vec::new();
+    // A numeric parameter makes the better x axis; text parameters group the lines.
+    let mut params = params;
+    params.sort_by_key(|p| !t.is_numeric(p));
     let Some(x) = params.first() else { return out };
     let group = params.get(1).map(String::as_str);
     for m in chosen {
@@ -296,6 +299,11 @@ pub fn sweep_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     Ok(out)
 }
 
+/// A number in a data table: thousands grouped from 1,000, else as a tick label.
+fn cell(v: f64) -> String {
+    if v.abs() >= 1000.0 { super::format::fixed(v, 0) } else { tick(v) }
+}
+
 /// A table as HTML with numbers shortened for reading.
 pub fn data_table(t: &Table) -> String {
     let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
@@ -306,7 +314,7 @@ pub fn data_table(t: &Table) -> String {
         .map(|r| {
             r.iter()
                 .enumerate()
-                .map(|(i, c)| if numeric.contains(&i) { c.parse::<f64>().map_or(c.clone(), tick) } else { c.clone() })
+                .map(|(i, c)| if numeric.contains(&i) { c.parse::<f64>().map_or(c.clone(), cell) } else { c.clone() })
                 .collect()
         })
         .collect();
@@ -349,8 +357,8 @@ mod tests {
             vec!["sweep_utilization_allocated_mean", "heat_utilization_allocated_mean", "sweep_jobs_wait_s_p95", "heat_jobs_wait_s_p95"]
         );
         let Figure::Heat(h) = &figs[1].1 else { panic!("a heat map") };
-        assert_eq!(h.x_categories, vec!["fifo", "backfill"]);
-        assert_eq!(h.y_categories, vec!["1.0", "1.5"]);
+        assert_eq!(h.x_categories, vec!["1.0", "1.5"]);
+        assert_eq!(h.y_categories, vec!["fifo", "backfill"]);
         assert_eq!(h.values[1][1], 0.88);
     }
 }

@@ -123,10 +123,10 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// A tick label: thousands separated above 10,000, up to three significant decimals below.
+/// A tick label: thousands separated from 1,000, up to three significant decimals below.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
-    if a >= 1e4 {
+    if a >= 1e3 {
         group_thousands(v.round())
     } else if a >= 100.0 || a == 0.0 {
         format!("{v:.0}")
