@@ -92,6 +92,8 @@ fn plot_names(dir: &Path) -> Vec<String> {
 #[test]
 fn run_report_holds_the_key_numbers_and_every_core_plot() {
     let (_tmp, out) = small_run();
+    fs::create_dir_all(out.join("plots")).expect("plots/");
+    fs::write(out.join("plots/pue_outdoor.png"), b"stale").expect("write");
     let page = write_report(&out, Lang::En).expect("report writes");
     let html = fs::read_to_string(&page).expect("report.html");
     let sm = read_json(&out.join("summary.json"));
@@ -118,7 +120,7 @@ fn run_report_holds_the_key_numbers_and_every_core_plot() {
     }
     assert!(html.contains("no facility model"), "the missing facility is said");
     assert_eq!(html.matches("<svg").count(), 4, "four core plots inline");
-    assert_eq!(plot_names(&out), ["power", "queue", "utilization", "wait_cdf"]);
+    assert_eq!(plot_names(&out), ["power", "queue", "utilization", "wait_cdf"], "a stale plot of an earlier report is removed");
     assert_plots(&out, &["power", "queue", "utilization", "wait_cdf"]);
     assert!(!html.contains("src=\"http") && !html.contains("<script"), "self-contained");
 }

@@ -68,7 +68,7 @@ pub fn comparison_figures(runs: &[(&str, &RunInputs)]) -> Vec<Named> {
         .iter()
         .filter_map(|(l, r)| Some((l.to_string(), r.waits.as_ref()?.values().flatten().copied().collect::<Vec<f64>>())))
         .collect();
-    add("cmp_wait_cdf", wait_cdf(waits.iter().map(|(a, b)| (a, b))));
+    add("cmp_wait_cdf", wait_cdf("Queue wait of all started jobs, by run", waits.iter().map(|(a, b)| (a, b))));
     let facility = ts.iter().any(|(_, c)| c.get("facility_power_kw").is_some());
     if facility {
         add("cmp_power", overlay("Facility power", "power (kW)", "facility_power_kw", 1.0, &ts));

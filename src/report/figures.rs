@@ -233,9 +233,9 @@ pub fn energy_breakdown(summary: &Value) -> Option<Figure> {
 /// Points kept per class on a CDF.
 const CDF_POINTS: usize = 400;
 
-/// The cumulative distribution of queue waits of started jobs, one line per class, on a
-/// logarithmic time axis (waits under one second are drawn at one second).
-pub fn wait_cdf<'a>(waits: impl IntoIterator<Item = (&'a String, &'a Vec<f64>)>) -> Option<Figure> {
+/// The cumulative distribution of queue waits of started jobs, one line per named group (job
+/// class, or run), on a logarithmic time axis (waits under one second are drawn at one second).
+pub fn wait_cdf<'a>(title: &str, waits: impl IntoIterator<Item = (&'a String, &'a Vec<f64>)>) -> Option<Figure> {
     let mut series = Vec::new();
     let mut top: f64 = 10.0;
     for (class, w) in waits {
@@ -269,7 +269,7 @@ pub fn wait_cdf<'a>(waits: impl IntoIterator<Item = (&'a String, &'a Vec<f64>)>)
         }
     }
     Some(Figure::Line(LineChart {
-        title: "Queue wait by job class (started jobs)".into(),
+        title: title.into(),
         x: Axis::new("wait (log scale; waits under 1 s at 1 s)").range(0.0, x1),
         x_ticks: XTicks::Log10Seconds,
         y: Axis::new("share of jobs (%)").range(0.0, 102.0),
@@ -295,7 +295,7 @@ pub fn run_figures(summary: &Value, ts: Option<&Columns>, waits: Option<&BTreeMa
     add("pue_by_month", pue_by_month(summary));
     add("energy_by_component", energy_breakdown(summary));
     if let Some(w) = waits {
-        add("wait_cdf", wait_cdf(w));
+        add("wait_cdf", wait_cdf("Queue wait by job class (started jobs)", w));
     }
     out
 }

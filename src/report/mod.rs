@@ -84,6 +84,7 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
 pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportError> {
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).map_err(ReportError::write(&plots))?;
+    remove_stale_plots(&plots, figs);
     let draw = |f: &Named| -> Result<String, ReportError> {
         let svg = plot::to_svg(&f.fig, plot::SIZE)?;
         let png = plot::to_png(&f.fig, plot::SIZE)?;
@@ -106,4 +107,18 @@ pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportE
         }
         Ok(out)
     })
+}
+
+/// Removes plots of an earlier report that this one does not draw (say, facility plots of an
+/// earlier run), so plots/ always matches report.html. Other files are left alone.
+fn remove_stale_plots(plots: &Path, figs: &[Named]) {
+    let Ok(entries) = std::fs::read_dir(plots) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let is_plot = matches!(path.extension().and_then(|x| x.to_str()), Some("png" | "svg"));
+        let stem = path.file_stem().and_then(|x| x.to_str()).unwrap_or("");
+        if is_plot && !figs.iter().any(|f| f.name == stem) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
