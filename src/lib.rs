@@ -19,6 +19,7 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 
 /// The version of this build, recorded in every run's provenance.

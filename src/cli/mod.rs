@@ -3,6 +3,8 @@
 
 mod catalog;
 mod check;
+mod demo;
+mod report;
 mod run;
 
 use std::process::ExitCode;
@@ -20,7 +22,9 @@ pub struct BadInput(pub String);
 /// and simulate it: utilization, idle capacity, queue waits, IT power and energy.
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
-#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators")]
+#[command(
+    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +35,8 @@ enum Command {
     Run(run::RunArgs),
     Check(check::CheckArgs),
     Catalog(catalog::CatalogArgs),
+    Report(report::ReportArgs),
+    Demo(demo::DemoArgs),
 }
 
 /// Runs the parsed command line.
@@ -39,6 +45,8 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::check(a),
         Command::Catalog(a) => catalog::catalog(a),
+        Command::Report(a) => report::report(a),
+        Command::Demo(a) => demo::demo(a),
     }
 }
 

@@ -38,6 +38,12 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write report.html and plots/ into the output folder (as `aidc report`).
+    #[arg(long)]
+    report: bool,
+    /// Language of the report text.
+    #[arg(long, value_enum, default_value = "en", requires = "report")]
+    lang: crate::report::Lang,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +62,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;
+    let page = if a.report { Some(super::report::write(&report.dir, a.lang)?) } else { None };
     if !a.quiet {
         let s = &report.summary;
         println!(
@@ -100,6 +107,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
             report.info.events_per_s / 1e6,
             report.dir.display()
         );
+        if let Some(p) = page {
+            println!("report: {}", p.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

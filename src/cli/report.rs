@@ -1,0 +1,39 @@
+//! `aidc report`: write report.html (and plots/) into an output folder of a run, a sweep, a
+//! forecast or a demo, picked by the files in the folder.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::BadInput;
+use crate::report::{Lang, write_report};
+
+/// Write a self-contained report.html into an output folder: key figures with their
+/// definitions, the design, the plots (also saved as PNG and SVG in plots/) and the provenance.
+///
+/// The kind of folder is told by its files: summary.json (a run), sweep_summary.csv or sweep.csv
+/// (a sweep), forecast.csv (a forecast), demo.json (a demo). Exit code 2 names what is missing.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  aidc report output/classroom\n  aidc report output/classroom --lang zh")]
+pub struct ReportArgs {
+    /// The output folder.
+    dir: PathBuf,
+    /// Language of the report text (plot text stays English).
+    #[arg(long, value_enum, default_value = "en")]
+    lang: Lang,
+}
+
+/// Runs `aidc report`.
+pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let page = write(&a.dir, a.lang)?;
+    println!("report: {} ({:.2} s)", page.display(), started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the report of a folder; a missing or malformed input is bad input (exit code 2).
+pub(super) fn write(dir: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
+    write_report(dir, lang).map_err(|e| if e.is_bad_input() { anyhow::Error::new(BadInput(e.to_string())) } else { e.into() })
+}
