@@ -3,7 +3,9 @@
 
 mod catalog;
 mod check;
+mod forecast;
 mod run;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -20,7 +22,7 @@ pub struct BadInput(pub String);
 /// and simulate it: utilization, idle capacity, queue waits, IT power and energy.
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
-#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators")]
+#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +33,8 @@ enum Command {
     Run(run::RunArgs),
     Check(check::CheckArgs),
     Catalog(catalog::CatalogArgs),
+    Sweep(sweep::SweepArgs),
+    Forecast(forecast::ForecastArgs),
 }
 
 /// Runs the parsed command line.
@@ -39,12 +43,23 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::check(a),
         Command::Catalog(a) => catalog::catalog(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Forecast(a) => forecast::forecast(a),
     }
 }
 
 /// Whether an error is the user's input (exit code 2).
 pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.is::<BadInput>() || e.is::<crate::scenario::ScenarioError>())
+}
+
+/// Maps a sweep or forecast error: specifications and scenarios are bad input (exit code 2).
+fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
+    match e {
+        crate::sweep::SweepError::Spec(m) => BadInput(m).into(),
+        crate::sweep::SweepError::Scenario(s) => s.into(),
+        other => other.into(),
+    }
 }
 
 /// Loads a scenario, mapping its errors to bad input.

@@ -150,6 +150,7 @@ impl Resolver<'_> {
             classes: Vec::new(),
             trace: None,
             scheduler: SchedulerConfig { policy: Policy::Backfill, backfill_depth: 0, backfill: true, quotas: vec![] },
+            demand: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
