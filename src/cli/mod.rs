@@ -22,7 +22,9 @@ pub struct BadInput(pub String);
 /// and simulate it: utilization, idle capacity, queue waits, IT power and energy.
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
-#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month")]
+#[command(
+    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

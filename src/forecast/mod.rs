@@ -101,8 +101,15 @@ pub const METRICS: [&str; 9] = [
 ];
 
 /// Timeseries columns folded into the core metrics (the rest are reported as `ts.<column>`).
-const CORE_COLUMNS: [&str; 7] =
-    ["accelerators_allocated", "utilization_allocated", "utilization_effective", "it_power_kw", "it_energy_kwh", "queue_length", "running_jobs"];
+const CORE_COLUMNS: [&str; 7] = [
+    "accelerators_allocated",
+    "utilization_allocated",
+    "utilization_effective",
+    "it_power_kw",
+    "it_energy_kwh",
+    "queue_length",
+    "running_jobs",
+];
 
 /// p10, p50, p90 over replications (None where no replication has a value).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -124,8 +131,13 @@ pub struct Month {
     pub demand: f64,
     /// Accelerators installed.
     pub accelerators: u64,
-    /// Metric name to band, in column order.
+    /// Metric name to band, in column order (a JSON object).
+    #[serde(serialize_with = "ordered_map")]
     pub metrics: Vec<(String, Band)>,
+}
+
+fn ordered_map<S: serde::Serializer>(v: &[(String, Band)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, b)| (k, b)))
 }
 
 /// Where demand first outgrows the center.
@@ -243,10 +255,7 @@ fn trigger(table: &[Month], max_wait_s: f64, max_reject: f64) -> Option<Trigger>
         let wait = p50(m, "wait_p50_s").filter(|w| *w > max_wait_s);
         let reject = p50(m, "reject_rate").filter(|r| *r > max_reject);
         match (wait, reject) {
-            (Some(w), _) => Some(Trigger {
-                month: m.month,
-                reason: format!("median queue wait {} > {}", crate::scenario::units::format_duration((w * 1000.0) as u64), fmt_s(max_wait_s)),
-            }),
+            (Some(w), _) => Some(Trigger { month: m.month, reason: format!("median queue wait {} > {}", fmt_s(w), fmt_s(max_wait_s)) }),
             (None, Some(r)) => {
                 Some(Trigger { month: m.month, reason: format!("rejection rate {:.2} % > {:.2} %", 100.0 * r, 100.0 * max_reject) })
             }
@@ -255,8 +264,14 @@ fn trigger(table: &[Month], max_wait_s: f64, max_reject: f64) -> Option<Trigger>
     })
 }
 
+/// A duration in seconds for people: "45 s", "12 min", "3.4 h", "2.1 d".
 fn fmt_s(s: f64) -> String {
-    crate::scenario::units::format_duration((s * 1000.0).round() as u64)
+    match s {
+        s if s < 120.0 => format!("{s:.0} s"),
+        s if s < 7200.0 => format!("{:.0} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
+        s => format!("{:.1} d", s / 86_400.0),
+    }
 }
 
 /// Runs a forecast of the scenario file `path`.
@@ -426,7 +441,7 @@ pub fn text_summary(f: &Forecast) -> String {
     ));
     for m in &f.table {
         let med = |n: &str| get(m, n).and_then(|b| b.p50);
-        let dur = |x: Option<f64>| x.map_or("-".into(), |w| crate::scenario::units::format_duration((w * 1000.0).round() as u64));
+        let dur = |x: Option<f64>| x.map_or("-".into(), fmt_s);
         s.push_str(&format!(
             "{:>5} {:>7.2} {:>6} {:>16} {:>22} {:>10} {:>10} {:>8.2} {:>10.1}\n",
             m.month,
@@ -452,11 +467,7 @@ pub fn text_summary(f: &Forecast) -> String {
         s.push_str(&format!("expansion trigger without expansion ({thresholds}): {without}\n"));
         s.push_str(&format!(
             "with +{} racks from month {} ({} -> {} accelerators, {}): ",
-            x.expansion.racks,
-            x.expansion.month,
-            x.accelerators_before,
-            x.accelerators_after,
-            "stitched runs"
+            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after, "stitched runs"
         ));
     } else {
         s.push_str(&format!("expansion trigger ({thresholds}): "));

@@ -70,9 +70,7 @@ impl ParamPath {
                         Seg::Select { key: k.trim().to_string(), value: v.trim().trim_matches('"').to_string() }
                     }
                     Some(_) => return Err(bad(text, format!("expected [key=value] or [index], found [{body}]"))),
-                    None => Seg::Index(
-                        body.parse().map_err(|_| bad(text, format!("expected [index] or [key=value], found [{body}]")))?,
-                    ),
+                    None => Seg::Index(body.parse().map_err(|_| bad(text, format!("expected [index] or [key=value], found [{body}]")))?),
                 });
                 rest = &inner[end + 1..];
                 rest = rest.strip_prefix('.').unwrap_or(rest);
@@ -109,7 +107,9 @@ impl Document {
         // Syntax errors get the scenario loader's located message.
         let table: Table = match text.parse() {
             Ok(t) => t,
-            Err(_) => return Err(crate::scenario::load_str(&text, path).err().map_or_else(|| bad("(document)", "malformed TOML"), Into::into)),
+            Err(_) => {
+                return Err(crate::scenario::load_str(&text, path).err().map_or_else(|| bad("(document)", "malformed TOML"), Into::into));
+            }
         };
         Ok(Document { path: path.to_path_buf(), text, table })
     }

@@ -162,7 +162,8 @@ pub fn read_runs(path: &Path, n_params: usize) -> Result<Vec<Row>, SweepError> {
         let mut leaves = Vec::with_capacity(metrics.len());
         for (k, name) in metrics.iter().enumerate() {
             let text = rec.get(4 + n_params + k).unwrap_or("");
-            let v = if text.is_empty() { None } else { Some(text.parse::<f64>().map_err(|_| bad(line, &format!("{name}: not a number")))?) };
+            let v =
+                if text.is_empty() { None } else { Some(text.parse::<f64>().map_err(|_| bad(line, &format!("{name}: not a number")))?) };
             leaves.push((name.clone(), v));
         }
         rows.push(Row { run, point, replication: replication as u32, seed, params, metrics: leaves });
