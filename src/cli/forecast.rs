@@ -83,6 +83,7 @@ fn duration(flag: &str, s: &str) -> Result<u64, BadInput> {
     parse_duration_ms(s).map_err(|e| BadInput(format!("{flag}: {e}")))
 }
 
+/// Runs `aidc forecast`.
 pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
     let mut demand = Demand { growth_per_month: demand::parse_growth(&a.growth).map_err(sweep_error)?, ..Default::default() };
     for s in &a.steps {

@@ -92,6 +92,7 @@ struct MergeArgs {
     quiet: bool,
 }
 
+/// Runs `aidc sweep` (or `aidc sweep merge`).
 pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(SweepCmd::Merge(m)) = a.cmd {
         return merge(m);
