@@ -287,6 +287,11 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     let cal = Calendar { warmup_ms: cfg.warmup_ms, month_ms: MONTH_MS, months: cfg.months };
     let base_rate: f64 = base.classes.iter().map(|c| c.rate_per_s).sum();
     let multipliers = cfg.demand.multipliers(cfg.months, base_rate);
+    if base.classes.is_empty() && multipliers.iter().any(|m| *m != 1.0) {
+        return Err(SweepError::Spec(
+            "--growth/--step/--demand: the scenario has no [[workload.classes]]; demand changes apply to synthetic classes, not to traces".into(),
+        ));
+    }
     let schedule = DemandSchedule {
         steps: multipliers.iter().enumerate().map(|(m, x)| (if m == 0 { 0 } else { cfg.warmup_ms + m as u64 * MONTH_MS }, *x)).collect(),
     };
