@@ -289,7 +289,8 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     let multipliers = cfg.demand.multipliers(cfg.months, base_rate);
     if base.classes.is_empty() && multipliers.iter().any(|m| *m != 1.0) {
         return Err(SweepError::Spec(
-            "--growth/--step/--demand: the scenario has no [[workload.classes]]; demand changes apply to synthetic classes, not to traces".into(),
+            "--growth/--step/--demand: the scenario has no [[workload.classes]]; demand changes apply to synthetic classes, not to traces"
+                .into(),
         ));
     }
     let schedule = DemandSchedule {
