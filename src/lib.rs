@@ -16,11 +16,13 @@
 pub mod catalog;
 pub mod cli;
 pub mod engine;
+pub mod forecast;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
 
 /// The version of this build, recorded in every run's provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,8 +4,10 @@
 mod catalog;
 mod check;
 mod demo;
+mod forecast;
 mod report;
 mod run;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -23,7 +25,7 @@ pub struct BadInput(pub String);
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators"
+    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,6 +39,8 @@ enum Command {
     Catalog(catalog::CatalogArgs),
     Report(report::ReportArgs),
     Demo(demo::DemoArgs),
+    Sweep(sweep::SweepArgs),
+    Forecast(forecast::ForecastArgs),
 }
 
 /// Runs the parsed command line.
@@ -47,12 +51,23 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog(a) => catalog::catalog(a),
         Command::Report(a) => report::report(a),
         Command::Demo(a) => demo::demo(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Forecast(a) => forecast::forecast(a),
     }
 }
 
 /// Whether an error is the user's input (exit code 2).
 pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.is::<BadInput>() || e.is::<crate::scenario::ScenarioError>())
+}
+
+/// Maps a sweep or forecast error: specifications and scenarios are bad input (exit code 2).
+fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
+    match e {
+        crate::sweep::SweepError::Spec(m) => BadInput(m).into(),
+        crate::sweep::SweepError::Scenario(s) => s.into(),
+        other => other.into(),
+    }
 }
 
 /// Loads a scenario, mapping its errors to bad input.

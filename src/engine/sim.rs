@@ -115,7 +115,8 @@ impl<'a, W: Write> Simulation<'a, W> {
             .map(|t| t.labels.iter().map(|l| labels.iter().position(|x| x == l).unwrap_or(0) as u16).collect())
             .unwrap_or_default();
         let mut queue = EventQueue::default();
-        let mut samplers: Vec<ClassSampler> = sc.classes.iter().map(|c| ClassSampler::new(c, sc.seed, sc.start.weekday())).collect();
+        let mut samplers: Vec<ClassSampler> =
+            sc.classes.iter().map(|c| ClassSampler::new(c, sc.seed, sc.start.weekday()).with_demand(sc.demand.as_ref())).collect();
         for (i, s) in samplers.iter_mut().enumerate() {
             if let Some(t) = s.next_arrival(sc.horizon_ms) {
                 queue.push(t, Event::Arrival { class: i as u16 });

@@ -51,6 +51,9 @@ pub struct Scenario {
     pub emission_factor: Option<f64>,
     /// Power chain and plant; None models IT only.
     pub facility: Option<Facility>,
+    /// A piecewise-constant multiplier on every synthetic class's arrival rate (forecasts set
+    /// it; scenario files do not): `None` keeps the rates constant.
+    pub demand: Option<DemandSchedule>,
 }
 
 /// A measured weather series.
@@ -226,6 +229,27 @@ pub struct Cooling {
     pub r_k_per_w: f64,
     /// Throttle junction temperature, °C.
     pub throttle_c: f64,
+}
+
+/// Demand over time: the multiplier of the last step whose start is at or before t, 1 before
+/// the first step. Applied to synthetic classes by thinning; trace jobs are replayed as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandSchedule {
+    /// (from_ms, multiplier >= 0), from_ms increasing.
+    pub steps: Vec<(u64, f64)>,
+}
+
+impl DemandSchedule {
+    /// The multiplier at `t_ms`.
+    pub fn at(&self, t_ms: f64) -> f64 {
+        let i = self.steps.partition_point(|(from, _)| (*from as f64) <= t_ms);
+        if i == 0 { 1.0 } else { self.steps[i - 1].1 }
+    }
+
+    /// The largest multiplier over all time (at least the 1 before the first step).
+    pub fn max(&self) -> f64 {
+        self.steps.iter().map(|s| s.1).fold(1.0, f64::max)
+    }
 }
 
 /// An accelerator model with its power figures checked present.

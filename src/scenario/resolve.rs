@@ -156,6 +156,7 @@ impl Resolver<'_> {
             grid: None,
             emission_factor: None,
             facility: None,
+            demand: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));

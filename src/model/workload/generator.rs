@@ -5,6 +5,8 @@
 //! day-of-week multipliers (each normalised to mean 1, so λ stays the mean rate; weekdays
 //! follow the calendar from `simulation.start`). The modulated process is drawn exactly by thinning (Lewis & Shedler 1979):
 //! candidates at rate λ·max(h)·max(d), each kept with probability λ(t) / (λ·max(h)·max(d)).
+//! A [`DemandSchedule`] (forecasts) multiplies λ by a piecewise-constant factor m(t) the same
+//! way: candidates at λ·max(h)·max(d)·max(m), kept with probability λ(t)·m(t) / that bound.
 //! Sizes come from a fixed value, a weighted choice, or powers of two with P(2^k) ∝ 2^(-αk)
 //! (heavy-tailed: most jobs small, most accelerator time in a few large ones); durations from a
 //! clipped lognormal or a resampled empirical sample; utilization from a Beta distribution with
@@ -16,7 +18,7 @@ use rand::RngExt;
 use rand_distr::{Beta, Distribution, Exp, LogNormal};
 
 use crate::engine::rng::{Rng, stream};
-use crate::scenario::{DurationDist, JobClass, SizeDist, UtilDist};
+use crate::scenario::{DemandSchedule, DurationDist, JobClass, SizeDist, UtilDist};
 
 const MS_PER_H: f64 = 3_600_000.0;
 
@@ -54,6 +56,8 @@ pub struct ClassSampler {
     util: Util,
     hour: Option<[f64; 24]>,
     day: Option<[f64; 7]>,
+    demand: Option<DemandSchedule>,
+    rate_per_s: f64,
     peak: f64,
     first_weekday: u32,
     candidate: Option<Exp<f64>>,
@@ -130,6 +134,8 @@ impl ClassSampler {
             util,
             hour,
             day,
+            demand: None,
+            rate_per_s: class.rate_per_s,
             peak,
             first_weekday: first_weekday % 7,
             candidate: Exp::new(rate_per_ms).ok().filter(|_| rate_per_ms > 0.0),
@@ -141,11 +147,22 @@ impl ClassSampler {
         }
     }
 
+    /// The same sampler with its arrival rate multiplied by `demand` over time (None: unchanged).
+    pub fn with_demand(mut self, demand: Option<&DemandSchedule>) -> ClassSampler {
+        let Some(demand) = demand else { return self };
+        self.peak *= demand.max();
+        let rate_per_ms = self.rate_per_s * self.peak / 1000.0;
+        self.candidate = Exp::new(rate_per_ms).ok().filter(|_| rate_per_ms > 0.0);
+        self.demand = Some(demand.clone());
+        self
+    }
+
     fn intensity(&self, t_ms: f64) -> f64 {
         let hour = (t_ms / MS_PER_H).floor() as u64;
         let h = self.hour.map_or(1.0, |v| v[(hour % 24) as usize]);
         let d = self.day.map_or(1.0, |v| v[((hour / 24 + self.first_weekday as u64) % 7) as usize]);
-        h * d / self.peak
+        let m = self.demand.as_ref().map_or(1.0, |s| s.at(t_ms));
+        h * d * m / self.peak
     }
 
     /// The next arrival time, ms, or None if the class never arrives (rate 0) or the time
@@ -157,7 +174,8 @@ impl ClassSampler {
             if self.next_ms > until_ms as f64 {
                 return None;
             }
-            let keep = self.hour.is_none() && self.day.is_none() || self.arrivals.random::<f64>() < self.intensity(self.next_ms);
+            let flat = self.hour.is_none() && self.day.is_none() && self.demand.is_none();
+            let keep = flat || self.arrivals.random::<f64>() < self.intensity(self.next_ms);
             if keep {
                 return Some(self.next_ms.floor() as u64);
             }
@@ -244,6 +262,19 @@ mod tests {
         }
         assert_eq!(night, 0);
         assert!((9_600..=10_400).contains(&day), "{day}");
+    }
+
+    #[test]
+    fn demand_schedule_scales_arrivals_by_period() {
+        // 10/h; x1 for 500 h, then x3 for 500 h: about 5,000 then 15,000 arrivals.
+        let demand = DemandSchedule { steps: vec![(0, 1.0), (500 * 3_600_000, 3.0)] };
+        let mut s = ClassSampler::new(&class(10.0 / 3600.0), 5, 0).with_demand(Some(&demand));
+        let (mut early, mut late) = (0, 0);
+        while let Some(t) = s.next_arrival(1000 * 3_600_000) {
+            if t < 500 * 3_600_000 { early += 1 } else { late += 1 }
+        }
+        assert!((4_750..=5_250).contains(&early), "{early}");
+        assert!((14_600..=15_400).contains(&late), "{late}");
     }
 
     #[test]

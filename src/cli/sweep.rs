@@ -1,0 +1,184 @@
+//! `aidc sweep`: run a scenario over a design of parameter values with replications, and
+//! `aidc sweep merge`: fold shard folders into one set of tables.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::sweep_error;
+use crate::sweep::edit::Document;
+use crate::sweep::table::fold_points;
+use crate::sweep::{Design, Param, Plan, PlanFile, Shard, SweepOptions};
+
+/// Run a scenario over a design of parameter values, N replications per point, on all cores.
+///
+/// Each --set PATH=VALUES edits the scenario file before it is resolved, so every value is
+/// checked like the file itself; a bad path or value stops the sweep before any run. PATH is
+/// dotted (`scheduler.policy`), array elements by index (`workload.classes.0.rate` or
+/// `workload.classes[0].rate`) or by name (`workload.classes[name=debug].rate`). VALUES is a
+/// list (`fifo,backfill`), a stepped range with the ends included (`28..40:4`, `1/h..4/h:1/h`),
+/// or, for --design random and lhs, bounds (`0.5..2.0`). Writes sweep.csv (one row per run),
+/// sweep_summary.csv (per point: n, mean and 95 % Student-t half-width of every metric) and
+/// sweep.json (the plan). A re-run with the same plan skips the runs already done.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:
+  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --set workload.classes[name=debug].rate=30/d..90/d:30/d -n 5
+  aidc sweep scenarios/classroom.toml --set halls.0.racks.0.count=4..12 --design lhs --samples 20 -n 3
+  aidc sweep scenarios/classroom.toml --plan sweep.toml --shard 3/10 --out out/shard-3
+  aidc sweep merge out/shard-* --out out/merged"
+)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    cmd: Option<SweepCmd>,
+    /// The scenario file (TOML).
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    /// A swept parameter (repeatable): PATH=VALUES.
+    #[arg(long = "set", value_name = "PATH=VALUES")]
+    set: Vec<String>,
+    /// A plan file: design, samples, replications, design_seed and [[set]] path/values entries.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// How points are chosen [default: grid].
+    #[arg(long, value_enum)]
+    design: Option<Design>,
+    /// Points of a random or lhs design.
+    #[arg(long, value_name = "N")]
+    samples: Option<usize>,
+    /// Runs per point, each with its own seed [default: 1].
+    #[arg(long, short = 'n', value_name = "N")]
+    replications: Option<u32>,
+    /// Seed of the random and lhs designs [default: 1].
+    #[arg(long, value_name = "N")]
+    design_seed: Option<u64>,
+    /// Run only slice K of N (runs with index mod N = K - 1), for batch schedulers.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Output folder [default: output/<name>-sweep, or output/<name>-sweep-shard-K-of-N].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Replace results of a different plan found in the output folder.
+    #[arg(long)]
+    fresh: bool,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SweepCmd {
+    Merge(MergeArgs),
+}
+
+/// Fold the sweep.csv of shard folders of one plan into the tables a single run gives.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  aidc sweep merge out/shard-1 out/shard-2 out/shard-3 --out out/merged")]
+struct MergeArgs {
+    /// Shard folders (each with sweep.json and sweep.csv).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `aidc sweep` (or `aidc sweep merge`).
+pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
+    if let Some(SweepCmd::Merge(m)) = a.cmd {
+        return merge(m);
+    }
+    let Some(scenario) = a.scenario else { return Err(super::BadInput("sweep: expected a scenario file".into()).into()) };
+    let file = match &a.plan {
+        Some(p) => PlanFile::read(p).map_err(sweep_error)?,
+        None => PlanFile::default(),
+    };
+    let mut params = file.params().map_err(sweep_error)?;
+    for s in &a.set {
+        params.push(Param::parse_assignment(s).map_err(sweep_error)?);
+    }
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.path == p.path) {
+            return Err(super::BadInput(format!("{}: set twice", p.path)).into());
+        }
+    }
+    let shard = a.shard.as_deref().map(Shard::parse).transpose().map_err(sweep_error)?;
+    let plan = Plan {
+        doc: Document::read(&scenario).map_err(sweep_error)?,
+        params,
+        design: a.design.or(file.design).unwrap_or(Design::Grid),
+        samples: a.samples.or(file.samples),
+        replications: a.replications.or(file.replications).unwrap_or(1),
+        design_seed: a.design_seed.or(file.design_seed).unwrap_or(1),
+    };
+    let prep = plan.prepare().map_err(sweep_error)?;
+    let out = a.out.unwrap_or_else(|| {
+        let dir = match shard {
+            Some(s) => format!("{}-sweep-shard-{}-of-{}", prep.name, s.k, s.n),
+            None => format!("{}-sweep", prep.name),
+        };
+        PathBuf::from("output").join(dir)
+    });
+    if !a.quiet {
+        eprintln!(
+            "sweep {}: {} point(s) x {} replication(s) = {} runs ({} design){}",
+            prep.name,
+            prep.points.len(),
+            prep.plan.replications,
+            prep.runs(),
+            format!("{:?}", prep.plan.design).to_lowercase(),
+            shard.map_or(String::new(), |s| format!("; shard {s}"))
+        );
+    }
+    let opts = SweepOptions { threads: a.threads, progress: !a.quiet, fresh: a.fresh, shard };
+    let o = crate::sweep::run(&prep, &out, &opts).map_err(sweep_error)?;
+    if !a.quiet {
+        if o.skipped > 0 {
+            eprintln!("{} of {} runs already done in {}: skipped", o.skipped, o.in_shard, o.dir.display());
+        }
+        let rate = if o.wall_s > 0.0 { o.ran as f64 / o.wall_s } else { 0.0 };
+        println!("{} runs in {:.2} s on {} threads ({rate:.1} runs/s); outputs in {}", o.ran, o.wall_s, o.threads, o.dir.display());
+        print_points(&o);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first points with allocation utilization and p95 wait (mean ± 95 % half-width).
+fn print_points(o: &crate::sweep::Outcome) {
+    const SHOWN: usize = 12;
+    let cols = ["utilization.allocated_mean".to_string(), "jobs.wait_s.p95".to_string()];
+    let points = fold_points(&o.rows, &cols);
+    let pm = |s: Option<(f64, Option<f64>)>, scale: f64| match s {
+        Some((m, Some(h))) => format!("{:.2} ± {:.2}", m * scale, h * scale),
+        Some((m, None)) => format!("{:.2}", m * scale),
+        None => "-".into(),
+    };
+    println!("{:>6} {:>4}  {:>18} {:>22}  parameters", "point", "n", "alloc util %", "wait p95 h");
+    for p in points.iter().take(SHOWN) {
+        let params: Vec<String> = o.params.iter().zip(&p.params).map(|(k, v)| format!("{k}={v}")).collect();
+        println!("{:>6} {:>4}  {:>18} {:>22}  {}", p.point, p.n, pm(p.stats[0], 100.0), pm(p.stats[1], 1.0 / 3600.0), params.join(" "));
+    }
+    if points.len() > SHOWN {
+        println!("... {} more points in sweep_summary.csv", points.len() - SHOWN);
+    }
+}
+
+fn merge(m: MergeArgs) -> anyhow::Result<ExitCode> {
+    let (o, missing) = crate::sweep::merge(&m.dirs, &m.out).map_err(sweep_error)?;
+    if missing > 0 {
+        eprintln!("warning: {missing} of {} runs are missing (unfinished shards?); the tables hold the {} present", o.runs, o.rows.len());
+    }
+    if !m.quiet {
+        println!("merged {} folders: {} of {} runs; outputs in {}", m.dirs.len(), o.rows.len(), o.runs, o.dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,486 @@
+//! Idle-capacity forecasts: how much of a center sits idle month by month as demand changes,
+//! and when it must expand.
+//!
+//! ## How it works
+//! A forecast is one continuous simulation per replication: a warm-up (not reported, so the
+//! cluster starts the first month full, not empty), then `months` months of 730 h (a 365-day
+//! year / 12). Every synthetic class's arrival rate is multiplied by the month's demand
+//! multiplier ([`demand`]) through the scenario's [`crate::scenario::DemandSchedule`], which the
+//! workload applies by thinning; the warm-up runs at month 1's demand. The run's timeseries and
+//! job rows are folded by month as they stream ([`fold`]). Replications (seeds as in sweeps:
+//! replication 0 is the scenario seed) run in parallel on a rayon pool; per month the
+//! replications give p10/p50/p90 of every metric.
+//!
+//! The expansion trigger is the first month whose median (over replications) of the month's
+//! median queue wait exceeds `max_wait`, or whose median rejection rate exceeds `max_reject`.
+//!
+//! An expansion `RACKS@MONTH` adds racks to the first rack group (`halls[0].racks[0]`, its node
+//! type and nodes per rack). The engine cannot add equipment during a run yet, so each
+//! replication is also run with the expanded center from the start (same seed, so the same
+//! jobs arrive), and the forecast stitches months before MONTH from the base run and months from
+//! MONTH on from the expanded run. The stitch ignores the backlog the base center carried into
+//! MONTH: right after it, waits are slightly optimistic.
+
+pub mod demand;
+pub mod fold;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use toml::Value;
+
+pub use demand::Demand;
+use fold::{Calendar, Fold, JobsFold, SeriesFold};
+
+use crate::engine::Simulation;
+use crate::scenario::{DemandSchedule, Scenario};
+use crate::sweep::edit::{Document, ParamPath};
+use crate::sweep::stats::quantile;
+use crate::sweep::{SweepError, replication_seed};
+
+/// Length of a forecast month: a 365-day year / 12, ms.
+pub const MONTH_MS: u64 = 730 * 3_600_000;
+
+/// What to forecast.
+#[derive(Debug, Clone)]
+pub struct ForecastConfig {
+    /// Months reported.
+    pub months: usize,
+    /// Warm-up before month 1, ms.
+    pub warmup_ms: u64,
+    /// Monte Carlo replications.
+    pub replications: u32,
+    /// The demand model.
+    pub demand: Demand,
+    /// Trigger: median queue wait above this, s.
+    pub max_wait_s: f64,
+    /// Trigger: rejection rate above this (0-1).
+    pub max_reject: f64,
+    /// Racks added to the first rack group from a month on.
+    pub expand: Option<Expansion>,
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+}
+
+/// An expansion to try.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Expansion {
+    /// Racks added.
+    pub racks: u32,
+    /// From this month on (1-based).
+    pub month: u32,
+}
+
+impl Expansion {
+    /// Parses `RACKS@MONTH`.
+    pub fn parse(s: &str) -> Result<Expansion, SweepError> {
+        let bad = || SweepError::Spec(format!("--expand {s:?}: expected RACKS@MONTH with both at least 1, like 4@9"));
+        let (r, m) = s.split_once('@').ok_or_else(bad)?;
+        let racks: u32 = r.trim().parse().ok().filter(|x| *x >= 1).ok_or_else(bad)?;
+        let month: u32 = m.trim().parse().ok().filter(|x| *x >= 1).ok_or_else(bad)?;
+        Ok(Expansion { racks, month })
+    }
+}
+
+/// The metrics of one month of one replication, in [`METRICS`] order, then the extra
+/// timeseries columns.
+type MonthValues = Vec<f64>;
+
+/// Core monthly metrics.
+pub const METRICS: [&str; 9] = [
+    "utilization_allocated",
+    "utilization_effective",
+    "idle_accelerator_hours",
+    "wait_p50_s",
+    "wait_p95_s",
+    "reject_rate",
+    "submitted",
+    "queue_length",
+    "it_energy_kwh",
+];
+
+/// Timeseries columns folded into the core metrics (the rest are reported as `ts.<column>`).
+const CORE_COLUMNS: [&str; 7] = [
+    "accelerators_allocated",
+    "utilization_allocated",
+    "utilization_effective",
+    "it_power_kw",
+    "it_energy_kwh",
+    "queue_length",
+    "running_jobs",
+];
+
+/// p10, p50, p90 over replications (None where no replication has a value).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Band {
+    /// 10th percentile.
+    pub p10: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+}
+
+/// One month of the forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct Month {
+    /// 1-based.
+    pub month: u32,
+    /// Demand multiplier.
+    pub demand: f64,
+    /// Accelerators installed.
+    pub accelerators: u64,
+    /// Metric name to band, in column order (a JSON object).
+    #[serde(serialize_with = "ordered_map")]
+    pub metrics: Vec<(String, Band)>,
+}
+
+fn ordered_map<S: serde::Serializer>(v: &[(String, Band)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, b)| (k, b)))
+}
+
+/// Where demand first outgrows the center.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    /// 1-based month.
+    pub month: u32,
+    /// What crossed its threshold.
+    pub reason: String,
+}
+
+/// A finished forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct Forecast {
+    /// aidc version.
+    pub version: String,
+    /// Scenario file.
+    pub scenario: String,
+    /// Scenario name.
+    pub name: String,
+    /// Months reported.
+    pub months: usize,
+    /// Month length, h.
+    pub month_hours: f64,
+    /// Warm-up, s.
+    pub warmup_s: f64,
+    /// Replications.
+    pub replications: u32,
+    /// How replication seeds are derived.
+    pub seeds: String,
+    /// The demand model.
+    pub demand: Demand,
+    /// Monthly multipliers.
+    pub multipliers: Vec<f64>,
+    /// Trigger thresholds.
+    pub max_wait_s: f64,
+    /// Rejection-rate threshold (0-1).
+    pub max_reject: f64,
+    /// The first month over a threshold (with the expansion, when one is tried).
+    pub trigger: Option<Trigger>,
+    /// The expansion tried, with how it was simulated.
+    pub expansion: Option<ExpansionReport>,
+    /// The months.
+    pub table: Vec<Month>,
+}
+
+/// The expansion tried.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpansionReport {
+    /// What was asked.
+    pub expansion: Expansion,
+    /// Accelerators before and after.
+    pub accelerators_before: u64,
+    /// After.
+    pub accelerators_after: u64,
+    /// The trigger without the expansion.
+    pub trigger_without: Option<Trigger>,
+    /// How it was simulated.
+    pub method: String,
+}
+
+const STITCH: &str = "stitched: months before the expansion from the base center, months from it on from a run of the expanded center \
+from t = 0 with the same seed (the engine cannot add racks during a run yet)";
+
+/// One replication's months.
+fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<String>) {
+    let mut sc = sc.clone();
+    sc.seed = seed;
+    let sim = Simulation::new(&sc, Fold::Series(SeriesFold::new(cal)), Fold::Jobs(JobsFold::new(cal)));
+    let Ok(mut sim) = sim else { unreachable!("folds never fail to write") };
+    let _ = sim.run(|_| {});
+    let Ok((summary, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
+    let installed = summary.capacity.accelerators as f64;
+    let col = |n: &str| ts.column(n);
+    let extras: Vec<usize> = (0..ts.columns.len()).filter(|k| !CORE_COLUMNS.contains(&ts.columns[*k].as_str())).collect();
+    let names = extras.iter().map(|k| format!("ts.{}", ts.columns[*k])).collect();
+    let months = (0..cal.months)
+        .map(|m| {
+            let get = |n: &str| col(n).map_or(f64::NAN, |k| ts.value(m, k));
+            let hours = ts.covered_ms[m] / 3.6e6;
+            let u = get("utilization_allocated");
+            let w = &jobs.waits[m];
+            let wait = |q: f64| if w.is_empty() { f64::NAN } else { w.quantile_ms(q) / 1000.0 };
+            let sub = jobs.submitted[m];
+            let mut v = vec![
+                u,
+                get("utilization_effective"),
+                (1.0 - u) * installed * hours,
+                wait(0.5),
+                wait(0.95),
+                if sub > 0 { jobs.rejected[m] as f64 / sub as f64 } else { 0.0 },
+                sub as f64,
+                get("queue_length"),
+                get("it_energy_kwh"),
+            ];
+            v.extend(extras.iter().map(|&k| ts.value(m, k)));
+            v
+        })
+        .collect();
+    (months, names)
+}
+
+fn band(mut xs: Vec<f64>) -> Band {
+    xs.retain(|x| x.is_finite());
+    if xs.is_empty() {
+        return Band { p10: None, p50: None, p90: None };
+    }
+    xs.sort_by(f64::total_cmp);
+    Band { p10: Some(quantile(&xs, 0.1)), p50: Some(quantile(&xs, 0.5)), p90: Some(quantile(&xs, 0.9)) }
+}
+
+fn trigger(table: &[Month], max_wait_s: f64, max_reject: f64) -> Option<Trigger> {
+    let p50 = |m: &Month, name: &str| m.metrics.iter().find(|(n, _)| n == name).and_then(|(_, b)| b.p50);
+    table.iter().find_map(|m| {
+        let wait = p50(m, "wait_p50_s").filter(|w| *w > max_wait_s);
+        let reject = p50(m, "reject_rate").filter(|r| *r > max_reject);
+        match (wait, reject) {
+            (Some(w), _) => Some(Trigger { month: m.month, reason: format!("median queue wait {} > {}", fmt_s(w), fmt_s(max_wait_s)) }),
+            (None, Some(r)) => {
+                Some(Trigger { month: m.month, reason: format!("rejection rate {:.2} % > {:.2} %", 100.0 * r, 100.0 * max_reject) })
+            }
+            _ => None,
+        }
+    })
+}
+
+/// A duration in seconds for people: "45 s", "12 min", "3.4 h", "2.1 d".
+fn fmt_s(s: f64) -> String {
+    match s {
+        s if s < 120.0 => format!("{s:.0} s"),
+        s if s < 7200.0 => format!("{:.0} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
+        s => format!("{:.1} d", s / 86_400.0),
+    }
+}
+
+/// Runs a forecast of the scenario file `path`.
+pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar) -> Result<Forecast, SweepError> {
+    if cfg.months == 0 || cfg.months > 1200 {
+        return Err(SweepError::Spec(format!("--months: expected 1 to 1200, found {}", cfg.months)));
+    }
+    if cfg.replications == 0 {
+        return Err(SweepError::Spec("--replications: expected at least 1".into()));
+    }
+    let doc = Document::read(path)?;
+    let base = doc.resolve("")?;
+    let cal = Calendar { warmup_ms: cfg.warmup_ms, month_ms: MONTH_MS, months: cfg.months };
+    let base_rate: f64 = base.classes.iter().map(|c| c.rate_per_s).sum();
+    let multipliers = cfg.demand.multipliers(cfg.months, base_rate);
+    if base.classes.is_empty() && multipliers.iter().any(|m| *m != 1.0) {
+        return Err(SweepError::Spec(
+            "--growth/--step/--demand: the scenario has no [[workload.classes]]; demand changes apply to synthetic classes, not to traces"
+                .into(),
+        ));
+    }
+    let schedule = DemandSchedule {
+        steps: multipliers.iter().enumerate().map(|(m, x)| (if m == 0 { 0 } else { cfg.warmup_ms + m as u64 * MONTH_MS }, *x)).collect(),
+    };
+    let horizon_ms = cfg.warmup_ms + cfg.months as u64 * MONTH_MS;
+    crate::scenario::resolve::check_horizon(horizon_ms).map_err(|e| SweepError::Spec(format!("--months/--warmup: {e}")))?;
+    let prepare = |mut sc: Scenario| {
+        sc.horizon_ms = horizon_ms;
+        sc.step_ms = sc.step_ms.min(horizon_ms);
+        sc.demand = Some(schedule.clone());
+        sc
+    };
+    let expanded = match cfg.expand {
+        Some(e) if e.month as usize <= cfg.months => {
+            let group = ParamPath::parse("halls.0.racks.0.count")?;
+            let count = doc.table.get("halls").and_then(|h| h.get(0)).and_then(|h| h.get("racks")).and_then(|r| r.get(0));
+            let Some(count) = count.and_then(|g| g.get("count")).and_then(Value::as_integer) else {
+                return Err(SweepError::Spec("--expand: the scenario has no halls[0].racks[0].count to add racks to".into()));
+            };
+            let v = Value::Integer(count + e.racks as i64);
+            Some(prepare(doc.with(&[(&group, &v)])?.resolve("--expand")?))
+        }
+        Some(e) => return Err(SweepError::Spec(format!("--expand: month {} is after the last month {}", e.month, cfg.months))),
+        None => None,
+    };
+    let base_sc = prepare(base.clone());
+    let variants: Vec<&Scenario> = std::iter::once(&base_sc).chain(expanded.as_ref()).collect();
+    let jobs: Vec<(usize, u32)> = (0..variants.len()).flat_map(|v| (0..cfg.replications).map(move |r| (v, r))).collect();
+    progress.set_length(jobs.len() as u64);
+    let pool = crate::sweep::pool(cfg.threads)?;
+    let results: Vec<(Vec<MonthValues>, Vec<String>)> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(v, r)| {
+                let out = replicate(variants[v], cal, replication_seed(base.seed, r));
+                progress.inc(1);
+                out
+            })
+            .collect()
+    });
+    let names: Vec<String> = METRICS.iter().map(|s| s.to_string()).chain(results[0].1.iter().cloned()).collect();
+    let reps = cfg.replications as usize;
+    let table_of = |switch: Option<usize>| -> Vec<Month> {
+        (0..cfg.months)
+            .map(|m| {
+                let variant = usize::from(switch.is_some_and(|s| m + 1 >= s));
+                let sc = variants[variant];
+                let metrics = names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, n)| {
+                        let xs = results[variant * reps..(variant + 1) * reps].iter().map(|r| r.0[m].get(k).copied().unwrap_or(f64::NAN));
+                        (n.clone(), band(xs.collect()))
+                    })
+                    .collect();
+                Month { month: m as u32 + 1, demand: multipliers[m], accelerators: sc.accelerators(), metrics }
+            })
+            .collect()
+    };
+    let base_table = table_of(None);
+    let base_trigger = trigger(&base_table, cfg.max_wait_s, cfg.max_reject);
+    let (table, expansion) = match (cfg.expand, &expanded) {
+        (Some(e), Some(x)) => {
+            let t = table_of(Some(e.month as usize));
+            let report = ExpansionReport {
+                expansion: e,
+                accelerators_before: base.accelerators(),
+                accelerators_after: x.accelerators(),
+                trigger_without: base_trigger.clone(),
+                method: STITCH.to_string(),
+            };
+            (t, Some(report))
+        }
+        _ => (base_table, None),
+    };
+    Ok(Forecast {
+        version: crate::VERSION.to_string(),
+        scenario: path.display().to_string(),
+        name: base.name.clone(),
+        months: cfg.months,
+        month_hours: MONTH_MS as f64 / 3.6e6,
+        warmup_s: cfg.warmup_ms as f64 / 1000.0,
+        replications: cfg.replications,
+        seeds: "replication 0 uses the scenario's simulation.seed; replication k > 0 the first u64 of the stream \"replication/k\" of it"
+            .into(),
+        demand: cfg.demand.clone(),
+        multipliers,
+        max_wait_s: cfg.max_wait_s,
+        max_reject: cfg.max_reject,
+        trigger: trigger(&table, cfg.max_wait_s, cfg.max_reject),
+        expansion,
+        table,
+    })
+}
+
+fn cell(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| format!("{}", (v * 1e6).round() / 1e6))
+}
+
+/// forecast.csv: one row per month, p10/p50/p90 of every metric.
+pub fn to_csv(f: &Forecast) -> String {
+    let mut out = String::from("month,start_day,demand,accelerators");
+    if let Some(first) = f.table.first() {
+        for (n, _) in &first.metrics {
+            out.push_str(&format!(",{n}_p10,{n}_p50,{n}_p90"));
+        }
+    }
+    out.push('\n');
+    for m in &f.table {
+        let start_day = (m.month as f64 - 1.0) * f.month_hours / 24.0;
+        out.push_str(&format!("{},{},{},{}", m.month, (start_day * 1e4).round() / 1e4, (m.demand * 1e9).round() / 1e9, m.accelerators));
+        for (_, b) in &m.metrics {
+            out.push_str(&format!(",{},{},{}", cell(b.p10), cell(b.p50), cell(b.p90)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes forecast.csv and forecast.json into `out` atomically.
+pub fn write(f: &Forecast, out: &Path) -> Result<PathBuf, SweepError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| SweepError::Io { path: p, source }
+    };
+    let staging = crate::output::Staging::new(out).map_err(io(out))?;
+    let csv = staging.file("forecast.csv");
+    std::fs::write(&csv, to_csv(f)).map_err(io(&csv))?;
+    let json = staging.file("forecast.json");
+    let mut text = serde_json::to_string_pretty(f).map_err(|e| SweepError::Io { path: json.clone(), source: e.into() })?;
+    text.push('\n');
+    std::fs::write(&json, text).map_err(io(&json))?;
+    staging.commit().map_err(io(out))
+}
+
+/// The plain-text summary printed on the terminal.
+pub fn text_summary(f: &Forecast) -> String {
+    let get = |m: &Month, n: &str| m.metrics.iter().find(|(k, _)| k == n).map(|(_, b)| *b);
+    let p = |b: Option<Band>, f: &dyn Fn(f64) -> String| {
+        b.map_or("-".into(), |b| format!("{}/{}/{}", b.p10.map_or("-".into(), f), b.p50.map_or("-".into(), f), b.p90.map_or("-".into(), f)))
+    };
+    let pct = |x: f64| format!("{:.0}", 100.0 * x);
+    let mut s = format!(
+        "forecast {}: {} months of {} h after a {} warm-up, {} replications; p10/p50/p90 over replications\n",
+        f.name,
+        f.months,
+        f.month_hours,
+        fmt_s(f.warmup_s),
+        f.replications
+    );
+    s.push_str(&format!(
+        "{:>5} {:>7} {:>6} {:>16} {:>22} {:>10} {:>10} {:>8} {:>10}\n",
+        "month", "demand", "accel", "alloc util %", "idle accel-h", "wait p50", "wait p95", "reject%", "IT MWh"
+    ));
+    for m in &f.table {
+        let med = |n: &str| get(m, n).and_then(|b| b.p50);
+        let dur = |x: Option<f64>| x.map_or("-".into(), fmt_s);
+        s.push_str(&format!(
+            "{:>5} {:>7.2} {:>6} {:>16} {:>22} {:>10} {:>10} {:>8.2} {:>10.1}\n",
+            m.month,
+            m.demand,
+            m.accelerators,
+            p(get(m, "utilization_allocated"), &pct),
+            p(get(m, "idle_accelerator_hours"), &|x| format!("{x:.0}")),
+            dur(med("wait_p50_s")),
+            dur(med("wait_p95_s")),
+            100.0 * med("reject_rate").unwrap_or(0.0),
+            med("it_energy_kwh").unwrap_or(f64::NAN) / 1000.0
+        ));
+    }
+    let idle: f64 = f.table.iter().filter_map(|m| get(m, "idle_accelerator_hours").and_then(|b| b.p50)).sum();
+    let low = f.table.iter().filter(|m| get(m, "utilization_allocated").and_then(|b| b.p50).is_some_and(|u| u < 0.3)).count();
+    s.push_str(&format!(
+        "idle capacity: {idle:.0} accelerator-hours unallocated over {} months (sum of monthly medians); {low} month(s) below 30 % allocation\n",
+        f.months
+    ));
+    let thresholds = format!("median wait > {} or rejections > {:.2} %", fmt_s(f.max_wait_s), 100.0 * f.max_reject);
+    if let Some(x) = &f.expansion {
+        let without = x.trigger_without.as_ref().map_or("none".to_string(), |t| format!("month {} ({})", t.month, t.reason));
+        s.push_str(&format!("expansion trigger without expansion ({thresholds}): {without}\n"));
+        s.push_str(&format!(
+            "with +{} racks from month {} ({} -> {} accelerators, {}): ",
+            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after, "stitched runs"
+        ));
+    } else {
+        s.push_str(&format!("expansion trigger ({thresholds}): "));
+    }
+    match &f.trigger {
+        Some(t) => s.push_str(&format!("month {} ({})\n", t.month, t.reason)),
+        None => s.push_str(&format!("none within {} months\n", f.months)),
+    }
+    s
+}
