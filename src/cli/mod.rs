@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. `main.rs` only maps errors to exit codes:
 //! 0 success, 2 bad input or usage ([`BadInput`], scenario errors, clap errors), 1 anything else.
 
+mod calibrate;
 mod catalog;
 mod check;
 mod run;
@@ -20,7 +21,9 @@ pub struct BadInput(pub String);
 /// and simulate it: utilization, idle capacity, queue waits, IT power and energy.
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
-#[command(after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators")]
+#[command(
+    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc calibrate --quick"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +34,7 @@ enum Command {
     Run(run::RunArgs),
     Check(check::CheckArgs),
     Catalog(catalog::CatalogArgs),
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Runs the parsed command line.
@@ -39,6 +43,7 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::check(a),
         Command::Catalog(a) => catalog::catalog(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
     }
 }
 

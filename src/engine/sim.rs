@@ -65,6 +65,7 @@ pub struct Simulation<'a, W: Write> {
     done: bool,
     timeseries: TimeseriesWriter<W>,
     job_rows: JobsWriter<W>,
+    durations: crate::calibrate::DurationScale,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -144,6 +145,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             done: false,
             timeseries: TimeseriesWriter::new(timeseries)?,
             job_rows: JobsWriter::new(jobs_csv)?,
+            durations: crate::calibrate::DurationScale::new(sc),
         })
     }
 
@@ -262,6 +264,8 @@ impl<'a, W: Write> Simulation<'a, W> {
 
     fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
         let info = &self.classes[class as usize];
+        // Calibration: the duration on the job's device, where known now (identity without).
+        let duration_ms = self.durations.at_submit(info.device, duration_ms);
         let estimate_ms = ((duration_ms as f64) * info.estimate_factor).ceil().min(u64::MAX as f64 / 4.0) as u64;
         let slot = self.jobs.insert(Job {
             class,
@@ -302,9 +306,14 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn start(&mut self, slot: JobSlot) {
-        let curve = self.topo.models[self.jobs.get(slot).pool as usize].curve;
+        let pool = self.jobs.get(slot).pool as usize;
+        let curve = self.topo.models[pool].curve;
         let job = self.jobs.get_mut(slot);
         job.dyn_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
+        // Calibration: the duration on the device it was placed on, if not known at submission.
+        if let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
+            job.duration_ms = ms;
+        }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, true);
         let wait = job.start_ms - job.submit_ms;
@@ -404,6 +413,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             idle_capacity,
             energy,
             power,
+            calibration: crate::calibrate::apply::summary_entries(self.sc),
         };
         let info = RunInfo {
             version: crate::VERSION.to_string(),

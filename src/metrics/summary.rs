@@ -185,6 +185,9 @@ pub struct Summary {
     pub energy: Energy,
     /// Power.
     pub power: Power,
+    /// Calibrated devices (absent without calibration, so such outputs are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<crate::calibrate::CalibrationUse>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).
