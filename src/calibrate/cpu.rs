@@ -286,8 +286,11 @@ pub fn attention_kernel(s: usize, d: usize) -> (Work, impl FnMut()) {
     (work, run)
 }
 
-/// The GEMM shapes (m, n, k) and softmax shape (rows, cols) inside an attention block.
-pub fn attention_parts(s: usize, d: usize) -> ([(usize, usize, usize); 2], (usize, usize)) {
+/// A GEMM shape (m, n, k).
+pub type GemmShape = (usize, usize, usize);
+
+/// The GEMM shapes and the softmax shape (rows, cols) inside an attention block.
+pub fn attention_parts(s: usize, d: usize) -> ([GemmShape; 2], (usize, usize)) {
     ([(s, s, d), (s, d, s)], (s, s))
 }
 
