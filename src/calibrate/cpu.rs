@@ -15,9 +15,9 @@
 //!   one chunk over all buffers and writes the sum back to every buffer (a shared-memory
 //!   reduce-scatter followed by an all-gather).
 //!
-//! Every kernel reports the bytes it reads and writes; [`Work::traffic_bytes`] counts a written
-//! byte twice, because a store to a line not in cache first reads it (write-allocate on x86
-//! without streaming stores), which is what the memory bus carries.
+//! Every kernel reports the bytes it reads and the bytes it writes apart: a written byte may
+//! cost more than a read one (write-allocate reads the line first on many x86 cores), and the
+//! fit measures the two costs ([`super::fit::fit_read_write`]).
 
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -31,19 +31,12 @@ pub struct Work {
     pub read_bytes: f64,
     /// Bytes written to the arrays.
     pub write_bytes: f64,
-    /// Whether written lines are not in cache before the store (so each costs a read first).
-    pub write_allocate: bool,
 }
 
 impl Work {
     /// Bytes by STREAM's convention: read + written.
     pub fn bytes(&self) -> f64 {
         self.read_bytes + self.write_bytes
-    }
-
-    /// Bytes over the memory bus: read + written, plus written again where stores allocate.
-    pub fn traffic_bytes(&self) -> f64 {
-        self.read_bytes + if self.write_allocate { 2.0 } else { 1.0 } * self.write_bytes
     }
 }
 
@@ -132,7 +125,6 @@ pub fn gemm_kernel<T: Element>(m: usize, n: usize, k: usize) -> (Work, impl FnMu
         flops: 2.0 * m as f64 * n as f64 * k as f64,
         read_bytes: bytes * (m * k + k * n) as f64,
         write_bytes: bytes * (m * n) as f64,
-        write_allocate: false,
     };
     (work, move || gemm_into(m, n, k, &a, &b, &mut c, T::of(1.0)))
 }
@@ -158,9 +150,9 @@ pub fn stream_kernel(kind: Stream, len: usize) -> (Work, impl FnMut()) {
     let mut c: Vec<f64> = fill(len, 6);
     let e = 8.0 * len as f64;
     let work = match kind {
-        Stream::Copy => Work { flops: 0.0, read_bytes: e, write_bytes: e, write_allocate: true },
-        Stream::Scale => Work { flops: len as f64, read_bytes: e, write_bytes: e, write_allocate: true },
-        Stream::Triad => Work { flops: 2.0 * len as f64, read_bytes: 2.0 * e, write_bytes: e, write_allocate: true },
+        Stream::Copy => Work { flops: 0.0, read_bytes: e, write_bytes: e },
+        Stream::Scale => Work { flops: len as f64, read_bytes: e, write_bytes: e },
+        Stream::Triad => Work { flops: 2.0 * len as f64, read_bytes: 2.0 * e, write_bytes: e },
     };
     let s = 3.0;
     let run = move || match kind {
@@ -185,16 +177,16 @@ pub fn layernorm_kernel(rows: usize, cols: usize) -> (Work, impl FnMut()) {
     let mut out = vec![0f32; rows * cols];
     let e = 4.0 * (rows * cols) as f64;
     // Per element: sum, square-sum (3 FLOPs), subtract and multiply (2).
-    let work = Work { flops: 5.0 * (rows * cols) as f64, read_bytes: e, write_bytes: e, write_allocate: true };
+    let work = Work { flops: 5.0 * (rows * cols) as f64, read_bytes: e, write_bytes: e };
     let run = move || {
         out.par_chunks_mut(cols).zip(x.par_chunks(cols)).for_each(|(o, x)| {
             // 16 partial sums per row so that the reduction vectorizes.
             let (mut s16, mut ss16) = ([0f32; 16], [0f32; 16]);
             let mut blocks = x.chunks_exact(16);
             for b in &mut blocks {
-                for i in 0..16 {
-                    s16[i] += b[i];
-                    ss16[i] += b[i] * b[i];
+                for ((s, ss), v) in s16.iter_mut().zip(ss16.iter_mut()).zip(b) {
+                    *s += v;
+                    *ss += v * v;
                 }
             }
             let (mut s, mut ss) = (s16.iter().sum::<f32>(), ss16.iter().sum::<f32>());
@@ -233,8 +225,7 @@ pub const SOFTMAX_FLOPS_PER_ELEMENT: f64 = 5.0;
 pub fn softmax_kernel(rows: usize, cols: usize) -> (Work, impl FnMut()) {
     let mut x: Vec<f32> = fill(rows * cols, 8);
     let e = 4.0 * (rows * cols) as f64;
-    // In place: the written lines were just read, so stores do not allocate.
-    let work = Work { flops: SOFTMAX_FLOPS_PER_ELEMENT * (rows * cols) as f64, read_bytes: e, write_bytes: e, write_allocate: false };
+    let work = Work { flops: SOFTMAX_FLOPS_PER_ELEMENT * (rows * cols) as f64, read_bytes: e, write_bytes: e };
     let run = move || x.par_chunks_mut(cols).for_each(|r| softmax_row(r, 1.0));
     (work, run)
 }
@@ -252,7 +243,6 @@ pub fn attention_kernel(s: usize, d: usize) -> (Work, impl FnMut()) {
         flops: 4.0 * (s * s * d) as f64 + SOFTMAX_FLOPS_PER_ELEMENT * (s * s) as f64,
         read_bytes: 4.0 * (3 * s * d + 2 * s * s) as f64,
         write_bytes: 4.0 * (2 * s * s + s * d) as f64,
-        write_allocate: false,
     };
     let run = move || {
         // S = Q K^T: K^T is K read with swapped strides (column stride d, row stride 1).
@@ -303,9 +293,8 @@ pub fn allreduce_kernel(threads: usize, len: usize) -> (Work, impl FnMut()) {
     let mut bufs: Vec<Vec<f32>> = (0..t).map(|i| fill(len, 20 + i as u64)).collect();
     let e = 4.0 * len as f64;
     // Per chunk (small enough to stay in L2): read it from every buffer, sum into the first,
-    // copy the sum to the others. Memory sees t reads and t write-backs of each element; the
-    // written lines were just read, so no store allocates.
-    let work = Work { flops: (t - 1) as f64 * len as f64, read_bytes: e * t as f64, write_bytes: e * t as f64, write_allocate: false };
+    // copy the sum to the others. Memory sees t reads and t writes of each element.
+    let work = Work { flops: (t - 1) as f64 * len as f64, read_bytes: e * t as f64, write_bytes: e * t as f64 };
     let chunk = ALLREDUCE_CHUNK;
     (work, move || allreduce(&mut bufs, chunk))
 }
@@ -490,8 +479,8 @@ mod tests {
     }
 
     #[test]
-    fn traffic_counts_writes_twice() {
+    fn triad_reads_two_arrays_and_writes_one() {
         let (w, _) = stream_kernel(Stream::Triad, 10);
-        assert_eq!((w.bytes(), w.traffic_bytes()), (240.0, 320.0));
+        assert_eq!((w.read_bytes, w.write_bytes, w.bytes()), (160.0, 80.0, 240.0));
     }
 }

@@ -2,11 +2,12 @@
 //! the memory bandwidth, and (where power was measured) idle power and power vs utilization.
 //!
 //! ## How it works
-//! A kernel of F FLOPs and T bytes of memory traffic takes (the roofline, Williams, Waterman,
-//! Patterson, CACM 2009, with a size-dependent compute ceiling)
+//! A kernel of F FLOPs that reads R and writes W bytes of memory takes (the roofline, Williams,
+//! Waterman, Patterson, CACM 2009, with a size-dependent compute ceiling and separate read and
+//! write costs)
 //!
 //! ```text
-//! t = max( F / (P_peak x eff(n)),  T / BW )
+//! t = max( F / (P_peak x eff(n)),  R / BW_read + W / BW_write )
 //! eff(n) = e_max x n^k / (n^k + n_half^k)        n = (m n k)^(1/3) for a GEMM
 //! ```
 //!
@@ -16,8 +17,11 @@
 //! ln(eff) (relative errors, so small and large sizes weigh alike): for each (n_half, k) the best
 //! ln(e_max) is the mean residual, and (ln n_half, k) is searched on a grid refined five times
 //! around the best point (deterministic, no starting guess, no local-minimum trap of Gauss-
-//! Newton on three points). BW is the median traffic rate of the large STREAM samples, whose
-//! arrays are several times the last-level cache. Power follows P = P_idle + (P_busy - P_idle) u
+//! Newton on three points). BW_read and BW_write come from the STREAM samples (arrays several
+//! times the last-level cache) by least squares of relative time errors over t = R a + W b
+//! ([`fit_read_write`]): triad (2 reads per write) and scale (1 per write) tell a from b; a
+//! write costs more than a read where stores first read their line (write-allocate). Power
+//! follows P = P_idle + (P_busy - P_idle) u
 //! with u the achieved fraction of peak, by least squares (BRIEF §3, linear device curve).
 
 use serde::{Deserialize, Serialize};
@@ -128,6 +132,31 @@ impl Roofline {
     }
 }
 
+/// Seconds per byte read and per byte written, fitted to (read bytes, written bytes, seconds)
+/// samples by least squares of relative errors; where the samples cannot tell the two apart
+/// (one read:write ratio), both get the same cost. `None` without samples.
+pub fn fit_read_write(points: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
+    let pts: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.2 > 0.0 && p.0 + p.1 > 0.0).collect();
+    if pts.is_empty() {
+        return None;
+    }
+    // Minimise sum ((R a + W b) / t - 1)^2: normal equations in (a, b) with x = R/t, y = W/t.
+    let (mut sxx, mut sxy, mut syy, mut sx, mut sy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &&(r, w, t) in &pts {
+        let (x, y) = (r / t, w / t);
+        (sxx, sxy, syy, sx, sy) = (sxx + x * x, sxy + x * y, syy + y * y, sx + x, sy + y);
+    }
+    let det = sxx * syy - sxy * sxy;
+    if det.abs() > 1e-9 * sxx * syy {
+        let (a, b) = ((sx * syy - sy * sxy) / det, (sy * sxx - sx * sxy) / det);
+        if a > 0.0 && b > 0.0 {
+            return Some((a, b));
+        }
+    }
+    let c = pts.iter().map(|p| p.2 / (p.0 + p.1)).sum::<f64>() / pts.len() as f64;
+    Some((c, c))
+}
+
 /// Median of values (0 when empty).
 pub fn median(v: &[f64]) -> f64 {
     let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
@@ -208,6 +237,19 @@ mod tests {
         let f = fit_power(&[(0.0, 50.0), (0.5, 100.0), (0.8, 130.0)]).unwrap();
         assert!((f.idle_w - 50.0).abs() < 1e-9 && (f.busy_w - 150.0).abs() < 1e-9, "{f:?}");
         assert!(fit_power(&[(0.3, 1.0), (0.3, 2.0)]).is_none());
+    }
+
+    #[test]
+    fn read_and_write_costs_are_told_apart() {
+        let (a, b) = (1.0 / 40e9, 1.0 / 20e9);
+        let t = |r: f64, w: f64| r * a + w * b;
+        let pts = [(2e8, 1e8, t(2e8, 1e8)), (1e8, 1e8, t(1e8, 1e8)), (4e8, 2e8, t(4e8, 2e8))];
+        let (fa, fb) = fit_read_write(&pts).unwrap();
+        assert!((fa / a - 1.0).abs() < 1e-9 && (fb / b - 1.0).abs() < 1e-9, "{fa} {fb}");
+        // One ratio only: one cost for both.
+        let (ca, cb) = fit_read_write(&[(2e8, 1e8, 0.01)]).unwrap();
+        assert_eq!(ca, cb);
+        assert!(fit_read_write(&[]).is_none());
     }
 
     #[test]

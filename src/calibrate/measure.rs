@@ -52,7 +52,12 @@ impl Timing {
 }
 
 /// Warms up, then times up to `reps` calls within about `budget_s` seconds.
-pub fn time_kernel(warmup: usize, reps: usize, budget_s: f64, mut kernel: impl FnMut()) -> Timing {
+pub fn time_kernel(warmup: usize, reps: usize, budget_s: f64, kernel: impl FnMut()) -> Timing {
+    Timing::of(&repetition_times(warmup, reps, budget_s, kernel))
+}
+
+/// The wall time of each timed repetition of [`time_kernel`], s.
+pub fn repetition_times(warmup: usize, reps: usize, budget_s: f64, mut kernel: impl FnMut()) -> Vec<f64> {
     for _ in 0..warmup {
         kernel();
     }
@@ -66,7 +71,7 @@ pub fn time_kernel(warmup: usize, reps: usize, budget_s: f64, mut kernel: impl F
             break;
         }
     }
-    Timing::of(&times)
+    times
 }
 
 #[cfg(test)]

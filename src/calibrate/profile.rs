@@ -113,8 +113,8 @@ pub struct Sample {
     pub flops: f64,
     /// Bytes per call, STREAM convention (read + written).
     pub bytes: f64,
-    /// Memory-bus bytes per call with write-allocate (read + 2 x written).
-    pub traffic_bytes: f64,
+    /// Of which read.
+    pub read_bytes: f64,
     /// Wall times.
     pub timing: Timing,
     /// FLOPs / median time, GFLOP/s.
@@ -127,6 +127,11 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// Bytes written per call.
+    pub fn write_bytes(&self) -> f64 {
+        self.bytes - self.read_bytes
+    }
+
     /// "gemm fp64 1024x1024x1024".
     pub fn label(&self) -> String {
         let shape: Vec<String> = self.shape.iter().map(usize::to_string).collect();
@@ -137,8 +142,10 @@ impl Sample {
 /// The memory side of the roofline.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemoryFit {
-    /// Sustained memory-bus bandwidth (write-allocate traffic), GB/s.
-    pub traffic_gbps: f64,
+    /// Fitted read bandwidth (1 / seconds per byte read), GB/s.
+    pub read_gbps: f64,
+    /// Fitted write bandwidth (1 / seconds per byte written), GB/s.
+    pub write_gbps: f64,
     /// STREAM triad, GB/s, STREAM's convention.
     pub stream_triad_gbps: f64,
     /// STREAM copy, GB/s, STREAM's convention.
