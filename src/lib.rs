@@ -13,6 +13,7 @@
 //! println!("allocation utilization {:.1} %", 100.0 * report.summary.utilization.allocated_mean);
 //! ```
 
+pub mod calibrate;
 pub mod catalog;
 pub mod cli;
 pub mod engine;

@@ -121,6 +121,13 @@ pub struct AcceleratorSpec {
     /// Caveats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Inline devices only: a calibration profile (`aidc calibrate`) that sets the device's
+    /// efficiency (and, without `base`, its peaks and measured power); see `calibrate::apply`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<String>,
+    /// Fraction of dense peak at which the scenario's job durations hold (default 0.40).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_efficiency: Option<f64>,
 }
 
 impl AcceleratorSpec {
@@ -145,6 +152,8 @@ impl AcceleratorSpec {
             sparse_tflops: base.sparse_tflops.overlay(&self.sparse_tflops),
             source: pick(&self.source, &base.source),
             notes: pick(&self.notes, &base.notes),
+            calibration: pick(&self.calibration, &base.calibration),
+            nominal_efficiency: pick(&self.nominal_efficiency, &base.nominal_efficiency),
         }
     }
 
@@ -167,6 +176,11 @@ impl AcceleratorSpec {
         }
         for (p, v) in self.sparse_tflops.iter() {
             num(&format!("sparse_tflops.{p}"), Some(v));
+        }
+        if let Some(e) = self.nominal_efficiency
+            && !(e.is_finite() && e > 0.0 && e <= 1.0)
+        {
+            out.push(("nominal_efficiency".into(), format!("expected a fraction of peak in (0, 1], found {e}")));
         }
         if let (Some(idle), Some(tdp)) = (self.idle_w, self.tdp_w)
             && idle >= tdp
@@ -240,6 +254,9 @@ impl Catalog {
             }
             if spec.base.is_some() {
                 return Err(fail("base", "only scenario devices may name a base".into()));
+            }
+            if spec.calibration.is_some() {
+                return Err(fail("calibration", "only scenario devices may name a calibration profile".into()));
             }
             if spec.idle_w.is_some() && spec.idle_source.is_none() {
                 return Err(fail("idle_source", "an idle figure needs its source".into()));

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. `main.rs` only maps errors to exit codes:
 //! 0 success, 2 bad input or usage ([`BadInput`], scenario errors, clap errors), 1 anything else.
 
+mod calibrate;
 mod catalog;
 mod check;
 mod demo;
@@ -25,7 +26,7 @@ pub struct BadInput(pub String);
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month"
+    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month\n  aidc calibrate --quick"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +42,7 @@ enum Command {
     Demo(demo::DemoArgs),
     Sweep(sweep::SweepArgs),
     Forecast(forecast::ForecastArgs),
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Runs the parsed command line.
@@ -53,6 +55,7 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::demo(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Forecast(a) => forecast::forecast(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
     }
 }
 

@@ -71,6 +71,7 @@ pub struct Simulation<'a, W: Write> {
     scratch_slots: Vec<JobSlot>,
     timeseries: TimeseriesWriter<W>,
     job_rows: JobsWriter<W>,
+    durations: crate::calibrate::DurationScale,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -161,6 +162,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some())?,
             job_rows: JobsWriter::new(jobs_csv)?,
+            durations: crate::calibrate::DurationScale::new(sc),
         })
     }
 
@@ -284,6 +286,8 @@ impl<'a, W: Write> Simulation<'a, W> {
 
     fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
         let info = &self.classes[class as usize];
+        // Calibration: the duration on the job's device, where known now (identity without).
+        let duration_ms = self.durations.at_submit(info.device, duration_ms);
         let estimate_ms = ((duration_ms as f64) * info.estimate_factor).ceil().min(u64::MAX as f64 / 4.0) as u64;
         let slot = self.jobs.insert(Job {
             class,
@@ -324,7 +328,8 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn start(&mut self, slot: JobSlot) {
-        let curve = self.topo.models[compute::model_index(self.jobs.get(slot).pool as usize, crate::scenario::CoolingKind::Air)].curve;
+        let pool = self.jobs.get(slot).pool as usize;
+        let curve = self.topo.models[compute::model_index(pool, crate::scenario::CoolingKind::Air)].curve;
         let now = self.now;
         let job = self.jobs.get_mut(slot);
         job.demand_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
@@ -332,6 +337,10 @@ impl<'a, W: Write> Simulation<'a, W> {
         job.rate = 1.0;
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
+        // Calibration: the duration on the device it was placed on, if not known at submission.
+        if let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
+            job.duration_ms = ms;
+        }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, true, self.now);
         let wait = job.start_ms - job.submit_ms;
@@ -498,6 +507,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             idle_capacity,
             energy,
             power,
+            calibration: crate::calibrate::apply::summary_entries(self.sc),
             ..Default::default()
         };
         let mut summary = summary;

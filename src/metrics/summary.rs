@@ -264,6 +264,9 @@ pub struct Summary {
     /// Grid of the carbon figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<GridInfo>,
+    /// Calibrated devices (absent without calibration, so such outputs are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<crate::calibrate::CalibrationUse>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).

@@ -263,6 +263,8 @@ pub struct Device {
     pub idle_w: f64,
     /// Maximum power, W.
     pub max_w: f64,
+    /// The calibration profile applied, if any (`calibration = "..."` on the entry).
+    pub calibration: Option<crate::calibrate::DeviceCalibration>,
 }
 
 /// How accelerator power follows utilization u in [0, 1].

@@ -25,6 +25,7 @@ use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::model::*;
 use super::raw::*;
 use super::units::DurationMs;
+use crate::calibrate::DeviceCalibration;
 use crate::catalog::{AcceleratorSpec, Catalog};
 
 const MS_PER_S: u64 = 1000;
@@ -180,10 +181,10 @@ impl Resolver<'_> {
         Ok(scenario)
     }
 
-    fn device(&self, raw: &RawScenario, id: &str, path: &FieldPath) -> R<(AcceleratorSpec, bool)> {
+    fn device(&self, raw: &RawScenario, id: &str, path: &FieldPath) -> R<(AcceleratorSpec, bool, Option<DeviceCalibration>)> {
         if let Some((i, inline)) = raw.accelerators.iter().enumerate().find(|(_, a)| a.id == id) {
             let ip = FieldPath::root("accelerators").index(i);
-            let spec = match &inline.base {
+            let mut spec = match &inline.base {
                 Some(base) => match self.catalog.get(base) {
                     Some(b) => inline.over(b),
                     None => {
@@ -195,13 +196,21 @@ impl Resolver<'_> {
                 },
                 None => inline.clone(),
             };
+            let mut calibration = None;
+            if let Some(file) = &inline.calibration {
+                let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
+                match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
+                    Ok((s, c)) => (spec, calibration) = (s, Some(c)),
+                    Err(msg) => return self.err(&ip.key("calibration"), msg),
+                }
+            }
             if let Some((field, msg)) = spec.problems().into_iter().next() {
                 return self.err(&ip.key(&field), msg);
             }
-            return Ok((spec, true));
+            return Ok((spec, true, calibration));
         }
         match self.catalog.get(id) {
-            Some(s) => Ok((s.clone(), false)),
+            Some(s) => Ok((s.clone(), false, None)),
             None => self.err(
                 path,
                 format!(
@@ -228,7 +237,7 @@ impl Resolver<'_> {
             if n.name.trim().is_empty() || raw.node_types[..i].iter().any(|m| m.name == n.name) {
                 return self.err(&p.key("name"), format!("expected a unique, non-empty node type name, found {:?}", n.name));
             }
-            let (spec, inline) = self.device(raw, &n.accelerator, &p.key("accelerator"))?;
+            let (spec, inline, calibration) = self.device(raw, &n.accelerator, &p.key("accelerator"))?;
             let device = match devices.iter().position(|d| d.spec.id == spec.id) {
                 Some(d) => d,
                 None => {
@@ -244,7 +253,7 @@ impl Resolver<'_> {
                             ),
                         );
                     };
-                    devices.push(Device { spec, inline, idle_w, max_w });
+                    devices.push(Device { spec, inline, idle_w, max_w, calibration });
                     devices.len() - 1
                 }
             };

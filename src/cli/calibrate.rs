@@ -1,0 +1,173 @@
+//! `aidc calibrate`: run the kernel suite on the attached hardware, fit its models, validate
+//! the fit on held-out kernels and write a calibration profile.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use super::BadInput;
+use crate::calibrate::Profile;
+use crate::calibrate::suite::{SuiteOptions, run_cpu};
+
+/// Which devices to calibrate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The host CPU (always available).
+    Cpu,
+    /// The first NVIDIA GPU (needs a build with `--features cuda` and a CUDA driver).
+    Cuda,
+    /// The CPU, then the GPU where there is one.
+    All,
+}
+
+/// Measure the attached hardware with real kernels and write a calibration profile.
+///
+/// Runs dense GEMM (fp64, fp32, fp16), STREAM copy/scale/triad, layer norm, softmax, an
+/// attention block and an all-reduce among threads; fits a roofline per precision with an
+/// efficiency-vs-size curve and the memory bandwidth; predicts held-out kernels and prints the
+/// error of each. The profile (JSON) goes to output/calibration/<host>-<device>.json or FILE;
+/// a scenario uses it with `calibration = "FILE"` on an [[accelerators]] entry.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  aidc calibrate --quick\n  aidc calibrate --device all --out output/calibration/lab.json")]
+pub struct CalibrateArgs {
+    /// The quick suite (fewer and smaller samples; about 10-20 s on two cores).
+    #[arg(long)]
+    quick: bool,
+    /// Which device to measure.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceArg,
+    /// The profile file [default: output/calibration/<host>-<device>.json]. With --device all,
+    /// the GPU profile goes beside it with a "-cuda" suffix.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// No progress bar and no table on the terminal.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn calibrate(a: CalibrateArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &a.out
+        && (out.as_os_str().is_empty() || out.is_dir())
+    {
+        return Err(BadInput(format!("--out: expected a file name, found {}", out.display())).into());
+    }
+    let root = Path::new("/");
+    if matches!(a.device, DeviceArg::Cpu | DeviceArg::All) {
+        let bar = bar(!a.quiet);
+        let profile = run_cpu(SuiteOptions { quick: a.quick }, root, |done, total, label| progress(&bar, done, total, label));
+        bar.finish_and_clear();
+        let path = a.out.clone().unwrap_or_else(|| default_path(&profile, "cpu"));
+        write(&profile, &path)?;
+        if !a.quiet {
+            print_summary(&profile, &path);
+        }
+    }
+    if matches!(a.device, DeviceArg::Cuda | DeviceArg::All) {
+        let bar = bar(!a.quiet);
+        let result = crate::calibrate::cuda::run(a.quick, |done, total, label| progress(&bar, done, total, label));
+        bar.finish_and_clear();
+        match result {
+            Ok(profile) => {
+                let path = match (&a.out, a.device) {
+                    (Some(p), DeviceArg::All) => p.with_file_name(format!(
+                        "{}-cuda.json",
+                        p.file_stem().map_or_else(|| "profile".into(), |s| s.to_string_lossy().into_owned())
+                    )),
+                    (Some(p), _) => p.clone(),
+                    (None, _) => default_path(&profile, "cuda"),
+                };
+                write(&profile, &path)?;
+                if !a.quiet {
+                    print_summary(&profile, &path);
+                }
+            }
+            // Asked for CUDA only: its absence is the answer, an error the user can act on.
+            Err(no) if a.device == DeviceArg::Cuda => return Err(BadInput(no.to_string()).into()),
+            Err(no) => eprintln!("{no}; only the CPU was calibrated"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_path(p: &Profile, device: &str) -> PathBuf {
+    let host: String = p.host.hostname.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    PathBuf::from("output/calibration").join(format!("{host}-{device}.json"))
+}
+
+fn write(p: &Profile, path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    // Write beside the target and rename: a failed write leaves no half profile.
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, p.to_json()).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
+
+fn bar(show: bool) -> indicatif::ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(1);
+    let style = indicatif::ProgressStyle::with_template("{spinner} calibrating [{bar:30}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar
+}
+
+fn progress(bar: &indicatif::ProgressBar, done: usize, total: usize, label: &str) {
+    bar.set_length(total as u64);
+    bar.set_position(done as u64);
+    bar.set_message(label.to_string());
+}
+
+/// The summary table: peaks, fitted rooflines, bandwidth, held-out errors.
+fn print_summary(p: &Profile, path: &Path) {
+    let d = &p.device;
+    println!("{} ({}, {} threads), {}", d.model, d.kind, d.parallelism, if p.quick { "quick suite" } else { "full suite" });
+    println!("{:<6} {:>12} {:>12} {:>12} {:>9} {:>8} {:>6}", "prec", "theory GF/s", "peak GF/s", "sustain GF/s", "e_max", "n_half", "k");
+    for r in &p.fit.rooflines {
+        let theory = d.theoretical_peak_flops.get(&r.precision).copied().unwrap_or(0.0);
+        println!(
+            "{:<6} {:>12.1} {:>12.1} {:>12.1} {:>8.1}% {:>8.0} {:>6.2}",
+            r.precision,
+            theory / 1e9,
+            r.peak_flops / 1e9,
+            r.sustained_flops / 1e9,
+            100.0 * r.curve.e_max,
+            r.curve.n_half,
+            r.curve.k
+        );
+    }
+    let m = &p.fit.memory;
+    println!(
+        "memory: STREAM copy {:.1} GB/s, triad {:.1} GB/s; fitted read {:.1} GB/s, write {:.1} GB/s",
+        m.stream_copy_gbps, m.stream_triad_gbps, m.read_gbps, m.write_gbps
+    );
+    println!(
+        "efficiency for scenarios: {:.1} % of {} peak ({})",
+        100.0 * p.fit.efficiency,
+        p.fit.reference_precision,
+        if d.kind == "cpu" { "model-FLOPs utilization of the largest attention block" } else { "sustained GEMM fraction" }
+    );
+    match &p.fit.power {
+        Some(f) => println!("power ({}): idle {:.1} W, busy {:.1} W", p.power.note, f.idle_w, f.busy_w),
+        None => println!("power: not measured ({})", p.power.note),
+    }
+    println!("held-out kernels (predicted from the fit):");
+    println!("  {:<34} {:>8} {:>12} {:>12} {:>8}", "kernel", "bound", "measured ms", "predicted ms", "error");
+    for v in &p.validation {
+        println!(
+            "  {:<34} {:>8} {:>12.3} {:>12.3} {:>+7.1}%",
+            v.kernel,
+            v.bound,
+            v.measured_s * 1e3,
+            v.predicted_s * 1e3,
+            100.0 * v.relative_error
+        );
+    }
+    println!("profile: {}", path.display());
+}

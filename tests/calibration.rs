@@ -1,0 +1,174 @@
+//! Calibration end to end: the quick CPU suite through the binary (time, profile contents,
+//! round trip), profiles in scenarios (job durations scale by nominal / calibrated efficiency,
+//! power from a measured profile, summary.json records the profile), and "no CUDA" handling.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use aidc::calibrate::Profile;
+use aidc::calibrate::fit::{EfficiencyCurve, PowerFit, Roofline};
+use aidc::engine::{RunOptions, run_to_dir};
+use common::*;
+
+fn aidc(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")
+}
+
+#[test]
+fn the_quick_cpu_suite_runs_in_under_a_minute_and_its_profile_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.json");
+    let started = Instant::now();
+    let o = aidc(dir.path(), &["calibrate", "--quick", "--out", out.to_str().unwrap()]);
+    let wall = started.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(wall < 60.0, "quick suite took {wall:.1} s");
+    assert!(text.contains("held-out kernels") && text.contains("STREAM"), "{text}");
+    let p = Profile::read(&out).expect("the profile reads back");
+    for kernel in ["gemm", "stream-copy", "stream-triad", "layernorm", "softmax", "attention", "allreduce"] {
+        assert!(p.samples.iter().any(|s| s.kernel == kernel), "no {kernel} sample");
+    }
+    for precision in ["fp64", "fp32", "fp16"] {
+        let r = p.fit.roofline(precision).unwrap_or_else(|| panic!("no {precision} roofline"));
+        assert!(r.sustained_flops > 0.0 && r.curve.e_max > 0.0, "{r:?}");
+    }
+    assert!(p.fit.memory.stream_triad_gbps > 0.0);
+    assert!(p.validation.len() >= 8, "{:?}", p.validation);
+    assert!(p.validation.iter().all(|v| v.measured_s > 0.0 && v.predicted_s > 0.0 && v.relative_error.is_finite()));
+    assert!(p.samples.iter().all(|s| s.timing.reps >= 3 && s.timing.min_s <= s.timing.median_s && s.timing.median_s <= s.timing.max_s));
+    assert!(p.fit.efficiency > 0.0 && p.fit.efficiency < 1.5);
+    assert_eq!(p.power.measured, p.fit.power.is_some());
+    let back: Profile = serde_json::from_str(&p.to_json()).unwrap();
+    assert_eq!(back, p);
+}
+
+#[test]
+fn cuda_absent_is_a_clean_message_with_exit_code_2() {
+    if aidc::calibrate::cuda::probe(Path::new("/")).is_ok() {
+        eprintln!("skipped: a CUDA device is present");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = aidc(dir.path(), &["calibrate", "--device", "cuda", "--quiet"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no CUDA device"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A profile with known figures: attention efficiency `efficiency`, power where given.
+fn synthetic_profile(efficiency: f64, power: Option<PowerFit>) -> Profile {
+    let mut p = Profile { format: aidc::calibrate::profile::FORMAT, tool: "test".into(), ..Default::default() };
+    p.device.kind = "cpu".into();
+    p.device.model = "Test CPU 9000".into();
+    p.host.cpu.vendor = "TestVendor".into();
+    p.device.peak_flops.insert("fp32".into(), 2e12);
+    p.device.peak_flops.insert("fp64".into(), 1e12);
+    p.fit.memory.stream_triad_gbps = 100.0;
+    p.fit.efficiency = efficiency;
+    p.fit.reference_precision = "fp32".into();
+    p.fit.rooflines.push(Roofline {
+        precision: "fp32".into(),
+        peak_flops: 2e12,
+        curve: EfficiencyCurve { e_max: 0.9, n_half: 100.0, k: 2.0 },
+        ..Default::default()
+    });
+    p.fit.power = power;
+    p.power.measured = power.is_some();
+    p
+}
+
+const FIXED_JOBS: &str = "[[workload.classes]]\nname = \"t\"\nkind = \"other\"\nrate = \"2/h\"\nsize = { dist = \"fixed\", value = 1 }\nduration = { dist = \"fixed\", value = \"1h\" }\nutilization = { mean = 0.5 }\n";
+
+fn scenario_with(accelerator: &str, inline: &str) -> String {
+    small(2, FIXED_JOBS, "fifo", "1d").replace("accelerator = \"H100-SXM\"", &format!("accelerator = \"{accelerator}\"")) + inline
+}
+
+fn run_s_of(dir: &Path, text: &str, name: &str) -> (Vec<f64>, serde_json::Value) {
+    let sc = from_text(text, dir).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join(name);
+    run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let rows = csv_rows(&out.join("jobs.csv"));
+    let col = rows[0].iter().position(|c| c == "run_s").unwrap();
+    let state = rows[0].iter().position(|c| c == "state").unwrap();
+    let run = rows[1..].iter().filter(|r| r[state] == "completed").map(|r| r[col].parse().unwrap()).collect();
+    let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (run, summary)
+}
+
+#[test]
+fn a_calibrated_device_runs_jobs_in_duration_times_nominal_over_calibrated() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fast.json"), synthetic_profile(0.8, None).to_json()).unwrap();
+    std::fs::write(dir.path().join("slow.json"), synthetic_profile(0.25, None).to_json()).unwrap();
+    let (plain, plain_summary) = run_s_of(dir.path(), &small(2, FIXED_JOBS, "fifo", "1d"), "plain");
+    assert!(plain.iter().all(|s| *s == 3600.0) && !plain.is_empty());
+    assert!(plain_summary.get("calibration").is_none(), "no calibration section without calibration");
+
+    let inline = |file: &str| format!("[[accelerators]]\nid = \"H100-cal\"\nbase = \"H100-SXM\"\ncalibration = \"{file}\"\n");
+    // Faster: nominal 0.40 (default) / 0.8 = 0.5 -> 30 min.
+    let (fast, summary) = run_s_of(dir.path(), &scenario_with("H100-cal", &inline("fast.json")), "fast");
+    assert!(!fast.is_empty() && fast.iter().all(|s| *s == 1800.0), "{fast:?}");
+    let cal = &summary["calibration"][0];
+    assert_eq!(cal["device"], "H100-cal");
+    assert_eq!(cal["profile"], "fast.json");
+    assert_eq!(cal["duration_factor"], 0.5);
+    assert_eq!(cal["power_from_profile"], false);
+    // Slower, with a stated nominal efficiency: 0.35 / 0.25 = 1.4 -> 84 min.
+    let slow = inline("slow.json") + "nominal_efficiency = 0.35\n";
+    let (slow, _) = run_s_of(dir.path(), &scenario_with("H100-cal", &slow), "slow");
+    assert!(!slow.is_empty() && slow.iter().all(|s| (s - 5040.0).abs() < 1e-9), "{slow:?}");
+}
+
+#[test]
+fn a_profile_of_the_device_itself_sets_its_peaks_and_measured_power() {
+    let dir = tempfile::tempdir().unwrap();
+    let power = PowerFit { idle_w: 40.0, busy_w: 180.0, points: 5 };
+    std::fs::write(dir.path().join("host.json"), synthetic_profile(0.5, Some(power)).to_json()).unwrap();
+    let text = scenario_with("host-cpu", "[[accelerators]]\nid = \"host-cpu\"\ncalibration = \"host.json\"\n");
+    let sc = from_text(&text, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let d = &sc.devices[0];
+    assert_eq!((d.idle_w, d.max_w), (40.0, 180.0));
+    assert_eq!(d.spec.dense_tflops.fp32, Some(2.0));
+    assert_eq!(d.spec.memory_bw_gbps, Some(100.0));
+    assert_eq!(d.spec.name.as_deref(), Some("Test CPU 9000"));
+    let c = d.calibration.as_ref().unwrap();
+    assert!(c.power_from_profile && (c.duration_factor - 0.8).abs() < 1e-12);
+    // The resolved scenario loads back to the same model.
+    let resolved = aidc::scenario::unparse::to_toml(&sc);
+    let path = dir.path().join("resolved.toml");
+    std::fs::write(&path, &resolved).unwrap();
+    let mut back = aidc::scenario::load(&path).unwrap();
+    back.file = sc.file.clone();
+    assert_eq!(back, sc, "{resolved}");
+}
+
+#[test]
+fn a_profile_without_power_leaves_a_device_without_power_figures_in_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nopower.json"), synthetic_profile(0.5, None).to_json()).unwrap();
+    let text = scenario_with("host-cpu", "[[accelerators]]\nid = \"host-cpu\"\ncalibration = \"nopower.json\"\n");
+    let e = from_text(&text, dir.path()).unwrap_err().to_string();
+    assert!(e.contains("board power"), "{e}");
+    let with_power = text + "tdp_w = 200.0\nidle_w = 50.0\n";
+    let sc = from_text(&with_power, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((sc.devices[0].idle_w, sc.devices[0].max_w), (50.0, 200.0));
+}
+
+#[test]
+fn bad_profiles_are_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.json"), "{\"format\": 1}").unwrap();
+    let inline = |file: &str| format!("[[accelerators]]\nid = \"H100-cal\"\nbase = \"H100-SXM\"\ncalibration = \"{file}\"\n");
+    for (file, want) in [("missing.json", "cannot read calibration profile"), ("junk.json", "not a profile")] {
+        let e = from_text(&scenario_with("H100-cal", &inline(file)), dir.path()).unwrap_err().to_string();
+        assert!(e.contains("accelerators[0].calibration") && e.contains(want), "{e}");
+    }
+    let bad = inline("missing.json").replace("calibration = \"missing.json\"", "nominal_efficiency = 1.5");
+    let e = from_text(&scenario_with("H100-cal", &bad), dir.path()).unwrap_err().to_string();
+    assert!(e.contains("nominal_efficiency"), "{e}");
+}
