@@ -381,7 +381,13 @@ impl FacilityModel {
             let duty = lp.chillers.serve(load - q_free, set, leaving);
             let shortfall = if lp.chillers.units > 0 { duty.shortfall_w } else { load - q_free };
             let rejected = q_free + duty.cooling_w + duty.power_w;
-            let fans = lp.rejection.fan_w(rejected, lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref));
+            let design_rejection = lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref);
+            // A loop above its set-point runs its heat-rejection fans flat out.
+            let fans = if shortfall > 0.0 {
+                lp.rejection.fan_w(rejected.max(design_rejection), design_rejection)
+            } else {
+                lp.rejection.fan_w(rejected, design_rejection)
+            };
             let range = match lp.rejection {
                 Rejection::Tower { range_k, .. } => range_k,
                 Rejection::DryCooler { .. } => dt_k,

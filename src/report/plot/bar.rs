@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Axis, PlotError, TickAxis, color, tick};
+use super::{Axis, PlotError, TickAxis, color, tick_in};
 
 /// Vertical bars, one per category.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -41,7 +41,7 @@ impl BarChart {
             .configure_mesh()
             .disable_x_mesh()
             .x_label_formatter(&xfmt)
-            .y_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick_in(*v, y0, y1))
             .x_desc(&self.x_label)
             .y_desc(&self.y.label)
             .light_line_style(TRANSPARENT)
@@ -61,7 +61,7 @@ impl BarChart {
             .iter()
             .enumerate()
             .filter(|(_, v)| v.is_finite())
-            .map(|(i, v)| Text::new(tick(*v), (i as f64, v.clamp(y0, y1)), style.clone()));
+            .map(|(i, v)| Text::new(tick_in(*v, y0, y1), (i as f64, v.clamp(y0, y1)), style.clone()));
         chart.draw_series(labels)?;
         Ok(())
     }

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{PlotError, TickAxis, color, extent, tick};
+use super::{PlotError, TickAxis, color, extent, tick, tick_in};
 
 /// One named line, with an optional band drawn behind it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -187,7 +187,7 @@ impl LineChart {
         let xa = || TickAxis::new(x0, x1, xt.clone());
         let mut chart = b.build_cartesian_2d(xa(), y0..y1)?.set_secondary_coord(xa(), z0..z1);
         let xfmt = |v: &f64| self.x_label(*v);
-        let yfmt = |v: &f64| tick(*v);
+        let yfmt = |v: &f64| tick_in(*v, y0, y1);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(&self.x.label)
             .y_desc(&self.y.label)

@@ -142,6 +142,25 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// A tick label on an axis from `lo` to `hi`: enough decimals to tell about ten ticks apart
+/// (a PUE axis from 1.07 to 1.09 reads 1.072, 1.074, ... rather than 1.07, 1.07, ...), otherwise
+/// as [`tick`].
+pub fn tick_in(v: f64, lo: f64, hi: f64) -> String {
+    let step = (hi - lo).abs() / 10.0;
+    let need = if step > 0.0 && step.is_finite() { (-step.log10()).ceil().clamp(0.0, 6.0) as usize } else { 0 };
+    let a = v.abs();
+    let default = if a >= 100.0 || a == 0.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    if need <= default { tick(v) } else { trim_zeros(&format!("{v:.need$}")) }
+}
+
 /// "1234567" as "1,234,567".
 pub fn group_thousands(v: f64) -> String {
     let s = format!("{:.0}", v.abs());

@@ -59,6 +59,8 @@ fn every_kind_renders_png_and_svg_of_the_size() {
 #[test]
 fn ticks_read_well() {
     assert_eq!(tick(0.0), "0");
+    assert_eq!(super::tick_in(1.074, 1.07, 1.09), "1.074");
+    assert_eq!(super::tick_in(1.5, 0.0, 10.0), "1.5");
     assert_eq!(tick(0.25), "0.25");
     assert_eq!(tick(1.5), "1.5");
     assert_eq!(tick(12.0), "12");
