@@ -212,8 +212,15 @@ fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<
     let Ok((summary, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
     let installed = summary.capacity.accelerators as f64;
     let col = |n: &str| ts.column(n);
-    let extras: Vec<usize> = (0..ts.columns.len()).filter(|k| !CORE_COLUMNS.contains(&ts.columns[*k].as_str())).collect();
-    let names = extras.iter().map(|k| format!("ts.{}", ts.columns[*k])).collect();
+    // With a facility, the month's PUE is energy-weighted: mean facility power / mean IT power
+    // over the same intervals (the mean of per-interval PUE would weight idle hours too much).
+    let facility = col("facility_power_kw");
+    let extras: Vec<usize> =
+        (0..ts.columns.len()).filter(|k| !CORE_COLUMNS.contains(&ts.columns[*k].as_str()) && ts.columns[*k] != "pue").collect();
+    let mut names: Vec<String> = extras.iter().map(|k| format!("ts.{}", ts.columns[*k])).collect();
+    if facility.is_some() {
+        names.push("pue".to_string());
+    }
     let months = (0..cal.months)
         .map(|m| {
             let get = |n: &str| col(n).map_or(f64::NAN, |k| ts.value(m, k));
@@ -234,6 +241,9 @@ fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<
                 get("it_energy_kwh"),
             ];
             v.extend(extras.iter().map(|&k| ts.value(m, k)));
+            if let Some(k) = facility {
+                v.push(ts.value(m, k) / get("it_power_kw"));
+            }
             v
         })
         .collect();
