@@ -72,6 +72,31 @@ pub fn describe(sc: &Scenario) -> String {
             nt.psu.curve_name.as_deref().unwrap_or("custom curve")
         );
     }
+    if let Some(f) = &sc.facility {
+        let climate = sc.climate.as_ref().map_or_else(|| "measured weather file".to_string(), |(_, c)| c.name.clone());
+        let grid = match (sc.emission_factor, &sc.grid) {
+            (Some(e), _) => format!("{e} kg CO2/kWh (override)"),
+            (None, Some(g)) => format!("{} grid, {} kg CO2/kWh", g.id, g.emission_factor_kg_per_kwh),
+            (None, None) => "no emission factor".to_string(),
+        };
+        let _ = writeln!(o, "facility   climate {climate}; {grid}; start {}", sc.start);
+        let halls: Vec<String> = sc.halls.iter().map(|h| format!("{} {}", h.name, h.cooling.kind.name())).collect();
+        let _ = writeln!(o, "           cooling: {}", halls.join(", "));
+        let lp = |name: &str, l: &crate::scenario::LoopConfig| {
+            format!(
+                "{name} {:.1} C supply, {:.1} K, {}{}",
+                l.supply_c,
+                l.delta_t_k,
+                match l.rejection {
+                    crate::scenario::RejectionKind::Tower => "towers",
+                    crate::scenario::RejectionKind::DryCooler => "dry coolers",
+                },
+                if l.chillers { " + trim chillers" } else { ", no chillers" }
+            )
+        };
+        let _ = writeln!(o, "           {}; {}", lp("chilled water", &f.chilled_water), lp("facility water", &f.facility_water));
+        let _ = writeln!(o, "           UPS {} {}, transformers x{}", f.ups_mode, f.ups_redundancy.name(), f.transformer_units);
+    }
     let _ = writeln!(o, "\nworkload   offered load = rate x mean accelerators x mean duration (from {LOAD_DRAWS} draws)");
     let mut total = 0.0;
     for c in &sc.classes {
