@@ -241,7 +241,7 @@ impl Profile {
     }
 }
 
-/// Now as an RFC 3339 UTC timestamp (civil date from days since 1970, Hinnant's algorithm).
+/// Now as an RFC 3339 UTC timestamp.
 pub fn utc_now() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     utc(secs)
@@ -249,17 +249,9 @@ pub fn utc_now() -> String {
 
 /// Seconds since 1970 as an RFC 3339 UTC timestamp.
 pub fn utc(secs: u64) -> String {
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    let rem = secs % 86_400;
+    let d = crate::engine::calendar::Date::from_days((secs / 86_400) as i64);
+    format!("{d}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 #[cfg(test)]
