@@ -577,7 +577,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         s.free_cooling_hours_by_loop =
             Some([("chilled_water".to_string(), t.free_cooling_hours[0]), ("facility_water".to_string(), t.free_cooling_hours[1])].into());
         s.free_cooling_fraction = Some(if t.loop_heat_j > 0.0 { t.free_heat_j / t.loop_heat_j } else { 1.0 });
-        s.thermal = Some(Thermal { throttled_accelerator_hours: self.throttled_accelerator_ms as f64 / 3.6e6, alarms: t.alarm_count });
+        s.thermal = Some(Thermal {
+            throttled_accelerator_hours: self.throttled_accelerator_ms as f64 / 3.6e6,
+            alarms: t.alarm_count,
+            max_junction_c: t.max_junction_c,
+        });
     }
 
     /// The alarms raised so far (the first rows of each kind, see [`crate::model::facility::MAX_ALARM_ROWS`]).

@@ -18,7 +18,7 @@ pub const TIMESERIES_HEADER: &str =
     "time_s,accelerators_allocated,utilization_allocated,utilization_effective,it_power_kw,it_energy_kwh,queue_length,running_jobs";
 
 /// Columns timeseries.csv adds when the scenario has a facility.
-pub const FACILITY_COLUMNS: &str = "outdoor_db_c,outdoor_wb_c,facility_power_kw,cooling_power_kw,power_loss_kw,other_power_kw,pue,water_l_per_h,free_cooling_fraction,supply_temp_c,chilled_water_temp_c,throttled_accelerators";
+pub const FACILITY_COLUMNS: &str = "outdoor_db_c,outdoor_wb_c,facility_power_kw,cooling_power_kw,power_loss_kw,other_power_kw,pue,water_l_per_h,free_cooling_fraction,supply_temp_c,chilled_water_temp_c,junction_temp_c,throttled_accelerators";
 
 /// A row built as bytes in a reused buffer: numbers are written digit by digit, because the
 /// `core::fmt` path (and above all exact-precision floats like `{:.3}`) costs several times more
@@ -145,6 +145,7 @@ impl<W: Write> TimeseriesWriter<W> {
                 (f.free_fraction, 4),
                 (supply_c, 2),
                 (f.chw_supply_c, 2),
+                (f.junction_c, 1),
             ] {
                 r.sep();
                 r.fixed(v, d);

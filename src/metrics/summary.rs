@@ -188,6 +188,9 @@ pub struct Thermal {
     pub throttled_accelerator_hours: f64,
     /// Alarms raised (supply above set-point, throttling started); rows in alarms.csv.
     pub alarms: u64,
+    /// Highest junction temperature of a fully loaded accelerator over the run (coolant + R x TDP,
+    /// at most the throttle temperature), °C.
+    pub max_junction_c: f64,
 }
 
 /// `grid` section.

@@ -98,6 +98,9 @@ pub struct FacilityTick {
     pub fw_supply_c: f64,
     /// Allowed power per accelerator in each hall, W (infinite when no limit binds).
     pub allowed_accelerator_w: Vec<f64>,
+    /// Junction temperature of a fully loaded accelerator in the warmest hall (coolant + R x TDP,
+    /// held at the throttle temperature where the limit binds), °C.
+    pub junction_c: f64,
 }
 
 impl FacilityTick {
@@ -183,6 +186,8 @@ pub struct FacilityTotals {
     pub alarm_count: u64,
     /// The first [`MAX_ALARM_ROWS`] alarms.
     pub alarms: Vec<Alarm>,
+    /// Highest full-load junction temperature of any tick, °C.
+    pub max_junction_c: f64,
     /// Largest energy-balance error of any tick: |rejected + stored − (to loops + chiller work)|, W.
     pub max_heat_balance_error_w: f64,
 }
@@ -424,12 +429,14 @@ impl FacilityModel {
         // Energy balance: rejected + stored = brought to the loops + chiller work.
         let balance = (tick.heat_rejected_w + tick.heat_stored_w - (tick.heat_to_loops_w + tick.chillers_w)).abs();
         // Thermal limits per hall.
+        tick.junction_c = f64::NEG_INFINITY;
         for (i, h) in self.halls.iter().enumerate() {
             let coolant = match h.cooling.kind {
                 CoolingKind::Air => tick.chw_supply_c + h.cooling.air_approach_k,
                 CoolingKind::ColdPlate | CoolingKind::Immersion => tick.fw_supply_c + h.cooling.cdu_approach_k,
             };
             let allowed = (h.cooling.throttle_c - coolant) / h.cooling.r_k_per_w;
+            tick.junction_c = tick.junction_c.max((coolant + h.cooling.r_k_per_w * h.max_accelerator_w).min(h.cooling.throttle_c));
             tick.allowed_accelerator_w[i] = if allowed >= h.max_accelerator_w { f64::INFINITY } else { allowed.max(0.0) };
         }
         // Alarms on rising edges.
@@ -454,6 +461,7 @@ impl FacilityModel {
         let h = dt_ms / 3.6e6;
         let t = &mut self.totals;
         t.max_heat_balance_error_w = t.max_heat_balance_error_w.max(balance);
+        t.max_junction_c = if t.max_junction_c == 0.0 { tick.junction_c } else { t.max_junction_c.max(tick.junction_c) };
         for (name, w) in tick.components() {
             *t.by_component_kwh.entry(name).or_insert(0.0) += w * h / 1000.0;
         }
