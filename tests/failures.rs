@@ -195,3 +195,21 @@ fn a_resolved_scenario_with_failures_loads_back_the_same() {
         assert!((x.mtbf_ms - y.mtbf_ms).abs() <= 1e-9 * x.mtbf_ms || x.mtbf_ms == y.mtbf_ms, "{x:?} vs {y:?}");
     }
 }
+
+#[test]
+fn jobs_csv_gets_an_interruptions_column_only_with_failures() {
+    use aidc::engine::{RunOptions, run_to_dir};
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(8, LIGHT, "node = { mtbf = \"300h\" }", "30d");
+    run_to_dir(&sc, &dir.path().join("on"), &RunOptions::default()).unwrap();
+    let rows = csv_rows(&dir.path().join("on/jobs.csv"));
+    assert_eq!(rows[0].last().map(String::as_str), Some("interruptions"));
+    let total: u64 = rows[1..].iter().map(|r| r.last().unwrap().parse::<u64>().unwrap()).sum();
+    let (_, s) = run(&sc);
+    assert_eq!(total, s.interruptions.values().sum::<u64>(), "every interruption is on its job's row");
+    let mut off = sc.clone();
+    off.failures = None;
+    run_to_dir(&off, &dir.path().join("off"), &RunOptions::default()).unwrap();
+    let rows = csv_rows(&dir.path().join("off/jobs.csv"));
+    assert_eq!(rows[0].last().map(String::as_str), Some("reason"), "the header is unchanged without failures");
+}

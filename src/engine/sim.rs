@@ -167,7 +167,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some())?,
-            job_rows: JobsWriter::new(jobs_csv)?,
+            job_rows: if sc.failures.is_some() { JobsWriter::with_interruptions(jobs_csv)? } else { JobsWriter::new(jobs_csv)? },
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
         })

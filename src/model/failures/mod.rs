@@ -385,6 +385,7 @@ impl FailureModel {
                 }
                 e.saved_ms += saved;
                 e.interruptions += 1;
+                job.interruptions += 1;
                 e.requeued_ms = now;
             }
             AttemptEnd::Horizon => {
@@ -393,11 +394,6 @@ impl FailureModel {
                 job.duration_ms = e.work_ms as u64;
             }
         }
-    }
-
-    /// Interruptions of the job in `slot` so far.
-    pub fn interruptions(&self, slot: JobSlot) -> u32 {
-        self.jobs.get(slot as usize).map_or(0, |e| e.interruptions)
     }
 
     /// Adds the queueing time, to `now`, of an interrupted job still waiting.
