@@ -131,9 +131,10 @@ impl<'a, W: Write> Simulation<'a, W> {
         {
             queue.push(first.submit_ms, Event::TraceArrival { index: 0 });
         }
-        let failures = sc.failures.as_ref().map(|f| {
-            Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue))
-        });
+        let failures = sc
+            .failures
+            .as_ref()
+            .map(|f| Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue)));
         let n = labels.len();
         Ok(Simulation {
             sc,

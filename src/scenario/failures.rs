@@ -266,11 +266,7 @@ fn checkpoint(raw: &RawCheckpoint, base: Checkpoint, src: &Source, p: &FieldPath
             Err(e) => return Err(src.error(&p.key("interval"), format!("{}; or \"young-daly\"", e.message))),
         },
     };
-    Ok(Checkpoint {
-        interval,
-        cost_ms: raw.cost.map_or(base.cost_ms, |d| d.0),
-        restart_ms: raw.restart.map_or(base.restart_ms, |d| d.0),
-    })
+    Ok(Checkpoint { interval, cost_ms: raw.cost.map_or(base.cost_ms, |d| d.0), restart_ms: raw.restart.map_or(base.restart_ms, |d| d.0) })
 }
 
 /// The resolved section written back with every default spelled out.
