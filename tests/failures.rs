@@ -213,3 +213,23 @@ fn jobs_csv_gets_an_interruptions_column_only_with_failures() {
     let rows = csv_rows(&dir.path().join("off/jobs.csv"));
     assert_eq!(rows[0].last().map(String::as_str), Some("reason"), "the header is unchanged without failures");
 }
+
+#[test]
+fn default_rates_reproduce_the_llama3_interruption_count() {
+    // Meta, "The Llama 3 Herd of Models" (2024) §3.3.4: 419 unexpected interruptions in 54 days of
+    // a job on 16,384 H100 (2,048 nodes). Here: 2,080 nodes, 32 of them hot spares, one job of
+    // 16,384 accelerators at a time, default rates.
+    let class = r#"
+[[workload.classes]]
+name = "pretrain"
+kind = "pretrain"
+rate = "1/d"
+size = { dist = "fixed", value = 16384 }
+duration = { dist = "fixed", value = "100d" }
+"#;
+    let (_, s) = run(&scenario(1040, class, "spares = 32", "54d"));
+    let n = s.interruptions.values().sum::<u64>() as f64;
+    assert!((n - 419.0).abs() <= 3.0 * 419f64.sqrt(), "{n} interruptions in 54 days, Meta reports 419: {s:?}");
+    let gpu = (s.interruptions["accelerator"] + s.interruptions["memory"]) as f64 / n;
+    assert!((gpu - (196.0 + 72.0) / 419.0).abs() < 0.1, "GPU and HBM share {gpu}, Meta 64 %");
+}
