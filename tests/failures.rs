@@ -233,3 +233,13 @@ duration = { dist = "fixed", value = "100d" }
     let gpu = (s.interruptions["accelerator"] + s.interruptions["memory"]) as f64 / n;
     assert!((gpu - (196.0 + 72.0) / 419.0).abs() < 0.1, "GPU and HBM share {gpu}, Meta 64 %");
 }
+
+#[test]
+fn the_failures_scenario_runs_and_reports() {
+    let mut sc = ready("wuhu-10k-failures.toml");
+    sc.horizon_ms = 10 * DAY_MS;
+    let (s, f) = run(&sc);
+    assert!(f.failures.values().sum::<u64>() > 0 && f.goodput > 0.5 && f.goodput <= 1.0, "{f:?}");
+    assert!(f.availability > 0.9 && f.availability <= 1.0 && f.ettr <= f.goodput + 1e-12);
+    assert!(s.jobs.completed > 0);
+}
