@@ -200,6 +200,32 @@ impl ComponentFailures {
 }
 
 impl Failures {
+    /// One line for `aidc check`: MTBF per class, spares and the default checkpoint policy.
+    pub fn describe(&self) -> String {
+        let classes: Vec<String> = self
+            .components
+            .iter()
+            .map(|c| {
+                if c.mtbf_ms.is_finite() {
+                    format!("{} {:.0} h", c.component.name(), c.mtbf_ms / 3.6e6)
+                } else {
+                    format!("{} off", c.component.name())
+                }
+            })
+            .collect();
+        let interval = match self.checkpoint.interval {
+            Interval::Fixed(ms) => super::units::format_duration(ms),
+            Interval::YoungDaly => "young-daly".to_string(),
+        };
+        format!(
+            "MTBF per unit: {}; {} hot spare node(s) per node type; checkpoint every {interval}, cost {}, restart {}",
+            classes.join(", "),
+            self.spares,
+            super::units::format_duration(self.checkpoint.cost_ms),
+            super::units::format_duration(self.checkpoint.restart_ms)
+        )
+    }
+
     /// The checkpoint policy of a class label.
     pub fn checkpoint_of(&self, label: &str) -> Checkpoint {
         self.classes.iter().find(|(c, _)| c == label).map_or(self.checkpoint, |(_, c)| *c)
