@@ -132,6 +132,9 @@ pub fn describe(sc: &Scenario) -> String {
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
     let _ = writeln!(o, "scheduler  {} (backfill depth {}, packing placement)", s.policy.name(), s.backfill_depth);
+    if let Some(f) = &sc.failures {
+        let _ = writeln!(o, "failures   {}", f.describe());
+    }
     let warnings = warnings(sc);
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nwarnings");

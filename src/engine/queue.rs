@@ -26,6 +26,16 @@ pub enum Event {
     },
     /// Run a scheduling pass.
     Schedule,
+    /// A component of class `component` (index in `Component::ALL`) fails.
+    Failure {
+        /// Component class index.
+        component: u8,
+    },
+    /// One repair of a node is done.
+    Repair {
+        /// Global node index.
+        node: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,8 @@
 //! into a [`Sample`] row. Memory is O(equipment + live jobs): finished jobs are written out and
 //! their slots reused.
 
+mod failures;
+
 use std::io::Write;
 
 use bevy_ecs::prelude::*;
@@ -72,6 +74,7 @@ pub struct Simulation<'a, W: Write> {
     timeseries: TimeseriesWriter<W>,
     job_rows: JobsWriter<W>,
     durations: crate::calibrate::DurationScale,
+    failures: Option<Box<crate::model::failures::FailureModel>>,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -100,7 +103,7 @@ impl<'a, W: Write> Simulation<'a, W> {
 
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
-        let cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
+        let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
         let scheduler = scheduler::build(&sc.scheduler, &labels, installed);
 
         let classes = labels
@@ -128,6 +131,10 @@ impl<'a, W: Write> Simulation<'a, W> {
         {
             queue.push(first.submit_ms, Event::TraceArrival { index: 0 });
         }
+        let failures = sc
+            .failures
+            .as_ref()
+            .map(|f| Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue)));
         let n = labels.len();
         Ok(Simulation {
             sc,
@@ -161,8 +168,9 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some())?,
-            job_rows: JobsWriter::new(jobs_csv)?,
+            job_rows: if sc.failures.is_some() { JobsWriter::with_interruptions(jobs_csv)? } else { JobsWriter::new(jobs_csv)? },
             durations: crate::calibrate::DurationScale::new(sc),
+            failures,
         })
     }
 
@@ -219,12 +227,14 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let held = self.world.query::<&AcceleratorState>().iter(&self.world).filter(|a| a.job.is_some()).count() as u64;
         let free = self.cluster.free_accelerators();
+        let held_out = self.cluster.held_accelerators();
         let checks = [
             ("allocated <= installed", site.allocated <= site.installed),
             ("nodes' allocations sum to the site's", node_alloc == site.allocated),
             ("halls' allocations sum to the site's", hall_alloc == site.allocated),
             ("held accelerators equal allocated", held == site.allocated),
-            ("placement free + allocated = installed", free + site.allocated == site.installed),
+            ("placement free + allocated + out of service = installed", free + site.allocated + held_out == site.installed),
+            ("nodes out of service are neither free nor allocated", self.check_held_nodes()),
             ("nodes' power sums to the site's", node_mw == site.it_power_mw),
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
             ("queued count matches the scheduler", site.queued_jobs == self.scheduler.queue_len() as u64),
@@ -251,6 +261,14 @@ impl<'a, W: Write> Simulation<'a, W> {
             }
             Event::Schedule => {
                 self.on_schedule();
+                Ok(())
+            }
+            Event::Failure { component } => {
+                self.on_failure(component as usize);
+                Ok(())
+            }
+            Event::Repair { node } => {
+                self.on_repair(node);
                 Ok(())
             }
         }
@@ -337,15 +355,21 @@ impl<'a, W: Write> Simulation<'a, W> {
         job.rate = 1.0;
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
+        let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot));
         // Calibration: the duration on the device it was placed on, if not known at submission.
-        if let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
+        if !restart && let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
             job.duration_ms = ms;
+        }
+        if let Some(f) = self.failures.as_mut() {
+            f.begin_attempt(slot, job, now);
         }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, true, self.now);
-        let wait = job.start_ms - job.submit_ms;
-        self.wait.record(wait);
-        self.stats[job.class as usize].wait.record(wait);
+        if !restart {
+            let wait = job.start_ms - job.submit_ms;
+            self.wait.record(wait);
+            self.stats[job.class as usize].wait.record(wait);
+        }
         let end = job.start_ms.saturating_add(job.duration_ms);
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.queued_jobs -= 1;
@@ -414,6 +438,9 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn on_job_end(&mut self, slot: JobSlot) -> std::io::Result<()> {
+        if let Some(f) = self.failures.as_mut() {
+            f.end_attempt(slot, self.jobs.get_mut(slot), self.now, crate::model::failures::AttemptEnd::Completed);
+        }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, false, self.now);
         self.cluster.finish(slot, job);
@@ -458,6 +485,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             }
         }
         running.sort_by_key(|s| self.jobs.get(*s).id);
+        self.finish_failures(&running, crate::model::failures::AttemptEnd::Horizon);
         for &slot in &running {
             let job = self.jobs.get(slot);
             self.stats[job.class as usize].accelerator_ms += job.allocated as u128 * (horizon - job.start_ms) as u128;
@@ -470,6 +498,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             let job = self.jobs.get(slot);
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
         }
+        self.finish_failures(&queued, crate::model::failures::AttemptEnd::Interrupted);
         let load = self.world.resource::<SiteLoad>().clone();
         let (utilization, idle_capacity, energy, power) = crate::metrics::fold_utilization(&load, horizon);
         let by_class = self
@@ -512,6 +541,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         };
         let mut summary = summary;
         self.fold_facility(&mut summary);
+        summary.failures = self.failures.as_ref().map(|f| f.summary(horizon));
         let info = RunInfo {
             version: crate::VERSION.to_string(),
             events: self.events,

@@ -9,6 +9,7 @@
 //! - wait: start - submit of every job that started; completion time: end - submit of every
 //!   completed job. Percentiles are nearest-rank over a log histogram (0.5 % relative error).
 
+pub mod failures;
 pub mod histogram;
 mod load;
 mod recorder;

@@ -168,6 +168,7 @@ impl<W: Write> TimeseriesWriter<W> {
 pub struct JobsWriter<W: Write> {
     out: W,
     row: Row,
+    interruptions: bool,
 }
 
 /// Header of jobs.csv.
@@ -178,7 +179,13 @@ impl<W: Write> JobsWriter<W> {
     /// Writes the header.
     pub fn new(mut out: W) -> io::Result<Self> {
         writeln!(out, "{JOBS_HEADER}")?;
-        Ok(JobsWriter { out, row: Row::default() })
+        Ok(JobsWriter { out, row: Row::default(), interruptions: false })
+    }
+
+    /// Writes the header with a last `interruptions` column (runs with failures).
+    pub fn with_interruptions(mut out: W) -> io::Result<Self> {
+        writeln!(out, "{JOBS_HEADER},interruptions")?;
+        Ok(JobsWriter { out, row: Row::default(), interruptions: true })
     }
 
     /// Writes one job. `end_ms` is its end (completed) or the horizon (running); `reason` is for
@@ -215,7 +222,12 @@ impl<W: Write> JobsWriter<W> {
         r.str(state.name());
         r.str(",\"");
         r.str(reason);
-        r.str("\"\n");
+        r.str("\"");
+        if self.interruptions {
+            r.sep();
+            r.u64(job.interruptions as u64);
+        }
+        r.str("\n");
         self.out.write_all(&r.buf)
     }
 

@@ -270,6 +270,9 @@ pub struct Summary {
     /// Calibrated devices (absent without calibration, so such outputs are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calibration: Vec<crate::calibrate::CalibrationUse>,
+    /// Failures, interruptions and checkpoints (absent without `[failures]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<super::failures::FailuresSummary>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).

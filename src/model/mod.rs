@@ -4,6 +4,7 @@
 
 pub mod compute;
 pub mod facility;
+pub mod failures;
 pub mod power;
 pub mod scheduler;
 pub mod workload;

@@ -54,6 +54,8 @@ pub struct Scenario {
     /// A piecewise-constant multiplier on every synthetic class's arrival rate (forecasts set
     /// it; scenario files do not): `None` keeps the rates constant.
     pub demand: Option<DemandSchedule>,
+    /// Failures and checkpoints; None: nothing fails.
+    pub failures: Option<super::failures::Failures>,
 }
 
 /// A measured weather series.

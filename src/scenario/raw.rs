@@ -41,6 +41,9 @@ pub struct RawScenario {
     /// Power chain and cooling plant; without it aidc models IT only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility: Option<RawFacility>,
+    /// Failures, repairs, spares and checkpoints; without it nothing fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<super::failures::RawFailures>,
 }
 
 /// `[simulation]`: time and randomness.

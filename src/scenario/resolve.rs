@@ -158,6 +158,7 @@ impl Resolver<'_> {
             emission_factor: None,
             facility: None,
             demand: None,
+            failures: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -178,6 +179,9 @@ impl Resolver<'_> {
         scenario.grid = site.grid;
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
+        if let Some(f) = &raw.failures {
+            scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels())?);
+        }
         Ok(scenario)
     }
 

@@ -68,6 +68,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             placement: Some("pack".to_string()),
         }),
         facility: sc.facility.as_ref().map(facility),
+        failures: sc.failures.as_ref().map(super::failures::unparse),
     }
 }
 

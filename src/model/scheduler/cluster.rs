@@ -27,6 +27,8 @@ struct Pool {
     buckets: Vec<IndexSet>,
     running: BTreeSet<(u64, JobSlot)>,
     reserved: IndexSet,
+    /// Nodes out of service (down or idle hot spares): no free slots until put back.
+    held: Vec<bool>,
 }
 
 impl Pool {
@@ -44,10 +46,13 @@ impl Pool {
         }
     }
 
-    /// Frees a job's (global node, slot mask) allocation.
+    /// Frees a job's (global node, slot mask) allocation (a held node stays without free slots).
     fn release(&mut self, local_of: &[u32], alloc: &[(u32, u64)]) {
         for &(g, mask) in alloc {
             let l = local_of[g as usize] as usize;
+            if self.held[l] {
+                continue;
+            }
             self.set_mask(l, self.free_mask[l] | mask);
         }
     }
@@ -134,6 +139,7 @@ pub struct Cluster {
     pub installed: u64,
     plan: Vec<(u32, u64)>,
     undo: Vec<JobSlot>,
+    held: u64,
 }
 
 impl Cluster {
@@ -161,10 +167,49 @@ impl Cluster {
                     buckets,
                     running: BTreeSet::new(),
                     reserved: IndexSet::new(n),
+                    held: vec![false; n],
                 }
             })
             .collect();
-        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new() }
+        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new(), held: 0 }
+    }
+
+    /// Takes a node out of service (failed, or held as a spare): its free slots leave the index
+    /// and slots its jobs release later do not come back. O(1) plus one bucket move.
+    pub fn take_out(&mut self, pool: usize, node: u32) {
+        let l = self.local_of[node as usize] as usize;
+        let p = &mut self.pools[pool];
+        if !p.held[l] {
+            p.held[l] = true;
+            p.set_mask(l, 0);
+            self.held += p.per_node as u64;
+        }
+    }
+
+    /// Puts a node back in service with every slot free (no job may hold it).
+    pub fn put_back(&mut self, pool: usize, node: u32) {
+        let l = self.local_of[node as usize] as usize;
+        let p = &mut self.pools[pool];
+        if p.held[l] {
+            p.held[l] = false;
+            p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
+            self.held -= p.per_node as u64;
+        }
+    }
+
+    /// Accelerators on nodes out of service.
+    pub fn held_accelerators(&self) -> u64 {
+        self.held
+    }
+
+    /// Whether every held node has no free slot (for invariants; a scan).
+    pub fn held_nodes_have_no_free_slots(&self) -> bool {
+        self.pools.iter().all(|p| p.held.iter().zip(&p.free_mask).all(|(h, m)| !h || *m == 0))
+    }
+
+    /// Global indices of held nodes (for invariants; a scan).
+    pub fn held_nodes(&self) -> Vec<u32> {
+        self.pools.iter().flat_map(|p| p.held.iter().zip(&p.nodes).filter(|(h, _)| **h).map(|(_, g)| *g)).collect()
     }
 
     fn is_eligible(&self, p: usize, job: &Job) -> bool {

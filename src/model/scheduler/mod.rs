@@ -35,6 +35,11 @@ pub trait Scheduler: Send + Sync {
     }
     /// Adds an admitted job to the queue.
     fn enqueue(&mut self, slot: JobSlot, jobs: &Jobs);
+    /// Puts an interrupted job back at the head of the queue (of its priority); by default, as
+    /// a new job.
+    fn requeue(&mut self, slot: JobSlot, jobs: &Jobs) {
+        self.enqueue(slot, jobs);
+    }
     /// Starts what it can now; pushes started slots to `started`.
     fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>);
     /// Jobs waiting.
@@ -104,6 +109,17 @@ impl Scheduler for ListScheduler {
             self.queue.insert(at, slot);
         } else {
             self.queue.push_back(slot);
+        }
+    }
+
+    fn requeue(&mut self, slot: JobSlot, jobs: &Jobs) {
+        if self.by_priority {
+            // Before every queued job of the same or lower priority.
+            let p = jobs.get(slot).priority;
+            let at = self.queue.partition_point(|s| jobs.get(*s).priority > p);
+            self.queue.insert(at, slot);
+        } else {
+            self.queue.push_front(slot);
         }
     }
 

@@ -72,6 +72,8 @@ pub struct Job {
     pub generation: u32,
     /// (global node, slot mask) held.
     pub alloc: Vec<(u32, u64)>,
+    /// Times a failure interrupted it.
+    pub interruptions: u32,
 }
 
 /// The slab of live jobs.

@@ -1,0 +1,328 @@
+//! The `[failures]` section: failure rates per component class, repair times, hot spares and
+//! checkpointing, raw (as written) and resolved (SI, every default filled in).
+//!
+//! ## Defaults and their sources
+//! Rates are derived from Meta's Llama 3 report (Dubey et al. 2024, "The Llama 3 Herd of Models",
+//! §3.3.4, Table 5): 419 unexpected interruptions in a 54-day snapshot of pre-training on
+//! 16,384 H100 GPUs (2,048 nodes of 8), i.e. 21.23 M GPU-hours and 2.654 M node-hours, about one
+//! interruption every 3.1 h. Each count below is divided by the exposure of its unit
+//! [rule of thumb: the report gives counts, the per-device rates are derived here].
+//!
+//! | class | unit | Table 5 causes (count) | default MTBF | default repair |
+//! |---|---|---|---|---|
+//! | `accelerator` | per accelerator | faulty GPU 148, SRAM 19, GPU system processor 17, thermal/sensor 6, silent data corruption 6 (196) | 108,000 h | 48 h [rule of thumb: swap a GPU tray] |
+//! | `memory` | per accelerator | HBM3 72 | 295,000 h | 48 h [rule of thumb] |
+//! | `node` | per node | host maintenance 32, SSD 3, PSU 3, chassis 2, IO board 2, CPU 2, DRAM 2 (46) | 57,700 h | 24 h [rule of thumb] |
+//! | `network` | per node | switch/cable 35, NIC 7 (42) | 63,200 h | 4 h [rule of thumb: reseat or replace optics] |
+//! | `software` | per node | software bug 54, NCCL watchdog 7, dependency 2 (63) | 42,100 h | 0 (the node stays up; the job restarts) |
+//! | `rack` | per rack (power or cooling unit; all its nodes go down) | not in Table 5 | off | 8 h [rule of thumb] |
+//!
+//! Repair times are lognormal with the given median and `repair_sigma` (default 0.8
+//! [rule of thumb]; 0 makes them fixed). Checkpoints default to `interval = "young-daly"`,
+//! `cost = "5m"`, `restart = "10m"` [rule of thumb]; Young/Daly (Young 1974, Daly 2006, BRIEF §7):
+//! tau = sqrt(2 delta M) with delta the checkpoint cost and M the job's own mean time between
+//! interruptions (it falls with the number of nodes the job holds).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{FieldPath, ScenarioError, Source};
+use super::units::{DurationMs, parse_duration_ms};
+
+/// Hours in a (Julian) year, for annualized failure rates.
+pub const HOURS_PER_YEAR: f64 = 8766.0;
+
+/// A component class that can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    /// The accelerator itself (per accelerator).
+    Accelerator,
+    /// Its on-package memory, HBM (per accelerator).
+    Memory,
+    /// The host: CPU, DRAM, disks, PSU, board (per node).
+    Node,
+    /// NIC, cable, optics or switch port (per node).
+    Network,
+    /// Software and collective timeouts: the job restarts, the node stays up (per node).
+    Software,
+    /// A power or cooling unit: every node of a rack goes down (per rack).
+    Rack,
+}
+
+impl Component {
+    /// Every class, in the order of streams, events and reports.
+    pub const ALL: [Component; 6] =
+        [Component::Accelerator, Component::Memory, Component::Node, Component::Network, Component::Software, Component::Rack];
+
+    /// Name in scenario files, streams and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::Accelerator => "accelerator",
+            Component::Memory => "memory",
+            Component::Node => "node",
+            Component::Network => "network",
+            Component::Software => "software",
+            Component::Rack => "rack",
+        }
+    }
+
+    /// Default (MTBF h, median repair h); MTBF infinite means off. See the module table.
+    fn defaults(self) -> (f64, f64) {
+        match self {
+            Component::Accelerator => (108_000.0, 48.0),
+            Component::Memory => (295_000.0, 48.0),
+            Component::Node => (57_700.0, 24.0),
+            Component::Network => (63_200.0, 4.0),
+            Component::Software => (42_100.0, 0.0),
+            Component::Rack => (f64::INFINITY, 8.0),
+        }
+    }
+}
+
+/// `[failures.<component>]` as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    /// Mean time between failures of one unit, e.g. "50000h"; "0s" is not allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtbf: Option<DurationMs>,
+    /// Annualized failure rate of one unit (failures per unit-year; 0 turns the class off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub afr: Option<f64>,
+    /// Median repair or replacement time, e.g. "24h".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair: Option<DurationMs>,
+    /// Sigma of ln(repair time); 0 makes repairs fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_sigma: Option<f64>,
+}
+
+/// A checkpoint policy as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckpoint {
+    /// Work between checkpoints, e.g. "2h", or "young-daly".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Time to write one checkpoint, e.g. "5m".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<DurationMs>,
+    /// Time to restart from a checkpoint after an interruption, e.g. "10m".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<DurationMs>,
+}
+
+/// `[failures]` as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailures {
+    /// Accelerator faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<RawComponent>,
+    /// HBM faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<RawComponent>,
+    /// Host faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<RawComponent>,
+    /// NIC, link and switch faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<RawComponent>,
+    /// Software faults (no repair of hardware).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<RawComponent>,
+    /// Rack power or cooling outages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rack: Option<RawComponent>,
+    /// Hot spare nodes per node type, held out of scheduling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spares: Option<u32>,
+    /// Checkpointing of every job class without its own entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<RawCheckpoint>,
+    /// Checkpointing per job class (by class name; trace jobs use their label).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub classes: BTreeMap<String, RawCheckpoint>,
+}
+
+/// Failure process of one component class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentFailures {
+    /// Which class.
+    pub component: Component,
+    /// Mean time between failures of one unit, ms (infinite: off).
+    pub mtbf_ms: f64,
+    /// Median repair time, ms.
+    pub repair_ms: u64,
+    /// Sigma of ln(repair time).
+    pub repair_sigma: f64,
+}
+
+/// Checkpoint interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Interval {
+    /// Fixed work between checkpoints, ms.
+    Fixed(u64),
+    /// tau = sqrt(2 cost M) per job start.
+    YoungDaly,
+}
+
+/// A resolved checkpoint policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Checkpoint {
+    /// Interval.
+    pub interval: Interval,
+    /// Cost of one checkpoint, ms.
+    pub cost_ms: u64,
+    /// Restart time after an interruption, ms.
+    pub restart_ms: u64,
+}
+
+/// The resolved `[failures]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failures {
+    /// One entry per [`Component::ALL`], in that order.
+    pub components: Vec<ComponentFailures>,
+    /// Hot spare nodes per node type.
+    pub spares: u32,
+    /// Default checkpoint policy.
+    pub checkpoint: Checkpoint,
+    /// Per-class checkpoint policies.
+    pub classes: Vec<(String, Checkpoint)>,
+}
+
+impl ComponentFailures {
+    /// Failures per unit per ms (0 when off).
+    pub fn rate_per_ms(&self) -> f64 {
+        if self.mtbf_ms.is_finite() { 1.0 / self.mtbf_ms } else { 0.0 }
+    }
+}
+
+impl Failures {
+    /// One line for `aidc check`: MTBF per class, spares and the default checkpoint policy.
+    pub fn describe(&self) -> String {
+        let classes: Vec<String> = self
+            .components
+            .iter()
+            .map(|c| {
+                if c.mtbf_ms.is_finite() {
+                    format!("{} {:.0} h", c.component.name(), c.mtbf_ms / 3.6e6)
+                } else {
+                    format!("{} off", c.component.name())
+                }
+            })
+            .collect();
+        let interval = match self.checkpoint.interval {
+            Interval::Fixed(ms) => super::units::format_duration(ms),
+            Interval::YoungDaly => "young-daly".to_string(),
+        };
+        format!(
+            "MTBF per unit: {}; {} hot spare node(s) per node type; checkpoint every {interval}, cost {}, restart {}",
+            classes.join(", "),
+            self.spares,
+            super::units::format_duration(self.checkpoint.cost_ms),
+            super::units::format_duration(self.checkpoint.restart_ms)
+        )
+    }
+
+    /// The checkpoint policy of a class label.
+    pub fn checkpoint_of(&self, label: &str) -> Checkpoint {
+        self.classes.iter().find(|(c, _)| c == label).map_or(self.checkpoint, |(_, c)| *c)
+    }
+}
+
+type R<T> = Result<T, ScenarioError>;
+
+/// Resolves `[failures]`; `labels` are the job class labels (classes and trace labels).
+pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String]) -> R<Failures> {
+    let p = FieldPath::root("failures");
+    let given = [&raw.accelerator, &raw.memory, &raw.node, &raw.network, &raw.software, &raw.rack];
+    let mut components = Vec::new();
+    for (c, r) in Component::ALL.iter().zip(given) {
+        components.push(component(*c, r.as_ref(), src, &p.key(c.name()))?);
+    }
+    let default = Checkpoint { interval: Interval::YoungDaly, cost_ms: 300_000, restart_ms: 600_000 };
+    let base = match &raw.checkpoint {
+        Some(c) => checkpoint(c, default, src, &p.key("checkpoint"))?,
+        None => default,
+    };
+    let mut classes = Vec::new();
+    for (name, c) in &raw.classes {
+        let cp = p.key("classes").key(name);
+        if !labels.contains(name) {
+            return Err(src.error(&cp, format!("no job class is named {name:?} (known: {})", labels.join(", "))));
+        }
+        classes.push((name.clone(), checkpoint(c, base, src, &cp)?));
+    }
+    Ok(Failures { components, spares: raw.spares.unwrap_or(0), checkpoint: base, classes })
+}
+
+fn component(c: Component, raw: Option<&RawComponent>, src: &Source, p: &FieldPath) -> R<ComponentFailures> {
+    let (mtbf_h, repair_h) = c.defaults();
+    let raw = raw.cloned().unwrap_or_default();
+    let mtbf_ms = match (raw.mtbf, raw.afr) {
+        (Some(_), Some(_)) => return Err(src.error(&p.key("afr"), "give either mtbf or afr, not both")),
+        (Some(m), None) if m.0 == 0 => return Err(src.error(&p.key("mtbf"), "expected a mean time between failures above zero")),
+        (Some(m), None) => m.0 as f64,
+        (None, Some(a)) if !(a.is_finite() && a >= 0.0) => {
+            return Err(src.error(&p.key("afr"), format!("expected failures per unit-year >= 0, found {a}")));
+        }
+        (None, Some(a)) => HOURS_PER_YEAR * 3.6e6 / a,
+        (None, None) => mtbf_h * 3.6e6,
+    };
+    let repair_sigma = raw.repair_sigma.unwrap_or(0.8);
+    if !(repair_sigma.is_finite() && (0.0..=3.0).contains(&repair_sigma)) {
+        return Err(src.error(&p.key("repair_sigma"), format!("expected a number from 0 to 3, found {repair_sigma}")));
+    }
+    let repair_ms = raw.repair.map_or((repair_h * 3.6e6) as u64, |r| r.0);
+    if c == Component::Rack && repair_ms == 0 && mtbf_ms.is_finite() {
+        return Err(src.error(&p.key("repair"), "a rack outage needs a repair time above zero"));
+    }
+    Ok(ComponentFailures { component: c, mtbf_ms, repair_ms, repair_sigma })
+}
+
+fn checkpoint(raw: &RawCheckpoint, base: Checkpoint, src: &Source, p: &FieldPath) -> R<Checkpoint> {
+    let interval = match raw.interval.as_deref().map(str::trim) {
+        None => base.interval,
+        Some("young-daly") => Interval::YoungDaly,
+        Some(s) => match parse_duration_ms(s) {
+            Ok(0) => return Err(src.error(&p.key("interval"), "expected an interval above zero, or \"young-daly\"")),
+            Ok(ms) => Interval::Fixed(ms),
+            Err(e) => return Err(src.error(&p.key("interval"), format!("{}; or \"young-daly\"", e.message))),
+        },
+    };
+    Ok(Checkpoint { interval, cost_ms: raw.cost.map_or(base.cost_ms, |d| d.0), restart_ms: raw.restart.map_or(base.restart_ms, |d| d.0) })
+}
+
+/// The resolved section written back with every default spelled out.
+pub fn unparse(f: &Failures) -> RawFailures {
+    let comp = |c: &ComponentFailures| {
+        let whole = c.mtbf_ms.is_finite() && c.mtbf_ms.fract() == 0.0 && c.mtbf_ms < 1e18;
+        Some(RawComponent {
+            mtbf: whole.then_some(DurationMs(c.mtbf_ms as u64)),
+            afr: (!whole).then(|| if c.mtbf_ms.is_finite() { HOURS_PER_YEAR * 3.6e6 / c.mtbf_ms } else { 0.0 }),
+            repair: Some(DurationMs(c.repair_ms)),
+            repair_sigma: Some(c.repair_sigma),
+        })
+    };
+    let cp = |c: &Checkpoint| RawCheckpoint {
+        interval: Some(match c.interval {
+            Interval::Fixed(ms) => super::units::format_duration(ms),
+            Interval::YoungDaly => "young-daly".to_string(),
+        }),
+        cost: Some(DurationMs(c.cost_ms)),
+        restart: Some(DurationMs(c.restart_ms)),
+    };
+    RawFailures {
+        accelerator: comp(&f.components[0]),
+        memory: comp(&f.components[1]),
+        node: comp(&f.components[2]),
+        network: comp(&f.components[3]),
+        software: comp(&f.components[4]),
+        rack: comp(&f.components[5]),
+        spares: Some(f.spares),
+        checkpoint: Some(cp(&f.checkpoint)),
+        classes: f.classes.iter().map(|(n, c)| (n.clone(), cp(c))).collect(),
+    }
+}
