@@ -243,3 +243,20 @@ fn the_failures_scenario_runs_and_reports() {
     assert!(f.availability > 0.9 && f.availability <= 1.0 && f.ettr <= f.goodput + 1e-12);
     assert!(s.jobs.completed > 0);
 }
+
+#[test]
+fn jobs_larger_than_the_cluster_without_its_spares_are_rejected() {
+    let class = r#"
+[[workload.classes]]
+name = "all"
+kind = "pretrain"
+rate = "4/d"
+size = { dist = "fixed", value = 64 }
+duration = { dist = "fixed", value = "1h" }
+"#;
+    // 4 racks x 2 nodes x 8 = 64 accelerators; with one spare only 56 are schedulable.
+    let (s, _) = run(&scenario(4, class, "spares = 1\nnode = { afr = 0 }", "2d"));
+    assert_eq!(s.jobs.rejected, s.jobs.submitted, "{:?}", s.jobs);
+    let (s, _) = run(&scenario(4, class, "spares = 0\nnode = { afr = 0 }", "2d"));
+    assert_eq!(s.jobs.rejected, 0);
+}
