@@ -243,3 +243,33 @@ fn the_failures_scenario_runs_and_reports() {
     assert!(f.availability > 0.9 && f.availability <= 1.0 && f.ettr <= f.goodput + 1e-12);
     assert!(s.jobs.completed > 0);
 }
+
+#[test]
+fn jobs_larger_than_the_cluster_without_its_spares_are_rejected() {
+    let class = r#"
+[[workload.classes]]
+name = "all"
+kind = "pretrain"
+rate = "4/d"
+size = { dist = "fixed", value = 64 }
+duration = { dist = "fixed", value = "1h" }
+"#;
+    // 4 racks x 2 nodes x 8 = 64 accelerators; with one spare only 56 are schedulable.
+    let (s, _) = run(&scenario(4, class, "spares = 1\nnode = { afr = 0 }", "2d"));
+    assert_eq!(s.jobs.rejected, s.jobs.submitted, "{:?}", s.jobs);
+    let (s, _) = run(&scenario(4, class, "spares = 0\nnode = { afr = 0 }", "2d"));
+    assert_eq!(s.jobs.rejected, 0);
+}
+
+#[test]
+fn default_rates_give_one_interruption_every_three_hours_on_16k_accelerators() {
+    // Llama 3 report: 419 unexpected interruptions in 54 days on 2,048 nodes of 8 H100, one every
+    // 54 x 24 / 419 = 3.09 h.
+    let sc = scenario(2, LIGHT, "", "1d");
+    let f = sc.failures.unwrap();
+    let rate = |name: &str| f.components.iter().find(|c| c.component.name() == name).unwrap().rate_per_ms() * 3.6e6;
+    let per_node = 8.0 * (rate("accelerator") + rate("memory")) + rate("node") + rate("network") + rate("software");
+    let m_h = 1.0 / (2048.0 * per_node);
+    assert!((m_h - 54.0 * 24.0 / 419.0).abs() < 0.05, "M = {m_h} h");
+    assert_eq!(rate("rack"), 0.0, "rack outages are off by default");
+}

@@ -196,6 +196,7 @@ impl FailureModel {
                 m.spares_total += sc.node_types[t].accelerators as u64;
             }
             m.spare_target[t] = k;
+            cluster.set_spares(t, k);
         }
         for c in 0..m.procs.len() {
             m.schedule_next(c, 0, sc.horizon_ms, queue);

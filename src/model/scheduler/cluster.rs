@@ -29,6 +29,8 @@ struct Pool {
     reserved: IndexSet,
     /// Nodes out of service (down or idle hot spares): no free slots until put back.
     held: Vec<bool>,
+    /// Hot spare nodes the pool keeps (jobs may not count on them).
+    spares: usize,
 }
 
 impl Pool {
@@ -168,6 +170,7 @@ impl Cluster {
                     running: BTreeSet::new(),
                     reserved: IndexSet::new(n),
                     held: vec![false; n],
+                    spares: 0,
                 }
             })
             .collect();
@@ -195,6 +198,11 @@ impl Cluster {
             p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
             self.held -= p.per_node as u64;
         }
+    }
+
+    /// Sets how many hot spare nodes pool `pool` keeps: jobs larger than the rest are rejected.
+    pub fn set_spares(&mut self, pool: usize, spares: usize) {
+        self.pools[pool].spares = spares.min(self.pools[pool].nodes.len());
     }
 
     /// Accelerators on nodes out of service.
@@ -234,8 +242,9 @@ impl Cluster {
         let mut best = 0u64;
         for p in self.eligible(job) {
             let pool = &self.pools[p];
-            let cap = pool.nodes.len() as u64 * pool.per_node as u64;
-            if pool.needs(job.requested).0 as usize <= pool.nodes.len() {
+            let in_service = pool.nodes.len() - pool.spares;
+            let cap = in_service as u64 * pool.per_node as u64;
+            if pool.needs(job.requested).0 as usize <= in_service {
                 return None;
             }
             best = best.max(cap);
