@@ -8,6 +8,7 @@
 //! default spelled out; loading that text gives the same [`Scenario`].
 
 pub mod error;
+pub mod grid;
 pub mod model;
 pub mod raw;
 pub mod resolve;

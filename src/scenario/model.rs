@@ -54,6 +54,8 @@ pub struct Scenario {
     /// A piecewise-constant multiplier on every synthetic class's arrival rate (forecasts set
     /// it; scenario files do not): `None` keeps the rates constant.
     pub demand: Option<DemandSchedule>,
+    /// Grid coordination (`[grid]`): None leaves cost, carbon and battery out of the outputs.
+    pub coordination: Option<crate::model::grid::GridConfig>,
 }
 
 /// A measured weather series.

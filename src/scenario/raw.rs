@@ -41,6 +41,9 @@ pub struct RawScenario {
     /// Power chain and cooling plant; without it aidc models IT only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility: Option<RawFacility>,
+    /// Grid coordination: tariff, carbon, green supply, battery, power cap, deferral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<super::grid::RawGrid>,
 }
 
 /// `[simulation]`: time and randomness.

@@ -158,6 +158,7 @@ impl Resolver<'_> {
             emission_factor: None,
             facility: None,
             demand: None,
+            coordination: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -178,6 +179,8 @@ impl Resolver<'_> {
         scenario.grid = site.grid;
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
+        let factor = scenario.emission_factor.or(scenario.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
+        scenario.coordination = super::grid::resolve(raw.grid.as_ref(), self.src, factor, &scenario.class_labels())?;
         Ok(scenario)
     }
 

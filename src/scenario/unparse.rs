@@ -68,6 +68,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             placement: Some("pack".to_string()),
         }),
         facility: sc.facility.as_ref().map(facility),
+        grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
     }
 }
 
