@@ -486,10 +486,14 @@ impl<'a, W: Write> Simulation<'a, W> {
             g.level_ppm = PPM;
             return;
         };
-        if load_w <= limit_w && g.level_ppm >= PPM {
+        // The cap acts on the power from now on: the instantaneous IT power, with the facility
+        // overhead k = P / P_IT of the interval.
+        let it_now_w = self.world.resource::<SiteLoad>().it_power_mw as f64 / 1e3;
+        let overhead = if it_w > 0.0 { (load_w / it_w).max(1.0) } else { 1.0 };
+        let load_now_w = it_now_w * overhead;
+        if load_now_w <= limit_w && g.level_ppm >= PPM {
             return;
         }
-        let overhead = if it_w > 0.0 { (load_w / it_w).max(1.0) } else { 1.0 };
         let mut slots = std::mem::take(&mut self.scratch_slots);
         self.cluster.running_slots(&mut slots);
         let mut jobs_w = std::mem::take(&mut g.scratch);
@@ -503,7 +507,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             now_w += w * job.dyn_ppm as f64 / PPM as f64;
             jobs_w.push((w, job.demand_ppm as f64 / PPM as f64));
         }
-        let level = crate::model::grid::cap_level(&jobs_w, now_w + (limit_w - load_w) / overhead);
+        let level = crate::model::grid::cap_level(&jobs_w, now_w + (limit_w - load_now_w) / overhead);
         g.level_ppm = ((level * PPM as f64) as u64).min(PPM);
         g.scratch = jobs_w;
         self.scratch_slots = slots;
