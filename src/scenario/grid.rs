@@ -133,7 +133,7 @@ pub struct RawBattery {
     /// arbitrage, peak-shaving or green.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    /// Peak-shaving target.
+    /// Peak-shaving target; with the other policies, a ceiling for charging.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<PowerW>,
 }

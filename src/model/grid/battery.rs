@@ -15,7 +15,8 @@
 //!   short of it;
 //! - **green**: charge from the PV surplus G − P, discharge to cover the net load otherwise.
 //!
-//! Discharge never exceeds the net load (no export).
+//! Discharge never exceeds the net load (no export). A `target` (required by peak-shaving,
+//! optional otherwise) also caps charging so that the net load plus charging stays under it.
 
 use super::Period;
 
@@ -101,14 +102,16 @@ impl Battery {
         }
         let net = load_w - green_w;
         let rating = self.cfg.power_w;
+        // A target also bounds charging under every policy, so that charging sets no new peak.
+        let headroom = if self.cfg.target_w > 0.0 { (self.cfg.target_w - net).max(0.0) } else { f64::INFINITY };
         let want = match self.cfg.policy {
             Policy::Arbitrage => match period {
-                Period::Valley => -rating,
+                Period::Valley => -rating.min(headroom),
                 Period::Flat => 0.0,
                 Period::Peak | Period::Critical => net.max(0.0),
             },
             Policy::PeakShaving => net - self.cfg.target_w,
-            Policy::Green => net,
+            Policy::Green => net.max(-headroom),
         };
         let eta = self.eta();
         let cap = self.cfg.capacity_j;
