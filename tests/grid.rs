@@ -58,7 +58,8 @@ fn a_flat_tariff_makes_arbitrage_earn_nothing() {
 #[test]
 fn a_battery_stays_within_its_limits_and_balances_with_losses() {
     for policy in ["arbitrage", "peak-shaving", "green"] {
-        let grid = format!("[grid]\npv_peak = \"150kW\"\n{BATTERY}policy = \"{policy}\"\ntarget = \"120kW\"\nsoc_min = 0.2\nsoc_max = 0.8\n");
+        let grid =
+            format!("[grid]\npv_peak = \"150kW\"\n{BATTERY}policy = \"{policy}\"\ntarget = \"120kW\"\nsoc_min = 0.2\nsoc_max = 0.8\n");
         let (s, ts, _) = run(STEADY, &grid, "5d");
         for soc in column(&ts, "battery_soc") {
             assert!((0.2 - 1e-4..=0.8 + 1e-4).contains(&soc), "{policy}: soc {soc}");
@@ -78,7 +79,8 @@ fn a_battery_stays_within_its_limits_and_balances_with_losses() {
 #[test]
 fn deferral_meets_every_deadline_it_can() {
     for signal in ["price", "carbon"] {
-        let grid = format!("[grid]\npv_peak = \"100kW\"\n[grid.deferral]\nclasses = [\"batch\"]\ndeadline = \"12h\"\nsignal = \"{signal}\"\n");
+        let grid =
+            format!("[grid]\npv_peak = \"100kW\"\n[grid.deferral]\nclasses = [\"batch\"]\ndeadline = \"12h\"\nsignal = \"{signal}\"\n");
         let (s, _, jobs) = run(BATCH, &grid, "4d");
         let cost = s.cost.unwrap();
         assert!(cost.deferred_job_hours > 0.0, "{signal}: nothing deferred");

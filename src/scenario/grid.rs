@@ -195,7 +195,9 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, 1e12)?;
     let [rise, set] = g.pv_hours.unwrap_or([6.0, 18.0]);
     if !(0.0..24.0).contains(&rise) || !(rise < set && set <= 24.0) {
-        return Err(src.error(&p.key("pv_hours"), format!("expected [sunrise, sunset] with 0 <= sunrise < sunset <= 24, found [{rise}, {set}]")));
+        return Err(
+            src.error(&p.key("pv_hours"), format!("expected [sunrise, sunset] with 0 <= sunrise < sunset <= 24, found [{rise}, {set}]"))
+        );
     }
     let green = GreenSupply { contracted_share: share, pv_peak_w, pv_hours: (rise, set) };
     let cap_w = match g.cap {
@@ -221,14 +223,18 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             let dp = p.key("deferral");
             for (i, c) in d.classes.iter().enumerate() {
                 if !classes.contains(c) {
-                    return Err(src.error(&dp.key("classes").index(i), format!("unknown class {c:?}; expected one of {}", classes.join(", "))));
+                    return Err(
+                        src.error(&dp.key("classes").index(i), format!("unknown class {c:?}; expected one of {}", classes.join(", ")))
+                    );
                 }
             }
             let signal = match d.signal.as_deref() {
                 None => DeferSignal::Price,
-                Some(s) => DeferSignal::ALL.iter().find(|(_, n)| *n == s).map(|(k, _)| *k).ok_or_else(|| {
-                    src.error(&dp.key("signal"), format!("expected \"price\" or \"carbon\", found {s:?}"))
-                })?,
+                Some(s) => DeferSignal::ALL
+                    .iter()
+                    .find(|(_, n)| *n == s)
+                    .map(|(k, _)| *k)
+                    .ok_or_else(|| src.error(&dp.key("signal"), format!("expected \"price\" or \"carbon\", found {s:?}")))?,
             };
             if signal == DeferSignal::Carbon && pv_peak_w <= 0.0 {
                 return Err(src.error(&dp.key("signal"), "signal \"carbon\" follows on-site PV: set grid.pv_peak above zero"));
@@ -266,12 +272,13 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
         return Err(src.error(&p.key("soc_max"), format!("expected soc_max above soc_min ({soc_min}), found {soc_max}")));
     }
     let soc_initial = num(src, &p.key("soc_initial"), b.soc_initial, 0.5_f64.clamp(soc_min, soc_max), soc_min, soc_max)?;
-    let policy = match b.policy.as_deref() {
-        None => Policy::Arbitrage,
-        Some(s) => Policy::ALL.iter().find(|(_, n)| *n == s).map(|(k, _)| *k).ok_or_else(|| {
-            src.error(&p.key("policy"), format!("expected \"arbitrage\", \"peak-shaving\" or \"green\", found {s:?}"))
-        })?,
-    };
+    let policy =
+        match b.policy.as_deref() {
+            None => Policy::Arbitrage,
+            Some(s) => Policy::ALL.iter().find(|(_, n)| *n == s).map(|(k, _)| *k).ok_or_else(|| {
+                src.error(&p.key("policy"), format!("expected \"arbitrage\", \"peak-shaving\" or \"green\", found {s:?}"))
+            })?,
+        };
     let target_w = match (policy, b.target) {
         (Policy::PeakShaving, None) => return Err(src.error(&p.key("target"), "policy \"peak-shaving\" needs a target, like \"5MW\"")),
         (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, 1e12)?,

@@ -81,7 +81,13 @@ pub struct Battery {
 impl Battery {
     /// A battery at its initial state of charge.
     pub fn new(cfg: BatteryConfig) -> Battery {
-        Battery { cfg, energy_j: cfg.soc_initial * cfg.capacity_j, charged_j: 0.0, discharged_j: 0.0, soc_range: (cfg.soc_initial, cfg.soc_initial) }
+        Battery {
+            cfg,
+            energy_j: cfg.soc_initial * cfg.capacity_j,
+            charged_j: 0.0,
+            discharged_j: 0.0,
+            soc_range: (cfg.soc_initial, cfg.soc_initial),
+        }
     }
 
     /// State of charge, 0..1.
@@ -132,7 +138,8 @@ impl Battery {
             self.charged_j += -p * dt_s;
         }
         // Rounding must not leave the limits.
-        self.energy_j = self.energy_j.clamp(self.cfg.soc_min.min(self.cfg.soc_initial) * cap, self.cfg.soc_max.max(self.cfg.soc_initial) * cap);
+        self.energy_j =
+            self.energy_j.clamp(self.cfg.soc_min.min(self.cfg.soc_initial) * cap, self.cfg.soc_max.max(self.cfg.soc_initial) * cap);
         let soc = self.soc();
         self.soc_range = (self.soc_range.0.min(soc), self.soc_range.1.max(soc));
         p

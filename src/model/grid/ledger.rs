@@ -29,13 +29,7 @@ pub struct GridTick {
 impl GridTick {
     /// The timeseries columns with their decimals.
     pub fn columns(&self) -> [(f64, u32); 5] {
-        [
-            (self.price_cny_per_kwh, 4),
-            (self.carbon_kg_per_kwh, 4),
-            (self.grid_power_kw, 3),
-            (self.battery_kw, 3),
-            (self.battery_soc, 4),
-        ]
+        [(self.price_cny_per_kwh, 4), (self.carbon_kg_per_kwh, 4), (self.grid_power_kw, 3), (self.battery_kw, 3), (self.battery_soc, 4)]
     }
 }
 
