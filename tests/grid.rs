@@ -158,3 +158,36 @@ fn bad_grid_input_names_the_field() {
         assert!(e.contains(field) && e.contains("test.toml"), "{e}");
     }
 }
+
+#[test]
+fn demand_response_windows_from_a_csv_shed_their_power() {
+    let d = tempfile::tempdir().unwrap();
+    let dr = d.path().join("dr.csv");
+    std::fs::write(&dr, "start_h,end_h,shed_kw\n10,14,30\n").unwrap();
+    let grid = format!("[grid]\ndemand_response_file = \"{}\"\n", dr.display());
+    let (s, ts, _) = run(FILL, &grid, "1d");
+    let (time, power) = (column(&ts, "time_s"), column(&ts, "grid_power_kw"));
+    // The window sheds from the load at its first tick (the row closing at 10 h); the rows
+    // closing intervals inside it hold at most base − 30 kW.
+    let base = power[time.iter().position(|t| *t == 10.0 * 3600.0).unwrap()];
+    for (t, p) in time.iter().zip(&power) {
+        if *t > 10.0 * 3600.0 && *t <= 14.0 * 3600.0 {
+            assert!(*p <= base - 30.0 + 0.5, "at {t} s: {p} kW, base {base} kW");
+        }
+    }
+    assert!(s.cost.unwrap().capped_accelerator_hours > 0.0);
+}
+
+#[test]
+fn an_hourly_carbon_file_weights_carbon_by_hour() {
+    let d = tempfile::tempdir().unwrap();
+    let hourly = d.path().join("hourly.csv");
+    std::fs::write(&hourly, "carbon_kg_per_kwh\n0.2\n0.8\n").unwrap();
+    let grid = format!("[grid]\nhourly_file = \"{}\"\n", hourly.display());
+    let (s, ts, _) = run(STEADY, &grid, "2d");
+    let (factor, power) = (column(&ts, "carbon_kg_per_kwh"), column(&ts, "grid_power_kw"));
+    assert!(factor.iter().all(|f| *f == 0.2 || *f == 0.8));
+    let kg: f64 = factor.iter().zip(&power).map(|(f, p)| f * p * 10.0 / 60.0).sum();
+    let c = s.carbon.unwrap();
+    assert!((kg / 1000.0 - c.location_based_t).abs() < 1e-4 * c.location_based_t, "{kg} kg vs {c:?}");
+}

@@ -112,7 +112,10 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 100.0 * k.green_share
             );
             if let Some(b) = &s.battery {
-                println!("battery: {:.1} cycles, {:.0} kWh lost; deferred {:.0} job-hours, {} missed deadlines", b.cycles, b.losses_kwh, c.deferred_job_hours, c.missed_deadlines);
+                println!(
+                    "battery: {:.1} cycles, {:.0} kWh lost; deferred {:.0} job-hours, {} missed deadlines",
+                    b.cycles, b.losses_kwh, c.deferred_job_hours, c.missed_deadlines
+                );
             } else if c.deferred_job_hours > 0.0 {
                 println!("deferral: {:.0} job-hours deferred, {} missed deadlines", c.deferred_job_hours, c.missed_deadlines);
             }

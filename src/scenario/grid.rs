@@ -17,10 +17,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{FieldPath, ScenarioError, Source};
+use std::path::{Path, PathBuf};
+
+use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
 use crate::model::grid::battery::{BatteryConfig, Policy};
-use crate::model::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, Period, Tariff};
+use crate::model::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, Hourly, Period, Tariff};
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -66,6 +68,13 @@ pub struct RawGrid {
     /// Local sunrise and sunset hours of the PV profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pv_hours: Option<[f64; 2]>,
+    /// An hourly CSV, one row per hour from t = 0 (repeated when shorter than the horizon), with
+    /// `carbon_kg_per_kwh` and/or `pv_kw` columns replacing the constant factor and the PV shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly_file: Option<String>,
+    /// A CSV of demand-response windows: `start_h,end_h,shed_kw` (hours from t = 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_response_file: Option<String>,
     /// Facility power cap (IT power without a facility).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<PowerW>,
@@ -194,7 +203,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     let share = num(src, &p.key("green_share"), g.green_share, 0.0, 0.0, 1.0)?;
     let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, 1e12)?;
     let [rise, set] = g.pv_hours.unwrap_or([6.0, 18.0]);
-    if !(0.0..24.0).contains(&rise) || !(rise < set && set <= 24.0) {
+    if !((0.0..24.0).contains(&rise) && rise < set && set <= 24.0) {
         return Err(
             src.error(&p.key("pv_hours"), format!("expected [sunrise, sunset] with 0 <= sunrise < sunset <= 24, found [{rise}, {set}]"))
         );
@@ -215,7 +224,48 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         }
         demand_response.push(DemandResponse { start_ms: d.start.0, end_ms: d.end.0, shed_w: d.shed.0 });
     }
+    let mut raw = g.clone();
+    let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    if let Some(f) = &g.demand_response_file {
+        let path = absolute(&dir, f);
+        for (line, v) in read_csv(&path, &["start_h", "end_h", "shed_kw"])? {
+            let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
+                return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));
+            };
+            if !(s >= 0.0 && e > s && k >= 0.0) {
+                return Err(csv_error(&path, Some(line), "end_h", "expected 0 <= start_h < end_h and shed_kw >= 0"));
+            }
+            let ms = |h: f64| (h * crate::model::grid::HOUR_MS as f64).round() as u64;
+            demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0 });
+        }
+        raw.demand_response_file = Some(path.display().to_string());
+    }
     demand_response.sort_by_key(|d| d.start_ms);
+    let mut hourly = Hourly::default();
+    if let Some(f) = &g.hourly_file {
+        let path = absolute(&dir, f);
+        let rows = read_csv(&path, &["carbon_kg_per_kwh", "pv_kw"])?;
+        if rows.is_empty() {
+            return Err(csv_error(&path, None, "rows", "expected at least one hourly row"));
+        }
+        for (line, v) in &rows {
+            for (i, (name, lo, hi)) in [("carbon_kg_per_kwh", 0.0, 2.0), ("pv_kw", 0.0, 1e9)].into_iter().enumerate() {
+                if let Some(x) = v[i]
+                    && !(lo..=hi).contains(&x)
+                {
+                    return Err(csv_error(&path, Some(*line), name, format!("expected a number from {lo} to {hi}, found {x}")));
+                }
+            }
+        }
+        let column = |i: usize| -> Vec<f64> {
+            if rows.iter().all(|(_, v)| v[i].is_some()) { rows.iter().map(|(_, v)| v[i].unwrap_or(0.0)).collect() } else { Vec::new() }
+        };
+        hourly = Hourly { carbon_kg_per_kwh: column(0), pv_w: column(1).iter().map(|k| k * 1000.0).collect() };
+        if hourly.carbon_kg_per_kwh.is_empty() && hourly.pv_w.is_empty() {
+            return Err(csv_error(&path, Some(1), "header", "expected a carbon_kg_per_kwh or pv_kw column filled on every row"));
+        }
+        raw.hourly_file = Some(path.display().to_string());
+    }
     let battery = g.battery.as_ref().map(|b| battery(b, src, &p.key("battery"))).transpose()?;
     let deferral = match &g.deferral {
         None => None,
@@ -236,8 +286,11 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
                     .map(|(k, _)| *k)
                     .ok_or_else(|| src.error(&dp.key("signal"), format!("expected \"price\" or \"carbon\", found {s:?}")))?,
             };
-            if signal == DeferSignal::Carbon && pv_peak_w <= 0.0 {
-                return Err(src.error(&dp.key("signal"), "signal \"carbon\" follows on-site PV: set grid.pv_peak above zero"));
+            if signal == DeferSignal::Carbon && pv_peak_w <= 0.0 && hourly.pv_w.is_empty() && hourly.carbon_kg_per_kwh.is_empty() {
+                return Err(src.error(
+                    &dp.key("signal"),
+                    "signal \"carbon\" follows on-site PV or an hourly carbon column: set grid.pv_peak or grid.hourly_file",
+                ));
             }
             let deadline_ms = d.deadline.map_or(24 * crate::model::grid::HOUR_MS, |d| d.0);
             if deadline_ms == 0 {
@@ -247,7 +300,8 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         }
     };
     Ok(Some(GridConfig {
-        raw: g.clone(),
+        raw,
+        hourly,
         tariff,
         demand_charge_cny_per_kw_month: demand,
         emission_factor_kg_per_kwh: factor,
@@ -257,6 +311,47 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         demand_response,
         deferral,
     }))
+}
+
+fn absolute(dir: &Path, f: &str) -> PathBuf {
+    let p = Path::new(f);
+    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
+/// Reads the named columns of a CSV (a missing column or empty cell gives None); returns
+/// (1-based line, values) per row.
+fn read_csv(path: &Path, names: &[&str]) -> R<Vec<(usize, Vec<Option<f64>>)>> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(source) => ScenarioError::Io { path: path.to_path_buf(), source },
+        other => csv_error(path, Some(1), "header", format!("{other:?}")),
+    })?;
+    let headers = rdr.headers().map_err(|e| csv_error(path, Some(1), "header", e.to_string()))?.clone();
+    let cols: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == *n)).collect();
+    if cols.iter().all(Option::is_none) {
+        return Err(csv_error(path, Some(1), "header", format!("expected a column among {}", names.join(", "))));
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(path, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let mut v = Vec::with_capacity(names.len());
+        for (c, name) in cols.iter().zip(names) {
+            let cell = c.and_then(|i| rec.get(i)).unwrap_or("");
+            v.push(if cell.is_empty() {
+                None
+            } else {
+                Some(
+                    cell.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| csv_error(path, Some(line), name, format!("expected a number, found {cell:?}")))?,
+                )
+            });
+        }
+        out.push((line, v));
+    }
+    Ok(out)
 }
 
 fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {

@@ -74,7 +74,7 @@ pub struct CarbonSummary {
     pub onsite_green_kwh: f64,
     /// On-site generation curtailed (surplus, no export), kWh.
     pub curtailed_kwh: f64,
-    /// Grid emission factor, kg/kWh.
+    /// Grid emission factor (energy-weighted mean with an hourly series), kg/kWh.
     pub emission_factor_kg_per_kwh: f64,
 }
 
@@ -113,6 +113,8 @@ pub struct Ledger {
     onsite_j: f64,
     curtailed_j: f64,
     contracted_j: f64,
+    location_kg: f64,
+    net_kg: f64,
     month_peak_w: BTreeMap<i64, f64>,
     /// Load at the first tick of the current demand-response window, W.
     response_base_w: Option<f64>,
@@ -151,6 +153,8 @@ impl Ledger {
             onsite_j: 0.0,
             curtailed_j: 0.0,
             contracted_j: 0.0,
+            location_kg: 0.0,
+            net_kg: 0.0,
             month_peak_w: BTreeMap::new(),
             response_base_w: None,
             missed_deadlines: 0,
@@ -178,7 +182,8 @@ impl Ledger {
         let dt_s = dt_ms as f64 / 1000.0;
         let period = self.cfg.tariff.period(&self.calendar, t0);
         let price = self.cfg.tariff.prices_cny_per_kwh[period as usize];
-        let pv = self.cfg.green.pv_w(t0);
+        let pv = self.cfg.pv_w(t0);
+        let factor = self.cfg.carbon_kg_per_kwh(t0);
         let b = self.battery.as_mut().map_or(0.0, |bat| bat.step(load_w, pv, period, dt_s));
         let raw = load_w - pv - b;
         let grid_w = raw.max(0.0);
@@ -190,13 +195,15 @@ impl Ledger {
         self.onsite_j += used_pv * dt_s;
         self.curtailed_j += (pv - used_pv) * dt_s;
         self.contracted_j += self.cfg.green.contracted_share * j;
+        self.location_kg += factor * load_w * dt_s / 3.6e6;
+        self.net_kg += factor * (1.0 - self.cfg.green.contracted_share) * j / 3.6e6;
         if dt_ms > 0 {
             let peak = self.month_peak_w.entry(self.calendar.month_key(t0)).or_insert(0.0);
             *peak = peak.max(grid_w);
         }
         self.tick = GridTick {
             price_cny_per_kwh: price,
-            carbon_kg_per_kwh: self.cfg.emission_factor_kg_per_kwh,
+            carbon_kg_per_kwh: factor,
             grid_power_kw: grid_w / 1000.0,
             battery_kw: b / 1000.0,
             battery_soc: self.battery.as_ref().map_or(0.0, Battery::soc),
@@ -247,10 +254,10 @@ impl Ledger {
 
     /// The `carbon` section.
     pub fn carbon(&self) -> CarbonSummary {
-        let f = self.cfg.emission_factor_kg_per_kwh;
+        let f = if self.load_j > 0.0 { self.location_kg * 3.6e6 / self.load_j } else { self.cfg.emission_factor_kg_per_kwh };
         CarbonSummary {
-            location_based_t: f * self.load_j / 3.6e6 / 1000.0,
-            net_t: f * (self.grid_j - self.contracted_j) / 3.6e6 / 1000.0,
+            location_based_t: self.location_kg / 1000.0,
+            net_t: self.net_kg / 1000.0,
             green_share: if self.load_j > 0.0 { (self.onsite_j + self.contracted_j) / self.load_j } else { 0.0 },
             onsite_green_kwh: self.onsite_j / 3.6e6,
             curtailed_kwh: self.curtailed_j / 3.6e6,

@@ -8,10 +8,14 @@
 //! interval's mean load P (facility power, or IT power without a facility) is taken as constant
 //! over it, and the signals are read at the interval's start t − Δt:
 //! - price p = the tariff's period price for (month, local hour) ([`Tariff`]);
-//! - on-site generation G = PV peak × sin(π (h − rise) / (set − rise)) between sunrise and
+//! - emission factor: constant by region, or the hour's value from `hourly_file`;
+//! - on-site generation G: the hour's `pv_kw` from `hourly_file`, else PV peak × sin(π (h − rise) / (set − rise)) between sunrise and
 //!   sunset, else 0 (clear-sky half-sine, [rule of thumb]: no clouds, no seasons);
 //! - battery power b (> 0 discharging, < 0 charging) from its policy ([`battery`]);
 //! - grid import P_grid = max(P − G − b, 0) (surplus PV is curtailed: no export).
+//!
+//! Deferral's carbon signal: hours with on-site generation, or with an hourly carbon series the
+//! hours below its mean.
 //!
 //! Then energy cost += p · P_grid · Δt; the demand charge is (highest P_grid of each calendar
 //! month touched) × rate; location-based carbon = factor · P · Δt (every kWh consumed at the
@@ -170,11 +174,28 @@ pub struct Deferral {
     pub deadline_ms: u64,
 }
 
+/// Hourly series from `hourly_file`, repeated when shorter than the horizon (empty: not given).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hourly {
+    /// Grid emission factor of each hour, kg/kWh.
+    pub carbon_kg_per_kwh: Vec<f64>,
+    /// On-site generation of each hour, W.
+    pub pv_w: Vec<f64>,
+}
+
+impl Hourly {
+    fn at(v: &[f64], t_ms: u64) -> Option<f64> {
+        (!v.is_empty()).then(|| v[((t_ms / HOUR_MS) % v.len() as u64) as usize])
+    }
+}
+
 /// The `[grid]` section, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridConfig {
     /// The raw section as written (for `scenario.resolved.toml`).
     pub raw: crate::scenario::grid::RawGrid,
+    /// Hourly carbon and PV series, if given.
+    pub hourly: Hourly,
     /// Time-of-use tariff.
     pub tariff: Tariff,
     /// Demand charge on each month's peak grid power, CNY/kW/month.
@@ -198,8 +219,22 @@ impl GridConfig {
     pub fn good_hour(&self, cal: &Calendar, t_ms: u64) -> bool {
         match self.deferral.as_ref().map(|d| d.signal) {
             Some(DeferSignal::Price) | None => self.tariff.period(cal, t_ms) == Period::Valley,
-            Some(DeferSignal::Carbon) => self.green.pv_w(t_ms) > 0.0,
+            Some(DeferSignal::Carbon) if !self.hourly.carbon_kg_per_kwh.is_empty() => {
+                let v = &self.hourly.carbon_kg_per_kwh;
+                self.carbon_kg_per_kwh(t_ms) < v.iter().sum::<f64>() / v.len() as f64
+            }
+            Some(DeferSignal::Carbon) => self.pv_w(t_ms) > 0.0,
         }
+    }
+
+    /// Grid emission factor at `t_ms`, kg/kWh (the hourly series, else the constant).
+    pub fn carbon_kg_per_kwh(&self, t_ms: u64) -> f64 {
+        Hourly::at(&self.hourly.carbon_kg_per_kwh, t_ms).unwrap_or(self.emission_factor_kg_per_kwh)
+    }
+
+    /// On-site generation at `t_ms`, W (the hourly series, else the half-sine).
+    pub fn pv_w(&self, t_ms: u64) -> f64 {
+        Hourly::at(&self.hourly.pv_w, t_ms).unwrap_or_else(|| self.green.pv_w(t_ms))
     }
 
     /// The demand-response window at `t_ms`, if any.
