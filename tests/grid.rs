@@ -191,3 +191,16 @@ fn an_hourly_carbon_file_weights_carbon_by_hour() {
     let c = s.carbon.unwrap();
     assert!((kg / 1000.0 - c.location_based_t).abs() < 1e-4 * c.location_based_t, "{kg} kg vs {c:?}");
 }
+
+#[test]
+fn the_grid_scenarios_round_trip_through_the_resolved_file() {
+    for name in ["grid-east-baseline.toml", "grid-east-aware.toml", "grid-west-baseline.toml", "grid-west-aware.toml"] {
+        let sc = ready(name);
+        assert!(sc.coordination.is_some(), "{name}");
+        let d = tempfile::tempdir().unwrap();
+        let text = aidc::scenario::unparse::to_toml(&sc);
+        let mut back = from_text(&text, d.path()).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+        back.file = sc.file.clone();
+        assert_eq!(back, sc, "{name}");
+    }
+}
