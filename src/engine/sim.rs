@@ -352,6 +352,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, true, self.now);
+        self.track_demand(slot, true);
+        let job = self.jobs.get(slot);
         let wait = job.start_ms - job.submit_ms;
         self.wait.record(wait);
         self.stats[job.class as usize].wait.record(wait);
@@ -437,6 +439,8 @@ impl<'a, W: Write> Simulation<'a, W> {
     fn on_job_end(&mut self, slot: JobSlot) -> std::io::Result<()> {
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, false, self.now);
+        self.track_demand(slot, false);
+        let job = self.jobs.get(slot);
         self.cluster.finish(slot, job);
         self.world.resource_mut::<SiteLoad>().running_jobs -= 1;
         let class = job.class as usize;
@@ -475,14 +479,23 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.timeseries.row(self.world.resource::<Sample>(), facility.map(|(t, s)| (t, s, capped)), self.grid.as_ref().map(|g| &g.tick))
     }
 
+    /// Adds a starting job to (or removes an ending one from) the demand histogram of the cap.
+    fn track_demand(&mut self, slot: JobSlot, add: bool) {
+        let Some(g) = self.grid.as_mut() else { return };
+        let job = self.jobs.get(slot);
+        let Some(&(node, _)) = job.alloc.first() else { return };
+        let span = self.topo.models[self.topo.nodes[node as usize].model as usize].accelerator_span_w();
+        g.demand.update(job.requested as f64 * span, job.demand_ppm, add);
+    }
+
     /// Books the tick in the grid ledger (battery, cost, carbon) and moves the power-cap draw
-    /// level: O(1) while under the cap and unthrottled, a scan of running jobs otherwise.
+    /// level: O(1) while under the cap and unthrottled, O(demand buckets) otherwise.
     fn grid_tick(&mut self, t: u64, dt: u64) {
         let Some(g) = self.grid.as_mut() else { return };
         let it_w = self.world.resource::<Sample>().it_power_kw * 1000.0;
         let load_w = self.world.get_resource::<crate::model::facility::FacilityModel>().map_or(it_w, |f| f.tick.facility_w());
         g.step(t, dt, load_w);
-        let Some(limit_w) = g.limit_w(t, load_w) else {
+        let Some(limit_w) = g.limit else {
             g.level_ppm = PPM;
             return;
         };
@@ -494,23 +507,13 @@ impl<'a, W: Write> Simulation<'a, W> {
         if load_now_w <= limit_w && g.level_ppm >= PPM {
             return;
         }
-        let mut slots = std::mem::take(&mut self.scratch_slots);
-        self.cluster.running_slots(&mut slots);
-        let mut jobs_w = std::mem::take(&mut g.scratch);
-        jobs_w.clear();
-        let mut now_w = 0.0;
-        for &slot in &slots {
-            let job = self.jobs.get(slot);
-            let Some(&(node, _)) = job.alloc.first() else { continue };
-            let span = self.topo.models[self.topo.nodes[node as usize].model as usize].accelerator_span_w();
-            let w = job.requested as f64 * span;
-            now_w += w * job.dyn_ppm as f64 / PPM as f64;
-            jobs_w.push((w, job.demand_ppm as f64 / PPM as f64));
+        let old = g.level_ppm as f64 / PPM as f64;
+        let aim_w = limit_w * (1.0 - g.cfg.cap_margin);
+        let level = g.demand.level(g.demand.power_w(old) + (aim_w - load_now_w) / overhead);
+        // Over the limit: lower now. Under it: rise only past the deadband (or to no cap).
+        if load_now_w > limit_w || level >= 1.0 || level > old * (1.0 + g.cfg.cap_margin) {
+            g.level_ppm = ((level * PPM as f64) as u64).min(PPM);
         }
-        let level = crate::model::grid::cap_level(&jobs_w, now_w + (limit_w - load_now_w) / overhead);
-        g.level_ppm = ((level * PPM as f64) as u64).min(PPM);
-        g.scratch = jobs_w;
-        self.scratch_slots = slots;
     }
 
     /// Writes the jobs still running or queued at the horizon and folds the summary.

@@ -14,6 +14,7 @@
 //! | battery `soc_min`, `soc_max`, `soc_initial` | 0.1, 0.9, 0.5 | [rule of thumb] for Li-ion (LFP) |
 //! | battery `policy` | arbitrage | |
 //! | deferral `signal`, `deadline` | price, 24 h | |
+//! | `cap_margin` | 0.02 (aim 2 % under the limit; raise the level only by more than 2 %) | [rule of thumb] |
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ const CRITICAL_OVER_PEAK: f64 = 1.2;
 const HOURS: &str = "VVVVVVFFPPPFFFFFFFPPPFVV";
 /// Default demand charge, CNY/kW/month [rule of thumb].
 const DEMAND_CHARGE: f64 = 40.0;
+/// Deadband of the cap controller [rule of thumb: a 2 % control band].
+const CAP_MARGIN: f64 = 0.02;
 /// National grid factor 2022, kg/kWh: BRIEF §6.
 const NATIONAL_FACTOR: f64 = 0.5366;
 
@@ -78,6 +81,9 @@ pub struct RawGrid {
     /// Facility power cap (IT power without a facility).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<PowerW>,
+    /// Deadband of the cap controller, fraction (default 0.02).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_margin: Option<f64>,
     /// Demand-response windows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub demand_response: Vec<RawDemandResponse>,
@@ -308,6 +314,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         green,
         battery,
         cap_w,
+        cap_margin: num(src, &p.key("cap_margin"), g.cap_margin, CAP_MARGIN, 0.0, 0.5)?,
         demand_response,
         deferral,
     }))

@@ -16,7 +16,8 @@
 //! - **green**: charge from the PV surplus G − P, discharge to cover the net load otherwise.
 //!
 //! Discharge never exceeds the net load (no export). A `target` (required by peak-shaving,
-//! optional otherwise) also caps charging so that the net load plus charging stays under it.
+//! optional otherwise) and the power cap also bound charging: the net load plus charging stays
+//! under them.
 
 use super::Period;
 
@@ -101,15 +102,17 @@ impl Battery {
     }
 
     /// Decides and applies the power over a step of `dt_s` seconds; returns the terminal power,
-    /// W (> 0 discharging into the site, < 0 charging from it).
-    pub fn step(&mut self, load_w: f64, green_w: f64, period: Period, dt_s: f64) -> f64 {
+    /// W (> 0 discharging into the site, < 0 charging from it). Charging keeps the net load
+    /// under `ceiling_w` (the power cap; infinite without one).
+    pub fn step(&mut self, load_w: f64, green_w: f64, period: Period, dt_s: f64, ceiling_w: f64) -> f64 {
         if dt_s <= 0.0 {
             return 0.0;
         }
         let net = load_w - green_w;
         let rating = self.cfg.power_w;
         // A target also bounds charging under every policy, so that charging sets no new peak.
-        let headroom = if self.cfg.target_w > 0.0 { (self.cfg.target_w - net).max(0.0) } else { f64::INFINITY };
+        let ceiling = if self.cfg.target_w > 0.0 { self.cfg.target_w.min(ceiling_w) } else { ceiling_w };
+        let headroom = (ceiling - net).max(0.0);
         let want = match self.cfg.policy {
             Policy::Arbitrage => match period {
                 Period::Valley => -rating.min(headroom),
@@ -178,7 +181,7 @@ mod tests {
         let mut b = Battery::new(cfg(Policy::Arbitrage));
         for i in 0..200 {
             let period = if i % 48 < 24 { Period::Valley } else { Period::Peak };
-            b.step(1e6, 0.0, period, 900.0);
+            b.step(1e6, 0.0, period, 900.0, f64::INFINITY);
             assert!((0.1 - 1e-9..=0.9 + 1e-9).contains(&b.soc()));
         }
         let eta = b.eta();

@@ -116,6 +116,8 @@ pub struct Ledger {
     location_kg: f64,
     net_kg: f64,
     month_peak_w: BTreeMap<i64, f64>,
+    /// The power limit of the last tick (cap less demand response), W.
+    pub limit: Option<f64>,
     /// Load at the first tick of the current demand-response window, W.
     response_base_w: Option<f64>,
     /// Deferrable jobs that ended late.
@@ -128,8 +130,8 @@ pub struct Ledger {
     pub deadline_by_class: Vec<Option<u64>>,
     /// Time deferrable jobs were held, ms (shared with the deferring scheduler).
     pub deferred_ms: Arc<AtomicU64>,
-    /// Reused (weight W, demand fraction) of running jobs for [`super::cap_level`].
-    pub scratch: Vec<(f64, f64)>,
+    /// The running jobs' demands, for the cap level.
+    pub demand: super::DemandHistogram,
 }
 
 impl Ledger {
@@ -142,7 +144,7 @@ impl Ledger {
             level_ppm: crate::model::power::PPM,
             deadline_by_class,
             deferred_ms,
-            scratch: Vec::new(),
+            demand: super::DemandHistogram::default(),
             cfg,
             calendar: Calendar::new(start),
             battery,
@@ -157,6 +159,7 @@ impl Ledger {
             net_kg: 0.0,
             month_peak_w: BTreeMap::new(),
             response_base_w: None,
+            limit: None,
             missed_deadlines: 0,
             capped_accelerator_ms: 0,
         }
@@ -184,7 +187,9 @@ impl Ledger {
         let price = self.cfg.tariff.prices_cny_per_kwh[period as usize];
         let pv = self.cfg.pv_w(t0);
         let factor = self.cfg.carbon_kg_per_kwh(t0);
-        let b = self.battery.as_mut().map_or(0.0, |bat| bat.step(load_w, pv, period, dt_s));
+        self.limit = self.limit_w(t_ms, load_w);
+        let ceiling = self.limit.unwrap_or(f64::INFINITY);
+        let b = self.battery.as_mut().map_or(0.0, |bat| bat.step(load_w, pv, period, dt_s, ceiling));
         let raw = load_w - pv - b;
         let grid_w = raw.max(0.0);
         let used_pv = pv - (-raw).max(0.0);
@@ -213,7 +218,7 @@ impl Ledger {
 
     /// The power limit at `t_ms`, W: the cap less any demand-response shed (a window without a
     /// cap sheds from the load at its first tick). None when nothing limits.
-    pub fn limit_w(&mut self, t_ms: u64, load_w: f64) -> Option<f64> {
+    fn limit_w(&mut self, t_ms: u64, load_w: f64) -> Option<f64> {
         match self.cfg.response_at(t_ms).copied() {
             Some(dr) => {
                 let base = match self.cfg.cap_w {

@@ -27,8 +27,10 @@
 //! the engine lowers a site-wide per-accelerator draw level λ (a fraction of each model's
 //! dynamic span) so that the accelerators' dynamic power falls by (P − C) / k, k = P / P_IT
 //! (facility overhead moves with IT power to first order); when P is below the cap λ rises into
-//! the headroom the same way. λ is found by bisection over the running jobs' demands
-//! ([`cap_level`]). Capped jobs slow by the DVFS cube law, as thermal throttling does.
+//! the headroom the same way. λ is found by bisection on a histogram of the running jobs'
+//! demands kept at starts and ends ([`DemandHistogram`], O(100) per tick). The level moves only
+//! when the load is over the limit, or when it can rise by more than `cap_margin` (a deadband,
+//! so that capped jobs are not rescheduled at every tick); it aims at limit × (1 − margin). Capped jobs slow by the DVFS cube law, as thermal throttling does.
 
 pub mod battery;
 pub mod defer;
@@ -208,6 +210,8 @@ pub struct GridConfig {
     pub battery: Option<battery::BatteryConfig>,
     /// Facility power cap, W.
     pub cap_w: Option<f64>,
+    /// Deadband of the cap controller, fraction of the limit and of the level.
+    pub cap_margin: f64,
     /// Demand-response windows, by start.
     pub demand_response: Vec<DemandResponse>,
     /// Deferral of deferrable work.
@@ -243,9 +247,60 @@ impl GridConfig {
     }
 }
 
+/// Buckets of [`DemandHistogram`].
+pub const DEMAND_BUCKETS: usize = 100;
+
+/// The running jobs' dynamic accelerator power by demanded draw fraction d (buckets of 1 %),
+/// kept exactly in integers at job starts and ends: per bucket Σ w (w = accelerators × dynamic
+/// span, mW) and Σ w·d (mW·ppm). Gives P(λ) = Σ_j w_j min(d_j, λ) in O(buckets), counting the
+/// bucket that holds λ at λ (an upper bound, so a level chosen from it is conservative).
+#[derive(Debug, Clone)]
+pub struct DemandHistogram {
+    w_mw: [i64; DEMAND_BUCKETS],
+    wd: [i128; DEMAND_BUCKETS],
+}
+
+impl Default for DemandHistogram {
+    fn default() -> Self {
+        DemandHistogram { w_mw: [0; DEMAND_BUCKETS], wd: [0; DEMAND_BUCKETS] }
+    }
+}
+
+impl DemandHistogram {
+    /// Adds (`add`) or removes a job of weight `w_w` (W) and demand `d_ppm`.
+    pub fn update(&mut self, w_w: f64, d_ppm: u64, add: bool) {
+        let b = ((d_ppm as usize * DEMAND_BUCKETS) / crate::model::power::PPM as usize).min(DEMAND_BUCKETS - 1);
+        let w = (w_w * 1e3).round() as i64;
+        let s = if add { 1 } else { -1 };
+        self.w_mw[b] += s * w;
+        self.wd[b] += s as i128 * w as i128 * d_ppm as i128;
+    }
+
+    /// Σ_j w_j min(d_j, λ), W (λ a fraction).
+    pub fn power_w(&self, level: f64) -> f64 {
+        let lb = ((level * DEMAND_BUCKETS as f64) as usize).min(DEMAND_BUCKETS);
+        let below: i128 = self.wd[..lb].iter().sum();
+        let above: i64 = self.w_mw[lb.min(DEMAND_BUCKETS)..].iter().sum();
+        below as f64 / 1e9 + above as f64 / 1e3 * level
+    }
+
+    /// The largest λ in [0, 1] with [`Self::power_w`](λ) ≤ `target_w` (bisection to 1 ppm).
+    pub fn level(&self, target_w: f64) -> f64 {
+        if self.power_w(1.0) <= target_w {
+            return 1.0;
+        }
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..20 {
+            let mid = 0.5 * (lo + hi);
+            if self.power_w(mid) <= target_w { lo = mid } else { hi = mid }
+        }
+        lo
+    }
+}
+
 /// The largest draw level λ in [0, 1] (a fraction of each accelerator's dynamic span) such that
 /// Σ_j w_j · min(d_j, λ) ≤ `target_w`, where `jobs` holds (w_j = accelerators × span W, d_j =
-/// demanded fraction). Bisection to 1 ppm; O(jobs × 20).
+/// demanded fraction). Bisection to 1 ppm; O(jobs × 20) (the engine uses [`DemandHistogram`]).
 pub fn cap_level(jobs: &[(f64, f64)], target_w: f64) -> f64 {
     let power = |l: f64| jobs.iter().map(|(w, d)| w * d.min(l)).sum::<f64>();
     if power(1.0) <= target_w {
@@ -270,6 +325,17 @@ mod tests {
         let l = cap_level(&jobs, 1000.0);
         let p: f64 = jobs.iter().map(|(w, d)| w * d.min(l)).sum();
         assert!(p <= 1000.0 && p > 999.0, "{p}");
+        let mut h = DemandHistogram::default();
+        for (w, d) in jobs {
+            h.update(*w, (d * 1e6) as u64, true);
+        }
+        let lh = h.level(1000.0);
+        assert!(lh <= l + 1e-6 && lh > l - 0.02, "{lh} vs {l}");
+        assert!((h.power_w(1.0) - 1650.0).abs() < 1e-6);
+        for (w, d) in jobs {
+            h.update(*w, (d * 1e6) as u64, false);
+        }
+        assert_eq!(h.power_w(1.0), 0.0);
     }
 
     #[test]
