@@ -326,13 +326,13 @@ mod tests {
         let p: f64 = jobs.iter().map(|(w, d)| w * d.min(l)).sum();
         assert!(p <= 1000.0 && p > 999.0, "{p}");
         let mut h = DemandHistogram::default();
-        for (w, d) in jobs {
+        for (w, d) in jobs.iter() {
             h.update(*w, (d * 1e6) as u64, true);
         }
         let lh = h.level(1000.0);
         assert!(lh <= l + 1e-6 && lh > l - 0.02, "{lh} vs {l}");
         assert!((h.power_w(1.0) - 1650.0).abs() < 1e-6);
-        for (w, d) in jobs {
+        for (w, d) in jobs.iter() {
             h.update(*w, (d * 1e6) as u64, false);
         }
         assert_eq!(h.power_w(1.0), 0.0);
