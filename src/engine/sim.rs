@@ -540,6 +540,13 @@ impl<'a, W: Write> Simulation<'a, W> {
             let job = self.jobs.get(slot);
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
         }
+        if let Some(g) = self.grid.as_mut() {
+            // Deferrable jobs still running or queued at the horizon past their deadline are late too.
+            for &slot in running.iter().chain(&queued) {
+                let job = self.jobs.get(slot);
+                g.job_ended(job.class, job.submit_ms, horizon);
+            }
+        }
         let load = self.world.resource::<SiteLoad>().clone();
         let (utilization, idle_capacity, energy, power) = crate::metrics::fold_utilization(&load, horizon);
         let by_class = self

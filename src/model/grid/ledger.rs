@@ -55,7 +55,8 @@ pub struct CostSummary {
     pub mean_price_cny_per_kwh: f64,
     /// Deferrable jobs held back, job-hours (submission to release).
     pub deferred_job_hours: f64,
-    /// Deferrable jobs that ended after their deadline.
+    /// Deferrable jobs that ended after their deadline, or were still running or queued past it
+    /// at the horizon.
     pub missed_deadlines: u64,
     /// Accelerator-hours slowed by the power cap.
     pub capped_accelerator_hours: f64,
@@ -165,7 +166,8 @@ impl Ledger {
         }
     }
 
-    /// Counts a deferrable job that ended after its deadline.
+    /// Counts a deferrable job that ended after its deadline (or is still running or queued at
+    /// `end_ms` = the horizon, past it).
     pub fn job_ended(&mut self, class: u16, submit_ms: u64, end_ms: u64) {
         if let Some(Some(d)) = self.deadline_by_class.get(class as usize)
             && end_ms > submit_ms.saturating_add(*d)
