@@ -93,6 +93,9 @@ fn deferral_meets_every_deadline_it_can() {
             }
         }
     }
+    // A deadline shorter than the job (2 h) cannot be met: such jobs are never held.
+    let (s, _, _) = run(BATCH, "[grid]\n[grid.deferral]\nclasses = [\"batch\"]\ndeadline = \"1h\"\n", "2d");
+    assert_eq!(s.cost.unwrap().deferred_job_hours, 0.0);
     // Deferral to valley hours lowers the cost of the same work.
     let (plain, _, _) = run(BATCH, "[grid]\ndemand_charge = 0.0\n", "4d");
     let (deferred, _, _) = run(BATCH, "[grid]\ndemand_charge = 0.0\n[grid.deferral]\nclasses = [\"batch\"]\n", "4d");
