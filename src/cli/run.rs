@@ -100,6 +100,26 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 println!("thermal: {:.0} accelerator-hours throttled, {} alarms (alarms.csv)", t.throttled_accelerator_hours, t.alarms);
             }
         }
+        if let (Some(c), Some(k)) = (&s.cost, &s.carbon) {
+            println!(
+                "grid: cost {:.0} CNY (energy {:.0}, demand {:.0}), peak {:.0} kW; carbon {:.1} t location-based, {:.1} t net, green share {:.1} %",
+                c.total_cny,
+                c.energy_cny,
+                c.demand_cny,
+                c.peak_demand_kw,
+                k.location_based_t,
+                k.net_t,
+                100.0 * k.green_share
+            );
+            if let Some(b) = &s.battery {
+                println!(
+                    "battery: {:.1} cycles, {:.0} kWh lost; deferred {:.0} job-hours, {} missed deadlines",
+                    b.cycles, b.losses_kwh, c.deferred_job_hours, c.missed_deadlines
+                );
+            } else if c.deferred_job_hours > 0.0 {
+                println!("deferral: {:.0} job-hours deferred, {} missed deadlines", c.deferred_job_hours, c.missed_deadlines);
+            }
+        }
         println!(
             "{} events in {:.2} s ({:.2} M events/s); outputs in {}",
             report.info.events,

@@ -75,6 +75,7 @@ pub struct Simulation<'a, W: Write> {
     job_rows: JobsWriter<W>,
     durations: crate::calibrate::DurationScale,
     failures: Option<Box<crate::model::failures::FailureModel>>,
+    grid: Option<crate::model::grid::ledger::Ledger>,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -104,7 +105,13 @@ impl<'a, W: Write> Simulation<'a, W> {
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
-        let scheduler = scheduler::build(&sc.scheduler, &labels, installed);
+        let mut scheduler = scheduler::build(&sc.scheduler, &labels, installed);
+        let deferred_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        if let Some(g) = sc.coordination.as_ref().filter(|g| g.deferral.is_some()) {
+            let wrapped = crate::model::grid::defer::Deferring::new(scheduler, g, sc.start, &labels, sc.step_ms, deferred_ms.clone());
+            scheduler = Box::new(wrapped);
+        }
+        let grid = sc.coordination.clone().map(|g| crate::model::grid::ledger::Ledger::new(g, sc.start, &labels, deferred_ms));
 
         let classes = labels
             .iter()
@@ -167,10 +174,11 @@ impl<'a, W: Write> Simulation<'a, W> {
             throttled_accelerator_ms: 0,
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
-            timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some())?,
+            timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some(), sc.coordination.is_some())?,
             job_rows: if sc.failures.is_some() { JobsWriter::with_interruptions(jobs_csv)? } else { JobsWriter::new(jobs_csv)? },
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
+            grid,
         })
     }
 
@@ -351,8 +359,9 @@ impl<'a, W: Write> Simulation<'a, W> {
         let now = self.now;
         let job = self.jobs.get_mut(slot);
         job.demand_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
-        job.dyn_ppm = job.demand_ppm;
-        job.rate = 1.0;
+        // A power cap in force applies from the start (DVFS cube law, as in `set_draw`).
+        job.dyn_ppm = job.demand_ppm.min(self.grid.as_ref().map_or(PPM, |g| g.level_ppm));
+        job.rate = if job.dyn_ppm < job.demand_ppm { (job.dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
         let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot));
@@ -365,12 +374,14 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, true, self.now);
+        self.track_demand(slot, true);
+        let job = self.jobs.get(slot);
         if !restart {
             let wait = job.start_ms - job.submit_ms;
             self.wait.record(wait);
             self.stats[job.class as usize].wait.record(wait);
         }
-        let end = job.start_ms.saturating_add(job.duration_ms);
+        let end = job.start_ms.saturating_add((job.duration_ms as f64 / job.rate).ceil() as u64);
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.queued_jobs -= 1;
         site.running_jobs += 1;
@@ -381,22 +392,28 @@ impl<'a, W: Write> Simulation<'a, W> {
     /// cap when it cools: power follows the cap; speed follows the DVFS cube law (dynamic power
     /// ∝ f³, so f / f_max = (P_dyn,cap / P_dyn,demand)^(1/3)); end events are rescheduled.
     /// Scans running jobs only while some hall is limited or some job is capped.
+    /// A grid power cap adds a site-wide draw level (see [`crate::model::grid`]).
     fn apply_thermal_limits(&mut self, dt_ms: u64) {
-        let Some(fac) = self.world.get_resource::<crate::model::facility::FacilityModel>() else { return };
         let mut allowed = std::mem::take(&mut self.scratch_allowed);
         allowed.clear();
-        allowed.extend_from_slice(&fac.tick.allowed_accelerator_w);
-        if allowed.iter().all(|a| a.is_infinite()) && self.capped_jobs == 0 {
+        if let Some(fac) = self.world.get_resource::<crate::model::facility::FacilityModel>() {
+            allowed.extend_from_slice(&fac.tick.allowed_accelerator_w);
+        }
+        let grid_ppm = self.grid.as_ref().map_or(PPM, |g| g.level_ppm);
+        if allowed.iter().all(|a| a.is_infinite()) && self.capped_jobs == 0 && grid_ppm >= PPM {
             self.scratch_allowed = allowed;
             return;
         }
         let mut slots = std::mem::take(&mut self.scratch_slots);
         self.cluster.running_slots(&mut slots);
-        let (mut capped_jobs, mut capped_accelerators) = (0u64, 0u64);
+        let (mut capped_jobs, mut capped_accelerators, mut grid_capped) = (0u64, 0u64, 0u64);
         for &slot in &slots {
             let job = self.jobs.get(slot);
-            let limit =
-                job.alloc.iter().map(|(n, _)| allowed[self.topo.nodes[*n as usize].hall_index as usize]).fold(f64::INFINITY, f64::min);
+            let limit = job
+                .alloc
+                .iter()
+                .map(|(n, _)| allowed.get(self.topo.nodes[*n as usize].hall_index as usize).copied().unwrap_or(f64::INFINITY))
+                .fold(f64::INFINITY, f64::min);
             let model = &self.topo.models[self.topo.nodes[job.alloc[0].0 as usize].model as usize];
             let cap_ppm = if limit.is_finite() {
                 let span = model.accelerator_span_w();
@@ -404,7 +421,10 @@ impl<'a, W: Write> Simulation<'a, W> {
             } else {
                 PPM
             };
-            let target = job.demand_ppm.min(cap_ppm);
+            let target = job.demand_ppm.min(cap_ppm).min(grid_ppm);
+            if grid_ppm < job.demand_ppm.min(cap_ppm) {
+                grid_capped += job.requested as u64;
+            }
             if target < job.demand_ppm {
                 capped_jobs += 1;
                 capped_accelerators += job.requested as u64;
@@ -416,6 +436,9 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.capped_jobs = capped_jobs;
         self.capped_accelerators = capped_accelerators;
         self.throttled_accelerator_ms += capped_accelerators as u128 * dt_ms as u128;
+        if let Some(g) = self.grid.as_mut() {
+            g.capped_accelerator_ms += grid_capped as u128 * dt_ms as u128;
+        }
         self.scratch_slots = slots;
         self.scratch_allowed = allowed;
     }
@@ -443,6 +466,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, false, self.now);
+        self.track_demand(slot, false);
+        let job = self.jobs.get(slot);
         self.cluster.finish(slot, job);
         self.world.resource_mut::<SiteLoad>().running_jobs -= 1;
         let class = job.class as usize;
@@ -453,6 +478,9 @@ impl<'a, W: Write> Simulation<'a, W> {
         st.summary.completed += 1;
         st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
         self.completed += 1;
+        if let Some(g) = self.grid.as_mut() {
+            g.job_ended(job.class, job.submit_ms, self.now);
+        }
         self.job_rows.row(job, &self.labels[class], JobState::Completed, Some(self.now), "")?;
         self.jobs.remove(slot);
         self.request_schedule();
@@ -464,13 +492,55 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.last_sample_ms = t;
         self.world.resource_mut::<SiteLoad>().advance(t);
         self.world.run_schedule(SamplePipeline);
+        self.grid_tick(t, dt);
         self.apply_thermal_limits(dt);
+        if self.grid.as_ref().is_some_and(|g| g.cfg.deferral.is_some()) {
+            // Held deferrable jobs are reconsidered at every tick.
+            self.request_schedule();
+        }
         // Nothing here reads removal messages; drop any so memory stays flat over long runs.
         self.world.clear_trackers();
         self.samples += 1;
         let facility = self.world.get_resource::<crate::model::facility::FacilityModel>().map(|f| (&f.tick, f.supply_temp_c()));
         let capped = self.capped_accelerators;
-        self.timeseries.row(self.world.resource::<Sample>(), facility.map(|(t, s)| (t, s, capped)))
+        self.timeseries.row(self.world.resource::<Sample>(), facility.map(|(t, s)| (t, s, capped)), self.grid.as_ref().map(|g| &g.tick))
+    }
+
+    /// Adds a starting job to (or removes an ending one from) the demand histogram of the cap.
+    fn track_demand(&mut self, slot: JobSlot, add: bool) {
+        let Some(g) = self.grid.as_mut() else { return };
+        let job = self.jobs.get(slot);
+        let Some(&(node, _)) = job.alloc.first() else { return };
+        let span = self.topo.models[self.topo.nodes[node as usize].model as usize].accelerator_span_w();
+        g.demand.update(job.requested as f64 * span, job.demand_ppm, add);
+    }
+
+    /// Books the tick in the grid ledger (battery, cost, carbon) and moves the power-cap draw
+    /// level: O(1) while under the cap and unthrottled, O(demand buckets) otherwise.
+    fn grid_tick(&mut self, t: u64, dt: u64) {
+        let Some(g) = self.grid.as_mut() else { return };
+        let it_w = self.world.resource::<Sample>().it_power_kw * 1000.0;
+        let load_w = self.world.get_resource::<crate::model::facility::FacilityModel>().map_or(it_w, |f| f.tick.facility_w());
+        g.step(t, dt, load_w);
+        let Some(limit_w) = g.limit else {
+            g.level_ppm = PPM;
+            return;
+        };
+        // The cap acts on the power from now on: the instantaneous IT power, with the facility
+        // overhead k = P / P_IT of the interval.
+        let it_now_w = self.world.resource::<SiteLoad>().it_power_mw as f64 / 1e3;
+        let overhead = if it_w > 0.0 { (load_w / it_w).max(1.0) } else { 1.0 };
+        let load_now_w = it_now_w * overhead;
+        if load_now_w <= limit_w && g.level_ppm >= PPM {
+            return;
+        }
+        let old = g.level_ppm as f64 / PPM as f64;
+        let aim_w = limit_w * (1.0 - g.cfg.cap_margin);
+        let level = g.demand.level(g.demand.power_w(old) + (aim_w - load_now_w) / overhead);
+        // Over the limit: lower now. Under it: rise only past the deadband (or to no cap).
+        if load_now_w > limit_w || level >= 1.0 || level > old * (1.0 + g.cfg.cap_margin) {
+            g.level_ppm = ((level * PPM as f64) as u64).min(PPM);
+        }
     }
 
     /// Writes the jobs still running or queued at the horizon and folds the summary.
@@ -499,6 +569,13 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
         }
         self.finish_failures(&queued, crate::model::failures::AttemptEnd::Interrupted);
+        if let Some(g) = self.grid.as_mut() {
+            // Deferrable jobs still running or queued at the horizon past their deadline are late too.
+            for &slot in running.iter().chain(&queued) {
+                let job = self.jobs.get(slot);
+                g.job_ended(job.class, job.submit_ms, horizon);
+            }
+        }
         let load = self.world.resource::<SiteLoad>().clone();
         let (utilization, idle_capacity, energy, power) = crate::metrics::fold_utilization(&load, horizon);
         let by_class = self
@@ -542,6 +619,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut summary = summary;
         self.fold_facility(&mut summary);
         summary.failures = self.failures.as_ref().map(|f| f.summary(horizon));
+        if let Some(g) = &self.grid {
+            summary.cost = Some(g.cost());
+            summary.carbon = Some(g.carbon());
+            summary.battery = g.battery_summary();
+        }
         let info = RunInfo {
             version: crate::VERSION.to_string(),
             events: self.events,

@@ -5,12 +5,14 @@ use std::io::{self, Write};
 
 use super::Sample;
 use crate::model::facility::FacilityTick;
+use crate::model::grid::ledger::GridTick;
 use crate::model::workload::{Job, JobState};
 
 /// `timeseries.csv`.
 pub struct TimeseriesWriter<W: Write> {
     out: W,
     row: Row,
+    grid: bool,
 }
 
 /// Header of timeseries.csv.
@@ -102,19 +104,24 @@ impl Row {
 }
 
 impl<W: Write> TimeseriesWriter<W> {
-    /// Writes the header (with the facility columns when `facility`).
-    pub fn new(mut out: W, facility: bool) -> io::Result<Self> {
+    /// Writes the header (with the facility columns when `facility`, then the grid columns
+    /// when `grid`).
+    pub fn new(mut out: W, facility: bool, grid: bool) -> io::Result<Self> {
+        write!(out, "{TIMESERIES_HEADER}")?;
         if facility {
-            writeln!(out, "{TIMESERIES_HEADER},{FACILITY_COLUMNS}")?;
-        } else {
-            writeln!(out, "{TIMESERIES_HEADER}")?;
+            write!(out, ",{FACILITY_COLUMNS}")?;
         }
-        Ok(TimeseriesWriter { out, row: Row::default() })
+        if grid {
+            write!(out, ",{}", crate::model::grid::ledger::GRID_COLUMNS)?;
+        }
+        writeln!(out)?;
+        Ok(TimeseriesWriter { out, row: Row::default(), grid })
     }
 
     /// Writes one row; with a facility, its tick, the main loop's supply temperature and the
     /// accelerators thermally capped.
-    pub fn row(&mut self, s: &Sample, facility: Option<(&FacilityTick, f64, u64)>) -> io::Result<()> {
+    /// With a grid section, the tick's grid figures follow.
+    pub fn row(&mut self, s: &Sample, facility: Option<(&FacilityTick, f64, u64)>, grid: Option<&GridTick>) -> io::Result<()> {
         let r = &mut self.row;
         r.clear();
         r.secs(s.time_ms);
@@ -152,6 +159,12 @@ impl<W: Write> TimeseriesWriter<W> {
             }
             r.sep();
             r.u64(capped);
+        }
+        if let (true, Some(g)) = (self.grid, grid) {
+            for (v, d) in g.columns() {
+                r.sep();
+                r.fixed(v, d);
+            }
         }
         r.buf.push(b'\n');
         self.out.write_all(&r.buf)

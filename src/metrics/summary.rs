@@ -267,6 +267,15 @@ pub struct Summary {
     /// Grid of the carbon figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<GridInfo>,
+    /// Energy cost with a `[grid]` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::model::grid::ledger::CostSummary>,
+    /// Carbon with a `[grid]` section (location-based and net of green supply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carbon: Option<crate::model::grid::ledger::CarbonSummary>,
+    /// The on-site battery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery: Option<crate::model::grid::ledger::BatterySummary>,
     /// Calibrated devices (absent without calibration, so such outputs are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calibration: Vec<crate::calibrate::CalibrationUse>,

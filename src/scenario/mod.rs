@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod failures;
+pub mod grid;
 pub mod model;
 pub mod raw;
 pub mod resolve;

@@ -56,6 +56,8 @@ pub struct Scenario {
     pub demand: Option<DemandSchedule>,
     /// Failures and checkpoints; None: nothing fails.
     pub failures: Option<super::failures::Failures>,
+    /// Grid coordination (`[grid]`): None leaves cost, carbon and battery out of the outputs.
+    pub coordination: Option<crate::model::grid::GridConfig>,
 }
 
 /// A measured weather series.

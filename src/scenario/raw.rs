@@ -44,6 +44,9 @@ pub struct RawScenario {
     /// Failures, repairs, spares and checkpoints; without it nothing fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<super::failures::RawFailures>,
+    /// Grid coordination: tariff, carbon, green supply, battery, power cap, deferral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<super::grid::RawGrid>,
 }
 
 /// `[simulation]`: time and randomness.

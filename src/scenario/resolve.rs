@@ -159,6 +159,7 @@ impl Resolver<'_> {
             facility: None,
             demand: None,
             failures: None,
+            coordination: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -182,6 +183,8 @@ impl Resolver<'_> {
         if let Some(f) = &raw.failures {
             scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels())?);
         }
+        let factor = scenario.emission_factor.or(scenario.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
+        scenario.coordination = super::grid::resolve(raw.grid.as_ref(), self.src, factor, &scenario.class_labels())?;
         Ok(scenario)
     }
 

@@ -69,6 +69,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
+        grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
     }
 }
 
