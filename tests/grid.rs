@@ -207,3 +207,31 @@ fn the_grid_scenarios_round_trip_through_the_resolved_file() {
         assert_eq!(back, sc, "{name}");
     }
 }
+
+#[test]
+fn a_seasonal_hour_pattern_replaces_the_default_in_its_months() {
+    // A summer season where every hour is peak; the run starts on 1 July: every interval is
+    // priced at peak (critical hours off), while the default pattern has valley hours.
+    let grid = "[grid]\nprices = { valley = 0.3, flat = 0.6, peak = 0.9, critical = 1.2 }\ncritical_months = [1]\nseasons = [{ months = [6, 7, 8], hours = \"PPPPPPPPPPPPPPPPPPPPPPPP\" }]\n";
+    let text = format!("{}\n{grid}\n", small(10, STEADY, "backfill", "2d")).replace("seed = 5", "seed = 5\nstart = \"2025-07-01\"");
+    let d = tempfile::tempdir().unwrap();
+    let sc = from_text(&text, d.path()).unwrap();
+    let mut sim = Simulation::new(&sc, Vec::new(), Vec::new()).unwrap();
+    sim.run(|_| {}).unwrap();
+    let (_, _, summer, _) = sim.finish(0.0).unwrap();
+    let summer = String::from_utf8(summer).unwrap();
+    assert!(column(&summer, "price_cny_per_kwh").iter().all(|p| (*p - 0.9).abs() < 1e-9), "July is all peak");
+    // In January the default pattern applies: valley hours exist.
+    let (_, winter, _) = run(STEADY, grid, "2d");
+    assert!(column(&winter, "price_cny_per_kwh").iter().any(|p| (*p - 0.3).abs() < 1e-9), "January has valley hours");
+    // A month in two seasons is an error naming the field.
+    let d = tempfile::tempdir().unwrap();
+    let bad = format!(
+        "{}\n[grid]\nseasons = [{{ months = [7], hours = \"{}\" }}, {{ months = [7], hours = \"{}\" }}]\n",
+        small(1, STEADY, "fifo", "1d"),
+        "F".repeat(24),
+        "P".repeat(24)
+    );
+    let e = from_text(&bad, d.path()).unwrap_err().to_string();
+    assert!(e.contains("grid.seasons[1].months"), "{e}");
+}

@@ -41,6 +41,16 @@ const CAP_MARGIN: f64 = 0.02;
 const NATIONAL_FACTOR: f64 = 0.5366;
 
 /// `[grid]`: prices, carbon, green supply, battery, power cap, demand response, deferral.
+/// `seasons = [{ months = [6, 7, 8, 9], hours = "..." }]`: an hour pattern for some months.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeason {
+    /// Months (1-12) the pattern applies to.
+    pub months: Vec<u32>,
+    /// 24 letters V, F, P or C, one per local hour.
+    pub hours: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrid {
@@ -56,6 +66,9 @@ pub struct RawGrid {
     /// Hours (0-23) that are critical peak in those months.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub critical_hours: Option<Vec<u32>>,
+    /// Seasonal hour patterns: each replaces `hours` in its months (e.g. a summer pattern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seasons: Option<Vec<RawSeason>>,
     /// Demand charge on each month's peak grid power, CNY/kW/month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demand_charge: Option<f64>,
@@ -175,6 +188,19 @@ fn num(src: &Source, p: &FieldPath, v: Option<f64>, default: f64, lo: f64, hi: f
     Ok(x)
 }
 
+/// 24 period letters (V, F, P, C) as periods.
+fn hour_pattern(src: &Source, p: &FieldPath, pattern: &str) -> R<[Period; 24]> {
+    let letters: Vec<Option<Period>> = pattern.chars().map(Period::from_letter).collect();
+    if letters.len() != 24 || letters.iter().any(Option::is_none) {
+        return Err(src.error(p, format!("expected 24 letters V, F, P or C (one per hour from 0:00), found {pattern:?}")));
+    }
+    let mut hours = [Period::Flat; 24];
+    for (h, l) in hours.iter_mut().zip(&letters) {
+        *h = l.unwrap_or(Period::Flat);
+    }
+    Ok(hours)
+}
+
 /// Resolves `[grid]`; `site_factor` is the site grid's emission factor, if any; `classes` the
 /// scenario's class labels.
 pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, classes: &[String]) -> R<Option<GridConfig>> {
@@ -186,14 +212,17 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     let flat = num(src, &pp.key("flat"), rp.flat, PRICES[1], 0.0, 100.0)?;
     let peak = num(src, &pp.key("peak"), rp.peak, PRICES[2], 0.0, 100.0)?;
     let critical = num(src, &pp.key("critical"), rp.critical, peak * CRITICAL_OVER_PEAK, 0.0, 100.0)?;
-    let pattern = g.hours.as_deref().unwrap_or(HOURS);
-    let letters: Vec<Option<Period>> = pattern.chars().map(Period::from_letter).collect();
-    if letters.len() != 24 || letters.iter().any(Option::is_none) {
-        return Err(src.error(&p.key("hours"), format!("expected 24 letters V, F, P or C (one per hour from 0:00), found {pattern:?}")));
-    }
-    let mut hours = [Period::Flat; 24];
-    for (h, l) in hours.iter_mut().zip(&letters) {
-        *h = l.unwrap_or(Period::Flat);
+    let hours = hour_pattern(src, &p.key("hours"), g.hours.as_deref().unwrap_or(HOURS))?;
+    let mut seasons = Vec::new();
+    for (i, season) in g.seasons.iter().flatten().enumerate() {
+        let sp = p.key("seasons").index(i);
+        if season.months.is_empty() || season.months.iter().any(|m| !(1..=12).contains(m)) {
+            return Err(src.error(&sp.key("months"), "expected a non-empty list of months from 1 to 12"));
+        }
+        if let Some(m) = season.months.iter().find(|m| seasons.iter().any(|(ms, _): &(Vec<u32>, _)| ms.contains(m))) {
+            return Err(src.error(&sp.key("months"), format!("month {m} is already in an earlier season")));
+        }
+        seasons.push((season.months.clone(), hour_pattern(src, &sp.key("hours"), &season.hours)?));
     }
     let critical_months = g.critical_months.clone().unwrap_or_else(|| vec![7, 8]);
     if critical_months.iter().any(|m| !(1..=12).contains(m)) {
@@ -203,7 +232,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     if critical_hours.iter().any(|h| *h > 23) {
         return Err(src.error(&p.key("critical_hours"), "expected hours from 0 to 23"));
     }
-    let tariff = Tariff { prices_cny_per_kwh: [valley, flat, peak, critical], hours, critical_months, critical_hours };
+    let tariff = Tariff { prices_cny_per_kwh: [valley, flat, peak, critical], hours, seasons, critical_months, critical_hours };
     let demand = num(src, &p.key("demand_charge"), g.demand_charge, DEMAND_CHARGE, 0.0, 1e4)?;
     let factor = num(src, &p.key("emission_factor"), g.emission_factor, site_factor.unwrap_or(NATIONAL_FACTOR), 0.0, 2.0)?;
     let share = num(src, &p.key("green_share"), g.green_share, 0.0, 0.0, 1.0)?;

@@ -84,6 +84,8 @@ pub struct Tariff {
     pub prices_cny_per_kwh: [f64; 4],
     /// Period of each local hour 0..23.
     pub hours: [Period; 24],
+    /// Seasonal patterns replacing `hours` in their months.
+    pub seasons: Vec<(Vec<u32>, [Period; 24])>,
     /// Months (1..12) with critical-peak hours.
     pub critical_months: Vec<u32>,
     /// Hours that are critical peak in those months.
@@ -94,10 +96,12 @@ impl Tariff {
     /// The period at simulated time `t_ms`.
     pub fn period(&self, cal: &Calendar, t_ms: u64) -> Period {
         let hour = ((t_ms / HOUR_MS) % 24) as u32;
-        if self.critical_hours.contains(&hour) && self.critical_months.contains(&cal.date(t_ms).month) {
+        let month = cal.date(t_ms).month;
+        if self.critical_hours.contains(&hour) && self.critical_months.contains(&month) {
             return Period::Critical;
         }
-        self.hours[hour as usize]
+        let hours = self.seasons.iter().find(|(months, _)| months.contains(&month)).map_or(&self.hours, |(_, h)| h);
+        hours[hour as usize]
     }
 
     /// The price at `t_ms`, CNY/kWh.
