@@ -260,6 +260,16 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         demand_response.push(DemandResponse { start_ms: d.start.0, end_ms: d.end.0, shed_w: d.shed.0 });
     }
     let mut raw = g.clone();
+    // scenario.resolved.toml spells out the tariff, carbon and PV defaults.
+    raw.prices = Some(RawPrices { valley: Some(valley), flat: Some(flat), peak: Some(peak), critical: Some(critical) });
+    raw.hours = Some(tariff.pattern());
+    raw.critical_months = Some(tariff.critical_months.clone());
+    raw.critical_hours = Some(tariff.critical_hours.clone());
+    raw.demand_charge = Some(demand);
+    raw.emission_factor = Some(factor);
+    raw.green_share = Some(share);
+    raw.pv_peak = Some(crate::scenario::units::PowerW(pv_peak_w));
+    raw.pv_hours = Some([rise, set]);
     let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
     if let Some(f) = &g.demand_response_file {
         let path = absolute(&dir, f);
