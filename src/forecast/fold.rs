@@ -57,6 +57,23 @@ impl Lines {
     }
 }
 
+/// `Write` for a fold: bytes are split into lines, each handed to the fold's `row`.
+macro_rules! line_writer {
+    ($fold:ty) => {
+        impl Write for $fold {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                let mut lines = std::mem::replace(&mut self.lines, Lines { buf: Vec::new() });
+                lines.feed(bytes, |l| self.row(l));
+                self.lines = lines;
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+    };
+}
+
 /// Folds timeseries.csv rows into monthly means and energy increases.
 pub struct SeriesFold {
     cal: Calendar,
@@ -138,17 +155,7 @@ impl SeriesFold {
     }
 }
 
-impl Write for SeriesFold {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut lines = std::mem::replace(&mut self.lines, Lines { buf: Vec::new() });
-        lines.feed(bytes, |l| self.row(l));
-        self.lines = lines;
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+line_writer!(SeriesFold);
 
 /// Folds jobs.csv rows into monthly submissions, rejections and wait histograms.
 pub struct JobsFold {
@@ -201,17 +208,7 @@ impl JobsFold {
     }
 }
 
-impl Write for JobsFold {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut lines = std::mem::replace(&mut self.lines, Lines { buf: Vec::new() });
-        lines.feed(bytes, |l| self.row(l));
-        self.lines = lines;
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+line_writer!(JobsFold);
 
 /// A writer that is either fold (the engine takes one writer type for both outputs).
 pub enum Fold {
