@@ -131,7 +131,26 @@ pub fn describe(sc: &Scenario) -> String {
     }
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
-    let _ = writeln!(o, "scheduler  {} (backfill depth {}, packing placement)", s.policy.name(), s.backfill_depth);
+    let _ = writeln!(o, "scheduler  {} (backfill depth {}, {} placement)", s.policy.name(), s.backfill_depth, s.placement.name());
+    if let Some(n) = &sc.network {
+        let nics = sc.node_types.iter().map(|t| t.accelerators).max().unwrap_or(1);
+        if let Ok(c) = crate::model::network::switch_counts(n, sc.nodes(), nics) {
+            let _ = writeln!(
+                o,
+                "network    {} {} tiers, radix {}, {:.0} Gbps links, pods of {} nodes: {} leaf + {} spine + {} core switches, {} ports, {:.1} kW",
+                n.fabric.name(),
+                n.tiers,
+                n.radix,
+                n.link_bps / 1e9,
+                n.pod_nodes,
+                c.leaves,
+                c.spines,
+                c.cores,
+                c.ports,
+                c.power_w(n) / 1000.0
+            );
+        }
+    }
     if let Some(f) = &sc.failures {
         let _ = writeln!(o, "failures   {}", f.describe());
     }

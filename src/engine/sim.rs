@@ -11,6 +11,7 @@
 //! their slots reused.
 
 mod failures;
+mod network;
 
 use std::io::Write;
 
@@ -76,6 +77,9 @@ pub struct Simulation<'a, W: Write> {
     durations: crate::calibrate::DurationScale,
     failures: Option<Box<crate::model::failures::FailureModel>>,
     grid: Option<crate::model::grid::ledger::Ledger>,
+    net: Option<Box<crate::model::network::NetState>>,
+    net_scratch: Vec<(JobSlot, f64)>,
+    network_mw: i64,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -142,6 +146,12 @@ impl<'a, W: Write> Simulation<'a, W> {
             .failures
             .as_ref()
             .map(|f| Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue)));
+        let node_accelerators: Vec<u32> = topo.nodes.iter().map(|n| per_node[n.node_type as usize]).collect();
+        let net = crate::model::network::NetState::new(sc, &labels, &node_accelerators).map(Box::new);
+        let pods = net.as_ref().and_then(|n| n.fabric.as_ref()).map_or(&[][..], |f| &f.pod_of_node[..]);
+        cluster.set_placement(sc.scheduler.placement, pods, sc.seed);
+        let network_mw = network::add_switch_power(&mut world, &topo, net.as_deref());
+        let with_net = net.is_some();
         let n = labels.len();
         Ok(Simulation {
             sc,
@@ -175,10 +185,17 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some(), sc.coordination.is_some())?,
-            job_rows: if sc.failures.is_some() { JobsWriter::with_interruptions(jobs_csv)? } else { JobsWriter::new(jobs_csv)? },
+            job_rows: match (with_net, sc.failures.is_some()) {
+                (true, f) => JobsWriter::with_network(jobs_csv, f)?,
+                (false, true) => JobsWriter::with_interruptions(jobs_csv)?,
+                (false, false) => JobsWriter::new(jobs_csv)?,
+            },
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
             grid,
+            net,
+            net_scratch: Vec::new(),
+            network_mw,
         })
     }
 
@@ -243,7 +260,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             ("held accelerators equal allocated", held == site.allocated),
             ("placement free + allocated + out of service = installed", free + site.allocated + held_out == site.installed),
             ("nodes out of service are neither free nor allocated", self.check_held_nodes()),
-            ("nodes' power sums to the site's", node_mw == site.it_power_mw),
+            ("nodes' and switches' power sums to the site's", node_mw + self.network_mw == site.it_power_mw),
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
             ("queued count matches the scheduler", site.queued_jobs == self.scheduler.queue_len() as u64),
             ("live jobs = queued + running", self.jobs.live() as u64 == site.queued_jobs + site.running_jobs),
@@ -311,6 +328,8 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
+        // Work-defined: the duration of its FLOPs at its ideal placement.
+        let (duration_ms, flops) = self.work_duration(class, accelerators).unwrap_or((duration_ms, 0.0));
         let info = &self.classes[class as usize];
         // Calibration: the duration on the job's device, where known now (identity without).
         let duration_ms = self.durations.at_submit(info.device, duration_ms);
@@ -324,6 +343,8 @@ impl<'a, W: Write> Simulation<'a, W> {
             duration_ms,
             estimate_ms: estimate_ms.max(duration_ms),
             utilization_bp: (utilization.clamp(0.0, 1.0) * 1e4).round() as u16,
+            flops,
+            net_rate: 1.0,
             ..Default::default()
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
@@ -357,11 +378,15 @@ impl<'a, W: Write> Simulation<'a, W> {
         let pool = self.jobs.get(slot).pool as usize;
         let curve = self.topo.models[compute::model_index(pool, crate::scenario::CoolingKind::Air)].curve;
         let now = self.now;
+        let net_rate = self.net_start(slot);
         let job = self.jobs.get_mut(slot);
+        job.net_rate = net_rate;
+        job.step_s = self.net.as_ref().map_or(0.0, |n| n.step_s(slot));
         job.demand_ppm = curve_ppm(curve, job.utilization_bp as f64 / 1e4);
         // A power cap in force applies from the start (DVFS cube law, as in `set_draw`).
         job.dyn_ppm = job.demand_ppm.min(self.grid.as_ref().map_or(PPM, |g| g.level_ppm));
         job.rate = if job.dyn_ppm < job.demand_ppm { (job.dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
+        job.rate *= job.net_rate;
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
         let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot));
@@ -452,6 +477,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         job.rate_since_ms = now;
         job.dyn_ppm = dyn_ppm;
         job.rate = if job.demand_ppm > 0 { (dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
+        job.rate *= job.net_rate;
         let remaining = (job.duration_ms as f64 - job.progress_ms).max(0.0);
         let end = now.saturating_add((remaining / job.rate).ceil() as u64);
         job.generation = job.generation.wrapping_add(1);
@@ -464,6 +490,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         if let Some(f) = self.failures.as_mut() {
             f.end_attempt(slot, self.jobs.get_mut(slot), self.now, crate::model::failures::AttemptEnd::Completed);
         }
+        self.net_stop(slot, 1.0);
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, false, self.now);
         self.track_demand(slot, false);
@@ -494,6 +521,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.world.run_schedule(SamplePipeline);
         self.grid_tick(t, dt);
         self.apply_thermal_limits(dt);
+        self.retune_network();
         if self.grid.as_ref().is_some_and(|g| g.cfg.deferral.is_some()) {
             // Held deferrable jobs are reconsidered at every tick.
             self.request_schedule();
@@ -618,6 +646,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         };
         let mut summary = summary;
         self.fold_facility(&mut summary);
+        self.fold_network(&running, &mut summary);
         summary.failures = self.failures.as_ref().map(|f| f.summary(horizon));
         if let Some(g) = &self.grid {
             summary.cost = Some(g.cost());

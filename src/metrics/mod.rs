@@ -11,6 +11,7 @@
 
 pub mod failures;
 pub mod histogram;
+pub mod network;
 mod load;
 mod recorder;
 mod summary;

@@ -182,6 +182,7 @@ pub struct JobsWriter<W: Write> {
     out: W,
     row: Row,
     interruptions: bool,
+    network: bool,
 }
 
 /// Header of jobs.csv.
@@ -192,13 +193,21 @@ impl<W: Write> JobsWriter<W> {
     /// Writes the header.
     pub fn new(mut out: W) -> io::Result<Self> {
         writeln!(out, "{JOBS_HEADER}")?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions: false })
+        Ok(JobsWriter { out, row: Row::default(), interruptions: false, network: false })
     }
 
     /// Writes the header with a last `interruptions` column (runs with failures).
     pub fn with_interruptions(mut out: W) -> io::Result<Self> {
         writeln!(out, "{JOBS_HEADER},interruptions")?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions: true })
+        Ok(JobsWriter { out, row: Row::default(), interruptions: true, network: false })
+    }
+
+    /// Writes the header with a last `interruptions` column if `interruptions`, then the network
+    /// columns `model_pflop` (model FLOPs / 1e15) and `step_s` (runs with a `[network]` or work-defined classes).
+    pub fn with_network(mut out: W, interruptions: bool) -> io::Result<Self> {
+        let extra = if interruptions { ",interruptions" } else { "" };
+        writeln!(out, "{JOBS_HEADER}{extra},model_pflop,step_s")?;
+        Ok(JobsWriter { out, row: Row::default(), interruptions, network: true })
     }
 
     /// Writes one job. `end_ms` is its end (completed) or the horizon (running); `reason` is for
@@ -239,6 +248,12 @@ impl<W: Write> JobsWriter<W> {
         if self.interruptions {
             r.sep();
             r.u64(job.interruptions as u64);
+        }
+        if self.network {
+            r.sep();
+            r.fixed(job.flops / 1e15, 3);
+            r.sep();
+            r.fixed(job.step_s, 6);
         }
         r.str("\n");
         self.out.write_all(&r.buf)

@@ -126,6 +126,13 @@ pub struct Utilization {
     pub allocated_mean: f64,
     /// Time-weighted utilization-weighted allocated / installed.
     pub effective_mean: f64,
+    /// Model FLOPs utilization of work-defined jobs: delivered model FLOPs over
+    /// accelerators x dense peak x time held (absent without work-defined jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfu_mean: Option<f64>,
+    /// Delivered model FLOPs of work-defined jobs over the horizon, PFLOPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_pflops: Option<f64>,
 }
 
 /// `idle_capacity` section.
@@ -163,6 +170,9 @@ pub struct Energy {
     /// Every component, kWh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_component_kwh: Option<BTreeMap<String, f64>>,
+    /// Network switches and optics, kWh (part of `it_kwh`; with a `[network]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_kwh: Option<f64>,
 }
 
 /// `pue` section.
@@ -282,6 +292,9 @@ pub struct Summary {
     /// Failures, interruptions and checkpoints (absent without `[failures]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<super::failures::FailuresSummary>,
+    /// Network fabric, switch power and placement figures (absent without `[network]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<super::network::NetworkSummary>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).
@@ -349,7 +362,7 @@ pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleC
     let frac = |x: f64| if installed_ms > 0.0 { x / installed_ms } else { 0.0 };
     let it_kwh = load.it_energy_kwh();
     (
-        Utilization { allocated_mean: frac(alloc), effective_mean: frac(busy) },
+        Utilization { allocated_mean: frac(alloc), effective_mean: frac(busy), ..Default::default() },
         IdleCapacity {
             accelerator_hours_installed: installed_ms / h,
             accelerator_hours_unallocated: (installed_ms - alloc) / h,

@@ -7,6 +7,7 @@ pub mod compute;
 pub mod facility;
 pub mod failures;
 pub mod grid;
+pub mod network;
 pub mod power;
 pub mod scheduler;
 pub mod workload;

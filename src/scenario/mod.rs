@@ -11,6 +11,7 @@ pub mod error;
 pub mod failures;
 pub mod grid;
 pub mod model;
+pub mod network;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;

@@ -58,6 +58,8 @@ pub struct Scenario {
     pub failures: Option<super::failures::Failures>,
     /// Grid coordination (`[grid]`): None leaves cost, carbon and battery out of the outputs.
     pub coordination: Option<crate::model::grid::GridConfig>,
+    /// The network fabric (None: no network model).
+    pub network: Option<super::network::Network>,
 }
 
 /// A measured weather series.
@@ -496,6 +498,8 @@ pub struct JobClass {
     pub estimate_factor: f64,
     /// Required device, index into [`Scenario::devices`].
     pub device: Option<usize>,
+    /// Work that defines the duration (None: `duration` does).
+    pub work: Option<super::network::Work>,
 }
 
 /// One job of a trace.
@@ -566,6 +570,30 @@ pub struct SchedulerConfig {
     pub backfill: bool,
     /// Class name to largest share of all accelerators.
     pub quotas: Vec<(String, f64)>,
+    /// Where multi-node jobs go.
+    pub placement: Placement,
+}
+
+/// Placement of multi-node jobs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// Best fit inside a node; lowest-indexed whole free nodes above one node.
+    #[default]
+    Pack,
+    /// Inside one pod / scalable unit if one has room (best fit), else the fewest pods.
+    Topology,
+    /// Whole free nodes drawn at random (stream "placement").
+    Random,
+}
+
+impl Placement {
+    /// Names as written in scenarios.
+    pub const ALL: [(Placement, &'static str); 3] = [(Placement::Pack, "pack"), (Placement::Topology, "topology"), (Placement::Random, "random")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Placement::ALL.iter().find(|(p, _)| *p == self).map_or("pack", |(_, n)| n)
+    }
 }
 
 impl Scenario {

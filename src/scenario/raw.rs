@@ -47,6 +47,9 @@ pub struct RawScenario {
     /// Grid coordination: tariff, carbon, green supply, battery, power cap, deferral.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<super::grid::RawGrid>,
+    /// Network fabric: topology, link speeds, latencies, switch power; without it jobs do not communicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<super::network::RawNetwork>,
 }
 
 /// `[simulation]`: time and randomness.
@@ -469,6 +472,9 @@ pub struct RawJobClass {
     /// Restrict the class to one accelerator model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accelerator: Option<String>,
+    /// Work instead of a duration: `{ params = "70B", tokens = "1T", precision = "bf16", mfu = 0.4 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<super::network::RawWork>,
 }
 
 /// `size = { dist = ... }`: "fixed" (value), "choice" (values, weights) or "power2" (min, max,
@@ -599,7 +605,7 @@ pub struct RawScheduler {
     /// Largest share of all accelerators a class may hold at once (priority policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quotas: Option<BTreeMap<String, f64>>,
-    /// Placement: "pack".
+    /// Placement: "pack" (or "packing"), "topology" or "random".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
 }

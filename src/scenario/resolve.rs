@@ -150,7 +150,7 @@ impl Resolver<'_> {
             halls,
             classes: Vec::new(),
             trace: None,
-            scheduler: SchedulerConfig { policy: Policy::Backfill, backfill_depth: 0, backfill: true, quotas: vec![] },
+            scheduler: SchedulerConfig { policy: Policy::Backfill, backfill_depth: 0, backfill: true, quotas: vec![], placement: Placement::Pack },
             start: crate::engine::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
             weather: None,
@@ -160,9 +160,14 @@ impl Resolver<'_> {
             demand: None,
             failures: None,
             coordination: None,
+            network: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
+        }
+        if let Some(n) = &raw.network {
+            let nics = scenario.node_types.iter().map(|n| n.accelerators).max().unwrap_or(1);
+            scenario.network = Some(super::network::resolve(n, self.src, scenario.nodes(), nics)?);
         }
         scenario.classes = self.classes(raw, &scenario)?;
         if let Some(t) = &raw.workload.trace {
@@ -172,7 +177,8 @@ impl Resolver<'_> {
             return self.err(&FieldPath::root("workload"), "expected at least one [[workload.classes]] entry or a [workload.trace]");
         }
         scenario.scheduler = self.scheduler(raw, &scenario)?;
-        let it_design_w = crate::model::compute::it_design_w(&scenario);
+        // The network's switches and optics are IT load too: the power chain is sized for them.
+        let it_design_w = crate::model::compute::it_design_w(&scenario) + crate::model::network::switch_power_w(&scenario);
         let site = super::resolve_facility::resolve(raw, self.src, &self.dir, it_design_w)?;
         scenario.start = site.start;
         scenario.climate = site.climate;
@@ -482,7 +488,29 @@ impl Resolver<'_> {
                 priority: c.priority.unwrap_or(dprio),
                 estimate_factor,
                 device,
+                work: None,
             });
+            if let Some(w) = &c.work {
+                let wp = p.key("work");
+                if c.duration.is_some() {
+                    return self.err(&p.key("duration"), "give either duration or work, not both");
+                }
+                let dev = match device {
+                    Some(d) => d,
+                    None => {
+                        let first = sc.node_types.first().map_or(0, |n| n.device);
+                        if sc.node_types.iter().any(|n| n.device != first) {
+                            return self.err(&p.key("accelerator"), "a work-defined class needs an accelerator when node types differ");
+                        }
+                        first
+                    }
+                };
+                let training = !matches!(kind, ClassKind::InferenceService | ClassKind::BatchInference);
+                let work = super::network::resolve_work(w, self.src, &wp, &sc.devices[dev], training)?;
+                if let Some(last) = out.last_mut() {
+                    last.work = Some(work);
+                }
+            }
         }
         Ok(out)
     }
@@ -672,10 +700,21 @@ impl Resolver<'_> {
         if backfill_depth == 0 {
             return self.err(&p.key("backfill_depth"), "expected at least 1 queued job to consider");
         }
-        if let Some(pl) = &s.placement
-            && pl != "pack"
-        {
-            return self.err(&p.key("placement"), format!("expected \"pack\" (fill nodes, then racks), found {pl:?}"));
+        let placement = match s.placement.as_deref() {
+            None if raw.network.is_some() => Placement::Topology,
+            None | Some("packing") => Placement::Pack,
+            Some(pl) => match Placement::ALL.iter().find(|(_, n)| *n == pl) {
+                Some((x, _)) => *x,
+                None => {
+                    return self.err(
+                        &p.key("placement"),
+                        format!("expected \"pack\" (fill nodes, then racks), \"topology\" (stay inside a pod) or \"random\", found {pl:?}"),
+                    );
+                }
+            },
+        };
+        if placement == Placement::Topology && raw.network.is_none() {
+            return self.err(&p.key("placement"), "\"topology\" placement needs a [network] section (its pods)");
         }
         let labels = sc.class_labels();
         let mut quotas = Vec::new();
@@ -688,7 +727,7 @@ impl Resolver<'_> {
             }
             quotas.push((class.clone(), *share));
         }
-        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas })
+        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas, placement })
     }
 }
 

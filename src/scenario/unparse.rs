@@ -65,11 +65,12 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             backfill_depth: Some(sc.scheduler.backfill_depth),
             backfill: Some(sc.scheduler.backfill),
             quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
-            placement: Some("pack".to_string()),
+            placement: Some(sc.scheduler.placement.name().to_string()),
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
         grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
+        network: sc.network.as_ref().map(super::network::unparse),
     }
 }
 
@@ -191,7 +192,7 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
                 RawSize { dist: "power2".into(), min: Some(*min), max: Some(*max), alpha: Some(*alpha), ..Default::default() }
             }
         }),
-        duration: Some(match &c.duration {
+        duration: c.work.is_none().then(|| match &c.duration {
             DurationDist::Fixed(v) => RawDuration { dist: "fixed".into(), value: Some(DurationMs(*v)), ..Default::default() },
             DurationDist::Lognormal { median_ms, sigma, min_ms, max_ms } => RawDuration {
                 dist: "lognormal".into(),
@@ -215,6 +216,7 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
         priority: Some(c.priority),
         estimate_factor: Some(c.estimate_factor),
         accelerator: c.device.map(|d| sc.devices[d].spec.id.clone()),
+        work: c.work.as_ref().map(super::network::unparse_work),
     }
 }
 

@@ -67,8 +67,10 @@ impl<W: Write> Simulation<'_, W> {
     /// back to the head of the queue; its pending end event goes stale.
     fn interrupt(&mut self, slot: JobSlot, c: usize) {
         let now = self.now;
-        // The job leaves the running set: the power cap's demand histogram must forget it.
+        // The job leaves the running set: the power cap's demand histogram must forget it, and
+        // the network its uplink demand (the attempt's work is counted when the job completes).
         self.track_demand(slot, false);
+        self.net_stop(slot, 0.0);
         let job = self.jobs.get(slot);
         apply_load(&mut self.world, &self.topo, job, false, now);
         self.cluster.finish(slot, job);

@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 
 use super::bitset::IndexSet;
 use crate::model::workload::{Job, JobSlot, Jobs};
+use crate::scenario::Placement;
 
 /// One pool of identical nodes.
 #[derive(Debug)]
@@ -31,6 +32,12 @@ struct Pool {
     held: Vec<bool>,
     /// Hot spare nodes the pool keeps (jobs may not count on them).
     spares: usize,
+    /// Topology placement: pool-local pod of each local node (empty without pods).
+    pod_of_local: Vec<u32>,
+    /// Local node range [start, end) of each pool-local pod.
+    pod_range: Vec<(u32, u32)>,
+    /// Fully free nodes per pool-local pod, kept by `set_mask`.
+    pod_full: Vec<u32>,
 }
 
 impl Pool {
@@ -45,6 +52,15 @@ impl Pool {
         if old != new {
             self.buckets[old].remove(local);
             self.buckets[new].insert(local);
+            if !self.pod_full.is_empty() {
+                let full = self.per_node as usize;
+                let pod = self.pod_of_local[local] as usize;
+                if old == full {
+                    self.pod_full[pod] -= 1;
+                } else if new == full {
+                    self.pod_full[pod] += 1;
+                }
+            }
         }
     }
 
@@ -142,6 +158,9 @@ pub struct Cluster {
     plan: Vec<(u32, u64)>,
     undo: Vec<JobSlot>,
     held: u64,
+    placement: Placement,
+    rng: Option<crate::engine::rng::Rng>,
+    pod_order: Vec<(u32, u32)>,
 }
 
 impl Cluster {
@@ -171,10 +190,24 @@ impl Cluster {
                     reserved: IndexSet::new(n),
                     held: vec![false; n],
                     spares: 0,
+                    pod_of_local: Vec::new(),
+                    pod_range: Vec::new(),
+                    pod_full: Vec::new(),
                 }
             })
             .collect();
-        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new(), held: 0 }
+        Cluster {
+            pools,
+            local_of,
+            class_allocated: vec![0; n_classes],
+            installed,
+            plan: Vec::new(),
+            undo: Vec::new(),
+            held: 0,
+            placement: Placement::Pack,
+            rng: None,
+            pod_order: Vec::new(),
+        }
     }
 
     /// Takes a node out of service (failed, or held as a spare): its free slots leave the index
@@ -273,7 +306,17 @@ impl Cluster {
             }
             let avoid = reservation.is_some_and(|r| r.pool == p && ends_by > r.shadow_ms);
             let mut plan = std::mem::take(&mut self.plan);
-            let ok = self.pools[p].find(requested, avoid, &mut plan);
+            let pool = &self.pools[p];
+            let ok = match self.placement {
+                Placement::Topology if requested > pool.per_node && !pool.pod_full.is_empty() => {
+                    pool.find_topology(requested, avoid, &mut plan, &mut self.pod_order)
+                }
+                Placement::Random if requested > pool.per_node => match self.rng.as_mut() {
+                    Some(rng) => pool.find_random(requested, avoid, &mut plan, rng),
+                    None => pool.find(requested, avoid, &mut plan),
+                },
+                _ => pool.find(requested, avoid, &mut plan),
+            };
             self.plan = plan;
             if ok {
                 found = Some(p);
@@ -402,5 +445,136 @@ impl Cluster {
     /// Free accelerators in all pools (for tests and invariants).
     pub fn free_accelerators(&self) -> u64 {
         self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()
+    }
+}
+
+impl Pool {
+    /// Topology-aware placement of m > 1 whole nodes: the pod with the fewest fully free nodes
+    /// that still holds them all (best fit), else the fullest pods first (the fewest pods).
+    /// O(pods + pods log pods) plus the nodes taken; never a scan of nodes.
+    fn find_topology(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>, order: &mut Vec<(u32, u32)>) -> bool {
+        out.clear();
+        let (m, _) = self.needs(k);
+        if (self.buckets[self.per_node as usize].len() as u32) < m {
+            return false;
+        }
+        let excl = avoid_reserved.then_some(&self.reserved);
+        let best = self.pod_full.iter().enumerate().filter(|(_, c)| **c >= m).min_by_key(|(i, c)| (**c, *i)).map(|(i, _)| i);
+        if let Some(pod) = best {
+            self.take_from_pod(pod, m, excl, out);
+            if out.len() as u32 == m {
+                return true;
+            }
+            out.clear();
+        }
+        order.clear();
+        order.extend(self.pod_full.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (*c, i as u32)));
+        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, pod) in order.iter() {
+            self.take_from_pod(pod as usize, m, excl, out);
+            if out.len() as u32 == m {
+                out.sort_unstable_by_key(|(l, _)| *l);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Appends free whole nodes of pod `pod`, lowest first, until `out` holds m.
+    fn take_from_pod(&self, pod: usize, m: u32, excl: Option<&IndexSet>, out: &mut Vec<(u32, u64)>) {
+        let (start, end) = self.pod_range[pod];
+        let all = lowest_bits(u64::MAX, self.per_node);
+        let full = &self.buckets[self.per_node as usize];
+        let mut at = start as usize;
+        while (out.len() as u32) < m {
+            match full.next(at, excl) {
+                Some(l) if l < end as usize => {
+                    out.push((l as u32, all));
+                    at = l + 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Random placement of m > 1 whole nodes: each the first free node at or after a uniformly
+    /// drawn index (wrapping), distinct; nodes in increasing order.
+    fn find_random(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>, rng: &mut crate::engine::rng::Rng) -> bool {
+        use rand::RngExt;
+        out.clear();
+        let (m, _) = self.needs(k);
+        let full = &self.buckets[self.per_node as usize];
+        if (full.len() as u32) < m || self.nodes.is_empty() {
+            return false;
+        }
+        let excl = avoid_reserved.then_some(&self.reserved);
+        let all = lowest_bits(u64::MAX, self.per_node);
+        let n = self.nodes.len();
+        while (out.len() as u32) < m {
+            let start = rng.random_range(0..n);
+            let mut at = start;
+            let mut wrapped = false;
+            let pick = loop {
+                match full.next(at, excl) {
+                    Some(l) if out.iter().any(|(x, _)| *x as usize == l) => at = l + 1,
+                    Some(l) if wrapped && l >= start => break None,
+                    Some(l) => break Some(l),
+                    None if wrapped => break None,
+                    None => {
+                        wrapped = true;
+                        at = 0;
+                    }
+                }
+            };
+            match pick {
+                Some(l) => out.push((l as u32, all)),
+                None => return false,
+            }
+        }
+        out.sort_unstable_by_key(|(l, _)| *l);
+        true
+    }
+}
+
+impl Cluster {
+    /// Sets the placement of multi-node jobs; `pod_of_node` maps global nodes to pods (needed by
+    /// topology placement) and `seed` seeds the "placement" stream of random placement.
+    pub fn set_placement(&mut self, placement: Placement, pod_of_node: &[u32], seed: u64) {
+        self.placement = placement;
+        if placement == Placement::Random {
+            self.rng = Some(crate::engine::rng::stream(seed, "placement"));
+        }
+        if placement != Placement::Topology || pod_of_node.is_empty() {
+            return;
+        }
+        for pool in &mut self.pools {
+            pool.pod_of_local.clear();
+            pool.pod_range.clear();
+            pool.pod_full.clear();
+            let mut last = u32::MAX;
+            for (l, g) in pool.nodes.iter().enumerate() {
+                let pod = pod_of_node.get(*g as usize).copied().unwrap_or(0);
+                if pod != last {
+                    if let Some(r) = pool.pod_range.last_mut() {
+                        r.1 = l as u32;
+                    }
+                    pool.pod_range.push((l as u32, pool.nodes.len() as u32));
+                    pool.pod_full.push(0);
+                    last = pod;
+                }
+                pool.pod_of_local.push(pool.pod_range.len() as u32 - 1);
+                if pool.free_count(l) == pool.per_node as usize {
+                    *pool.pod_full.last_mut().unwrap_or(&mut 0) += 1;
+                }
+            }
+        }
+    }
+
+    /// Fully free nodes per pod of pool `pool`: as kept incrementally, and recounted (a scan,
+    /// for tests and invariants).
+    pub fn pod_free_recount(&self, pool: usize) -> (Vec<u32>, Vec<u32>) {
+        let p = &self.pools[pool];
+        let recount = p.pod_range.iter().map(|&(a, b)| (a..b).filter(|l| p.free_count(*l as usize) == p.per_node as usize).count() as u32).collect();
+        (p.pod_full.clone(), recount)
     }
 }

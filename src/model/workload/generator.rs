@@ -210,7 +210,11 @@ impl ClassSampler {
         let mut acc_ms = 0.0;
         for _ in 0..n {
             let j = s.draw();
-            acc_ms += j.accelerators as f64 * j.duration_ms as f64;
+            acc_ms += match &class.work {
+                // Work-defined: FLOPs / (peak x mfu) accelerator-time whatever the size (communication excluded).
+                Some(w) => w.flops() / (w.peak_flops * w.mfu) * 1000.0,
+                None => j.accelerators as f64 * j.duration_ms as f64,
+            };
         }
         class.rate_per_s * 3600.0 * (acc_ms / n as f64) / MS_PER_H
     }
@@ -234,6 +238,7 @@ mod tests {
             priority: 0,
             estimate_factor: 1.0,
             device: None,
+            work: None,
         }
     }
 

@@ -74,6 +74,13 @@ pub struct Job {
     pub alloc: Vec<(u32, u64)>,
     /// Times a failure interrupted it.
     pub interruptions: u32,
+    /// Model FLOPs of a work-defined job (0 for duration-defined jobs).
+    pub flops: f64,
+    /// Speed from its placement and network sharing relative to its ideal placement (1 without a
+    /// network model); multiplies the thermal / power-cap speed in `rate`.
+    pub net_rate: f64,
+    /// Step time at its placement when it (last) started, s (work-defined jobs; 0 otherwise).
+    pub step_s: f64,
 }
 
 /// The slab of live jobs.
