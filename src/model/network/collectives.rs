@@ -4,9 +4,9 @@
 //! ## How it works
 //! - Ring all-reduce (Patarasuk & Yuan 2009; NCCL): a reduce-scatter and an all-gather, each of
 //!   n - 1 steps moving S / n: T = 2(n-1) alpha + 2(n-1)/n * S/B.
-//! - Tree all-reduce (NCCL double binary tree, Sanders et al. 2009): a reduce up and a broadcast
-//!   down two pipelined trees, each carrying half the data: T ~ 2 log2(n) alpha + 2 S/B... in the
-//!   bandwidth term each rank sends and receives S in total, hence 2 S/B (BRIEF §7, NCCL docs).
+//! - Tree all-reduce (NCCL double binary tree, Sanders et al. 2009): a pipelined reduce up and
+//!   broadcast down two trees, each carrying half the data, log2(n) steps each way:
+//!   T = 2 log2(n) alpha + 2 S/B (each rank receives and sends S in total; NCCL docs, BRIEF §7).
 //! - All-gather and reduce-scatter (ring): T = (n-1) alpha + (n-1)/n * S/B, S the full buffer.
 //! - Hierarchical all-reduce over n ranks in domains of g (Jia et al. 2018; NCCL's NVLink + rails
 //!   CollNet/PXN pattern): reduce-scatter of S inside each domain, ring all-reduce of S/g across

@@ -8,6 +8,13 @@
 //! index first. Node indices follow hall and rack order, so lowest-index-first fills nodes,
 //! then racks. Every operation costs O(n_per_node + nodes / 4096), never a scan of devices.
 //!
+//! With `placement = "topology"` each pool also keeps, per pod (scalable unit), the count of its
+//! fully free nodes, updated in `set_mask` with the buckets: a multi-node job takes the pod with
+//! the fewest free nodes that still holds it (best fit, O(pods)), else the fullest pods first
+//! (O(pods log pods)), so it crosses the spine only when no pod has room. `placement = "random"`
+//! takes whole free nodes at uniformly drawn indices (the "placement" stream). Jobs of up to one
+//! node, and EASY reservations, always use packing.
+//!
 //! Running jobs are also kept per pool ordered by estimated end, so EASY backfilling can find
 //! the head job's shadow time by releasing them in order ([`Cluster::reservation`]).
 
