@@ -84,7 +84,11 @@ work = { params = "7B", tokens = "20B", precision = "bf16", mfu = 0.35 }
 #[test]
 fn superpod_switch_counts_match_the_reference_architecture() {
     // 4 SUs of 32 DGX H100 (8 rails) on 64-port 400G switches: 32 leaves and 16 spines (BRIEF §7).
-    let text = format!("{}\n[network]\nfabric = \"rail-optimized\"\n", small(64, "", "fifo", "1d").replace("[scheduler]", "[[workload.classes]]\nname = \"d\"\nkind = \"debug\"\nrate = \"1/h\"\n[scheduler]"));
+    let text = format!(
+        "{}\n[network]\nfabric = \"rail-optimized\"\n",
+        small(64, "", "fifo", "1d")
+            .replace("[scheduler]", "[[workload.classes]]\nname = \"d\"\nkind = \"debug\"\nrate = \"1/h\"\n[scheduler]")
+    );
     let dir = tempfile::tempdir().unwrap();
     let sc = from_text(&text, dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let net = sc.network.as_ref().unwrap();
@@ -130,7 +134,7 @@ fn mean_run(jobs: &str) -> (f64, f64, usize) {
 fn placement_inside_one_pod_beats_spreading() {
     // 8 nodes in 2 pods of 4; each 4-node job fits in one pod. A slow spine (10 ms per step).
     let net = format!("{NET_1TO1}latency = {{ spine = \"10ms\" }}\n");
-    let topo = scenario(4, COMM_HEAVY, &format!("{net}"), "60d");
+    let topo = scenario(4, COMM_HEAVY, &net, "60d");
     let mut random = topo.clone();
     random.scheduler.placement = aidc::scenario::Placement::Random;
     let (st, jt) = run(&topo);

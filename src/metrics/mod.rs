@@ -11,8 +11,8 @@
 
 pub mod failures;
 pub mod histogram;
-pub mod network;
 mod load;
+pub mod network;
 mod recorder;
 mod summary;
 

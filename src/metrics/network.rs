@@ -25,7 +25,7 @@ pub struct NetworkSummary {
     pub switch_power_kw: f64,
     /// Switch and optics energy over the horizon (part of IT energy), kWh.
     pub energy_kwh: f64,
-    /// Jobs started.
+    /// Job starts (restarts after failures included).
     pub jobs_placed: u64,
     /// Jobs whose placement spanned several pods (traffic across the spine).
     pub jobs_crossing_spine: u64,

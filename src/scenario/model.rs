@@ -588,7 +588,8 @@ pub enum Placement {
 
 impl Placement {
     /// Names as written in scenarios.
-    pub const ALL: [(Placement, &'static str); 3] = [(Placement::Pack, "pack"), (Placement::Topology, "topology"), (Placement::Random, "random")];
+    pub const ALL: [(Placement, &'static str); 3] =
+        [(Placement::Pack, "pack"), (Placement::Topology, "topology"), (Placement::Random, "random")];
 
     /// The scenario name.
     pub fn name(self) -> &'static str {

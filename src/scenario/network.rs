@@ -262,7 +262,7 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         return Err(src.error(&p.key("tiers"), format!("expected 2 or 3 switch tiers, found {tiers}")));
     }
     let radix = raw.radix.unwrap_or(DEFAULT_RADIX);
-    if !(4..=1024).contains(&radix) || radix % 2 != 0 {
+    if !(4..=1024).contains(&radix) || !radix.is_multiple_of(2) {
         return Err(src.error(&p.key("radix"), format!("expected an even number of ports per switch from 4 to 1024, found {radix}")));
     }
     let link_bps = raw.link.map_or(DEFAULT_LINK_BPS, |b| b.0);
@@ -306,12 +306,17 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
     if fabric == FabricKind::RailOptimized && pod_nodes > down {
         return Err(src.error(
             &p.key("pod_nodes"),
-            format!("a rail leaf of {radix} ports at {} has {down} downlinks: at most {down} nodes per scalable unit", fmt_ratio(oversubscription[0])),
+            format!(
+                "a rail leaf of {radix} ports at {} has {down} downlinks: at most {down} nodes per scalable unit",
+                fmt_ratio(oversubscription[0])
+            ),
         ));
     }
     let domain_nodes = raw.domain_nodes.unwrap_or(1);
-    if domain_nodes == 0 || (domain_nodes > 1 && pod_nodes % domain_nodes != 0) {
-        return Err(src.error(&p.key("domain_nodes"), format!("expected at least 1 node per fast domain, dividing pod_nodes = {pod_nodes}")));
+    if domain_nodes == 0 || (domain_nodes > 1 && !pod_nodes.is_multiple_of(domain_nodes)) {
+        return Err(
+            src.error(&p.key("domain_nodes"), format!("expected at least 1 node per fast domain, dividing pod_nodes = {pod_nodes}"))
+        );
     }
     let domain_bps = raw.domain_bandwidth.map_or(DEFAULT_DOMAIN_BPS, |b| b.0);
     if domain_bps <= 0.0 {
@@ -467,10 +472,9 @@ pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &super::
     let precision = raw.precision.clone().unwrap_or_else(|| "bf16".to_string());
     let Some(tflops) = device.spec.dense_tflops.get(&precision).filter(|t| *t > 0.0) else {
         let known: Vec<&str> = device.spec.dense_tflops.iter().map(|(n, _)| n).collect();
-        return Err(src.error(
-            &p.key("precision"),
-            format!("{} has no dense peak for {precision:?}; known: {}", device.spec.id, known.join(", ")),
-        ));
+        return Err(
+            src.error(&p.key("precision"), format!("{} has no dense peak for {precision:?}; known: {}", device.spec.id, known.join(", ")))
+        );
     };
     let mfu = raw.mfu.unwrap_or(device.spec.nominal_efficiency.unwrap_or(crate::calibrate::apply::DEFAULT_NOMINAL_EFFICIENCY));
     if !(mfu.is_finite() && mfu > 0.0 && mfu <= 1.0) {
@@ -485,7 +489,9 @@ pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &super::
         return Err(src.error(&p.key("overlap"), format!("expected a fraction from 0 to 1, found {overlap}")));
     }
     if batch_tokens > tokens {
-        return Err(src.error(&p.key("batch_tokens"), format!("a step of {batch_tokens} tokens is more than the {tokens} tokens of the job")));
+        return Err(
+            src.error(&p.key("batch_tokens"), format!("a step of {batch_tokens} tokens is more than the {tokens} tokens of the job"))
+        );
     }
     Ok(Work {
         params: raw.params.0,

@@ -30,7 +30,8 @@
 //!
 //! **Bandwidth sharing.** Traffic of a job spanning several pods crosses the pods' uplinks,
 //! whose capacity is C_p = a_p B_link / Π o (a_p accelerators of the pod, the product over
-//! the oversubscribed tiers up to the pod's top). Each accelerator of such a job is taken to
+//! every upper tier: cross-pod traffic is taken to climb to the top, conservative for pods that
+//! share a spine group in a three-tier fabric). Each accelerator of such a job is taken to
 //! send at its NIC rate for the inter-domain fraction of its step (its duty): demand
 //! D_p = Σ_jobs a_jp B_nic duty_j. The cross-pod bandwidth of a job is
 //! B_nic min(1, min over its pods of C_p / D_p): at 1:1 a pod can never be overloaded (D_p <=
@@ -162,7 +163,7 @@ pub struct Fabric {
     pub pod_accelerators: Vec<u32>,
     /// Uplink capacity of each pod in NIC-rate accelerators: a_p / Π o.
     pub pod_capacity: Vec<f64>,
-    /// Oversubscription product from a NIC up to the top of a pod.
+    /// Oversubscription product over every upper tier (what cross-pod traffic crosses).
     pub pod_oversubscription: f64,
 }
 
@@ -178,10 +179,8 @@ impl Fabric {
         for (i, a) in per_node.iter().enumerate() {
             pod_accelerators[pod_of_node[i] as usize] += a;
         }
-        let pod_oversubscription = match (net.fabric, net.tiers) {
-            (FabricKind::FatTree, 3) => net.oversubscription.iter().product(),
-            _ => net.oversubscription[0],
-        };
+        // Cross-pod traffic is taken to climb to the top tier: every ratio on the way applies.
+        let pod_oversubscription = net.oversubscription.iter().product();
         let link_over_nic = net.link_bps / net.nic_bps;
         let pod_capacity = pod_accelerators.iter().map(|a| *a as f64 * link_over_nic / pod_oversubscription).collect();
         Fabric { net: net.clone(), counts, pod_of_node, pod_accelerators, pod_capacity, pod_oversubscription }

@@ -53,13 +53,20 @@ impl Pool {
     }
 
     fn set_mask(&mut self, local: usize, mask: u64) {
+        self.set_mask_with(local, mask, true);
+    }
+
+    /// Sets a node's free mask; `pods` keeps the per-pod free-node counts (off while EASY
+    /// replays release and restore jobs, which leave them as they were).
+    #[inline]
+    fn set_mask_with(&mut self, local: usize, mask: u64, pods: bool) {
         let old = self.free_count(local);
         self.free_mask[local] = mask;
         let new = self.free_count(local);
         if old != new {
             self.buckets[old].remove(local);
             self.buckets[new].insert(local);
-            if !self.pod_full.is_empty() {
+            if pods && !self.pod_full.is_empty() {
                 let full = self.per_node as usize;
                 let pod = self.pod_of_local[local] as usize;
                 if old == full {
@@ -72,21 +79,22 @@ impl Pool {
     }
 
     /// Frees a job's (global node, slot mask) allocation (a held node stays without free slots).
-    fn release(&mut self, local_of: &[u32], alloc: &[(u32, u64)]) {
+    /// `pods`: whether the per-pod counts follow (false in EASY replays, undone by `occupy`).
+    fn release(&mut self, local_of: &[u32], alloc: &[(u32, u64)], pods: bool) {
         for &(g, mask) in alloc {
             let l = local_of[g as usize] as usize;
             if self.held[l] {
                 continue;
             }
-            self.set_mask(l, self.free_mask[l] | mask);
+            self.set_mask_with(l, self.free_mask[l] | mask, pods);
         }
     }
 
-    /// Takes a job's (global node, slot mask) allocation.
+    /// Takes back a job's (global node, slot mask) allocation after an EASY replay.
     fn occupy(&mut self, local_of: &[u32], alloc: &[(u32, u64)]) {
         for &(g, mask) in alloc {
             let l = local_of[g as usize] as usize;
-            self.set_mask(l, self.free_mask[l] & !mask);
+            self.set_mask_with(l, self.free_mask[l] & !mask, false);
         }
     }
 
@@ -354,7 +362,7 @@ impl Cluster {
     pub fn finish(&mut self, slot: JobSlot, job: &Job) {
         let pool = &mut self.pools[job.pool as usize];
         pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
-        pool.release(&self.local_of, &job.alloc);
+        pool.release(&self.local_of, &job.alloc, true);
         self.class_allocated[job.class as usize] -= job.allocated as u64;
     }
 
@@ -421,7 +429,7 @@ impl Cluster {
     }
 
     fn release_one(&mut self, p: usize, slot: JobSlot, jobs: &Jobs) {
-        self.pools[p].release(&self.local_of, &jobs.get(slot).alloc);
+        self.pools[p].release(&self.local_of, &jobs.get(slot).alloc, false);
         self.undo.push(slot);
     }
 
@@ -581,7 +589,8 @@ impl Cluster {
     /// for tests and invariants).
     pub fn pod_free_recount(&self, pool: usize) -> (Vec<u32>, Vec<u32>) {
         let p = &self.pools[pool];
-        let recount = p.pod_range.iter().map(|&(a, b)| (a..b).filter(|l| p.free_count(*l as usize) == p.per_node as usize).count() as u32).collect();
+        let recount =
+            p.pod_range.iter().map(|&(a, b)| (a..b).filter(|l| p.free_count(*l as usize) == p.per_node as usize).count() as u32).collect();
         (p.pod_full.clone(), recount)
     }
 }
