@@ -53,6 +53,23 @@ impl IndexSet {
         }
     }
 
+    /// The smallest member in `from..end` that is not in `exclude`: reads only the words of
+    /// that range (for short ranges, such as the nodes of one pod).
+    pub fn next_before(&self, from: usize, end: usize, exclude: Option<&IndexSet>) -> Option<usize> {
+        let end = end.min(self.words.len() * 64);
+        let mut at = from;
+        while at < end {
+            let w = at / 64;
+            let m = (self.words[w] & !exclude.map_or(0, |e| e.words[w])) & (!0u64 << (at % 64));
+            if m != 0 {
+                let i = w * 64 + m.trailing_zeros() as usize;
+                return (i < end).then_some(i);
+            }
+            at = (w + 1) * 64;
+        }
+        None
+    }
+
     /// The smallest member >= `from` that is not in `exclude`.
     pub fn next(&self, from: usize, exclude: Option<&IndexSet>) -> Option<usize> {
         let masked = |w: usize| self.words[w] & !exclude.map_or(0, |e| e.words[w]);
@@ -100,6 +117,8 @@ mod tests {
             let want = members.iter().copied().find(|&i| i >= from && !excl.contains(&i));
             prop_assert_eq!(s.next(from, Some(&e)), want);
             prop_assert_eq!(s.next(from, None), members.iter().copied().find(|&i| i >= from));
+            let end = from + 97;
+            prop_assert_eq!(s.next_before(from, end, Some(&e)), want.filter(|&i| i < end));
             prop_assert_eq!(s.len(), members.len());
             for &i in &members { s.remove(i); }
             prop_assert!(s.is_empty());

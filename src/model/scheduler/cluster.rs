@@ -502,12 +502,12 @@ impl Pool {
         let full = &self.buckets[self.per_node as usize];
         let mut at = start as usize;
         while (out.len() as u32) < m {
-            match full.next(at, excl) {
-                Some(l) if l < end as usize => {
+            match full.next_before(at, end as usize, excl) {
+                Some(l) => {
                     out.push((l as u32, all));
                     at = l + 1;
                 }
-                _ => break,
+                None => break,
             }
         }
     }
