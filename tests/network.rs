@@ -262,3 +262,45 @@ fn topology_placement_keeps_pod_free_counts_in_step() {
     let (counts, recount) = sim.pod_free_recount(0);
     assert_eq!(counts, recount);
 }
+
+#[test]
+fn network_and_work_round_trip_through_the_resolved_scenario() {
+    let class = r#"
+[[workload.classes]]
+name = "w"
+kind = "pretrain"
+rate = "1/d"
+work = { params = "7B", steps = 1000, batch = 512, seq_len = 4096, precision = "fp8", gradient_bytes = 4, overlap = 0.8 }
+[[workload.classes]]
+name = "serve"
+kind = "batch-inference"
+rate = "1/d"
+work = { params = "70B", tokens = "10B" }
+"#;
+    let net = r#"
+[network]
+fabric = "fat-tree"
+tiers = 3
+radix = 32
+nic = "200Gbps"
+oversubscription = ["3:1", "2:1"]
+domain_nodes = 2
+latency = { domain = "1.5us", leaf = "4us", spine = "9.25us" }
+switch_power = "1.6kW"
+optic_power = "12W"
+"#;
+    let mut sc = scenario(8, class, net, "1d");
+    sc.scheduler.placement = aidc::scenario::Placement::Random;
+    let w = sc.classes[0].work.as_ref().unwrap();
+    assert_eq!((w.tokens, w.batch_tokens, w.flops_per_param_token), (1000.0 * 512.0 * 4096.0, 512.0 * 4096.0, 6.0));
+    assert_eq!(w.peak_flops, 1978.9e12);
+    let serve = sc.classes[1].work.as_ref().unwrap();
+    assert_eq!((serve.flops_per_param_token, serve.gradient_bytes), (2.0, 0.0), "inference: 2 N D, no gradients");
+    let dir = tempfile::tempdir().unwrap();
+    let text = aidc::scenario::unparse::to_toml(&sc);
+    let path = dir.path().join("resolved.toml");
+    std::fs::write(&path, &text).unwrap();
+    let mut back = aidc::scenario::load(&path).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    back.file = sc.file.clone();
+    assert_eq!(back, sc, "{text}");
+}

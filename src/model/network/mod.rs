@@ -224,6 +224,18 @@ impl Fabric {
         Shape { accelerators, nodes, domains, pods, tier: tier_of(domains, pods) }
     }
 
+    /// Bottleneck bandwidth per accelerator of a placement, bits/s: the minimum over the tiers it
+    /// crosses of the domain bandwidth, the NIC, and across pods the NIC times the pods' uplink
+    /// share (`share` = 1 / Π o when every accelerator of the pods sends: the static worst case).
+    pub fn bottleneck_bps(&self, shape: &Shape, share: f64) -> f64 {
+        let net = &self.net;
+        match shape.tier {
+            Tier::Domain => net.domain_bps,
+            Tier::Leaf => net.domain_bps.min(net.nic_bps),
+            Tier::Spine => net.domain_bps.min(net.nic_bps * share.clamp(0.0, 1.0)),
+        }
+    }
+
     /// Time of one gradient all-reduce of `bytes` for a shape, with the cross-pod bandwidth
     /// scaled by `share` (0-1], s; and its inter-domain part.
     pub fn allreduce_s(&self, shape: &Shape, bytes: f64, share: f64) -> (f64, f64) {
@@ -235,9 +247,8 @@ impl Fabric {
         if domains == 1 {
             return (collectives::ring_allreduce_s(n, bytes, intra.alpha_s, intra.bw_bytes_per_s), 0.0);
         }
-        let share = if shape.tier == Tier::Spine { share } else { 1.0 };
         let alpha = net.latency_s[if shape.tier == Tier::Spine { 2 } else { 1 }];
-        let inter = Level { ranks: domains, alpha_s: alpha, bw_bytes_per_s: net.nic_bps / 8.0 * share };
+        let inter = Level { ranks: domains, alpha_s: alpha, bw_bytes_per_s: self.bottleneck_bps(shape, share).min(net.nic_bps) / 8.0 };
         let total = collectives::hierarchical_allreduce_s(bytes, intra, inter);
         let inter_part = collectives::ring_allreduce_s(domains, bytes / g as f64, inter.alpha_s, inter.bw_bytes_per_s);
         (total, inter_part)

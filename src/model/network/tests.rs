@@ -103,3 +103,16 @@ fn without_a_fabric_or_gradients_there_is_no_communication() {
     let inference = Work { gradient_bytes: 0.0, flops_per_param_token: 2.0, ..work() };
     assert_eq!(step(&inference, Some(&f), &f.ideal_shape(64, 8), 1.0).exposed_s, 0.0);
 }
+
+#[test]
+fn the_bottleneck_is_the_slowest_tier_crossed() {
+    let f = Fabric::new(&net(4, 1, 2.0), &[8; 16]);
+    let inside = f.shape(32, &alloc(&[0, 1, 2, 3]));
+    let spread = f.shape(32, &alloc(&[0, 4, 8, 12]));
+    let one = f.shape(8, &alloc(&[0]));
+    assert_eq!(f.bottleneck_bps(&one, 1.0), DEFAULT_DOMAIN_BPS);
+    assert_eq!(f.bottleneck_bps(&inside, 0.1), 400e9, "inside a pod: the NIC, whatever the spine does");
+    assert_eq!(f.bottleneck_bps(&spread, 1.0), 400e9);
+    // Static worst case across pods: NIC / oversubscription.
+    assert_eq!(f.bottleneck_bps(&spread, 1.0 / f.pod_oversubscription), 200e9);
+}
