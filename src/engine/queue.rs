@@ -36,6 +36,11 @@ pub enum Event {
         /// Global node index.
         node: u32,
     },
+    /// A rack group that enters service later does now.
+    InService {
+        /// Index into the topology's later groups.
+        group: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
