@@ -483,8 +483,8 @@ pub fn text_summary(f: &Forecast) -> String {
         let without = x.trigger_without.as_ref().map_or("none".to_string(), |t| format!("month {} ({})", t.month, t.reason));
         s.push_str(&format!("expansion trigger without expansion ({thresholds}): {without}\n"));
         s.push_str(&format!(
-            "with +{} racks from month {} ({} -> {} accelerators, {}): ",
-            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after, "stitched runs"
+            "with +{} racks in service from month {} ({} -> {} accelerators): ",
+            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after
         ));
     } else {
         s.push_str(&format!("expansion trigger ({thresholds}): "));
