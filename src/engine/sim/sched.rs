@@ -215,3 +215,10 @@ impl<W: Write> Simulation<'_, W> {
         Ok(())
     }
 }
+
+impl<W: Write> Simulation<'_, W> {
+    /// Replicas of service `i` running now (for tests).
+    pub fn running_replicas(&self, i: usize) -> u64 {
+        self.sched.services.get(i).map_or(0, |s| s.running)
+    }
+}
