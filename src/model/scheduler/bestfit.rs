@@ -55,8 +55,7 @@ impl Scheduler for BestFit {
     fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, _preempted: &mut Vec<JobSlot>) {
         let mut reserved = false;
         self.skipped.clear();
-        loop {
-            let Some(&head) = self.queue.front() else { break };
+        while let Some(&head) = self.queue.front() {
             if !reserved && cluster.fit_leftover(jobs.get(head)).is_none() {
                 reserved = cluster.reservation(head, jobs, &mut self.reservation);
                 if !reserved {

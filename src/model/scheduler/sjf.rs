@@ -27,14 +27,17 @@ use std::collections::BTreeSet;
 use super::{Cluster, Reservation, Scheduler};
 use crate::model::workload::{JobSlot, Jobs};
 
+/// Area order: (estimate_ms x accelerators, id, submit_ms, slot).
+type AreaKey = (u128, u64, u64, JobSlot);
+/// Age order: (submit_ms, id, slot).
+type AgeKey = (u64, u64, JobSlot);
+
 /// The SJF policy.
 pub struct Sjf {
     depth: u32,
     aging_ms: u64,
-    /// (area, id, submit_ms, slot).
-    by_area: BTreeSet<(u128, u64, u64, JobSlot)>,
-    /// (submit_ms, id, slot).
-    by_age: BTreeSet<(u64, u64, JobSlot)>,
+    by_area: BTreeSet<AreaKey>,
+    by_age: BTreeSet<AgeKey>,
     reservation: Reservation,
     done: Vec<JobSlot>,
 }
@@ -45,7 +48,7 @@ impl Sjf {
         Sjf { depth, aging_ms, by_area: BTreeSet::new(), by_age: BTreeSet::new(), reservation: Reservation::default(), done: Vec::new() }
     }
 
-    fn keys(slot: JobSlot, jobs: &Jobs) -> ((u128, u64, u64, JobSlot), (u64, u64, JobSlot)) {
+    fn keys(slot: JobSlot, jobs: &Jobs) -> (AreaKey, AgeKey) {
         let j = jobs.get(slot);
         ((j.estimate_ms as u128 * j.requested as u128, j.id, j.submit_ms, slot), (j.submit_ms, j.id, slot))
     }
