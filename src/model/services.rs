@@ -48,9 +48,9 @@ pub fn erlang_c(c: u64, a: f64) -> f64 {
     b / (1.0 - rho * (1.0 - b))
 }
 
-/// P(T > t) of the M/M/c response time, t in units of the mean service time.
-fn response_tail(c: u64, a: f64, t: f64) -> f64 {
-    let pc = erlang_c(c, a);
+/// P(T > t) of the M/M/c response time with waiting probability `pc`, t in units of the mean
+/// service time.
+fn response_tail(c: u64, a: f64, pc: f64, t: f64) -> f64 {
     let theta = c as f64 - a; // in units of mu
     let mu_t = (-t).exp();
     let delayed = if (theta - 1.0).abs() < 1e-9 { (1.0 + t) * mu_t } else { (theta * mu_t - (-theta * t).exp()) / (theta - 1.0) };
@@ -62,8 +62,10 @@ pub fn p95_response(c: u64, a: f64) -> f64 {
     if c == 0 || a >= c as f64 {
         return f64::INFINITY;
     }
+    // Erlang C once (O(c)); each bisection step is then O(1).
+    let pc = erlang_c(c, a);
     let (mut lo, mut hi) = (0.0, 3.0);
-    while response_tail(c, a, hi) > 0.05 {
+    while response_tail(c, a, pc, hi) > 0.05 {
         lo = hi;
         hi *= 2.0;
         if hi > 1e9 {
@@ -72,7 +74,7 @@ pub fn p95_response(c: u64, a: f64) -> f64 {
     }
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
-        if response_tail(c, a, mid) > 0.05 {
+        if response_tail(c, a, pc, mid) > 0.05 {
             lo = mid;
         } else {
             hi = mid;
