@@ -227,3 +227,19 @@ fn scheduler_flag_overrides_the_policy_and_rejects_unknown_names() {
     let help = Command::new(exe).args(["run", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--scheduler sjf"));
 }
+
+#[test]
+fn sweeps_accept_the_new_policy_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = Command::new(env!("CARGO_BIN_EXE_aidc"))
+        .args(["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=2d", "--set", "scheduler.policy=sjf,best-fit", "--quiet"])
+        .arg("--out")
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert!(csv.contains("sjf") && csv.contains("best-fit"), "{csv}");
+}
