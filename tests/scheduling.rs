@@ -243,3 +243,23 @@ fn sweeps_accept_the_new_policy_names() {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert!(csv.contains("sjf") && csv.contains("best-fit"), "{csv}");
 }
+
+#[test]
+fn the_inference_mix_keeps_its_invariants_and_is_deterministic() {
+    let mut sc = ready("inference-mix.toml");
+    sc.horizon_ms = 4 * 86_400_000;
+    let mut sim = Simulation::new(&sc, std::io::sink(), std::io::sink()).unwrap();
+    for step in 1..=16 {
+        sim.run_until(step * 6 * 3_600_000, |_| {}).unwrap();
+        sim.check_invariants().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+        (r.summary.jobs.preemptions, std::fs::read(out.join("summary.json")).unwrap(), std::fs::read(out.join("jobs.csv")).unwrap())
+    };
+    let (a, b) = (run(), run());
+    assert!(a.0 > 0, "services preempt batch work at their peak");
+    assert!(a == b, "same seed, same bytes");
+}

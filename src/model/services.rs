@@ -241,8 +241,8 @@ mod tests {
         assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
         // M/M/2: P(wait) = 2 rho^2 / (1 + rho); rho = 0.5 gives 1/3.
         assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-        // Call-centre textbook example: 10 agents, 8 erlangs: C = 0.409 (e.g. Gans, Koole &
-        // Mandelbaum 2003 tables; by the defining sum).
+        // The classic call-centre example, 10 agents and 8 erlangs: C = 0.409 (the Erlang C
+        // table value; the defining sum below gives the same).
         assert!((erlang_c(10, 8.0) - 0.4092).abs() < 5e-4, "{}", erlang_c(10, 8.0));
         for (c, a) in [(5, 3.2), (50, 45.0), (200, 150.0)] {
             assert!((erlang_c(c, a) - erlang_c_direct(c, a)).abs() < 1e-9);
