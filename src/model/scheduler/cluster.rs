@@ -463,6 +463,29 @@ impl Cluster {
         (stranded, free)
     }
 
+    /// Drops from `victims` (which free room for k in pool p) each one, oldest in the
+    /// preemption order first, without which the job still fits: O(victims²) tentative
+    /// releases, only when preempting.
+    fn prune_victims(&mut self, p: usize, k: u32, jobs: &Jobs, victims: &mut Vec<JobSlot>) {
+        let mut i = 0;
+        while i + 1 < victims.len() {
+            for (j, &v) in victims.iter().enumerate() {
+                if j != i {
+                    self.release_one(p, v, jobs);
+                }
+            }
+            let mut plan = std::mem::take(&mut self.plan);
+            let fits = self.pools[p].find(k, false, &mut plan);
+            self.plan = plan;
+            self.restore(p, jobs);
+            if fits {
+                victims.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Preemption: the fewest running preemptible jobs of lower priority than the blocked job
     /// `slot`, taken in preemption order (lowest priority first, then the most recently started,
     /// which loses the least progress), whose release lets it fit now. At most `depth` victims
@@ -500,6 +523,9 @@ impl Cluster {
                 }
             }
             self.restore(p, jobs);
+            if ok {
+                self.prune_victims(p, k, jobs, &mut tried);
+            }
             if ok && best.is_none_or(|(_, n)| tried.len() < n) {
                 best = Some((p, tried.len()));
                 out.clear();

@@ -15,8 +15,9 @@
 //!   around the top blocked job unless `backfill = false`. With `preemption = true`, the top
 //!   blocked job may preempt running preemptible jobs of strictly lower priority: victims are
 //!   taken lowest priority first, then most recently started first (the least progress lost),
-//!   until it fits ([`Cluster::preemption_plan`], at most `backfill_depth` victims tried per
-//!   pool, from an index of running preemptible jobs: no scan of the cluster). The pass stops
+//!   until it fits; then each victim without which it still fits is spared
+//!   ([`Cluster::preemption_plan`], at most `backfill_depth` victims tried per pool, from an
+//!   index of running preemptible jobs: no scan of the cluster). The pass stops
 //!   and returns the victims; the engine interrupts them as a failure would (cause
 //!   "preemption": they lose the work since their last checkpoint, or the whole attempt without
 //!   `[failures]` checkpoints) and runs another pass, where the top job starts. Victims have

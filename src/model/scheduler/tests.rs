@@ -239,3 +239,28 @@ fn priority_preempts_the_lowest_priority_most_recent_job() {
     s2.schedule(H, &mut c2, &mut jobs2, &mut started, &mut preempted);
     assert!(preempted.is_empty());
 }
+
+#[test]
+fn preemption_spares_victims_that_do_not_help() {
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = ListScheduler::new("priority", true, true, 8, Some(vec![u64::MAX])).with_preemption(true);
+    let fixed = job(&mut jobs, 7, 10, 0, 0); // node 0, not preemptible
+    let big = job(&mut jobs, 8, 10, 0, 0); // node 1
+    jobs.get_mut(big).preemptible = true;
+    for j in [fixed, big] {
+        s.enqueue(j, &jobs);
+    }
+    run(&mut s, 0, &mut c, &mut jobs);
+    let small = job(&mut jobs, 1, 10, 0, 0); // fills node 0; newest, so first in preemption order
+    jobs.get_mut(small).preemptible = true;
+    s.enqueue(small, &jobs);
+    run(&mut s, H, &mut c, &mut jobs);
+    assert_eq!((nodes_of(&jobs, fixed), nodes_of(&jobs, big), nodes_of(&jobs, small)), (vec![0], vec![1], vec![0]));
+    let high = job(&mut jobs, 8, 1, 0, 5);
+    s.enqueue(high, &jobs);
+    let (mut started, mut preempted) = (Vec::new(), Vec::new());
+    s.schedule(2 * H, &mut c, &mut jobs, &mut started, &mut preempted);
+    // Freeing the small job alone cannot help (node 0 keeps 7 busy): only the big one goes.
+    assert_eq!(preempted, vec![big]);
+    assert_eq!(c.free_accelerators(), 0, "planning left the cluster as it was");
+}
