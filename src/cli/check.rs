@@ -173,6 +173,9 @@ pub fn describe(sc: &Scenario) -> String {
 /// Things that are valid but probably not meant.
 pub fn warnings(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
+    if sc.scheduler.preemption && sc.scheduler.policy != crate::scenario::Policy::Priority {
+        out.push(format!("scheduler.preemption: only the priority policy preempts; {} never does", sc.scheduler.policy.name()));
+    }
     for (hi, h) in sc.halls.iter().enumerate() {
         for (gi, g) in h.racks.iter().enumerate() {
             let rack_w = g.nodes as f64 * crate::model::compute::installed_model(sc, h, g.node_type).max_w();
