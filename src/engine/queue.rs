@@ -41,6 +41,11 @@ pub enum Event {
         /// Service index.
         service: u16,
     },
+    /// A rack group that enters service later does now.
+    InService {
+        /// Index into the topology's later groups.
+        group: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

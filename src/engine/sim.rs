@@ -87,7 +87,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut world = World::new();
         let (topo, idle_mw) = compute::spawn(&mut world, sc);
         let labels = sc.class_labels();
-        let installed = sc.accelerators();
+        let installed = sc.accelerators_in_service_at(0);
         world.insert_resource(SiteLoad {
             it_power_mw: idle_mw,
             installed,
@@ -108,7 +108,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
-        let mut scheduler = scheduler::build(&sc.scheduler, &labels, installed);
+        let mut scheduler = scheduler::build(&sc.scheduler, &labels, sc.accelerators());
         let deferred_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         if let Some(g) = sc.coordination.as_ref().filter(|g| g.deferral.is_some()) {
             let wrapped = crate::model::grid::defer::Deferring::new(scheduler, g, sc.start, &labels, sc.step_ms, deferred_ms.clone());
@@ -148,6 +148,15 @@ impl<'a, W: Write> Simulation<'a, W> {
             && first.submit_ms <= sc.horizon_ms
         {
             queue.push(first.submit_ms, Event::TraceArrival { index: 0 });
+        }
+        // Rack groups that enter service later are held out of placement until then.
+        for (g, &(t, first, count)) in topo.later.iter().enumerate() {
+            for n in first..first + count {
+                cluster.withhold(topo.nodes[n as usize].node_type as usize, n);
+            }
+            if t <= sc.horizon_ms {
+                queue.push(t, Event::InService { group: g as u16 });
+            }
         }
         let failures = sc
             .failures
@@ -248,13 +257,14 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let held = self.world.query::<&AcceleratorState>().iter(&self.world).filter(|a| a.job.is_some()).count() as u64;
         let free = self.cluster.free_accelerators();
-        let held_out = self.cluster.held_accelerators();
+        let held_out = self.cluster.held_accelerators() + self.cluster.absent_accelerators();
         let checks = [
             ("allocated <= installed", site.allocated <= site.installed),
+            ("site installed = design - not yet in service", site.installed + self.cluster.absent_accelerators() == self.cluster.installed),
             ("nodes' allocations sum to the site's", node_alloc == site.allocated),
             ("halls' allocations sum to the site's", hall_alloc == site.allocated),
             ("held accelerators equal allocated", held == site.allocated),
-            ("placement free + allocated + out of service = installed", free + site.allocated + held_out == site.installed),
+            ("placement free + allocated + out of service = installed", free + site.allocated + held_out == self.cluster.installed),
             ("nodes out of service are neither free nor allocated", self.check_held_nodes()),
             ("nodes' power sums to the site's", node_mw == site.it_power_mw),
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
@@ -293,7 +303,39 @@ impl<'a, W: Write> Simulation<'a, W> {
                 Ok(())
             }
             Event::Autoscale { service } => self.on_autoscale(service as usize),
+            Event::InService { group } => {
+                self.on_in_service(group as usize);
+                Ok(())
+            }
         }
+    }
+
+    /// A rack group enters service: its nodes join placement and start drawing idle power.
+    fn on_in_service(&mut self, group: usize) {
+        let (_, first, count) = self.topo.later[group];
+        let now = self.now;
+        let mut added_mw = 0;
+        let mut added = 0;
+        for n in first..first + count {
+            let info = self.topo.nodes[n as usize];
+            let idle_mw = self.topo.models[info.model as usize].power_mw(0, 0);
+            let per_node = self.sc.node_types[info.node_type as usize].accelerators as u64;
+            if let Some(mut load) = self.world.get_mut::<NodeLoad>(info.entity) {
+                load.power_mw = idle_mw;
+            }
+            if let Some(mut hall) = self.world.get_mut::<HallLoad>(info.hall) {
+                hall.advance(now);
+                hall.it_power_mw += idle_mw;
+                hall.installed += per_node;
+            }
+            self.cluster.commission(info.node_type as usize, n);
+            added_mw += idle_mw;
+            added += per_node;
+        }
+        let mut site = self.world.resource_mut::<SiteLoad>();
+        site.it_power_mw += added_mw;
+        site.installed += added;
+        self.request_schedule();
     }
 
     fn request_schedule(&mut self) {

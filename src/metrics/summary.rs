@@ -389,7 +389,8 @@ impl Default for ClassStats {
 
 /// Folds idle capacity and utilization from the site integrals over `horizon_ms`.
 pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleCapacity, Energy, Power) {
-    let installed_ms = load.installed as f64 * horizon_ms as f64;
+    // In-service accelerator time: installed x horizon unless rack groups entered service late.
+    let installed_ms = load.installed_ms as f64;
     let alloc = load.allocated_ms as f64;
     let busy = load.busy_bp_ms as f64 / 1e4;
     let h = 3.6e6;

@@ -369,6 +369,9 @@ pub struct RackGroup {
     pub node_type: usize,
     /// Rack design power, W.
     pub power_limit_w: Option<f64>,
+    /// When the racks enter service, ms after the start (0: from the start). Before it they
+    /// are absent: no capacity, no power, no failures.
+    pub in_service_ms: u64,
 }
 
 /// The kinds of job the seed reports and LLM-cluster traces name.
@@ -598,6 +601,14 @@ impl Scenario {
     /// Total accelerators installed.
     pub fn accelerators(&self) -> u64 {
         self.racks_iter().map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64).sum()
+    }
+
+    /// Accelerators in service at `t_ms` (rack groups enter service at their `in_service`).
+    pub fn accelerators_in_service_at(&self, t_ms: u64) -> u64 {
+        self.racks_iter()
+            .filter(|(g, _)| g.in_service_ms <= t_ms)
+            .map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64)
+            .sum()
     }
 
     /// Total nodes.

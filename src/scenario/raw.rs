@@ -424,6 +424,10 @@ pub struct RawRackGroup {
     /// Design power of one rack; `check` warns when the nodes' maximum exceeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_limit: Option<PowerW>,
+    /// When the racks enter service, after the start of the run (a phased build-out); absent
+    /// or "0s": from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_service: Option<DurationMs>,
 }
 
 /// `[workload]`.

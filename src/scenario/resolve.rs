@@ -422,7 +422,24 @@ impl Resolver<'_> {
                 {
                     return self.err(&gp.key("power_limit"), "expected a positive rack power like \"40kW\"");
                 }
-                racks.push(RackGroup { count: g.count, nodes: g.nodes, node_type: nt, power_limit_w: g.power_limit.map(|x| x.0) });
+                if let Some(t) = g.in_service
+                    && t.0 >= raw.simulation.horizon.0
+                {
+                    return self.err(
+                        &gp.key("in_service"),
+                        format!(
+                            "expected a time before the end of the run ({}), like \"90d\"",
+                            crate::scenario::units::format_duration(raw.simulation.horizon.0)
+                        ),
+                    );
+                }
+                racks.push(RackGroup {
+                    count: g.count,
+                    nodes: g.nodes,
+                    node_type: nt,
+                    power_limit_w: g.power_limit.map(|x| x.0),
+                    in_service_ms: g.in_service.map_or(0, |d| d.0),
+                });
             }
             let cooling = super::resolve_facility::cooling(h.cooling.as_ref(), self.src, &p.key("cooling"))?;
             halls.push(Hall { name: h.name.clone(), racks, cooling });

@@ -54,6 +54,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                         nodes: g.nodes,
                         node_type: sc.node_types[g.node_type].name.clone(),
                         power_limit: g.power_limit_w.map(PowerW),
+                        in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
                     })
                     .collect(),
                 cooling: Some(cooling(&h.cooling)),

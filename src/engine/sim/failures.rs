@@ -32,6 +32,10 @@ impl<W: Write> Simulation<'_, W> {
     /// One node fails: unless it is an idle spare, its jobs are interrupted and, with a repair
     /// time, it leaves service until repaired (a spare replaces it at once if there is one).
     fn fail_node(&mut self, n: u32, c: usize, repair_ms: u64) {
+        // Equipment not in service yet cannot fail.
+        if self.now < self.topo.nodes[n as usize].in_service_ms {
+            return;
+        }
         let Some(f) = self.failures.as_mut() else { return };
         if f.is_spare(n) {
             return;

@@ -142,6 +142,7 @@ pub struct Cluster {
     plan: Vec<(u32, u64)>,
     undo: Vec<JobSlot>,
     held: u64,
+    absent: u64,
     /// Running preemptible jobs, (priority, newest start first, slot): the preemption order.
     victims: BTreeSet<(i32, std::cmp::Reverse<u64>, JobSlot)>,
 }
@@ -184,6 +185,7 @@ impl Cluster {
             plan: Vec::new(),
             undo: Vec::new(),
             held: 0,
+            absent: 0,
             victims: BTreeSet::new(),
         }
     }
@@ -209,6 +211,31 @@ impl Cluster {
             p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
             self.held -= p.per_node as u64;
         }
+    }
+
+    /// Holds a node that is not in service yet (its rack group enters service later): like
+    /// [`Cluster::take_out`], but counted apart from failures and spares.
+    pub fn withhold(&mut self, pool: usize, node: u32) {
+        let before = self.held;
+        self.take_out(pool, node);
+        self.absent += self.held - before;
+        self.held = before;
+    }
+
+    /// Brings a withheld node into service with every slot free.
+    pub fn commission(&mut self, pool: usize, node: u32) {
+        let l = self.local_of[node as usize] as usize;
+        let p = &mut self.pools[pool];
+        if p.held[l] {
+            p.held[l] = false;
+            p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
+            self.absent -= p.per_node as u64;
+        }
+    }
+
+    /// Accelerators on nodes not in service yet.
+    pub fn absent_accelerators(&self) -> u64 {
+        self.absent
     }
 
     /// Sets how many hot spare nodes pool `pool` keeps: jobs larger than the rest are rejected.
