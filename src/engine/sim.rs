@@ -11,6 +11,7 @@
 //! their slots reused.
 
 mod failures;
+mod sched;
 
 use std::io::Write;
 
@@ -37,6 +38,7 @@ struct ClassInfo {
     priority: i32,
     estimate_factor: f64,
     device: Option<u16>,
+    preemptible: bool,
 }
 
 /// A simulation in progress, writing rows to `W`.
@@ -76,6 +78,7 @@ pub struct Simulation<'a, W: Write> {
     durations: crate::calibrate::DurationScale,
     failures: Option<Box<crate::model::failures::FailureModel>>,
     grid: Option<crate::model::grid::ledger::Ledger>,
+    sched: sched::SchedState,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -115,9 +118,17 @@ impl<'a, W: Write> Simulation<'a, W> {
 
         let classes = labels
             .iter()
-            .map(|l| match sc.classes.iter().find(|c| &c.name == l) {
-                Some(c) => ClassInfo { priority: c.priority, estimate_factor: c.estimate_factor, device: c.device.map(|d| d as u16) },
-                None => ClassInfo { priority: 0, estimate_factor: 1.0, device: None },
+            .map(|l| match (sc.classes.iter().find(|c| &c.name == l), sc.services.iter().find(|s| &s.name == l)) {
+                (Some(c), _) => ClassInfo {
+                    priority: c.priority,
+                    estimate_factor: c.estimate_factor,
+                    device: c.device.map(|d| d as u16),
+                    preemptible: c.preemptible,
+                },
+                (None, Some(s)) => {
+                    ClassInfo { priority: s.priority, estimate_factor: 1.0, device: s.device.map(|d| d as u16), preemptible: false }
+                }
+                (None, None) => ClassInfo { priority: 0, estimate_factor: 1.0, device: None, preemptible: false },
             })
             .collect();
         let trace_class = sc
@@ -152,6 +163,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             .as_ref()
             .map(|f| Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue)));
         let n = labels.len();
+        let sched = sched::SchedState::new(sc, &labels, &mut queue);
         Ok(Simulation {
             sc,
             world,
@@ -188,6 +200,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
             grid,
+            sched,
         })
     }
 
@@ -289,6 +302,7 @@ impl<'a, W: Write> Simulation<'a, W> {
                 self.on_repair(node);
                 Ok(())
             }
+            Event::Autoscale { service } => self.on_autoscale(service as usize),
             Event::InService { group } => {
                 self.on_in_service(group as usize);
                 Ok(())
@@ -352,7 +366,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         Ok(())
     }
 
-    fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
+    fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<Option<JobSlot>> {
         let info = &self.classes[class as usize];
         // Calibration: the duration on the job's device, where known now (identity without).
         let duration_ms = self.durations.at_submit(info.device, duration_ms);
@@ -366,6 +380,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             duration_ms,
             estimate_ms: estimate_ms.max(duration_ms),
             utilization_bp: (utilization.clamp(0.0, 1.0) * 1e4).round() as u16,
+            preemptible: info.preemptible,
             ..Default::default()
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
@@ -376,23 +391,28 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.stats[class as usize].summary.rejected += 1;
             self.job_rows.row(self.jobs.get(slot), &self.labels[class as usize], JobState::Rejected, None, &reason)?;
             self.jobs.remove(slot);
-            return Ok(());
+            return Ok(None);
         }
         self.scheduler.enqueue(slot, &self.jobs);
+        self.sched.queued(accelerators, true);
         self.world.resource_mut::<SiteLoad>().queued_jobs += 1;
         self.request_schedule();
-        Ok(())
+        Ok(Some(slot))
     }
 
     fn on_schedule(&mut self) {
         self.schedule_pending = false;
         let mut started = std::mem::take(&mut self.started);
         started.clear();
-        self.scheduler.schedule(self.now, &mut self.cluster, &mut self.jobs, &mut started);
+        let mut preempted = std::mem::take(&mut self.sched.preempted);
+        preempted.clear();
+        self.scheduler.schedule(self.now, &mut self.cluster, &mut self.jobs, &mut started, &mut preempted);
         for &slot in &started {
             self.start(slot);
         }
         self.started = started;
+        self.preempt(&preempted);
+        self.sched.preempted = preempted;
     }
 
     fn start(&mut self, slot: JobSlot) {
@@ -406,7 +426,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         job.rate = if job.dyn_ppm < job.demand_ppm { (job.dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
-        let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot));
+        let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot)) || job.preemptions > 0;
         // Calibration: the duration on the device it was placed on, if not known at submission.
         if !restart && let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
             job.duration_ms = ms;
@@ -424,10 +444,13 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.stats[job.class as usize].wait.record(wait);
         }
         let end = job.start_ms.saturating_add((job.duration_ms as f64 / job.rate).ceil() as u64);
+        let (generation, class, requested) = (job.generation, job.class, job.requested);
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.queued_jobs -= 1;
         site.running_jobs += 1;
-        self.queue.push(end, Event::JobEnd { slot, generation: job.generation });
+        self.queue.push(end, Event::JobEnd { slot, generation });
+        self.sched.queued(requested, false);
+        self.sched.replica_change(class, self.now, true);
     }
 
     /// Caps the accelerators of jobs in halls whose coolant is too warm for them, and lifts the
@@ -517,6 +540,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.completion.record(jct);
         let st = &mut self.stats[class];
         st.completion.record(jct);
+        sched::record_slowdown(st, jct, job.duration_ms);
         st.summary.completed += 1;
         st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
         self.completed += 1;
@@ -536,6 +560,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.world.run_schedule(SamplePipeline);
         self.grid_tick(t, dt);
         self.apply_thermal_limits(dt);
+        self.sched.sample_fragmentation(&self.cluster, dt);
         if self.grid.as_ref().is_some_and(|g| g.cfg.deferral.is_some()) {
             // Held deferrable jobs are reconsidered at every tick.
             self.request_schedule();
@@ -611,6 +636,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
         }
         self.finish_failures(&queued, crate::model::failures::AttemptEnd::Interrupted);
+        self.sched.finish_services(horizon);
         if let Some(g) = self.grid.as_mut() {
             // Deferrable jobs still running or queued at the horizon past their deadline are late too.
             for &slot in running.iter().chain(&queued) {
@@ -629,6 +655,9 @@ impl<'a, W: Write> Simulation<'a, W> {
                 c.accelerator_hours = s.accelerator_ms as f64 / 3.6e6;
                 c.wait_s = Percentiles::of(&s.wait);
                 c.completion_s = Percentiles::of(&s.completion);
+                c.slowdown = Percentiles::of(&s.slowdown);
+                c.bounded_slowdown = Percentiles::of(&s.bounded_slowdown);
+                c.preempted_lost_accelerator_hours = s.preempted_lost_ms / 3.6e6;
                 (l.clone(), c)
             })
             .collect();
@@ -650,6 +679,8 @@ impl<'a, W: Write> Simulation<'a, W> {
                 wait_s: Percentiles::of(&self.wait),
                 completion_s: Percentiles::of(&self.completion),
                 by_class,
+                preemptions: self.sched.preemptions,
+                stopped: self.sched.stopped,
             },
             utilization,
             idle_capacity,
@@ -661,6 +692,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut summary = summary;
         self.fold_facility(&mut summary);
         summary.failures = self.failures.as_ref().map(|f| f.summary(horizon));
+        summary.fragmentation = self.sched.fragmentation(horizon);
+        summary.services = self.sched.services_summary(horizon);
         if let Some(g) = &self.grid {
             summary.cost = Some(g.cost());
             summary.carbon = Some(g.carbon());

@@ -94,8 +94,34 @@ pub struct ClassSummary {
     pub accelerator_hours: f64,
     /// Waits of started jobs, s.
     pub wait_s: Percentiles,
-    /// Completion times (end - submit) of completed jobs, s.
+    /// Completion times (end - submit) of completed jobs, s; `completion_s.mean` is the mean JCT.
     pub completion_s: Percentiles,
+    /// Slowdown (wait + run) / run of completed jobs, run = the job's work at full speed
+    /// (dimensionless, in the `Percentiles` fields).
+    #[serde(default)]
+    pub slowdown: Percentiles,
+    /// Bounded slowdown max(1, (wait + run) / max(run, 10 s)) (Feitelson et al. 1997).
+    #[serde(default)]
+    pub bounded_slowdown: Percentiles,
+    /// Times its jobs were preempted.
+    #[serde(default)]
+    pub preemptions: u64,
+    /// Accelerator-hours of work its preempted jobs lost (since their last checkpoint).
+    #[serde(default)]
+    pub preempted_lost_accelerator_hours: f64,
+}
+
+/// `fragmentation` section: free accelerators that no queued job could use.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fragmentation {
+    /// Time average, over sampling ticks with a queue and free accelerators, of stranded / free,
+    /// where stranded = free accelerators on nodes with fewer free slots than the smallest queued
+    /// request (min(request, accelerators per node)).
+    pub stranded_fraction_mean: f64,
+    /// Integral of stranded accelerators over the horizon, accelerator-hours.
+    pub stranded_accelerator_hours: f64,
+    /// Fraction of the horizon with jobs queued while accelerators were free.
+    pub blocked_time_fraction: f64,
 }
 
 /// `jobs` section.
@@ -117,6 +143,12 @@ pub struct JobsSummary {
     pub completion_s: Percentiles,
     /// By class.
     pub by_class: BTreeMap<String, ClassSummary>,
+    /// Preemptions of running jobs, all classes.
+    #[serde(default)]
+    pub preemptions: u64,
+    /// Service replicas stopped or cancelled by their autoscaler.
+    #[serde(default)]
+    pub stopped: u64,
 }
 
 /// `utilization` section.
@@ -282,6 +314,12 @@ pub struct Summary {
     /// Failures, interruptions and checkpoints (absent without `[failures]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<super::failures::FailuresSummary>,
+    /// Free accelerators no queued job could use.
+    #[serde(default)]
+    pub fragmentation: Fragmentation,
+    /// Inference services by name (absent without `[[services]]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, crate::model::services::ServiceSummary>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).
@@ -320,6 +358,12 @@ pub struct ClassStats {
     pub completion: LogHistogram,
     /// Allocated accelerator-ms of finished jobs.
     pub accelerator_ms: u128,
+    /// Slowdowns x 1000 (so that the ms histogram keeps three decimals).
+    pub slowdown: LogHistogram,
+    /// Bounded slowdowns x 1000.
+    pub bounded_slowdown: LogHistogram,
+    /// Lost accelerator-ms of preempted attempts.
+    pub preempted_lost_ms: f64,
 }
 
 impl ClassStats {
@@ -330,6 +374,9 @@ impl ClassStats {
             wait: LogHistogram::new(PERCENTILE_PRECISION),
             completion: LogHistogram::new(PERCENTILE_PRECISION),
             accelerator_ms: 0,
+            slowdown: LogHistogram::new(PERCENTILE_PRECISION),
+            bounded_slowdown: LogHistogram::new(PERCENTILE_PRECISION),
+            preempted_lost_ms: 0.0,
         }
     }
 }

@@ -9,4 +9,5 @@ pub mod failures;
 pub mod grid;
 pub mod power;
 pub mod scheduler;
+pub mod services;
 pub mod workload;

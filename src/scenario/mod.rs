@@ -14,6 +14,7 @@ pub mod model;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
+pub mod services;
 mod trace;
 pub mod units;
 pub mod unparse;

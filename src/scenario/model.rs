@@ -58,6 +58,8 @@ pub struct Scenario {
     pub failures: Option<super::failures::Failures>,
     /// Grid coordination (`[grid]`): None leaves cost, carbon and battery out of the outputs.
     pub coordination: Option<crate::model::grid::GridConfig>,
+    /// Autoscaled inference services (`[[services]]`).
+    pub services: Vec<super::services::Service>,
 }
 
 /// A measured weather series.
@@ -499,6 +501,8 @@ pub struct JobClass {
     pub estimate_factor: f64,
     /// Required device, index into [`Scenario::devices`].
     pub device: Option<usize>,
+    /// Whether a higher-priority job may preempt its jobs (with `[scheduler] preemption`).
+    pub preemptible: bool,
 }
 
 /// One job of a trace.
@@ -544,13 +548,31 @@ pub enum Policy {
     Fifo,
     /// FIFO with EASY backfilling.
     Backfill,
-    /// Class priority with quotas, optionally backfilling.
+    /// Class priority with quotas, optionally backfilling and preempting.
     Priority,
+    /// Smallest estimated area (estimate x accelerators) first, with aging and EASY backfilling.
+    Sjf,
+    /// Fragmentation-aware best fit: the queued job that leaves the fewest stranded slots first.
+    BestFit,
 }
 
 impl Policy {
     /// Names as written in scenarios.
-    pub const ALL: [(Policy, &'static str); 3] = [(Policy::Fifo, "fifo"), (Policy::Backfill, "backfill"), (Policy::Priority, "priority")];
+    pub const ALL: [(Policy, &'static str); 5] = [
+        (Policy::Fifo, "fifo"),
+        (Policy::Backfill, "backfill"),
+        (Policy::Priority, "priority"),
+        (Policy::Sjf, "sjf"),
+        (Policy::BestFit, "best-fit"),
+    ];
+
+    /// The policy named `name`, or an error listing every name.
+    pub fn parse(name: &str) -> Result<Policy, String> {
+        Policy::ALL.iter().find(|(_, n)| *n == name).map(|(p, _)| *p).ok_or_else(|| {
+            let names: Vec<String> = Policy::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
+            format!("expected one of {}, found {name:?}", names.join(", "))
+        })
+    }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
@@ -569,6 +591,10 @@ pub struct SchedulerConfig {
     pub backfill: bool,
     /// Class name to largest share of all accelerators.
     pub quotas: Vec<(String, f64)>,
+    /// Whether the priority policy may preempt lower-priority preemptible jobs.
+    pub preemption: bool,
+    /// SJF aging bound, ms: a job waiting longer is served before every younger job.
+    pub aging_ms: u64,
 }
 
 impl Scenario {
@@ -610,7 +636,8 @@ impl Scenario {
             .sum()
     }
 
-    /// Class labels in engine order: synthetic classes, then trace labels not already named.
+    /// Class labels in engine order: synthetic classes, then trace labels not already named,
+    /// then inference services.
     pub fn class_labels(&self) -> Vec<String> {
         let mut labels: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
         if let Some(t) = &self.trace {
@@ -620,6 +647,7 @@ impl Scenario {
                 }
             }
         }
+        labels.extend(self.services.iter().map(|s| s.name.clone()));
         labels
     }
 }

@@ -47,6 +47,9 @@ pub struct RawScenario {
     /// Grid coordination: tariff, carbon, green supply, battery, power cap, deferral.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<super::grid::RawGrid>,
+    /// Autoscaled inference services with a diurnal request load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<super::services::RawService>,
 }
 
 /// `[simulation]`: time and randomness.
@@ -473,6 +476,9 @@ pub struct RawJobClass {
     /// Restrict the class to one accelerator model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accelerator: Option<String>,
+    /// Whether higher-priority work may preempt its jobs (with `[scheduler] preemption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemptible: Option<bool>,
 }
 
 /// `size = { dist = ... }`: "fixed" (value), "choice" (values, weights) or "power2" (min, max,
@@ -591,7 +597,7 @@ pub struct RawTraceColumns {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduler {
-    /// fifo, backfill or priority.
+    /// fifo, backfill, priority, sjf or best-fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// How many queued jobs behind the head a backfill pass considers.
@@ -606,6 +612,12 @@ pub struct RawScheduler {
     /// Placement: "pack".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
+    /// Whether the priority policy preempts lower-priority preemptible jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<bool>,
+    /// SJF: a job waiting longer than this goes ahead of younger jobs, e.g. "24h".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aging: Option<DurationMs>,
 }
 
 const PSU_EXPECTED: &str = r#""titanium", "platinum", "gold" or [[load_fraction, efficiency], ...]"#;

@@ -67,10 +67,13 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             backfill: Some(sc.scheduler.backfill),
             quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
             placement: Some("pack".to_string()),
+            preemption: Some(sc.scheduler.preemption),
+            aging: Some(DurationMs(sc.scheduler.aging_ms)),
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
         grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
+        services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
     }
 }
 
@@ -216,6 +219,7 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
         priority: Some(c.priority),
         estimate_factor: Some(c.estimate_factor),
         accelerator: c.device.map(|d| sc.devices[d].spec.id.clone()),
+        preemptible: Some(c.preemptible),
     }
 }
 

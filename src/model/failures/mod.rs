@@ -367,11 +367,19 @@ impl FailureModel {
         }
     }
 
+    /// Forgets a job that leaves for good without completing (a stopped service replica).
+    pub fn forget(&mut self, slot: JobSlot) {
+        if let Some(e) = self.jobs.get_mut(slot as usize) {
+            e.started = false;
+        }
+    }
+
     /// Ends a job's attempt at `now`: splits its accelerator-time into useful, checkpoint,
-    /// restart and lost; on completion restores `job.duration_ms` to the job's work.
-    pub fn end_attempt(&mut self, slot: JobSlot, job: &mut Job, now: u64, how: AttemptEnd) {
+    /// restart and lost; on completion restores `job.duration_ms` to the job's work. Returns the
+    /// work lost by an interruption, ms at full speed (restart time included).
+    pub fn end_attempt(&mut self, slot: JobSlot, job: &mut Job, now: u64, how: AttemptEnd) -> f64 {
         self.set_holder(job, NONE);
-        let Some(e) = self.jobs.get_mut(slot as usize) else { return };
+        let Some(e) = self.jobs.get_mut(slot as usize) else { return 0.0 };
         let p = job.progress_ms + now.saturating_sub(job.rate_since_ms) as f64 * job.rate;
         let a = job.allocated as f64;
         self.allocated += a * now.saturating_sub(job.start_ms) as f64;
@@ -400,6 +408,7 @@ impl FailureModel {
                 e.interruptions += 1;
                 job.interruptions += 1;
                 e.requeued_ms = now;
+                return lost + p.min(e.restart_ms);
             }
             AttemptEnd::Horizon => {
                 self.useful += a * (q - k * c).max(0.0);
@@ -407,6 +416,7 @@ impl FailureModel {
                 job.duration_ms = e.work_ms as u64;
             }
         }
+        0.0
     }
 
     /// Adds the queueing time, to `now`, of an interrupted job still waiting.

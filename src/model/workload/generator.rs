@@ -234,6 +234,7 @@ mod tests {
             priority: 0,
             estimate_factor: 1.0,
             device: None,
+            preemptible: false,
         }
     }
 

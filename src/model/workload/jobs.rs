@@ -16,6 +16,8 @@ pub enum JobState {
     Completed,
     /// Refused at submission.
     Rejected,
+    /// A service replica stopped or cancelled by its autoscaler.
+    Stopped,
 }
 
 impl JobState {
@@ -26,6 +28,7 @@ impl JobState {
             JobState::Running => "running",
             JobState::Completed => "completed",
             JobState::Rejected => "rejected",
+            JobState::Stopped => "stopped",
         }
     }
 }
@@ -74,6 +77,10 @@ pub struct Job {
     pub alloc: Vec<(u32, u64)>,
     /// Times a failure interrupted it.
     pub interruptions: u32,
+    /// Whether a higher-priority job may preempt it.
+    pub preemptible: bool,
+    /// Times it was preempted.
+    pub preemptions: u32,
 }
 
 /// The slab of live jobs.
