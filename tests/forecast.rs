@@ -86,6 +86,22 @@ fn an_expansion_postpones_the_trigger() {
     assert_eq!(x["accelerators_after"], 512);
     assert_eq!(f["table"][2]["accelerators"], 256);
     assert_eq!(f["table"][3]["accelerators"], 512);
+    // One continuous run: before the expansion its IT side is the base run's, job for job
+    // (the added racks are absent; the facility, sized for the final design, is not the same);
+    // from it on, the backlog drains into the new racks.
+    let base = forecast(&["--months", "9", "-n", "6", "--growth", "10%/month"]);
+    for m in 0..3 {
+        for metric in
+            ["utilization_allocated", "utilization_effective", "idle_accelerator_hours", "wait_p95_s", "submitted", "it_energy_kwh"]
+        {
+            assert_eq!(band(&f, m, metric), band(&base, m, metric), "{metric} in month {} before the expansion", m + 1);
+        }
+    }
+    let (_, wait_before, _) = band(&base, 3, "wait_p95_s");
+    let (_, wait_after, _) = band(&f, 3, "wait_p95_s");
+    assert!(wait_after < wait_before, "p95 wait in month 4: {wait_after} s with the expansion, {wait_before} s without");
+    let (_, u, _) = band(&f, 3, "utilization_allocated");
+    assert!(u > 0.0 && u <= 1.0, "utilization of the capacity in service: {u}");
 }
 
 #[test]

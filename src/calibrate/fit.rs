@@ -17,10 +17,22 @@
 //! ln(eff) (relative errors, so small and large sizes weigh alike): for each (n_half, k) the best
 //! ln(e_max) is the mean residual, and (ln n_half, k) is searched on a grid refined five times
 //! around the best point (deterministic, no starting guess, no local-minimum trap of Gauss-
-//! Newton on three points). BW_read and BW_write come from the STREAM samples (arrays several
-//! times the last-level cache) by least squares of relative time errors over t = R a + W b
-//! ([`fit_read_write`]): triad (2 reads per write) and scale (1 per write) tell a from b; a
-//! write costs more than a read where stores first read their line (write-allocate). Power
+//! Newton on three points). The memory
+//! term counts three kinds of traffic apart (McCalpin's STREAM documentation on
+//! write-allocate; Hager & Wellein, "Introduction to High Performance Computing for Scientists
+//! and Engineers", 2010, §3.1): bytes read R, bytes written to lines not in cache W_a (the
+//! store first reads the line: write-allocate) and bytes written back to lines the kernel just
+//! read W_i (no extra read):
+//!
+//! ```text
+//! t_mem = R a + W_a b + W_i c        BW_read = 1/a, BW_write = 1/b, BW_write,in-place = 1/c
+//! ```
+//!
+//! a, b, c are fitted by least squares of relative time errors ([`fit_memory`]) to STREAM-like
+//! samples on arrays several times the last-level cache that mix the three in different
+//! proportions: scale (R = W_a), add and triad (R = 2 W_a), in-place scale (R = W_i) and
+//! in-place triad (R = 2 W_i). Two kernels (the old triad + scale fit) determine two costs
+//! exactly and leave no check; five over-determine three. Power
 //! follows P = P_idle + (P_busy - P_idle) u
 //! with u the achieved fraction of peak, by least squares (BRIEF §3, linear device curve).
 
@@ -132,29 +144,71 @@ impl Roofline {
     }
 }
 
-/// Seconds per byte read and per byte written, fitted to (read bytes, written bytes, seconds)
-/// samples by least squares of relative errors; where the samples cannot tell the two apart
-/// (one read:write ratio), both get the same cost. `None` without samples.
-pub fn fit_read_write(points: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
-    let pts: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.2 > 0.0 && p.0 + p.1 > 0.0).collect();
+/// Seconds per byte read, per byte written to lines not in cache (the store first reads its
+/// line: write-allocate) and per byte written back in place (to lines the kernel just read),
+/// fitted to (read, allocate-written, in-place-written bytes, seconds) samples by least squares
+/// of relative errors. A cost the samples cannot tell apart (no sample of its kind, or a fit
+/// that gives a cost <= 0) is merged with the others: written bytes then cost alike, and
+/// finally every byte costs alike. `None` without samples.
+pub fn fit_memory(points: &[(f64, f64, f64, f64)]) -> Option<[f64; 3]> {
+    let pts: Vec<[f64; 4]> = points.iter().filter(|p| p.3 > 0.0 && p.0 + p.1 + p.2 > 0.0).map(|p| [p.0, p.1, p.2, p.3]).collect();
     if pts.is_empty() {
         return None;
     }
-    // Minimise sum ((R a + W b) / t - 1)^2: normal equations in (a, b) with x = R/t, y = W/t.
-    let (mut sxx, mut sxy, mut syy, mut sx, mut sy) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for &&(r, w, t) in &pts {
-        let (x, y) = (r / t, w / t);
-        (sxx, sxy, syy, sx, sy) = (sxx + x * x, sxy + x * y, syy + y * y, sx + x, sy + y);
-    }
-    let det = sxx * syy - sxy * sxy;
-    if det.abs() > 1e-9 * sxx * syy {
-        let (a, b) = ((sx * syy - sy * sxy) / det, (sy * sxx - sx * sxy) / det);
-        if a > 0.0 && b > 0.0 {
-            return Some((a, b));
+    // Groups of columns that share one cost: three apart, writes merged, all merged.
+    let groupings: [&[&[usize]]; 3] = [&[&[0], &[1], &[2]], &[&[0], &[1, 2]], &[&[0, 1, 2]]];
+    for groups in groupings {
+        let cols: Vec<Vec<f64>> =
+            pts.iter().map(|p| groups.iter().map(|g| g.iter().map(|&i| p[i]).sum::<f64>() / p[3]).collect()).collect();
+        if let Some(x) = least_squares_ones(&cols, groups.len())
+            && x.iter().all(|v| *v > 0.0)
+        {
+            let mut out = [0.0; 3];
+            for (g, v) in groups.iter().zip(&x) {
+                for &i in *g {
+                    out[i] = *v;
+                }
+            }
+            return Some(out);
         }
     }
-    let c = pts.iter().map(|p| p.2 / (p.0 + p.1)).sum::<f64>() / pts.len() as f64;
-    Some((c, c))
+    let c = pts.iter().map(|p| p[3] / (p[0] + p[1] + p[2])).sum::<f64>() / pts.len() as f64;
+    Some([c; 3])
+}
+
+/// Solves min sum_i (x_i . beta - 1)^2 over k columns by the normal equations (Gaussian
+/// elimination with partial pivoting); `None` where a column is empty or the system singular.
+fn least_squares_ones(rows: &[Vec<f64>], k: usize) -> Option<Vec<f64>> {
+    let mut m = vec![vec![0.0; k + 1]; k];
+    for r in rows {
+        for i in 0..k {
+            for j in 0..k {
+                m[i][j] += r[i] * r[j];
+            }
+            m[i][k] += r[i];
+        }
+    }
+    let scale: Vec<f64> = (0..k).map(|i| m[i][i]).collect();
+    if scale.iter().any(|d| *d <= 0.0) {
+        return None;
+    }
+    for c in 0..k {
+        let p = (c..k).max_by(|&a, &b| (m[a][c].abs() / scale[a].sqrt()).total_cmp(&(m[b][c].abs() / scale[b].sqrt())))?;
+        m.swap(c, p);
+        if m[c][c].abs() <= 1e-12 * scale.iter().fold(0.0, |a: f64, b| a.max(*b)) {
+            return None;
+        }
+        let pivot = m[c].clone();
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != c {
+                let f = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(&pivot).skip(c) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    Some((0..k).map(|i| m[i][k] / m[i][i]).collect())
 }
 
 /// Median of values (0 when empty).
@@ -240,16 +294,26 @@ mod tests {
     }
 
     #[test]
-    fn read_and_write_costs_are_told_apart() {
-        let (a, b) = (1.0 / 40e9, 1.0 / 20e9);
-        let t = |r: f64, w: f64| r * a + w * b;
-        let pts = [(2e8, 1e8, t(2e8, 1e8)), (1e8, 1e8, t(1e8, 1e8)), (4e8, 2e8, t(4e8, 2e8))];
-        let (fa, fb) = fit_read_write(&pts).unwrap();
-        assert!((fa / a - 1.0).abs() < 1e-9 && (fb / b - 1.0).abs() < 1e-9, "{fa} {fb}");
-        // One ratio only: one cost for both.
-        let (ca, cb) = fit_read_write(&[(2e8, 1e8, 0.01)]).unwrap();
-        assert_eq!(ca, cb);
-        assert!(fit_read_write(&[]).is_none());
+    fn read_allocate_and_in_place_costs_are_told_apart() {
+        let (a, b, c) = (1.0 / 70e9, 1.0 / 45e9, 1.0 / 150e9);
+        let t = |r: f64, wa: f64, wi: f64| r * a + wa * b + wi * c;
+        let kernels = [(1e8, 1e8, 0.0), (2e8, 1e8, 0.0), (1e8, 0.0, 1e8), (2e8, 0.0, 1e8), (4e8, 2e8, 0.0)];
+        let pts: Vec<_> = kernels.iter().map(|&(r, wa, wi)| (r, wa, wi, t(r, wa, wi))).collect();
+        let [fa, fb, fc] = fit_memory(&pts).unwrap();
+        assert!((fa / a - 1.0).abs() < 1e-9 && (fb / b - 1.0).abs() < 1e-9 && (fc / c - 1.0).abs() < 1e-9, "{fa} {fb} {fc}");
+        // 1 % noise on the times: costs within 10 % (the in-place cost is the least determined).
+        let noisy: Vec<_> =
+            pts.iter().enumerate().map(|(i, p)| (p.0, p.1, p.2, p.3 * (1.0 + 0.01 * [1.0, -1.0, 0.5, -0.5, 0.0][i]))).collect();
+        let [na, nb, nc] = fit_memory(&noisy).unwrap();
+        assert!((na / a - 1.0).abs() < 0.1 && (nb / b - 1.0).abs() < 0.1 && (nc / c - 1.0).abs() < 0.1, "{na} {nb} {nc}");
+        // No in-place samples: the two write costs merge; triad and scale still tell a from b.
+        let two: Vec<_> = [(1e8, 1e8, 0.0), (2e8, 1e8, 0.0)].iter().map(|&(r, wa, wi)| (r, wa, wi, t(r, wa, wi))).collect();
+        let [ta, tb, tc] = fit_memory(&two).unwrap();
+        assert!((ta / a - 1.0).abs() < 1e-9 && (tb / b - 1.0).abs() < 1e-9 && tb == tc, "{ta} {tb} {tc}");
+        // One ratio only: one cost for every byte.
+        let [ca, cb, cc] = fit_memory(&[(2e8, 1e8, 0.0, 0.01)]).unwrap();
+        assert!(ca == cb && cb == cc && (ca * 3e8 - 0.01).abs() < 1e-12);
+        assert!(fit_memory(&[]).is_none());
     }
 
     #[test]

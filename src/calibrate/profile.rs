@@ -99,8 +99,9 @@ pub struct PowerInfo {
 /// One kernel sample.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
-    /// "gemm", "stream-copy", "stream-scale", "stream-triad", "layernorm", "softmax",
-    /// "attention", "allreduce".
+    /// "gemm", "stream-copy", "stream-scale", "stream-triad", "stream-add",
+    /// "stream-scale-inplace", "stream-triad-inplace", "layernorm", "softmax", "attention",
+    /// "allreduce".
     pub kernel: String,
     /// "fp64", "fp32", "fp16".
     pub precision: String,
@@ -132,6 +133,18 @@ impl Sample {
         self.bytes - self.read_bytes
     }
 
+    /// Whether the kernel writes back to lines it has just read (no write-allocate read): the
+    /// in-place STREAM kernels and the all-reduce, which sums a cached chunk and copies it back.
+    pub fn writes_in_place(&self) -> bool {
+        matches!(self.kernel.as_str(), "stream-scale-inplace" | "stream-triad-inplace" | "allreduce")
+    }
+
+    /// (read, write-allocate, in-place written) bytes per call.
+    pub fn traffic(&self) -> (f64, f64, f64) {
+        let w = self.write_bytes();
+        if self.writes_in_place() { (self.read_bytes, 0.0, w) } else { (self.read_bytes, w, 0.0) }
+    }
+
     /// "gemm fp64 1024x1024x1024".
     pub fn label(&self) -> String {
         let shape: Vec<String> = self.shape.iter().map(usize::to_string).collect();
@@ -144,8 +157,13 @@ impl Sample {
 pub struct MemoryFit {
     /// Fitted read bandwidth (1 / seconds per byte read), GB/s.
     pub read_gbps: f64,
-    /// Fitted write bandwidth (1 / seconds per byte written), GB/s.
+    /// Fitted write bandwidth to lines not in cache (1 / seconds per byte written, the
+    /// write-allocate read included), GB/s.
     pub write_gbps: f64,
+    /// Fitted write bandwidth back to lines the kernel just read (in place), GB/s; 0 in
+    /// profiles written before it was measured (then `write_gbps` applies).
+    #[serde(default)]
+    pub write_in_place_gbps: f64,
     /// STREAM triad, GB/s, STREAM's convention.
     pub stream_triad_gbps: f64,
     /// STREAM copy, GB/s, STREAM's convention.

@@ -3,9 +3,10 @@
 //!
 //! ## How it works
 //! [`plan`] lists the samples: dense GEMM in fp64, fp32 and fp16 over square sizes (fitted)
-//! and some square and non-square shapes between them (held out); STREAM copy and triad on
-//! arrays four times the last-level cache (triad and scale fitted: the read and write costs;
-//! copy reported only, as memcpy uses streaming stores);
+//! and some square and non-square shapes between them (held out); STREAM kernels on arrays
+//! four times the last-level cache (scale, add, triad and in-place scale and triad fitted: the
+//! read, write-allocate and in-place write costs; copy reported only, as memcpy uses streaming
+//! stores);
 //! softmax rows (fitted: its element rate) and a layer norm and an all-reduce among the rayon
 //! threads (held out, memory-bound); attention blocks (held out, predicted as two GEMMs and a
 //! softmax). [`run_cpu`] makes two passes (three in the full suite) over the plan and times
@@ -79,6 +80,9 @@ impl Kernel {
             Kernel::Stream(cpu::Stream::Copy, l) => ("stream-copy", "fp64", vec![l]),
             Kernel::Stream(cpu::Stream::Scale, l) => ("stream-scale", "fp64", vec![l]),
             Kernel::Stream(cpu::Stream::Triad, l) => ("stream-triad", "fp64", vec![l]),
+            Kernel::Stream(cpu::Stream::Add, l) => ("stream-add", "fp64", vec![l]),
+            Kernel::Stream(cpu::Stream::ScaleInPlace, l) => ("stream-scale-inplace", "fp64", vec![l]),
+            Kernel::Stream(cpu::Stream::TriadInPlace, l) => ("stream-triad-inplace", "fp64", vec![l]),
             Kernel::LayerNorm(r, c) => ("layernorm", "fp32", vec![r, c]),
             Kernel::Softmax(r, c) => ("softmax", "fp32", vec![r, c]),
             Kernel::Attention(s, d) => ("attention", "fp32", vec![s, d]),
@@ -118,12 +122,10 @@ pub fn plan(quick: bool, llc_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> 
     for bits in [64, 32, 16] {
         out.extend(sizes.iter().map(|&n| (Gemm(bits, n, n, n), Fit)));
         out.push((Gemm(bits, 384, 384, 384), Holdout));
-        if bits != 16 {
-            out.push((Gemm(bits, 768, 1024, 384), Holdout));
-            out.push((Gemm(bits, 320, 192, 256), Holdout));
-            if !quick {
-                out.push((Gemm(bits, 2048, 512, 1024), Holdout));
-            }
+        out.push((Gemm(bits, 768, 1024, 384), Holdout));
+        out.push((Gemm(bits, 320, 192, 256), Holdout));
+        if !quick {
+            out.push((Gemm(bits, 2048, 512, 1024), Holdout));
         }
     }
     // Arrays four times the last-level cache, at least 32 MiB each.
@@ -136,6 +138,9 @@ pub fn plan(quick: bool, llc_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> 
         out.push((Stream(cpu::Stream::Triad, 2 * len), Fit));
     }
     out.push((Stream(cpu::Stream::Scale, len), Fit));
+    out.push((Stream(cpu::Stream::Add, len), Fit));
+    out.push((Stream(cpu::Stream::ScaleInPlace, len), Fit));
+    out.push((Stream(cpu::Stream::TriadInPlace, len), Fit));
     out.push((LayerNorm(len / 2048, 4096), Holdout));
     out.push((AllReduce(threads.max(2), len), Holdout));
     out.push((Softmax(len / 1024, 1024), Fit));
@@ -309,17 +314,30 @@ pub fn fit_samples(samples: &[Sample], peaks: &BTreeMap<String, f64>, reference:
         }
     }
     rooflines.sort_by_key(|r| crate::catalog::PRECISIONS.iter().position(|p| *p == r.precision));
-    let rw = |kernel: &'static str| fitting(samples, kernel).map(|s| (s.read_bytes, s.write_bytes(), s.timing.min_s));
+    let memory_kernels = ["stream-scale", "stream-triad", "stream-add", "stream-scale-inplace", "stream-triad-inplace"];
+    let mut points: Vec<(f64, f64, f64, f64)> = memory_kernels
+        .iter()
+        .flat_map(|k| fitting(samples, k))
+        .map(|s| {
+            let (r, wa, wi) = s.traffic();
+            (r, wa, wi, s.timing.min_s)
+        })
+        .collect();
     // A GPU profile times device copies only.
-    let mut points: Vec<(f64, f64, f64)> = rw("stream-triad").chain(rw("stream-scale")).collect();
     if points.is_empty() {
-        points = rw("stream-copy").collect();
+        points = fitting(samples, "stream-copy").map(|s| (s.read_bytes, s.write_bytes(), 0.0, s.timing.min_s)).collect();
     }
-    let (read_gbps, write_gbps) = fit::fit_read_write(&points).map_or((0.0, 0.0), |(a, b)| (1e-9 / a, 1e-9 / b));
+    let [read_gbps, write_gbps, write_in_place_gbps] = fit::fit_memory(&points).map_or([0.0; 3], |c| c.map(|x| 1e-9 / x));
     let best = |kernel: &str| {
         samples.iter().filter(|s| s.kernel == kernel && s.role != "holdout").map(|s| s.bytes / s.timing.min_s / 1e9).fold(0.0, f64::max)
     };
-    let memory = MemoryFit { read_gbps, write_gbps, stream_triad_gbps: best("stream-triad"), stream_copy_gbps: best("stream-copy") };
+    let memory = MemoryFit {
+        read_gbps,
+        write_gbps,
+        write_in_place_gbps,
+        stream_triad_gbps: best("stream-triad"),
+        stream_copy_gbps: best("stream-copy"),
+    };
     let rates: Vec<f64> = fitting(samples, "softmax").map(|s| (s.shape[0] * s.shape[1]) as f64 / s.timing.min_s).collect();
     let peak = peaks.get(reference).copied().unwrap_or(0.0);
     let efficiency = samples
@@ -333,16 +351,26 @@ pub fn fit_samples(samples: &[Sample], peaks: &BTreeMap<String, f64>, reference:
 /// Predicted time of a sample from the fit, with what bounds it; `None` where the fit lacks a
 /// needed part.
 pub fn predict(s: &Sample, fit: &FitResult) -> Option<(f64, &'static str)> {
-    let (rbw, wbw) = (fit.memory.read_gbps * 1e9, fit.memory.write_gbps * 1e9);
-    let mem = |read: f64, written: f64| (rbw > 0.0 && wbw > 0.0).then(|| read / rbw + written / wbw);
+    let m = &fit.memory;
+    let (rbw, wbw) = (m.read_gbps * 1e9, m.write_gbps * 1e9);
+    let ibw = if m.write_in_place_gbps > 0.0 { m.write_in_place_gbps * 1e9 } else { wbw };
+    let mem = |read: f64, allocated: f64, in_place: f64| (rbw > 0.0 && wbw > 0.0).then(|| read / rbw + allocated / wbw + in_place / ibw);
     let softmax = |elements: f64| {
         let rate = fit.softmax_elements_per_s;
-        (rate > 0.0).then(|| (elements / rate).max(mem(4.0 * elements, 4.0 * elements).unwrap_or(0.0)))
+        (rate > 0.0).then(|| (elements / rate).max(mem(4.0 * elements, 0.0, 4.0 * elements).unwrap_or(0.0)))
     };
     match s.kernel.as_str() {
         "gemm" => fit.roofline(&s.precision).map(|r| (r.gemm_s(s.shape[0], s.shape[1], s.shape[2]), "compute")),
-        "stream-copy" | "stream-scale" | "stream-triad" | "layernorm" | "allreduce" => {
-            mem(s.read_bytes, s.write_bytes()).map(|t| (t, "memory"))
+        "stream-copy"
+        | "stream-scale"
+        | "stream-triad"
+        | "stream-add"
+        | "stream-scale-inplace"
+        | "stream-triad-inplace"
+        | "layernorm"
+        | "allreduce" => {
+            let (r, wa, wi) = s.traffic();
+            mem(r, wa, wi).map(|t| (t, "memory"))
         }
         "softmax" => softmax((s.shape[0] * s.shape[1]) as f64).map(|t| (t, "compute")),
         "attention" => {
@@ -397,20 +425,32 @@ mod tests {
             let t = w.flops / (peak * truth.at(n as f64));
             samples.push(synthetic("gemm", "fp32", vec![n, n, n], if n == 384 { "holdout" } else { "fit" }, w, t));
         }
-        // Reads at 20 GB/s, writes at 10 GB/s.
-        for (kernel, role, r, w) in
-            [("stream-triad", "fit", 8e8, 4e8), ("stream-scale", "fit", 4e8, 4e8), ("layernorm", "holdout", 4e8, 4e8)]
-        {
+        // Reads at 20 GB/s, write-allocated writes at 10 GB/s, in-place writes at 40 GB/s.
+        let (rbw, abw, ibw) = (bw, bw / 2.0, 2.0 * bw);
+        for (kernel, role, r, w) in [
+            ("stream-triad", "fit", 8e8, 4e8),
+            ("stream-scale", "fit", 4e8, 4e8),
+            ("stream-scale-inplace", "fit", 4e8, 4e8),
+            ("stream-triad-inplace", "fit", 8e8, 4e8),
+            ("layernorm", "holdout", 4e8, 4e8),
+            ("allreduce", "holdout", 8e8, 8e8),
+        ] {
             let work = Work { flops: 0.0, read_bytes: r, write_bytes: w };
-            samples.push(synthetic(kernel, "fp64", vec![100_000_000], role, work, r / bw + w / (bw / 2.0)));
+            let in_place = kernel.ends_with("inplace") || kernel == "allreduce";
+            let t = r / rbw + if in_place { w / ibw } else { w / abw };
+            samples.push(synthetic(kernel, "fp64", vec![100_000_000], role, work, t));
         }
         let peaks = BTreeMap::from([("fp32".to_string(), peak)]);
         let fit = fit_samples(&samples, &peaks, "fp32");
-        assert!((fit.memory.read_gbps - 20.0).abs() < 1e-6 && (fit.memory.write_gbps - 10.0).abs() < 1e-6, "{:?}", fit.memory);
+        let m = &fit.memory;
+        assert!(
+            (m.read_gbps - 20.0).abs() < 1e-6 && (m.write_gbps - 10.0).abs() < 1e-6 && (m.write_in_place_gbps - 40.0).abs() < 1e-6,
+            "{m:?}"
+        );
         let r = fit.roofline("fp32").unwrap();
         assert!((r.curve.e_max / 0.85 - 1.0).abs() < 0.01, "{r:?}");
         let v = validate(&samples, &fit);
-        assert_eq!(v.len(), 2);
+        assert_eq!(v.len(), 3);
         for x in &v {
             assert!(x.relative_error.abs() < 0.01, "{x:?}");
         }

@@ -144,8 +144,8 @@ fn print_summary(p: &Profile, path: &Path) {
     }
     let m = &p.fit.memory;
     println!(
-        "memory: STREAM copy {:.1} GB/s, triad {:.1} GB/s; fitted read {:.1} GB/s, write {:.1} GB/s",
-        m.stream_copy_gbps, m.stream_triad_gbps, m.read_gbps, m.write_gbps
+        "memory: STREAM copy {:.1} GB/s, triad {:.1} GB/s; fitted read {:.1} GB/s, write {:.1} GB/s (write-allocate), {:.1} GB/s (in place)",
+        m.stream_copy_gbps, m.stream_triad_gbps, m.read_gbps, m.write_gbps, m.write_in_place_gbps
     );
     println!(
         "efficiency for scenarios: {:.1} % of {} peak ({})",

@@ -15,14 +15,20 @@ use crate::scenario::{Scenario, SizeDist};
 ///
 /// Exit code 0 when valid, 2 with an error naming file, line, column and field otherwise.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  aidc check scenarios/classroom.toml")]
+#[command(after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf")]
 pub struct CheckArgs {
     /// The scenario file (TOML).
     scenario: std::path::PathBuf,
+    /// Scheduling policy: fifo, backfill, priority, sjf or best-fit (overrides scheduler.policy).
+    #[arg(long, value_name = "NAME")]
+    scheduler: Option<String>,
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let sc = super::load(&a.scenario)?;
+    let mut sc = super::load(&a.scenario)?;
+    if let Some(name) = &a.scheduler {
+        sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?;
+    }
     print!("{}", describe(&sc));
     Ok(ExitCode::SUCCESS)
 }
@@ -131,7 +137,8 @@ pub fn describe(sc: &Scenario) -> String {
     }
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
-    let _ = writeln!(o, "scheduler  {} (backfill depth {}, {} placement)", s.policy.name(), s.backfill_depth, s.placement.name());
+    let preempt = if s.preemption && s.policy == crate::scenario::Policy::Priority { ", preemption" } else { "" };
+    let _ = writeln!(o, "scheduler  {} (backfill depth {}{preempt}, {} placement)", s.policy.name(), s.backfill_depth, s.placement.name());
     if let Some(n) = &sc.network {
         let nics = sc.node_types.iter().map(|t| t.accelerators).max().unwrap_or(1);
         if let Ok(c) = crate::model::network::switch_counts(n, sc.nodes(), nics) {
@@ -151,6 +158,24 @@ pub fn describe(sc: &Scenario) -> String {
             );
         }
     }
+    for v in &sc.services {
+        let low = match &v.hour_of_day {
+            Some(h) => h.iter().copied().fold(f64::INFINITY, f64::min) / h.iter().copied().fold(0.0, f64::max),
+            None => v.trough_ratio,
+        };
+        let want =
+            |load: f64| (load / (v.replica_rate_per_s * v.target_utilization)).ceil().clamp(v.min_replicas as f64, v.max_replicas as f64);
+        let _ = writeln!(
+            o,
+            "service    {}: peak {:.0} requests/s, {} to {} replicas of {} accelerators (p95 target {})",
+            v.name,
+            v.peak_rate_per_s,
+            want(v.peak_rate_per_s * low),
+            want(v.peak_rate_per_s),
+            v.accelerators,
+            format_duration(v.latency_target_ms)
+        );
+    }
     if let Some(f) = &sc.failures {
         let _ = writeln!(o, "failures   {}", f.describe());
     }
@@ -167,6 +192,9 @@ pub fn describe(sc: &Scenario) -> String {
 /// Things that are valid but probably not meant.
 pub fn warnings(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
+    if sc.scheduler.preemption && sc.scheduler.policy != crate::scenario::Policy::Priority {
+        out.push(format!("scheduler.preemption: only the priority policy preempts; {} never does", sc.scheduler.policy.name()));
+    }
     for (hi, h) in sc.halls.iter().enumerate() {
         for (gi, g) in h.racks.iter().enumerate() {
             let rack_w = g.nodes as f64 * crate::model::compute::installed_model(sc, h, g.node_type).max_w();

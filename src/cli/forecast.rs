@@ -18,8 +18,8 @@ use crate::scenario::units::parse_duration_ms;
 /// (`+50%@6`, or a new customer's rate with the scenario's job mix, `+20/d@6`), and a --demand
 /// CSV of monthly multipliers; they multiply. A month is 730 h. The expansion trigger is the
 /// first month where the median queue wait passes --max-wait or the rejection rate passes
-/// --max-reject (medians over replications). --expand RACKS@MONTH adds racks to the first rack
-/// group from that month on. Writes forecast.csv (p10/p50/p90 per month) and forecast.json.
+/// --max-reject (medians over replications). --expand RACKS@MONTH adds racks like the first
+/// rack group, in service from the start of that month (one continuous run). Writes forecast.csv (p10/p50/p90 per month) and forecast.json.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month

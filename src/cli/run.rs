@@ -18,7 +18,7 @@ use crate::scenario::units::parse_duration_ms;
 /// terminal; --quiet (or a pipe) keeps it silent.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc run scenarios/wuhu-10k.toml --horizon 7d --seed 3 --out output/wuhu-week"
+    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc run scenarios/wuhu-10k.toml --horizon 7d --seed 3 --out output/wuhu-week\n  aidc run scenarios/bench-10k.toml --scheduler sjf --quiet"
 )]
 pub struct RunArgs {
     /// The scenario file (TOML).
@@ -32,6 +32,9 @@ pub struct RunArgs {
     /// Simulated span, e.g. "7d" (overrides simulation.horizon).
     #[arg(long, value_name = "DUR")]
     horizon: Option<String>,
+    /// Scheduling policy: fifo, backfill, priority, sjf or best-fit (overrides scheduler.policy).
+    #[arg(long, value_name = "NAME")]
+    scheduler: Option<String>,
     /// Model IT only: ignore the scenario's [facility] (no cooling, power chain or weather).
     #[arg(long)]
     it_only: bool,
@@ -59,6 +62,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if a.it_only {
         sc.facility = None;
+    }
+    if let Some(name) = &a.scheduler {
+        sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;

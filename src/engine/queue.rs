@@ -36,6 +36,16 @@ pub enum Event {
         /// Global node index.
         node: u32,
     },
+    /// An inference service's autoscaler acts.
+    Autoscale {
+        /// Service index.
+        service: u16,
+    },
+    /// A rack group that enters service later does now.
+    InService {
+        /// Index into the topology's later groups.
+        group: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

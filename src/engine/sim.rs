@@ -12,6 +12,7 @@
 
 mod failures;
 mod network;
+mod sched;
 
 use std::io::Write;
 
@@ -38,6 +39,7 @@ struct ClassInfo {
     priority: i32,
     estimate_factor: f64,
     device: Option<u16>,
+    preemptible: bool,
 }
 
 /// A simulation in progress, writing rows to `W`.
@@ -80,6 +82,7 @@ pub struct Simulation<'a, W: Write> {
     net: Option<Box<crate::model::network::NetState>>,
     net_scratch: Vec<(JobSlot, f64)>,
     network_mw: i64,
+    sched: sched::SchedState,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -88,7 +91,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut world = World::new();
         let (topo, idle_mw) = compute::spawn(&mut world, sc);
         let labels = sc.class_labels();
-        let installed = sc.accelerators();
+        let installed = sc.accelerators_in_service_at(0);
         world.insert_resource(SiteLoad {
             it_power_mw: idle_mw,
             installed,
@@ -109,7 +112,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
-        let mut scheduler = scheduler::build(&sc.scheduler, &labels, installed);
+        let mut scheduler = scheduler::build(&sc.scheduler, &labels, sc.accelerators());
         let deferred_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         if let Some(g) = sc.coordination.as_ref().filter(|g| g.deferral.is_some()) {
             let wrapped = crate::model::grid::defer::Deferring::new(scheduler, g, sc.start, &labels, sc.step_ms, deferred_ms.clone());
@@ -119,9 +122,17 @@ impl<'a, W: Write> Simulation<'a, W> {
 
         let classes = labels
             .iter()
-            .map(|l| match sc.classes.iter().find(|c| &c.name == l) {
-                Some(c) => ClassInfo { priority: c.priority, estimate_factor: c.estimate_factor, device: c.device.map(|d| d as u16) },
-                None => ClassInfo { priority: 0, estimate_factor: 1.0, device: None },
+            .map(|l| match (sc.classes.iter().find(|c| &c.name == l), sc.services.iter().find(|s| &s.name == l)) {
+                (Some(c), _) => ClassInfo {
+                    priority: c.priority,
+                    estimate_factor: c.estimate_factor,
+                    device: c.device.map(|d| d as u16),
+                    preemptible: c.preemptible,
+                },
+                (None, Some(s)) => {
+                    ClassInfo { priority: s.priority, estimate_factor: 1.0, device: s.device.map(|d| d as u16), preemptible: false }
+                }
+                (None, None) => ClassInfo { priority: 0, estimate_factor: 1.0, device: None, preemptible: false },
             })
             .collect();
         let trace_class = sc
@@ -142,6 +153,15 @@ impl<'a, W: Write> Simulation<'a, W> {
         {
             queue.push(first.submit_ms, Event::TraceArrival { index: 0 });
         }
+        // Rack groups that enter service later are held out of placement until then.
+        for (g, &(t, first, count)) in topo.later.iter().enumerate() {
+            for n in first..first + count {
+                cluster.withhold(topo.nodes[n as usize].node_type as usize, n);
+            }
+            if t <= sc.horizon_ms {
+                queue.push(t, Event::InService { group: g as u16 });
+            }
+        }
         let failures = sc
             .failures
             .as_ref()
@@ -153,6 +173,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let network_mw = network::add_switch_power(&mut world, &topo, net.as_deref());
         let with_net = net.is_some();
         let n = labels.len();
+        let sched = sched::SchedState::new(sc, &labels, &mut queue);
         Ok(Simulation {
             sc,
             world,
@@ -196,6 +217,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             net,
             net_scratch: Vec::new(),
             network_mw,
+            sched,
         })
     }
 
@@ -252,13 +274,14 @@ impl<'a, W: Write> Simulation<'a, W> {
         }
         let held = self.world.query::<&AcceleratorState>().iter(&self.world).filter(|a| a.job.is_some()).count() as u64;
         let free = self.cluster.free_accelerators();
-        let held_out = self.cluster.held_accelerators();
+        let held_out = self.cluster.held_accelerators() + self.cluster.absent_accelerators();
         let checks = [
             ("allocated <= installed", site.allocated <= site.installed),
+            ("site installed = design - not yet in service", site.installed + self.cluster.absent_accelerators() == self.cluster.installed),
             ("nodes' allocations sum to the site's", node_alloc == site.allocated),
             ("halls' allocations sum to the site's", hall_alloc == site.allocated),
             ("held accelerators equal allocated", held == site.allocated),
-            ("placement free + allocated + out of service = installed", free + site.allocated + held_out == site.installed),
+            ("placement free + allocated + out of service = installed", free + site.allocated + held_out == self.cluster.installed),
             ("nodes out of service are neither free nor allocated", self.check_held_nodes()),
             ("nodes' and switches' power sums to the site's", node_mw + self.network_mw == site.it_power_mw),
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
@@ -296,7 +319,40 @@ impl<'a, W: Write> Simulation<'a, W> {
                 self.on_repair(node);
                 Ok(())
             }
+            Event::Autoscale { service } => self.on_autoscale(service as usize),
+            Event::InService { group } => {
+                self.on_in_service(group as usize);
+                Ok(())
+            }
         }
+    }
+
+    /// A rack group enters service: its nodes join placement and start drawing idle power.
+    fn on_in_service(&mut self, group: usize) {
+        let (_, first, count) = self.topo.later[group];
+        let now = self.now;
+        let mut added_mw = 0;
+        let mut added = 0;
+        for n in first..first + count {
+            let info = self.topo.nodes[n as usize];
+            let idle_mw = self.topo.models[info.model as usize].power_mw(0, 0);
+            let per_node = self.sc.node_types[info.node_type as usize].accelerators as u64;
+            if let Some(mut load) = self.world.get_mut::<NodeLoad>(info.entity) {
+                load.power_mw = idle_mw;
+            }
+            if let Some(mut hall) = self.world.get_mut::<HallLoad>(info.hall) {
+                hall.advance(now);
+                hall.it_power_mw += idle_mw;
+                hall.installed += per_node;
+            }
+            self.cluster.commission(info.node_type as usize, n);
+            added_mw += idle_mw;
+            added += per_node;
+        }
+        let mut site = self.world.resource_mut::<SiteLoad>();
+        site.it_power_mw += added_mw;
+        site.installed += added;
+        self.request_schedule();
     }
 
     fn request_schedule(&mut self) {
@@ -327,7 +383,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         Ok(())
     }
 
-    fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
+    fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<Option<JobSlot>> {
         // Work-defined: the duration of its FLOPs at its ideal placement.
         let (duration_ms, flops) = self.work_duration(class, accelerators).unwrap_or((duration_ms, 0.0));
         let info = &self.classes[class as usize];
@@ -345,6 +401,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             utilization_bp: (utilization.clamp(0.0, 1.0) * 1e4).round() as u16,
             flops,
             net_rate: 1.0,
+            preemptible: info.preemptible,
             ..Default::default()
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
@@ -355,23 +412,28 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.stats[class as usize].summary.rejected += 1;
             self.job_rows.row(self.jobs.get(slot), &self.labels[class as usize], JobState::Rejected, None, &reason)?;
             self.jobs.remove(slot);
-            return Ok(());
+            return Ok(None);
         }
         self.scheduler.enqueue(slot, &self.jobs);
+        self.sched.queued(accelerators, true);
         self.world.resource_mut::<SiteLoad>().queued_jobs += 1;
         self.request_schedule();
-        Ok(())
+        Ok(Some(slot))
     }
 
     fn on_schedule(&mut self) {
         self.schedule_pending = false;
         let mut started = std::mem::take(&mut self.started);
         started.clear();
-        self.scheduler.schedule(self.now, &mut self.cluster, &mut self.jobs, &mut started);
+        let mut preempted = std::mem::take(&mut self.sched.preempted);
+        preempted.clear();
+        self.scheduler.schedule(self.now, &mut self.cluster, &mut self.jobs, &mut started, &mut preempted);
         for &slot in &started {
             self.start(slot);
         }
         self.started = started;
+        self.preempt(&preempted);
+        self.sched.preempted = preempted;
     }
 
     fn start(&mut self, slot: JobSlot) {
@@ -389,7 +451,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         job.rate *= job.net_rate;
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
-        let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot));
+        let restart = self.failures.as_ref().is_some_and(|f| f.is_restart(slot)) || job.preemptions > 0;
         // Calibration: the duration on the device it was placed on, if not known at submission.
         if !restart && let Some(ms) = self.durations.at_start(self.sc.node_types[pool].device, job.device, job.duration_ms) {
             job.duration_ms = ms;
@@ -407,10 +469,13 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.stats[job.class as usize].wait.record(wait);
         }
         let end = job.start_ms.saturating_add((job.duration_ms as f64 / job.rate).ceil() as u64);
+        let (generation, class, requested) = (job.generation, job.class, job.requested);
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.queued_jobs -= 1;
         site.running_jobs += 1;
-        self.queue.push(end, Event::JobEnd { slot, generation: job.generation });
+        self.queue.push(end, Event::JobEnd { slot, generation });
+        self.sched.queued(requested, false);
+        self.sched.replica_change(class, self.now, true);
     }
 
     /// Caps the accelerators of jobs in halls whose coolant is too warm for them, and lifts the
@@ -502,6 +567,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.completion.record(jct);
         let st = &mut self.stats[class];
         st.completion.record(jct);
+        sched::record_slowdown(st, jct, job.duration_ms);
         st.summary.completed += 1;
         st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
         self.completed += 1;
@@ -522,6 +588,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.grid_tick(t, dt);
         self.apply_thermal_limits(dt);
         self.retune_network();
+        self.sched.sample_fragmentation(&self.cluster, dt);
         if self.grid.as_ref().is_some_and(|g| g.cfg.deferral.is_some()) {
             // Held deferrable jobs are reconsidered at every tick.
             self.request_schedule();
@@ -597,6 +664,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Queued, None, "")?;
         }
         self.finish_failures(&queued, crate::model::failures::AttemptEnd::Interrupted);
+        self.sched.finish_services(horizon);
         if let Some(g) = self.grid.as_mut() {
             // Deferrable jobs still running or queued at the horizon past their deadline are late too.
             for &slot in running.iter().chain(&queued) {
@@ -615,6 +683,9 @@ impl<'a, W: Write> Simulation<'a, W> {
                 c.accelerator_hours = s.accelerator_ms as f64 / 3.6e6;
                 c.wait_s = Percentiles::of(&s.wait);
                 c.completion_s = Percentiles::of(&s.completion);
+                c.slowdown = Percentiles::of(&s.slowdown);
+                c.bounded_slowdown = Percentiles::of(&s.bounded_slowdown);
+                c.preempted_lost_accelerator_hours = s.preempted_lost_ms / 3.6e6;
                 (l.clone(), c)
             })
             .collect();
@@ -636,6 +707,8 @@ impl<'a, W: Write> Simulation<'a, W> {
                 wait_s: Percentiles::of(&self.wait),
                 completion_s: Percentiles::of(&self.completion),
                 by_class,
+                preemptions: self.sched.preemptions,
+                stopped: self.sched.stopped,
             },
             utilization,
             idle_capacity,
@@ -648,6 +721,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.fold_facility(&mut summary);
         self.fold_network(&running, &mut summary);
         summary.failures = self.failures.as_ref().map(|f| f.summary(horizon));
+        summary.fragmentation = self.sched.fragmentation(horizon);
+        summary.services = self.sched.services_summary(horizon);
         if let Some(g) = &self.grid {
             summary.cost = Some(g.cost());
             summary.carbon = Some(g.carbon());

@@ -14,12 +14,12 @@
 //! The expansion trigger is the first month whose median (over replications) of the month's
 //! median queue wait exceeds `max_wait`, or whose median rejection rate exceeds `max_reject`.
 //!
-//! An expansion `RACKS@MONTH` adds racks to the first rack group (`halls[0].racks[0]`, its node
-//! type and nodes per rack). The engine cannot add equipment during a run yet, so each
-//! replication is also run with the expanded center from the start (same seed, so the same
-//! jobs arrive), and the forecast stitches months before MONTH from the base run and months from
-//! MONTH on from the expanded run. The stitch ignores the backlog the base center carried into
-//! MONTH: right after it, waits are slightly optimistic.
+//! An expansion `RACKS@MONTH` adds a rack group beside the first one (`halls[0].racks[0]`: its
+//! node type, nodes per rack and rack power) that enters service at the start of MONTH
+//! (`in_service`, see [`crate::scenario::RackGroup`]): one continuous run per replication, in
+//! which the new racks draw no power and take no jobs before MONTH and the backlog of the
+//! smaller center carries into it. Each replication also runs without the expansion (same seed,
+//! so the same jobs arrive) to report the trigger without it.
 
 pub mod demand;
 pub mod fold;
@@ -28,14 +28,13 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use toml::Value;
 
 pub use demand::Demand;
 use fold::{Calendar, Fold, JobsFold, SeriesFold};
 
 use crate::engine::Simulation;
 use crate::scenario::{DemandSchedule, Scenario};
-use crate::sweep::edit::{Document, ParamPath};
+use crate::sweep::edit::Document;
 use crate::sweep::stats::quantile;
 use crate::sweep::{SweepError, replication_seed};
 
@@ -189,9 +188,9 @@ pub struct Forecast {
 pub struct ExpansionReport {
     /// What was asked.
     pub expansion: Expansion,
-    /// Accelerators before and after.
+    /// Accelerators in service before the expansion month.
     pub accelerators_before: u64,
-    /// After.
+    /// Accelerators in service from the expansion month on.
     pub accelerators_after: u64,
     /// The trigger without the expansion.
     pub trigger_without: Option<Trigger>,
@@ -199,8 +198,8 @@ pub struct ExpansionReport {
     pub method: String,
 }
 
-const STITCH: &str = "stitched: months before the expansion from the base center, months from it on from a run of the expanded center \
-from t = 0 with the same seed (the engine cannot add racks during a run yet)";
+const CONTINUOUS: &str = "one continuous run per replication: the added racks enter service at the start of the expansion month \
+(no power, no jobs before it), and the backlog of the smaller center carries into it";
 
 /// One replication's months.
 fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<String>) {
@@ -210,7 +209,7 @@ fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<
     let Ok(mut sim) = sim else { unreachable!("folds never fail to write") };
     let _ = sim.run(|_| {});
     let Ok((summary, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
-    let installed = summary.capacity.accelerators as f64;
+    let _ = summary;
     let col = |n: &str| ts.column(n);
     // With a facility, the month's PUE is energy-weighted: mean facility power / mean IT power
     // over the same intervals (the mean of per-interval PUE would weight idle hours too much).
@@ -226,6 +225,8 @@ fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<
             let get = |n: &str| col(n).map_or(f64::NAN, |k| ts.value(m, k));
             let hours = ts.covered_ms[m] / 3.6e6;
             let u = get("utilization_allocated");
+            // Utilization is relative to the accelerators in service; an expansion starts a month.
+            let installed = sc.accelerators_in_service_at(cal.warmup_ms + m as u64 * cal.month_ms) as f64;
             let w = &jobs.waits[m];
             let wait = |q: f64| if w.is_empty() { f64::NAN } else { w.quantile_ms(q) / 1000.0 };
             let sub = jobs.submitted[m];
@@ -316,13 +317,13 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     };
     let expanded = match cfg.expand {
         Some(e) if e.month as usize <= cfg.months => {
-            let group = ParamPath::parse("halls.0.racks.0.count")?;
-            let count = doc.table.get("halls").and_then(|h| h.get(0)).and_then(|h| h.get("racks")).and_then(|r| r.get(0));
-            let Some(count) = count.and_then(|g| g.get("count")).and_then(Value::as_integer) else {
-                return Err(SweepError::Spec("--expand: the scenario has no halls[0].racks[0].count to add racks to".into()));
+            let mut x = base.clone();
+            let Some(first) = x.halls.first().and_then(|h| h.racks.first()).cloned() else {
+                return Err(SweepError::Spec("--expand: the scenario has no halls[0].racks[0] to copy the added racks from".into()));
             };
-            let v = Value::Integer(count + e.racks as i64);
-            Some(prepare(doc.with(&[(&group, &v)])?.resolve("--expand")?))
+            let in_service_ms = cfg.warmup_ms + (e.month as u64 - 1) * MONTH_MS;
+            x.halls[0].racks.push(crate::scenario::RackGroup { count: e.racks, in_service_ms, ..first });
+            Some(prepare(x))
         }
         Some(e) => return Err(SweepError::Spec(format!("--expand: month {} is after the last month {}", e.month, cfg.months))),
         None => None,
@@ -343,10 +344,9 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     });
     let names: Vec<String> = METRICS.iter().map(|s| s.to_string()).chain(results[0].1.iter().cloned()).collect();
     let reps = cfg.replications as usize;
-    let table_of = |switch: Option<usize>| -> Vec<Month> {
+    let table_of = |variant: usize| -> Vec<Month> {
         (0..cfg.months)
             .map(|m| {
-                let variant = usize::from(switch.is_some_and(|s| m + 1 >= s));
                 let sc = variants[variant];
                 let metrics = names
                     .iter()
@@ -356,21 +356,22 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
                         (n.clone(), band(xs.collect()))
                     })
                     .collect();
-                Month { month: m as u32 + 1, demand: multipliers[m], accelerators: sc.accelerators(), metrics }
+                let accelerators = sc.accelerators_in_service_at(cfg.warmup_ms + m as u64 * MONTH_MS);
+                Month { month: m as u32 + 1, demand: multipliers[m], accelerators, metrics }
             })
             .collect()
     };
-    let base_table = table_of(None);
+    let base_table = table_of(0);
     let base_trigger = trigger(&base_table, cfg.max_wait_s, cfg.max_reject);
     let (table, expansion) = match (cfg.expand, &expanded) {
         (Some(e), Some(x)) => {
-            let t = table_of(Some(e.month as usize));
+            let t = table_of(1);
             let report = ExpansionReport {
                 expansion: e,
-                accelerators_before: base.accelerators(),
+                accelerators_before: base.accelerators_in_service_at(0),
                 accelerators_after: x.accelerators(),
                 trigger_without: base_trigger.clone(),
-                method: STITCH.to_string(),
+                method: CONTINUOUS.to_string(),
             };
             (t, Some(report))
         }
@@ -482,8 +483,8 @@ pub fn text_summary(f: &Forecast) -> String {
         let without = x.trigger_without.as_ref().map_or("none".to_string(), |t| format!("month {} ({})", t.month, t.reason));
         s.push_str(&format!("expansion trigger without expansion ({thresholds}): {without}\n"));
         s.push_str(&format!(
-            "with +{} racks from month {} ({} -> {} accelerators, {}): ",
-            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after, "stitched runs"
+            "with +{} racks in service from month {} ({} -> {} accelerators): ",
+            x.expansion.racks, x.expansion.month, x.accelerators_before, x.accelerators_after
         ));
     } else {
         s.push_str(&format!("expansion trigger ({thresholds}): "));

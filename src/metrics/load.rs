@@ -24,8 +24,11 @@ pub struct SiteLoad {
     pub running_jobs: u64,
     /// Jobs queued.
     pub queued_jobs: u64,
-    /// Accelerators installed.
+    /// Accelerators installed and in service now (rack groups that enter service later join
+    /// it then; failures and spares do not change it).
     pub installed: u64,
+    /// ∫ installed dt, accelerator·ms: the denominator of every utilization.
+    pub installed_ms: u128,
     /// ∫ IT power dt, mW·ms.
     pub it_energy_mw_ms: i128,
     /// ∫ allocated dt, accelerator·ms.
@@ -47,6 +50,7 @@ impl SiteLoad {
         let dt = (now_ms - self.last_ms) as u128;
         self.it_energy_mw_ms += self.it_power_mw as i128 * dt as i128;
         self.allocated_ms += self.allocated as u128 * dt;
+        self.installed_ms += self.installed as u128 * dt;
         self.busy_bp_ms += self.busy_bp as u128 * dt;
         if self.last_ms == 0 && self.max_it_power_mw == 0 && self.min_it_power_mw == 0 {
             self.max_it_power_mw = self.it_power_mw;
@@ -93,6 +97,7 @@ pub struct SampleMemo {
     energy: i128,
     allocated: u128,
     busy: u128,
+    installed: u128,
 }
 
 /// Site-wide means over the sampling interval (the `metrics` stage of the pipeline).
@@ -103,8 +108,9 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     sample.accelerators_allocated = load.allocated;
     if dt > 0.0 {
         sample.it_power_kw = (load.it_energy_mw_ms - memo.energy) as f64 / dt / 1e6;
-        sample.utilization_allocated = (load.allocated_ms - memo.allocated) as f64 / dt / cap;
-        sample.utilization_effective = (load.busy_bp_ms - memo.busy) as f64 / dt / cap / 1e4;
+        let cap_ms = ((load.installed_ms - memo.installed) as f64).max(1.0);
+        sample.utilization_allocated = (load.allocated_ms - memo.allocated) as f64 / cap_ms;
+        sample.utilization_effective = (load.busy_bp_ms - memo.busy) as f64 / cap_ms / 1e4;
     } else {
         sample.it_power_kw = load.it_power_mw as f64 / 1e6;
         sample.utilization_allocated = load.allocated as f64 / cap;
@@ -113,7 +119,13 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     sample.it_energy_kwh = load.it_energy_kwh();
     sample.queue_length = load.queued_jobs;
     sample.running_jobs = load.running_jobs;
-    *memo = SampleMemo { last_ms: load.last_ms, energy: load.it_energy_mw_ms, allocated: load.allocated_ms, busy: load.busy_bp_ms };
+    *memo = SampleMemo {
+        last_ms: load.last_ms,
+        energy: load.it_energy_mw_ms,
+        allocated: load.allocated_ms,
+        busy: load.busy_bp_ms,
+        installed: load.installed_ms,
+    };
 }
 
 /// Mean IT power per hall over the interval (the `power` stage; the facility reads it).

@@ -213,9 +213,10 @@ impl<W: Write> JobsWriter<W> {
     /// Writes one job. `end_ms` is its end (completed) or the horizon (running); `reason` is for
     /// rejections.
     pub fn row(&mut self, job: &Job, class: &str, state: JobState, end_ms: Option<u64>, reason: &str) -> io::Result<()> {
-        let started = matches!(state, JobState::Running | JobState::Completed);
+        // A stopped replica ran if it has an end time; a cancelled one never started.
+        let started = matches!(state, JobState::Running | JobState::Completed) || (state == JobState::Stopped && end_ms.is_some());
         let on = |v: u64| started.then_some(v);
-        let end = if state == JobState::Completed { end_ms } else { None };
+        let end = if matches!(state, JobState::Completed | JobState::Stopped) { end_ms } else { None };
         let run_end = end_ms.unwrap_or(job.start_ms);
         let r = &mut self.row;
         r.clear();

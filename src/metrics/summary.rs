@@ -94,8 +94,34 @@ pub struct ClassSummary {
     pub accelerator_hours: f64,
     /// Waits of started jobs, s.
     pub wait_s: Percentiles,
-    /// Completion times (end - submit) of completed jobs, s.
+    /// Completion times (end - submit) of completed jobs, s; `completion_s.mean` is the mean JCT.
     pub completion_s: Percentiles,
+    /// Slowdown (wait + run) / run of completed jobs, run = the job's work at full speed
+    /// (dimensionless, in the `Percentiles` fields).
+    #[serde(default)]
+    pub slowdown: Percentiles,
+    /// Bounded slowdown max(1, (wait + run) / max(run, 10 s)) (Feitelson et al. 1997).
+    #[serde(default)]
+    pub bounded_slowdown: Percentiles,
+    /// Times its jobs were preempted.
+    #[serde(default)]
+    pub preemptions: u64,
+    /// Accelerator-hours of work its preempted jobs lost (since their last checkpoint).
+    #[serde(default)]
+    pub preempted_lost_accelerator_hours: f64,
+}
+
+/// `fragmentation` section: free accelerators that no queued job could use.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fragmentation {
+    /// Time average, over sampling ticks with a queue and free accelerators, of stranded / free,
+    /// where stranded = free accelerators on nodes with fewer free slots than the smallest queued
+    /// request (min(request, accelerators per node)).
+    pub stranded_fraction_mean: f64,
+    /// Integral of stranded accelerators over the horizon, accelerator-hours.
+    pub stranded_accelerator_hours: f64,
+    /// Fraction of the horizon with jobs queued while accelerators were free.
+    pub blocked_time_fraction: f64,
 }
 
 /// `jobs` section.
@@ -117,6 +143,12 @@ pub struct JobsSummary {
     pub completion_s: Percentiles,
     /// By class.
     pub by_class: BTreeMap<String, ClassSummary>,
+    /// Preemptions of running jobs, all classes.
+    #[serde(default)]
+    pub preemptions: u64,
+    /// Service replicas stopped or cancelled by their autoscaler.
+    #[serde(default)]
+    pub stopped: u64,
 }
 
 /// `utilization` section.
@@ -295,6 +327,12 @@ pub struct Summary {
     /// Network fabric, switch power and placement figures (absent without `[network]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<super::network::NetworkSummary>,
+    /// Free accelerators no queued job could use.
+    #[serde(default)]
+    pub fragmentation: Fragmentation,
+    /// Inference services by name (absent without `[[services]]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, crate::model::services::ServiceSummary>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).
@@ -333,6 +371,12 @@ pub struct ClassStats {
     pub completion: LogHistogram,
     /// Allocated accelerator-ms of finished jobs.
     pub accelerator_ms: u128,
+    /// Slowdowns x 1000 (so that the ms histogram keeps three decimals).
+    pub slowdown: LogHistogram,
+    /// Bounded slowdowns x 1000.
+    pub bounded_slowdown: LogHistogram,
+    /// Lost accelerator-ms of preempted attempts.
+    pub preempted_lost_ms: f64,
 }
 
 impl ClassStats {
@@ -343,6 +387,9 @@ impl ClassStats {
             wait: LogHistogram::new(PERCENTILE_PRECISION),
             completion: LogHistogram::new(PERCENTILE_PRECISION),
             accelerator_ms: 0,
+            slowdown: LogHistogram::new(PERCENTILE_PRECISION),
+            bounded_slowdown: LogHistogram::new(PERCENTILE_PRECISION),
+            preempted_lost_ms: 0.0,
         }
     }
 }
@@ -355,7 +402,8 @@ impl Default for ClassStats {
 
 /// Folds idle capacity and utilization from the site integrals over `horizon_ms`.
 pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleCapacity, Energy, Power) {
-    let installed_ms = load.installed as f64 * horizon_ms as f64;
+    // In-service accelerator time: installed x horizon unless rack groups entered service late.
+    let installed_ms = load.installed_ms as f64;
     let alloc = load.allocated_ms as f64;
     let busy = load.busy_bp_ms as f64 / 1e4;
     let h = 3.6e6;

@@ -113,6 +113,8 @@ pub struct NodeInfo {
     pub hall_index: u16,
     /// Index of its first accelerator in [`Topology::accelerators`].
     pub first_accelerator: u32,
+    /// When it enters service, ms (0: from the start).
+    pub in_service_ms: u64,
 }
 
 /// Dense index -> entity maps and per-type power models. Static after [`spawn`]; kept outside
@@ -132,10 +134,14 @@ pub struct Topology {
     pub models: Vec<NodePowerModel>,
     /// Node indices per node type, in hall/rack order.
     pub pools: Vec<Vec<u32>>,
+    /// Rack groups that enter service after the start: (time ms, first node, nodes), nodes
+    /// contiguous, in scenario order.
+    pub later: Vec<(u64, u32, u32)>,
 }
 
 /// Spawns the equipment of a scenario. Returns its [`Topology`] and the total idle IT power, mW
-/// (every node starts idle).
+/// (every node in service starts idle; a node of a rack group that enters service later
+/// draws nothing and counts in no hall until then: see [`Topology::later`]).
 pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
     let models: Vec<NodePowerModel> = sc
         .node_types
@@ -150,6 +156,7 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
         accelerators: Vec::new(),
         models,
         pools: vec![Vec::new(); sc.node_types.len()],
+        later: Vec::new(),
     };
     let mut total_mw = 0;
     for (hi, hall) in sc.halls.iter().enumerate() {
@@ -158,12 +165,16 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
         for g in &hall.racks {
             let nt = &sc.node_types[g.node_type];
             let model = model_index(g.node_type, hall.cooling.kind);
+            let later = g.in_service_ms > 0;
+            if later {
+                topo.later.push((g.in_service_ms, topo.nodes.len() as u32, g.count * g.nodes));
+            }
             for _ in 0..g.count {
                 let rack = world.spawn(Rack { index: topo.racks.len() as u32, hall: h, power_limit_w: g.power_limit_w }).id();
                 topo.racks.push(rack);
                 for _ in 0..g.nodes {
                     let index = topo.nodes.len() as u32;
-                    let power_mw = idle_mw[model];
+                    let power_mw = if later { 0 } else { idle_mw[model] };
                     let node = world
                         .spawn((Node { index, rack, node_type: g.node_type as u16 }, NodeLoad { allocated: 0, dyn_ppm: 0, power_mw }))
                         .id();
@@ -179,10 +190,13 @@ pub fn spawn(world: &mut World, sc: &Scenario) -> (Topology, i64) {
                         model: model as u16,
                         hall_index: hi as u16,
                         first_accelerator: first,
+                        in_service_ms: g.in_service_ms,
                     });
                     topo.pools[g.node_type].push(index);
                     load.it_power_mw += power_mw;
-                    load.installed += nt.accelerators as u64;
+                    if !later {
+                        load.installed += nt.accelerators as u64;
+                    }
                 }
             }
         }

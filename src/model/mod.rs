@@ -10,4 +10,5 @@ pub mod grid;
 pub mod network;
 pub mod power;
 pub mod scheduler;
+pub mod services;
 pub mod workload;

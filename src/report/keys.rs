@@ -191,6 +191,63 @@ const DEFS: &[Def] = &[
             v => Some(count(v.as_f64()?)),
         },
     },
+    Def {
+        key: "failures.interruptions",
+        label: ("Job interruptions by failures", "故障导致的作业中断"),
+        definition: ("running jobs stopped by a component failure, all causes", "因部件故障而中断的运行中作业(所有原因)"),
+        value: |s| match at(s, "failures.interruptions")? {
+            Value::Object(m) => Some(count(m.values().filter_map(Value::as_f64).sum())),
+            _ => None,
+        },
+    },
+    Def {
+        key: "failures.goodput",
+        label: ("Goodput / ETTR", "有效产出率 / 有效训练时间比"),
+        definition: (
+            "useful / allocated accelerator-hours; ETTR also counts re-queue waits after interruptions",
+            "有效卡时 / 已分配卡时;ETTR 还计入中断后重新排队的等待",
+        ),
+        value: |s| both(s, "failures.goodput", "failures.ettr", pct),
+    },
+    Def {
+        key: "failures.lost_accelerator_hours",
+        label: ("Lost to failures", "故障损失"),
+        definition: (
+            "work redone since the last checkpoint plus restart time, accelerator-hours",
+            "自上次检查点以来需重做的工作加重启时间(卡时)",
+        ),
+        value: |s| Some(format!("{} accelerator-hours", count(num(s, "failures.lost_accelerator_hours")?))),
+    },
+    Def {
+        key: "failures.availability",
+        label: ("Availability", "可用率"),
+        definition: ("in-service / production accelerator-hours (hot spares excluded)", "在役卡时 / 生产卡时(不含热备)"),
+        value: |s| Some(pct(num(s, "failures.availability")?)),
+    },
+    Def {
+        key: "cost.total_cny",
+        label: ("Electricity cost", "电费"),
+        definition: (
+            "energy at the time-of-use tariff plus demand charges (mean price per kWh)",
+            "按分时电价计的电量电费加需量电费(括号内为平均电价)",
+        ),
+        value: |s| Some(format!("{} CNY ({} CNY/kWh)", count(num(s, "cost.total_cny")?), fixed(num(s, "cost.mean_price_cny_per_kwh")?, 3))),
+    },
+    Def {
+        key: "carbon.net_t",
+        label: ("Carbon, location-based / net", "碳排放 按地区 / 净值"),
+        definition: (
+            "grid energy x hourly intensity; net subtracts on-site and contracted green energy",
+            "电网用电 × 逐时排放因子;净值扣除自发与签约绿电",
+        ),
+        value: |s| Some(format!("{} / {} t CO2", fixed(num(s, "carbon.location_based_t")?, 1), fixed(num(s, "carbon.net_t")?, 1))),
+    },
+    Def {
+        key: "battery.cycles",
+        label: ("Battery cycles", "储能循环次数"),
+        definition: ("discharged energy / usable capacity", "放电量 / 可用容量"),
+        value: |s| Some(fixed(num(s, "battery.cycles")?, 1)),
+    },
 ];
 
 /// The key figures the summary has, in report order, in `lang`.
@@ -209,4 +266,30 @@ pub fn key_figures(summary: &Value, lang: Lang) -> Vec<KeyFigure> {
 /// Whether the summary has any facility figure.
 pub fn has_facility(summary: &Value) -> bool {
     ["pue", "energy.facility_kwh", "wue_l_per_kwh", "carbon_t"].iter().any(|k| at(summary, k).is_some())
+}
+
+#[cfg(test)]
+mod failure_and_grid_tests {
+    use super::*;
+
+    #[test]
+    fn failures_and_grid_figures_appear_where_the_summary_has_them() {
+        let s: Value = serde_json::json!({
+            "capacity": { "accelerators": 256 },
+            "failures": { "interruptions": { "accelerator": 3, "node": 2 }, "goodput": 0.9, "ettr": 0.85,
+                          "lost_accelerator_hours": 1234.0, "availability": 0.993 },
+            "cost": { "total_cny": 352108.4, "mean_price_cny_per_kwh": 0.5578 },
+            "carbon": { "location_based_t": 353.58, "net_t": 316.82 },
+        });
+        let f = key_figures(&s, Lang::En);
+        let get = |k: &str| f.iter().find(|x| x.key == k).map(|x| x.value.clone()).unwrap_or_else(|| panic!("no {k}"));
+        assert_eq!(get("failures.interruptions"), count(5.0));
+        assert!(get("failures.goodput").contains(&pct(0.9)) && get("failures.goodput").contains(&pct(0.85)));
+        assert!(get("cost.total_cny").contains("CNY/kWh"));
+        assert!(get("carbon.net_t").contains("353.6") && get("carbon.net_t").contains("316.8"));
+        assert!(f.iter().all(|x| x.key != "battery.cycles"), "no battery in the summary, no row");
+        // A run without failures or grid has none of these rows.
+        let plain = key_figures(&serde_json::json!({ "capacity": { "accelerators": 256 } }), Lang::En);
+        assert!(plain.iter().all(|x| !x.key.starts_with("failures") && !x.key.starts_with("cost")));
+    }
 }

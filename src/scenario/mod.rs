@@ -15,6 +15,7 @@ pub mod network;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
+pub mod services;
 mod trace;
 pub mod units;
 pub mod unparse;

@@ -60,6 +60,8 @@ pub struct Scenario {
     pub coordination: Option<crate::model::grid::GridConfig>,
     /// The network fabric (None: no network model).
     pub network: Option<super::network::Network>,
+    /// Autoscaled inference services (`[[services]]`).
+    pub services: Vec<super::services::Service>,
 }
 
 /// A measured weather series.
@@ -369,6 +371,9 @@ pub struct RackGroup {
     pub node_type: usize,
     /// Rack design power, W.
     pub power_limit_w: Option<f64>,
+    /// When the racks enter service, ms after the start (0: from the start). Before it they
+    /// are absent: no capacity, no power, no failures.
+    pub in_service_ms: u64,
 }
 
 /// The kinds of job the seed reports and LLM-cluster traces name.
@@ -500,6 +505,8 @@ pub struct JobClass {
     pub device: Option<usize>,
     /// Work that defines the duration (None: `duration` does).
     pub work: Option<super::network::Work>,
+    /// Whether a higher-priority job may preempt its jobs (with `[scheduler] preemption`).
+    pub preemptible: bool,
 }
 
 /// One job of a trace.
@@ -545,13 +552,31 @@ pub enum Policy {
     Fifo,
     /// FIFO with EASY backfilling.
     Backfill,
-    /// Class priority with quotas, optionally backfilling.
+    /// Class priority with quotas, optionally backfilling and preempting.
     Priority,
+    /// Smallest estimated area (estimate x accelerators) first, with aging and EASY backfilling.
+    Sjf,
+    /// Fragmentation-aware best fit: the queued job that leaves the fewest stranded slots first.
+    BestFit,
 }
 
 impl Policy {
     /// Names as written in scenarios.
-    pub const ALL: [(Policy, &'static str); 3] = [(Policy::Fifo, "fifo"), (Policy::Backfill, "backfill"), (Policy::Priority, "priority")];
+    pub const ALL: [(Policy, &'static str); 5] = [
+        (Policy::Fifo, "fifo"),
+        (Policy::Backfill, "backfill"),
+        (Policy::Priority, "priority"),
+        (Policy::Sjf, "sjf"),
+        (Policy::BestFit, "best-fit"),
+    ];
+
+    /// The policy named `name`, or an error listing every name.
+    pub fn parse(name: &str) -> Result<Policy, String> {
+        Policy::ALL.iter().find(|(_, n)| *n == name).map(|(p, _)| *p).ok_or_else(|| {
+            let names: Vec<String> = Policy::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
+            format!("expected one of {}, found {name:?}", names.join(", "))
+        })
+    }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
@@ -570,6 +595,10 @@ pub struct SchedulerConfig {
     pub backfill: bool,
     /// Class name to largest share of all accelerators.
     pub quotas: Vec<(String, f64)>,
+    /// Whether the priority policy may preempt lower-priority preemptible jobs.
+    pub preemption: bool,
+    /// SJF aging bound, ms: a job waiting longer is served before every younger job.
+    pub aging_ms: u64,
     /// Where multi-node jobs go.
     pub placement: Placement,
 }
@@ -603,6 +632,14 @@ impl Scenario {
         self.racks_iter().map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64).sum()
     }
 
+    /// Accelerators in service at `t_ms` (rack groups enter service at their `in_service`).
+    pub fn accelerators_in_service_at(&self, t_ms: u64) -> u64 {
+        self.racks_iter()
+            .filter(|(g, _)| g.in_service_ms <= t_ms)
+            .map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64)
+            .sum()
+    }
+
     /// Total nodes.
     pub fn nodes(&self) -> u64 {
         self.racks_iter().map(|(g, _)| g.count as u64 * g.nodes as u64).sum()
@@ -628,7 +665,8 @@ impl Scenario {
             .sum()
     }
 
-    /// Class labels in engine order: synthetic classes, then trace labels not already named.
+    /// Class labels in engine order: synthetic classes, then trace labels not already named,
+    /// then inference services.
     pub fn class_labels(&self) -> Vec<String> {
         let mut labels: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
         if let Some(t) = &self.trace {
@@ -638,6 +676,7 @@ impl Scenario {
                 }
             }
         }
+        labels.extend(self.services.iter().map(|s| s.name.clone()));
         labels
     }
 }

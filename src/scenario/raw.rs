@@ -50,6 +50,9 @@ pub struct RawScenario {
     /// Network fabric: topology, link speeds, latencies, switch power; without it jobs do not communicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<super::network::RawNetwork>,
+    /// Autoscaled inference services with a diurnal request load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<super::services::RawService>,
 }
 
 /// `[simulation]`: time and randomness.
@@ -424,6 +427,10 @@ pub struct RawRackGroup {
     /// Design power of one rack; `check` warns when the nodes' maximum exceeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_limit: Option<PowerW>,
+    /// When the racks enter service, after the start of the run (a phased build-out); absent
+    /// or "0s": from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_service: Option<DurationMs>,
 }
 
 /// `[workload]`.
@@ -475,6 +482,9 @@ pub struct RawJobClass {
     /// Work instead of a duration: `{ params = "70B", tokens = "1T", precision = "bf16", mfu = 0.4 }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work: Option<super::network::RawWork>,
+    /// Whether higher-priority work may preempt its jobs (with `[scheduler] preemption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemptible: Option<bool>,
 }
 
 /// `size = { dist = ... }`: "fixed" (value), "choice" (values, weights) or "power2" (min, max,
@@ -593,7 +603,7 @@ pub struct RawTraceColumns {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduler {
-    /// fifo, backfill or priority.
+    /// fifo, backfill, priority, sjf or best-fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// How many queued jobs behind the head a backfill pass considers.
@@ -608,6 +618,12 @@ pub struct RawScheduler {
     /// Placement: "pack" (or "packing"), "topology" or "random".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
+    /// Whether the priority policy preempts lower-priority preemptible jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<bool>,
+    /// SJF: a job waiting longer than this goes ahead of younger jobs, e.g. "24h".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aging: Option<DurationMs>,
 }
 
 const PSU_EXPECTED: &str = r#""titanium", "platinum", "gold" or [[load_fraction, efficiency], ...]"#;

@@ -17,7 +17,9 @@
 //! | class size/duration/utilization/priority | by kind, see [`kind_defaults`] | [rule of thumb] shaped after Acme (Hu et al., NSDI'24) |
 //! | `estimate_factor` | 1.0 (runtimes known) | |
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
-//! | `scheduler` | backfill, depth 128 | |
+//! | `scheduler` | backfill, depth 128, no preemption | |
+//! | `scheduler.aging` | 24 h | [rule of thumb], see [`DEFAULT_AGING_MS`] |
+//! | class `preemptible` | batch-inference, evaluation, debug | see [`default_preemptible`] |
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +46,20 @@ const DEFAULT_DURATION_MIN_MS: u64 = MS_PER_S;
 const DEFAULT_DURATION_MAX_MS: u64 = 365 * 86_400_000;
 const DEFAULT_TRACE_UTILIZATION: f64 = 0.5;
 const DEFAULT_BACKFILL_DEPTH: u32 = 128;
+/// SJF aging bound: a job waiting a day is served in submission order before younger jobs
+/// [rule of thumb: a day is the wait users of shared GPU clusters tolerate for large jobs;
+/// Philly and Helios report multi-hour median waits for large jobs, Jeon et al. ATC'19,
+/// Hu et al. SC'21].
+pub const DEFAULT_AGING_MS: u64 = 86_400_000;
+
+/// Whether jobs of a kind may be preempted by default. Preempting loses the work since the
+/// last checkpoint, so the default is yes only where an attempt is cheap to redo or the work
+/// is naturally resumable: batch inference (independent requests), evaluation and debugging
+/// (short, small). Pretraining and fine-tuning are long gang jobs whose lost work is costly,
+/// and services are what preemption makes room for; `other` is unknown and kept safe.
+pub fn default_preemptible(kind: ClassKind) -> bool {
+    matches!(kind, ClassKind::BatchInference | ClassKind::Evaluation | ClassKind::Debug)
+}
 
 /// 80 PLUS efficiency points (230 V internal redundant), load fraction -> efficiency.
 /// Source: 80 PLUS programme requirements (CLEAResult); Titanium as in BRIEF §3.
@@ -156,6 +172,8 @@ impl Resolver<'_> {
                 backfill: true,
                 quotas: vec![],
                 placement: Placement::Pack,
+                preemption: false,
+                aging_ms: DEFAULT_AGING_MS,
             },
             start: crate::engine::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
@@ -167,6 +185,7 @@ impl Resolver<'_> {
             failures: None,
             coordination: None,
             network: None,
+            services: Vec::new(),
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -182,6 +201,7 @@ impl Resolver<'_> {
         if scenario.classes.is_empty() && scenario.trace.is_none() {
             return self.err(&FieldPath::root("workload"), "expected at least one [[workload.classes]] entry or a [workload.trace]");
         }
+        scenario.services = super::services::resolve(&raw.services, self.src, &scenario)?;
         scenario.scheduler = self.scheduler(raw, &scenario)?;
         // The network's switches and optics are IT load too: the power chain is sized for them.
         let it_design_w = crate::model::compute::it_design_w(&scenario) + crate::model::network::switch_power_w(&scenario);
@@ -409,7 +429,24 @@ impl Resolver<'_> {
                 {
                     return self.err(&gp.key("power_limit"), "expected a positive rack power like \"40kW\"");
                 }
-                racks.push(RackGroup { count: g.count, nodes: g.nodes, node_type: nt, power_limit_w: g.power_limit.map(|x| x.0) });
+                if let Some(t) = g.in_service
+                    && t.0 >= raw.simulation.horizon.0
+                {
+                    return self.err(
+                        &gp.key("in_service"),
+                        format!(
+                            "expected a time before the end of the run ({}), like \"90d\"",
+                            crate::scenario::units::format_duration(raw.simulation.horizon.0)
+                        ),
+                    );
+                }
+                racks.push(RackGroup {
+                    count: g.count,
+                    nodes: g.nodes,
+                    node_type: nt,
+                    power_limit_w: g.power_limit.map(|x| x.0),
+                    in_service_ms: g.in_service.map_or(0, |d| d.0),
+                });
             }
             let cooling = super::resolve_facility::cooling(h.cooling.as_ref(), self.src, &p.key("cooling"))?;
             halls.push(Hall { name: h.name.clone(), racks, cooling });
@@ -495,6 +532,7 @@ impl Resolver<'_> {
                 estimate_factor,
                 device,
                 work: None,
+                preemptible: c.preemptible.unwrap_or_else(|| default_preemptible(kind)),
             });
             if let Some(w) = &c.work {
                 let wp = p.key("work");
@@ -699,9 +737,14 @@ impl Resolver<'_> {
         let p = FieldPath::root("scheduler");
         let s = raw.scheduler.clone().unwrap_or_default();
         let name = s.policy.as_deref().unwrap_or("backfill");
-        let Some(policy) = Policy::ALL.iter().find(|(_, n)| *n == name).map(|(p, _)| *p) else {
-            return self.err(&p.key("policy"), format!("expected \"fifo\", \"backfill\" or \"priority\", found {name:?}"));
+        let policy = match Policy::parse(name) {
+            Ok(policy) => policy,
+            Err(msg) => return self.err(&p.key("policy"), msg),
         };
+        let aging_ms = s.aging.map_or(DEFAULT_AGING_MS, |a| a.0);
+        if aging_ms == 0 {
+            return self.err(&p.key("aging"), "expected an aging bound above zero, like \"24h\"");
+        }
         let backfill_depth = s.backfill_depth.unwrap_or(DEFAULT_BACKFILL_DEPTH);
         if backfill_depth == 0 {
             return self.err(&p.key("backfill_depth"), "expected at least 1 queued job to consider");
@@ -733,7 +776,8 @@ impl Resolver<'_> {
             }
             quotas.push((class.clone(), *share));
         }
-        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas, placement })
+        let preemption = s.preemption.unwrap_or(false);
+        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas, preemption, aging_ms, placement })
     }
 }
 

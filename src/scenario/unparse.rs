@@ -54,6 +54,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                         nodes: g.nodes,
                         node_type: sc.node_types[g.node_type].name.clone(),
                         power_limit: g.power_limit_w.map(PowerW),
+                        in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
                     })
                     .collect(),
                 cooling: Some(cooling(&h.cooling)),
@@ -66,11 +67,14 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             backfill: Some(sc.scheduler.backfill),
             quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
             placement: Some(sc.scheduler.placement.name().to_string()),
+            preemption: Some(sc.scheduler.preemption),
+            aging: Some(DurationMs(sc.scheduler.aging_ms)),
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
         grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
         network: sc.network.as_ref().map(super::network::unparse),
+        services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
     }
 }
 
@@ -217,6 +221,7 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
         estimate_factor: Some(c.estimate_factor),
         accelerator: c.device.map(|d| sc.devices[d].spec.id.clone()),
         work: c.work.as_ref().map(super::network::unparse_work),
+        preemptible: Some(c.preemptible),
     }
 }
 

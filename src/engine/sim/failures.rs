@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use super::sched::Cause;
 use super::{Simulation, apply_load};
 use crate::metrics::SiteLoad;
 use crate::model::failures::{AttemptEnd, Target};
@@ -31,6 +32,10 @@ impl<W: Write> Simulation<'_, W> {
     /// One node fails: unless it is an idle spare, its jobs are interrupted and, with a repair
     /// time, it leaves service until repaired (a spare replaces it at once if there is one).
     fn fail_node(&mut self, n: u32, c: usize, repair_ms: u64) {
+        // Equipment not in service yet cannot fail.
+        if self.now < self.topo.nodes[n as usize].in_service_ms {
+            return;
+        }
         let Some(f) = self.failures.as_mut() else { return };
         if f.is_spare(n) {
             return;
@@ -59,13 +64,15 @@ impl<W: Write> Simulation<'_, W> {
         let mut slots = [0 as JobSlot; 64];
         let k = f.holders(n, per_node, &mut slots);
         for &slot in &slots[..k] {
-            self.interrupt(slot, c);
+            self.interrupt(slot, Cause::Failure(c));
         }
     }
 
-    /// Stops a running job: it keeps its checkpointed work, releases its accelerators and goes
-    /// back to the head of the queue; its pending end event goes stale.
-    fn interrupt(&mut self, slot: JobSlot, c: usize) {
+    /// Stops a running job (a failure of component class c, or a preemption): it keeps its
+    /// checkpointed work (without `[failures]` checkpoints, none: the attempt is lost),
+    /// releases its accelerators and goes back to the head of the queue; its pending end event
+    /// goes stale.
+    pub(super) fn interrupt(&mut self, slot: JobSlot, cause: Cause) {
         let now = self.now;
         // The job leaves the running set: the power cap's demand histogram must forget it, and
         // the network its uplink demand (the attempt's work is counted when the job completes).
@@ -75,17 +82,33 @@ impl<W: Write> Simulation<'_, W> {
         apply_load(&mut self.world, &self.topo, job, false, now);
         self.cluster.finish(slot, job);
         let class = job.class as usize;
+        let (allocated, attempt_ms) = (job.allocated as f64, (now - job.start_ms) as f64);
         self.stats[class].accelerator_ms += job.allocated as u128 * (now - job.start_ms) as u128;
-        if let Some(f) = self.failures.as_mut() {
-            f.count_interruption(c);
-            f.end_attempt(slot, self.jobs.get_mut(slot), now, AttemptEnd::Interrupted);
-        }
+        let lost_ms = match self.failures.as_mut() {
+            Some(f) => {
+                if let Cause::Failure(c) = cause {
+                    f.count_interruption(c);
+                }
+                f.end_attempt(slot, self.jobs.get_mut(slot), now, AttemptEnd::Interrupted)
+            }
+            // No checkpoints: the whole attempt is lost (the job's work is unchanged).
+            None => attempt_ms,
+        };
         let job = self.jobs.get_mut(slot);
         job.generation = job.generation.wrapping_add(1);
+        if cause == Cause::Preemption {
+            job.preemptions += 1;
+            self.stats[class].summary.preemptions += 1;
+            self.stats[class].preempted_lost_ms += allocated * lost_ms;
+            self.sched.preemptions += 1;
+        }
+        let (requested, class16) = (job.requested, job.class);
         let mut site = self.world.resource_mut::<SiteLoad>();
         site.running_jobs -= 1;
         site.queued_jobs += 1;
         self.scheduler.requeue(slot, &self.jobs);
+        self.sched.queued(requested, true);
+        self.sched.replica_change(class16, now, false);
     }
 
     /// One repair of node `n` is done.
@@ -108,7 +131,9 @@ impl<W: Write> Simulation<'_, W> {
         f.advance(horizon, held);
         for &slot in slots {
             match how {
-                AttemptEnd::Horizon => f.end_attempt(slot, self.jobs.get_mut(slot), horizon, how),
+                AttemptEnd::Horizon => {
+                    f.end_attempt(slot, self.jobs.get_mut(slot), horizon, how);
+                }
                 _ => f.waiting_at_end(slot, self.jobs.get(slot), horizon),
             }
         }

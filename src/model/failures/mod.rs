@@ -100,6 +100,8 @@ pub struct FailureModel {
     racks: Vec<(u32, u32)>,
     first_accelerator: Vec<u32>,
     installed: u64,
+    /// Accelerator time before rack groups that enter service late do, ms (to the horizon).
+    absent_acc_ms: f64,
     last_ms: u64,
     held_acc_ms: u128,
     repairs: u64,
@@ -174,6 +176,14 @@ impl FailureModel {
             racks,
             first_accelerator: topo.nodes.iter().map(|n| n.first_accelerator).collect(),
             installed,
+            absent_acc_ms: topo
+                .later
+                .iter()
+                .map(|&(t, first, count)| {
+                    let per_node = sc.node_types[topo.nodes[first as usize].node_type as usize].accelerators as f64;
+                    count as f64 * per_node * t.min(sc.horizon_ms) as f64
+                })
+                .sum(),
             last_ms: 0,
             held_acc_ms: 0,
             repairs: 0,
@@ -186,10 +196,12 @@ impl FailureModel {
             requeue_wait: 0.0,
             max_lost_intervals: 0.0,
         };
-        // Spares: the last nodes of each pool, always leaving one node in service.
+        // Spares: the last nodes of each pool in service from the start, always leaving one
+        // node in service.
         for (t, pool) in topo.pools.iter().enumerate() {
-            let k = (f.spares as usize).min(pool.len().saturating_sub(1));
-            for &n in pool.iter().rev().take(k) {
+            let from_start: Vec<u32> = pool.iter().copied().filter(|n| topo.nodes[*n as usize].in_service_ms == 0).collect();
+            let k = (f.spares as usize).min(from_start.len().saturating_sub(1));
+            for &n in from_start.iter().rev().take(k) {
                 cluster.take_out(t, n);
                 m.spare[n as usize] = true;
                 m.spares[t].push(n);
@@ -355,11 +367,19 @@ impl FailureModel {
         }
     }
 
+    /// Forgets a job that leaves for good without completing (a stopped service replica).
+    pub fn forget(&mut self, slot: JobSlot) {
+        if let Some(e) = self.jobs.get_mut(slot as usize) {
+            e.started = false;
+        }
+    }
+
     /// Ends a job's attempt at `now`: splits its accelerator-time into useful, checkpoint,
-    /// restart and lost; on completion restores `job.duration_ms` to the job's work.
-    pub fn end_attempt(&mut self, slot: JobSlot, job: &mut Job, now: u64, how: AttemptEnd) {
+    /// restart and lost; on completion restores `job.duration_ms` to the job's work. Returns the
+    /// work lost by an interruption, ms at full speed (restart time included).
+    pub fn end_attempt(&mut self, slot: JobSlot, job: &mut Job, now: u64, how: AttemptEnd) -> f64 {
         self.set_holder(job, NONE);
-        let Some(e) = self.jobs.get_mut(slot as usize) else { return };
+        let Some(e) = self.jobs.get_mut(slot as usize) else { return 0.0 };
         let p = job.progress_ms + now.saturating_sub(job.rate_since_ms) as f64 * job.rate;
         let a = job.allocated as f64;
         self.allocated += a * now.saturating_sub(job.start_ms) as f64;
@@ -388,6 +408,7 @@ impl FailureModel {
                 e.interruptions += 1;
                 job.interruptions += 1;
                 e.requeued_ms = now;
+                return lost + p.min(e.restart_ms);
             }
             AttemptEnd::Horizon => {
                 self.useful += a * (q - k * c).max(0.0);
@@ -395,6 +416,7 @@ impl FailureModel {
                 job.duration_ms = e.work_ms as u64;
             }
         }
+        0.0
     }
 
     /// Adds the queueing time, to `now`, of an interrupted job still waiting.
@@ -411,8 +433,8 @@ impl FailureModel {
     pub fn summary(&self, horizon_ms: u64) -> FailuresSummary {
         let h = |acc_ms: f64| acc_ms / 3.6e6;
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 1.0 };
-        let production = (self.installed - self.spares_total) as f64 * horizon_ms as f64;
-        let in_service = self.installed as f64 * horizon_ms as f64 - self.held_acc_ms as f64;
+        let production = (self.installed - self.spares_total) as f64 * horizon_ms as f64 - self.absent_acc_ms;
+        let in_service = self.installed as f64 * horizon_ms as f64 - self.held_acc_ms as f64 - self.absent_acc_ms;
         FailuresSummary {
             failures: self.procs.iter().map(|p| (p.kind.name().to_string(), p.failures)).collect(),
             interruptions: self.procs.iter().map(|p| (p.kind.name().to_string(), p.interruptions)).collect(),

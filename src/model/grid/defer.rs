@@ -85,7 +85,7 @@ impl Scheduler for Deferring {
         self.inner.requeue(slot, jobs);
     }
 
-    fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>) {
+    fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, preempted: &mut Vec<JobSlot>) {
         if !self.held.is_empty() {
             let good = self.cfg.good_hour(&self.calendar, now_ms);
             let mut i = 0;
@@ -100,7 +100,17 @@ impl Scheduler for Deferring {
                 }
             }
         }
-        self.inner.schedule(now_ms, cluster, jobs, started);
+        self.inner.schedule(now_ms, cluster, jobs, started, preempted);
+    }
+
+    fn cancel(&mut self, slot: JobSlot, jobs: &Jobs) -> bool {
+        match self.held.iter().position(|s| *s == slot) {
+            Some(i) => {
+                self.held.remove(i);
+                true
+            }
+            None => self.inner.cancel(slot, jobs),
+        }
     }
 
     fn queue_len(&self) -> usize {

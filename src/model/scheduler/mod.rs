@@ -12,10 +12,23 @@
 //! - **priority**: the queue ordered by class priority, then submission; each class may hold at
 //!   most its quota share of all accelerators (a job above its class quota is rejected at
 //!   submission, a job that would exceed it waits without blocking others); EASY backfilling
-//!   around the top blocked job unless `backfill = false`.
+//!   around the top blocked job unless `backfill = false`. With `preemption = true`, the top
+//!   blocked job may preempt running preemptible jobs of strictly lower priority: victims are
+//!   taken lowest priority first, then most recently started first (the least progress lost),
+//!   until it fits; then each victim without which it still fits is spared
+//!   ([`Cluster::preemption_plan`], at most `backfill_depth` victims tried per pool, from an
+//!   index of running preemptible jobs: no scan of the cluster). The pass stops
+//!   and returns the victims; the engine interrupts them as a failure would (cause
+//!   "preemption": they lose the work since their last checkpoint, or the whole attempt without
+//!   `[failures]` checkpoints) and runs another pass, where the top job starts. Victims have
+//!   strictly lower priority, so preemption cannot cycle.
+//! - **sjf**: smallest estimated area first ([`sjf`]).
+//! - **best-fit**: fragmentation-aware best fit ([`bestfit`]).
 
+mod bestfit;
 mod bitset;
 mod cluster;
+mod sjf;
 
 use std::collections::VecDeque;
 
@@ -40,8 +53,11 @@ pub trait Scheduler: Send + Sync {
     fn requeue(&mut self, slot: JobSlot, jobs: &Jobs) {
         self.enqueue(slot, jobs);
     }
-    /// Starts what it can now; pushes started slots to `started`.
-    fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>);
+    /// Starts what it can now; pushes started slots to `started` and running jobs to preempt
+    /// to `preempted` (the engine interrupts them and runs another pass).
+    fn schedule(&mut self, now_ms: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, preempted: &mut Vec<JobSlot>);
+    /// Removes a queued job (a service scaling down); false if it is not queued here.
+    fn cancel(&mut self, slot: JobSlot, jobs: &Jobs) -> bool;
     /// Jobs waiting.
     fn queue_len(&self) -> usize;
     /// Empties the queue (at the end of a run), in queue order.
@@ -53,12 +69,14 @@ pub fn build(cfg: &SchedulerConfig, labels: &[String], installed: u64) -> Box<dy
     match cfg.policy {
         Policy::Fifo => Box::new(ListScheduler::new("fifo", false, false, cfg.backfill_depth, None)),
         Policy::Backfill => Box::new(ListScheduler::new("backfill", false, true, cfg.backfill_depth, None)),
+        Policy::Sjf => Box::new(sjf::Sjf::new(cfg.backfill_depth, cfg.aging_ms)),
+        Policy::BestFit => Box::new(bestfit::BestFit::new(cfg.backfill_depth)),
         Policy::Priority => {
             let limits = labels
                 .iter()
                 .map(|l| cfg.quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
                 .collect();
-            Box::new(ListScheduler::new("priority", true, cfg.backfill, cfg.backfill_depth, Some(limits)))
+            Box::new(ListScheduler::new("priority", true, cfg.backfill, cfg.backfill_depth, Some(limits)).with_preemption(cfg.preemption))
         }
     }
 }
@@ -72,12 +90,28 @@ pub struct ListScheduler {
     quotas: Option<Vec<u64>>,
     queue: VecDeque<JobSlot>,
     reservation: Reservation,
+    preempt: bool,
 }
 
 impl ListScheduler {
     /// A list scheduler; see the module documentation for the policies it implements.
     pub fn new(name: &'static str, by_priority: bool, backfill: bool, depth: u32, quotas: Option<Vec<u64>>) -> ListScheduler {
-        ListScheduler { name, by_priority, backfill, depth, quotas, queue: VecDeque::new(), reservation: Reservation::default() }
+        ListScheduler {
+            name,
+            by_priority,
+            backfill,
+            depth,
+            quotas,
+            queue: VecDeque::new(),
+            reservation: Reservation::default(),
+            preempt: false,
+        }
+    }
+
+    /// Lets the top blocked job preempt lower-priority preemptible jobs.
+    pub fn with_preemption(mut self, on: bool) -> ListScheduler {
+        self.preempt = on;
+        self
     }
 
     fn over_quota(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster, allocated: u64) -> bool {
@@ -123,7 +157,7 @@ impl Scheduler for ListScheduler {
         }
     }
 
-    fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>) {
+    fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, preempted: &mut Vec<JobSlot>) {
         let mut i = 0;
         let mut reserved = false;
         let mut considered = 0;
@@ -149,6 +183,9 @@ impl Scheduler for ListScheduler {
                 continue;
             }
             if !reserved {
+                if self.preempt && cluster.preemption_plan(slot, jobs, self.depth, preempted) {
+                    break;
+                }
                 if !self.backfill {
                     break;
                 }
@@ -161,6 +198,16 @@ impl Scheduler for ListScheduler {
         }
         if reserved {
             cluster.clear_reservation(&self.reservation);
+        }
+    }
+
+    fn cancel(&mut self, slot: JobSlot, _jobs: &Jobs) -> bool {
+        match self.queue.iter().position(|s| *s == slot) {
+            Some(i) => {
+                self.queue.remove(i);
+                true
+            }
+            None => false,
         }
     }
 

@@ -17,7 +17,9 @@ fn job(jobs: &mut Jobs, requested: u32, hours: u64, class: u16, priority: i32) -
 
 fn run(s: &mut dyn Scheduler, now: u64, c: &mut Cluster, jobs: &mut Jobs) -> Vec<JobSlot> {
     let mut started = Vec::new();
-    s.schedule(now, c, jobs, &mut started);
+    let mut preempted = Vec::new();
+    s.schedule(now, c, jobs, &mut started, &mut preempted);
+    assert!(preempted.is_empty(), "no preemption expected here");
     started
 }
 
@@ -125,4 +127,140 @@ fn priority_orders_the_queue_and_quotas_cap_a_class() {
     let too_big = job(&mut jobs, 16, 1, 0, 5);
     let reason = s.admit(too_big, &jobs, &c).unwrap_err();
     assert!(reason.contains("quota"), "{reason}");
+}
+
+/// Submitted at `submit_ms`.
+fn job_at(jobs: &mut Jobs, requested: u32, hours: u64, submit_ms: u64) -> JobSlot {
+    jobs.insert(Job { requested, duration_ms: hours * H, estimate_ms: hours * H, submit_ms, ..Default::default() })
+}
+
+#[test]
+fn sjf_starts_the_smallest_area_first() {
+    let (mut c, mut jobs) = cluster(1, 1);
+    let mut s = sjf::Sjf::new(8, 24 * H);
+    // Areas: 8 x 10 h = 80, 4 x 1 h = 4, 2 x 3 h = 6 accelerator-hours; only 8 fit at once.
+    let long = job(&mut jobs, 8, 10, 0, 0);
+    let short = job(&mut jobs, 4, 1, 0, 0);
+    let mid = job(&mut jobs, 2, 3, 0, 0);
+    for j in [long, short, mid] {
+        s.enqueue(j, &jobs);
+    }
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![short, mid]);
+    assert_eq!(s.queue_len(), 1);
+}
+
+#[test]
+fn sjf_ages_a_starving_large_job_to_the_head() {
+    let (mut c, mut jobs) = cluster(1, 1);
+    let mut s = sjf::Sjf::new(8, 24 * H);
+    let big = job_at(&mut jobs, 8, 10, 0);
+    let small = job_at(&mut jobs, 1, 1, 30 * H);
+    s.enqueue(big, &jobs);
+    s.enqueue(small, &jobs);
+    // At 30 h the big job has waited past the 24 h bound: it goes first although its area is larger.
+    assert_eq!(run(&mut s, 30 * H, &mut c, &mut jobs), vec![big]);
+    // Before the bound, area order: the small job first, and the big one can then not fit.
+    let (mut c, mut jobs) = cluster(1, 1);
+    let mut s = sjf::Sjf::new(8, 24 * H);
+    let big = job_at(&mut jobs, 8, 10, 0);
+    let small = job_at(&mut jobs, 1, 1, 0);
+    s.enqueue(big, &jobs);
+    s.enqueue(small, &jobs);
+    assert_eq!(run(&mut s, H, &mut c, &mut jobs), vec![small]);
+}
+
+#[test]
+fn best_fit_fills_the_partly_used_node() {
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = bestfit::BestFit::new(8);
+    let first = job(&mut jobs, 5, 10, 0, 0);
+    s.enqueue(first, &jobs);
+    run(&mut s, 0, &mut c, &mut jobs);
+    // Node 0 has 3 free, node 1 has 8. Queue: 4 (leaves 4 on node 1), 3 (fills node 0 exactly).
+    let four = job(&mut jobs, 4, 1, 0, 0);
+    let three = job(&mut jobs, 3, 1, 0, 0);
+    s.enqueue(four, &jobs);
+    s.enqueue(three, &jobs);
+    assert_eq!(c.fit_leftover(jobs.get(three)), Some(0));
+    assert_eq!(c.fit_leftover(jobs.get(four)), Some(4));
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![three, four]);
+    assert_eq!((nodes_of(&jobs, three), nodes_of(&jobs, four)), (vec![0], vec![1]));
+    // Stranded: 4 free on node 1; for a queued request of 5 they are stranded, for 4 not.
+    assert_eq!(c.stranded_free(5), (4, 4));
+    assert_eq!(c.stranded_free(4), (0, 4));
+}
+
+#[test]
+fn best_fit_reserves_for_the_oldest_job() {
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = bestfit::BestFit::new(8);
+    let running = job(&mut jobs, 8, 10, 0, 0);
+    s.enqueue(running, &jobs);
+    run(&mut s, 0, &mut c, &mut jobs);
+    // The head needs both nodes (at 10 h); a 100 h job on the free node would delay it.
+    let head = job(&mut jobs, 16, 1, 0, 0);
+    let long = job(&mut jobs, 8, 100, 0, 0);
+    let short = job(&mut jobs, 8, 5, 0, 0);
+    for j in [head, long, short] {
+        s.enqueue(j, &jobs);
+    }
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![short]);
+}
+
+#[test]
+fn priority_preempts_the_lowest_priority_most_recent_job() {
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = ListScheduler::new("priority", true, true, 8, Some(vec![u64::MAX])).with_preemption(true);
+    let pre = |jobs: &mut Jobs, requested, prio| {
+        let slot = job(jobs, requested, 10, 0, prio);
+        jobs.get_mut(slot).preemptible = true;
+        slot
+    };
+    let old_low = pre(&mut jobs, 8, 0);
+    s.enqueue(old_low, &jobs);
+    run(&mut s, 0, &mut c, &mut jobs);
+    let new_low = pre(&mut jobs, 8, 0);
+    s.enqueue(new_low, &jobs);
+    run(&mut s, H, &mut c, &mut jobs);
+    // A priority-5 job needing one node: the most recently started low job is the victim.
+    let high = job(&mut jobs, 8, 1, 0, 5);
+    s.enqueue(high, &jobs);
+    let (mut started, mut preempted) = (Vec::new(), Vec::new());
+    s.schedule(2 * H, &mut c, &mut jobs, &mut started, &mut preempted);
+    assert_eq!((started.clone(), preempted.clone()), (vec![], vec![new_low]));
+    // Equal priority never preempts; a non-preemptible job is never a victim.
+    let (mut c2, mut jobs2) = cluster(1, 1);
+    let mut s2 = ListScheduler::new("priority", true, true, 8, Some(vec![u64::MAX])).with_preemption(true);
+    let fixed = job(&mut jobs2, 8, 10, 0, 0);
+    s2.enqueue(fixed, &jobs2);
+    run(&mut s2, 0, &mut c2, &mut jobs2);
+    let high2 = job(&mut jobs2, 8, 1, 0, 5);
+    s2.enqueue(high2, &jobs2);
+    s2.schedule(H, &mut c2, &mut jobs2, &mut started, &mut preempted);
+    assert!(preempted.is_empty());
+}
+
+#[test]
+fn preemption_spares_victims_that_do_not_help() {
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = ListScheduler::new("priority", true, true, 8, Some(vec![u64::MAX])).with_preemption(true);
+    let fixed = job(&mut jobs, 7, 10, 0, 0); // node 0, not preemptible
+    let big = job(&mut jobs, 8, 10, 0, 0); // node 1
+    jobs.get_mut(big).preemptible = true;
+    for j in [fixed, big] {
+        s.enqueue(j, &jobs);
+    }
+    run(&mut s, 0, &mut c, &mut jobs);
+    let small = job(&mut jobs, 1, 10, 0, 0); // fills node 0; newest, so first in preemption order
+    jobs.get_mut(small).preemptible = true;
+    s.enqueue(small, &jobs);
+    run(&mut s, H, &mut c, &mut jobs);
+    assert_eq!((nodes_of(&jobs, fixed), nodes_of(&jobs, big), nodes_of(&jobs, small)), (vec![0], vec![1], vec![0]));
+    let high = job(&mut jobs, 8, 1, 0, 5);
+    s.enqueue(high, &jobs);
+    let (mut started, mut preempted) = (Vec::new(), Vec::new());
+    s.schedule(2 * H, &mut c, &mut jobs, &mut started, &mut preempted);
+    // Freeing the small job alone cannot help (node 0 keeps 7 busy): only the big one goes.
+    assert_eq!(preempted, vec![big]);
+    assert_eq!(c.free_accelerators(), 0, "planning left the cluster as it was");
 }

@@ -239,6 +239,7 @@ mod tests {
             estimate_factor: 1.0,
             device: None,
             work: None,
+            preemptible: false,
         }
     }
 

@@ -16,6 +16,8 @@ pub enum JobState {
     Completed,
     /// Refused at submission.
     Rejected,
+    /// A service replica stopped or cancelled by its autoscaler.
+    Stopped,
 }
 
 impl JobState {
@@ -26,6 +28,7 @@ impl JobState {
             JobState::Running => "running",
             JobState::Completed => "completed",
             JobState::Rejected => "rejected",
+            JobState::Stopped => "stopped",
         }
     }
 }
@@ -81,6 +84,10 @@ pub struct Job {
     pub net_rate: f64,
     /// Step time at its placement when it (last) started, s (work-defined jobs; 0 otherwise).
     pub step_s: f64,
+    /// Whether a higher-priority job may preempt it.
+    pub preemptible: bool,
+    /// Times it was preempted.
+    pub preemptions: u32,
 }
 
 /// The slab of live jobs.
