@@ -304,3 +304,20 @@ optic_power = "12W"
     back.file = sc.file.clone();
     assert_eq!(back, sc, "{text}");
 }
+
+#[test]
+fn bench_10k_network_is_byte_identical_across_runs() {
+    use aidc::engine::{RunOptions, run_to_dir};
+    let dir = tempfile::tempdir().unwrap();
+    let mut sc = ready("bench-10k-network.toml");
+    sc.horizon_ms = 4 * 86_400_000;
+    for name in ["a", "b"] {
+        run_to_dir(&sc, &dir.path().join(name), &RunOptions::default()).unwrap();
+    }
+    let read = |d: &str, f: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+    for f in ["summary.json", "timeseries.csv", "jobs.csv"] {
+        assert_eq!(read("a", f), read("b", f), "{f} differs between identical runs");
+    }
+    let jobs = String::from_utf8(read("a", "jobs.csv")).unwrap();
+    assert!(jobs.lines().next().unwrap().ends_with(",interruptions,model_pflop,step_s"));
+}

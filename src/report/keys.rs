@@ -225,6 +225,35 @@ const DEFS: &[Def] = &[
         value: |s| Some(pct(num(s, "failures.availability")?)),
     },
     Def {
+        key: "utilization.mfu_mean",
+        label: ("Model FLOPs utilization / delivered", "模型算力利用率(MFU) / 交付算力"),
+        definition: (
+            "work-defined jobs: delivered model FLOPs / (accelerators x dense peak x time held); delivered FLOPs per second",
+            "按工作量定义的作业:交付的模型浮点运算量 / (加速卡数 × 稠密峰值 × 占用时间);每秒交付的模型浮点运算量",
+        ),
+        value: |s| Some(format!("{} / {} PFLOPS", pct(num(s, "utilization.mfu_mean")?), fixed(num(s, "utilization.effective_pflops")?, 1))),
+    },
+    Def {
+        key: "network.switch_power_kw",
+        label: ("Network switches and optics", "网络交换机与光模块"),
+        definition: ("switches (leaf, spine, core) and their power, part of IT power", "交换机(叶、脊、核心)数量及其功率,计入 IT 功率"),
+        value: |s| {
+            let n = num(s, "network.leaf_switches")? + num(s, "network.spine_switches")? + num(s, "network.core_switches")?;
+            Some(format!("{} switches, {}", count(n), power_kw(num(s, "network.switch_power_kw")?)))
+        },
+    },
+    Def {
+        key: "network.exposed_comm_fraction_mean",
+        label: ("Exposed communication / placement slowdown", "暴露通信占比 / 放置导致的减速"),
+        definition: (
+            "share of a step spent in non-overlapped all-reduce, and step time over the ideal placement's, work-defined training jobs",
+            "按工作量定义的训练作业:每步中未被重叠的 all-reduce 时间占比,以及相对理想放置的步长倍数",
+        ),
+        value: |s| {
+            Some(format!("{} / {}x", pct(num(s, "network.exposed_comm_fraction_mean")?), fixed(num(s, "network.slowdown_mean")?, 4)))
+        },
+    },
+    Def {
         key: "cost.total_cny",
         label: ("Electricity cost", "电费"),
         definition: (
@@ -291,5 +320,26 @@ mod failure_and_grid_tests {
         // A run without failures or grid has none of these rows.
         let plain = key_figures(&serde_json::json!({ "capacity": { "accelerators": 256 } }), Lang::En);
         assert!(plain.iter().all(|x| !x.key.starts_with("failures") && !x.key.starts_with("cost")));
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+
+    #[test]
+    fn network_and_mfu_figures_appear_where_the_summary_has_them() {
+        let s: Value = serde_json::json!({
+            "utilization": { "mfu_mean": 0.371, "effective_pflops": 623.8 },
+            "network": { "leaf_switches": 320, "spine_switches": 244, "core_switches": 84, "switch_power_kw": 1085.9,
+                         "exposed_comm_fraction_mean": 0.036, "slowdown_mean": 1.0 },
+        });
+        let f = key_figures(&s, Lang::En);
+        let get = |k: &str| f.iter().find(|x| x.key == k).map(|x| x.value.clone()).unwrap_or_else(|| panic!("no {k}"));
+        assert!(get("utilization.mfu_mean").contains(&pct(0.371)) && get("utilization.mfu_mean").contains("623.8 PFLOPS"));
+        assert!(get("network.switch_power_kw").contains(&count(648.0)));
+        assert!(get("network.exposed_comm_fraction_mean").contains(&pct(0.036)));
+        let plain = key_figures(&serde_json::json!({ "capacity": { "accelerators": 256 } }), Lang::En);
+        assert!(plain.iter().all(|x| !x.key.starts_with("network") && x.key != "utilization.mfu_mean"));
     }
 }
