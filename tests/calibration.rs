@@ -172,3 +172,19 @@ fn bad_profiles_are_located_errors() {
     let e = from_text(&scenario_with("H100-cal", &bad), dir.path()).unwrap_err().to_string();
     assert!(e.contains("nominal_efficiency"), "{e}");
 }
+
+#[test]
+fn a_calibrated_device_sets_the_efficiency_of_work_defined_jobs() {
+    // Work-defined: 6 N D at the device's nominal efficiency (0.40), then scaled like any duration
+    // by nominal / calibrated (0.8): the job runs at 80 % of the dense BF16 peak.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fast.json"), synthetic_profile(0.8, None).to_json()).unwrap();
+    let work = "[[workload.classes]]\nname = \"w\"\nkind = \"pretrain\"\nrate = \"2/h\"\nsize = { dist = \"fixed\", value = 1 }\nwork = { params = \"1B\", tokens = \"1B\" }\n";
+    let text = small(2, work, "fifo", "1d").replace("accelerator = \"H100-SXM\"", "accelerator = \"H100-cal\"")
+        + "[[accelerators]]\nid = \"H100-cal\"\nbase = \"H100-SXM\"\ncalibration = \"fast.json\"\n";
+    let (run, summary) = run_s_of(dir.path(), &text, "work");
+    let expect = 6e18 / (989.4e12 * 0.8);
+    assert!(!run.is_empty() && run.iter().all(|s| (s - expect).abs() < 1e-3), "{run:?} vs {expect}");
+    let mfu = summary["utilization"]["mfu_mean"].as_f64().unwrap();
+    assert!((mfu - 0.8).abs() < 1e-6, "{mfu}");
+}
