@@ -15,6 +15,8 @@ pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
 mod trace;
+mod trace_formats;
+pub mod node_list;
 pub mod units;
 pub mod unparse;
 
