@@ -11,6 +11,7 @@
 //! their slots reused.
 
 mod failures;
+mod shares;
 
 use std::io::Write;
 
@@ -76,6 +77,8 @@ pub struct Simulation<'a, W: Write> {
     durations: crate::calibrate::DurationScale,
     failures: Option<Box<crate::model::failures::FailureModel>>,
     grid: Option<crate::model::grid::ledger::Ledger>,
+    /// Placement by shares: pods holding a share of each GPU (None: whole accelerators).
+    share_pods: Option<Vec<u16>>,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -105,6 +108,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
+        let share_trace = sc.trace.as_ref().filter(|t| t.shares());
+        if let Some(t) = share_trace {
+            cluster.enable_shares(shares::allocator(sc, &topo, t));
+            world.resource_mut::<SiteLoad>().shares = true;
+        }
         let mut scheduler = scheduler::build(&sc.scheduler, &labels, sc.accelerators());
         let deferred_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         if let Some(g) = sc.coordination.as_ref().filter(|g| g.deferral.is_some()) {
@@ -152,6 +160,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             .as_ref()
             .map(|f| Box::new(crate::model::failures::FailureModel::new(sc, f, &topo, &labels, &mut cluster, &mut queue)));
         let n = labels.len();
+        let topo_accelerators = topo.accelerators.len();
         Ok(Simulation {
             sc,
             world,
@@ -184,10 +193,15 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some(), sc.coordination.is_some())?,
-            job_rows: if sc.failures.is_some() { JobsWriter::with_interruptions(jobs_csv)? } else { JobsWriter::new(jobs_csv)? },
+            job_rows: JobsWriter::with_columns(
+                jobs_csv,
+                sc.failures.is_some(),
+                sc.trace.as_ref().filter(|t| t.format != crate::scenario::TraceFormat::Generic).map(|t| (t.specs.clone(), t.states.clone())),
+            )?,
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
             grid,
+            share_pods: share_trace.map(|_| vec![0; topo_accelerators]),
         })
     }
 
@@ -257,6 +271,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
             ("queued count matches the scheduler", site.queued_jobs == self.scheduler.queue_len() as u64),
             ("live jobs = queued + running", self.jobs.live() as u64 == site.queued_jobs + site.running_jobs),
+            ("share allocator agrees with its indexes", self.shares_consistent()),
         ];
         match checks.iter().find(|(_, ok)| !ok) {
             Some((what, _)) => Err(format!(
@@ -343,7 +358,15 @@ impl<'a, W: Write> Simulation<'a, W> {
     fn on_trace_arrival(&mut self, index: usize) -> std::io::Result<()> {
         let Some(trace) = self.sc.trace.as_ref() else { return Ok(()) };
         let j = trace.jobs[index];
-        self.submit(self.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization)?;
+        let request = crate::model::workload::Request {
+            gpu_milli: j.gpu_milli,
+            cpu_milli: j.cpu_milli,
+            memory_mib: j.memory_mib,
+            spec: j.spec,
+            trace_line: j.line,
+            trace_state: j.state,
+        };
+        self.submit_request(self.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization, request)?;
         if let Some(next) = trace.jobs.get(index + 1)
             && next.submit_ms <= self.sc.horizon_ms
         {
@@ -353,6 +376,18 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<()> {
+        self.submit_request(class, accelerators, duration_ms, utilization, crate::model::workload::Request::default())
+    }
+
+    /// Submits a job with what it asks beyond whole accelerators (trace jobs).
+    fn submit_request(
+        &mut self,
+        class: u16,
+        accelerators: u32,
+        duration_ms: u64,
+        utilization: f64,
+        request: crate::model::workload::Request,
+    ) -> std::io::Result<()> {
         let info = &self.classes[class as usize];
         // Calibration: the duration on the job's device, where known now (identity without).
         let duration_ms = self.durations.at_submit(info.device, duration_ms);
@@ -366,6 +401,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             duration_ms,
             estimate_ms: estimate_ms.max(duration_ms),
             utilization_bp: (utilization.clamp(0.0, 1.0) * 1e4).round() as u16,
+            request,
             ..Default::default()
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
@@ -414,8 +450,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         if let Some(f) = self.failures.as_mut() {
             f.begin_attempt(slot, job, now);
         }
-        let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, true, self.now);
+        self.apply_job_load(slot, true);
         self.track_demand(slot, true);
         let job = self.jobs.get(slot);
         if !restart {
@@ -488,7 +523,7 @@ impl<'a, W: Write> Simulation<'a, W> {
     /// Changes a running job's per-accelerator draw and speed, and reschedules its end.
     fn set_draw(&mut self, slot: JobSlot, dyn_ppm: u64) {
         let now = self.now;
-        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), false, now);
+        self.apply_job_load(slot, false);
         let job = self.jobs.get_mut(slot);
         job.progress_ms += (now - job.rate_since_ms) as f64 * job.rate;
         job.rate_since_ms = now;
@@ -498,7 +533,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let end = now.saturating_add((remaining / job.rate).ceil() as u64);
         job.generation = job.generation.wrapping_add(1);
         let generation = job.generation;
-        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), true, now);
+        self.apply_job_load(slot, true);
         self.queue.push(end, Event::JobEnd { slot, generation });
     }
 
@@ -506,8 +541,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         if let Some(f) = self.failures.as_mut() {
             f.end_attempt(slot, self.jobs.get_mut(slot), self.now, crate::model::failures::AttemptEnd::Completed);
         }
-        let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, false, self.now);
+        self.apply_job_load(slot, false);
         self.track_demand(slot, false);
         let job = self.jobs.get(slot);
         self.cluster.finish(slot, job);

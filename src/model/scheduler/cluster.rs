@@ -143,6 +143,8 @@ pub struct Cluster {
     undo: Vec<JobSlot>,
     held: u64,
     absent: u64,
+    /// Placement by shares (GPU fractions, CPU, memory) instead of whole free slots, if enabled.
+    shares: Option<Box<super::Shares>>,
 }
 
 impl Cluster {
@@ -175,7 +177,18 @@ impl Cluster {
                 }
             })
             .collect();
-        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new(), held: 0, absent: 0 }
+        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new(), held: 0, absent: 0, shares: None }
+    }
+
+    /// Places jobs by shares from now on (see [`super::Shares`]); the whole-slot index of the
+    /// pools is left unused. EASY reservations become greedy: a blocked pod holds nothing back.
+    pub fn enable_shares(&mut self, shares: super::Shares) {
+        self.shares = Some(Box::new(shares));
+    }
+
+    /// The share allocator, if placement is by shares.
+    pub fn shares(&self) -> Option<&super::Shares> {
+        self.shares.as_deref()
     }
 
     /// Takes a node out of service (failed, or held as a spare): its free slots leave the index
@@ -265,6 +278,9 @@ impl Cluster {
 
     /// Why the job can never run here, if it cannot.
     pub fn never_fits(&self, job: &Job) -> Option<String> {
+        if let Some(s) = &self.shares {
+            return s.never_fits(job);
+        }
         let mut best = 0u64;
         for p in self.eligible(job) {
             let pool = &self.pools[p];
@@ -290,6 +306,18 @@ impl Cluster {
     /// Tries to start a job now. With a reservation, a job that may still run at the shadow time
     /// avoids the reserved nodes. Returns whether it started.
     pub fn try_start(&mut self, slot: JobSlot, jobs: &mut Jobs, now: u64, reservation: Option<&Reservation>) -> bool {
+        if let Some(s) = self.shares.as_mut() {
+            let Some((p, node, mask)) = s.place(jobs.get(slot)) else { return false };
+            let job = jobs.get_mut(slot);
+            job.alloc.clear();
+            job.alloc.push((node, mask));
+            job.allocated = mask.count_ones();
+            job.pool = p as u16;
+            job.start_ms = now;
+            self.pools[p].running.insert((now + job.estimate_ms, slot));
+            self.class_allocated[job.class as usize] += job.allocated as u64;
+            return true;
+        }
         let job = jobs.get(slot);
         let (requested, ends_by) = (job.requested, now + job.estimate_ms);
         let mut found = None;
@@ -330,7 +358,10 @@ impl Cluster {
     pub fn finish(&mut self, slot: JobSlot, job: &Job) {
         let pool = &mut self.pools[job.pool as usize];
         pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
-        pool.release(&self.local_of, &job.alloc);
+        match self.shares.as_mut() {
+            Some(s) => s.release(job),
+            None => pool.release(&self.local_of, &job.alloc),
+        }
         self.class_allocated[job.class as usize] -= job.allocated as u64;
     }
 
@@ -338,6 +369,13 @@ impl Cluster {
     /// estimates. Writes the reservation into `out` and marks its nodes reserved until
     /// [`Cluster::clear_reservation`].
     pub fn reservation(&mut self, slot: JobSlot, jobs: &Jobs, out: &mut Reservation) -> bool {
+        if self.shares.is_some() {
+            // Greedy under shares: no pool is reserved, later pods may take any room.
+            out.pool = usize::MAX;
+            out.shadow_ms = u64::MAX;
+            out.nodes.clear();
+            return true;
+        }
         let requested = jobs.get(slot).requested;
         let mut best: Option<(u64, usize)> = None;
         for p in 0..self.pools.len() {
@@ -427,6 +465,9 @@ impl Cluster {
 
     /// Free accelerators in all pools (for tests and invariants).
     pub fn free_accelerators(&self) -> u64 {
+        if let Some(s) = &self.shares {
+            return s.whole_free();
+        }
         self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()
     }
 }

@@ -16,11 +16,13 @@
 
 mod bitset;
 mod cluster;
+mod shares;
 
 use std::collections::VecDeque;
 
 pub use bitset::IndexSet;
 pub use cluster::{Cluster, Reservation};
+pub use shares::{PoolShape, Shares};
 
 use crate::model::workload::{JobSlot, Jobs};
 use crate::scenario::{Policy, SchedulerConfig};
