@@ -90,7 +90,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
     if let Some(root) = std::env::var_os("AIDC_DATA").filter(|v| !v.is_empty()) {
         let p = Path::new(&root).join(rest);
         if p.is_file() {
-            return Ok(std::path::absolute(&p).unwrap_or(p));
+            return Ok(p.canonicalize().unwrap_or(p));
         }
         return Err(format!("{} not found (AIDC_DATA = {}); {DATA_HINT}", p.display(), Path::new(&root).display()));
     }
@@ -99,7 +99,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
     for anc in start.ancestors() {
         let p = anc.join("../shared/data").join(rest);
         if p.is_file() {
-            return Ok(std::path::absolute(&p).unwrap_or(p));
+            return Ok(p.canonicalize().unwrap_or(p));
         }
         tried.push(anc.join("../shared/data").display().to_string());
         if tried.len() >= 4 {

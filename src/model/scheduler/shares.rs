@@ -253,7 +253,7 @@ impl Shares {
         }
         let most = |f: fn(&SharePool) -> u32| pools.iter().map(|&p| f(&self.pools[p as usize])).max().unwrap_or(0);
         Some(format!(
-            "needs {k} GPU(s), {} CPU milli and {} MiB on one node; eligible nodes have at most {} GPUs, {} CPU milli, {} MiB",
+            "needs {k} GPU(s) with {} CPU milli and {} MiB on one node; eligible nodes have at most {} GPUs / {} CPU milli / {} MiB",
             r.cpu_milli,
             r.memory_mib,
             most(|p| p.per_node),

@@ -1,0 +1,294 @@
+//! Real traces: the Alibaba GPU v2023 pod list with fractional GPU shares on its node list, the
+//! Acme and Helios job logs, bad trace input, and (where the shared data folder is present) a
+//! replay of the real openb_pod_list_default.csv.
+//!
+//! Tests that read the real data look in `$AIDC_DATA`, then `../shared/data` from the project
+//! root, and are skipped with a message where it is absent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aidc::engine::{RunOptions, Simulation, run_to_dir};
+use aidc::model::power::{NodePowerModel, PPM};
+use common::*;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");
+
+/// A scenario reading the node list `nodes` and the pod list `pods` of the fixtures folder.
+fn alibaba(nodes: &str, pods: &str, horizon: &str, extra: &str) -> String {
+    format!(
+        r#"
+name = "pods"
+[simulation]
+horizon = "{horizon}"
+step = "10m"
+[cluster]
+node_list = "{FIXTURES}/{nodes}"
+[workload.trace]
+file = "{FIXTURES}/{pods}"
+format = "alibaba-v2023"
+utilization = 0.5
+{extra}
+"#
+    )
+}
+
+/// Rows of a CSV file as maps from column name to cell (a real CSV parser: reasons are quoted).
+fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    rdr.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn pods_share_a_gpu_wait_for_room_and_are_rejected_with_a_reason_when_no_node_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = from_text(&alibaba("one_t4.csv", "pods_share.csv", "1h", ""), dir.path()).unwrap();
+    let trace = sc.trace.as_ref().unwrap();
+    assert_eq!(trace.skipped, vec![("never scheduled (no scheduled_time)".to_string(), 1)], "pod f never ran");
+    let out = dir.path().join("out");
+    let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let rows = read_csv(&out.join("jobs.csv"));
+    let by_line = |line: u32| rows.iter().find(|r| r["trace_line"] == line.to_string()).unwrap_or_else(|| panic!("line {line}"));
+    // a (600) and b (400) fill the one T4 together from t = 0; c (500) waits until they end.
+    for (line, start, end) in [(2, "0", "1000"), (3, "0", "1000"), (4, "1000", "2000"), (5, "10", "510")] {
+        let j = by_line(line);
+        assert_eq!((j["state"].as_str(), j["start_s"].as_str(), j["end_s"].as_str()), ("completed", start, end), "line {line}: {j:?}");
+    }
+    assert_eq!(by_line(4)["wait_s"], "990");
+    assert_eq!(by_line(5)["accelerators"], "0", "d is CPU-only");
+    // e asks more CPU than the node has, g a GPU model it lacks, h more GPUs than it has.
+    for (line, says) in [(6, "9000 CPU milli"), (8, "V100M32"), (9, "needs 2 GPU(s)")] {
+        let j = by_line(line);
+        assert_eq!(j["state"], "rejected", "line {line}");
+        assert!(j["reason"].contains(says), "line {line}: the reason says why: {:?}", j["reason"]);
+    }
+    assert_eq!(r.summary.jobs.rejected, 3);
+    assert_eq!(by_line(2)["gpu_milli"], "600");
+    assert_eq!(by_line(8)["gpu_spec"], "V100M32");
+    assert_eq!(by_line(4)["trace_state"], "Succeeded");
+
+    // Fractional allocation: (600 + 400 + 500) milli x 1000 s over one GPU for 3600 s.
+    let s = summary(&out);
+    let u = &s["utilization"];
+    assert_eq!(u["allocation_basis"], "gpu-share");
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(u["allocated_mean"].as_f64().unwrap(), 1500.0 / 3600.0), "{u}");
+    assert!(close(u["occupied_mean"].as_f64().unwrap(), 2000.0 / 3600.0), "{u}");
+    assert!(close(u["effective_mean"].as_f64().unwrap(), 0.5 * 1500.0 / 3600.0), "{u}");
+
+    // Energy: the GPU's dynamic power is the share-weighted sum of its pods' f(u) (linear f).
+    let model = NodePowerModel::new(&sc.node_types[0], &sc.devices[sc.node_types[0].device]);
+    let half = PPM / 2;
+    let mw_s = model.power_mw(1, half * 600 / 1000 + half * 400 / 1000) as f64 * 1000.0
+        + model.power_mw(1, half * 500 / 1000) as f64 * 1000.0
+        + model.power_mw(0, 0) as f64 * 1600.0;
+    let want_kwh = mw_s / 3.6e9;
+    let got_kwh = s["energy"]["it_kwh"].as_f64().unwrap();
+    assert!((got_kwh - want_kwh).abs() < 1e-9, "IT energy {got_kwh} kWh, expected {want_kwh} kWh");
+}
+
+#[test]
+fn a_gpu_spec_restricts_pods_to_the_named_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = from_text(&alibaba("t4_v100.csv", "pods_spec.csv", "1h", ""), dir.path()).unwrap();
+    let out = dir.path().join("out");
+    run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let rows = read_csv(&out.join("jobs.csv"));
+    // Both want the one V100M32 GPU (not the free T4): the second waits for the first.
+    let waits: Vec<&str> = rows.iter().map(|r| r["wait_s"].as_str()).collect();
+    assert_eq!(waits, ["0", "100"], "{rows:?}");
+}
+
+#[test]
+fn the_node_list_builds_node_types_racks_and_a_hall_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = from_text(&alibaba("t4_v100.csv", "pods_spec.csv", "1h", ""), dir.path()).unwrap();
+    let names: Vec<&str> = sc.node_types.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["T4-1gpu-8cpu-32gib", "V100M32-1gpu-8cpu-32gib"]);
+    assert_eq!(sc.devices[sc.node_types[1].device].spec.id, "V100-SXM2-32GB");
+    assert_eq!(sc.devices[sc.node_types[1].device].max_w, 300.0, "V100 SXM2 board power (datasheet)");
+    assert_eq!((sc.halls.len(), sc.racks(), sc.nodes(), sc.accelerators()), (1, 2, 2, 2));
+    let list = sc.node_list.as_ref().unwrap();
+    assert_eq!(list.capacity, [(8000, 32768), (8000, 32768)]);
+    let resolved = aidc::scenario::unparse::to_toml(&sc);
+    let path = dir.path().join("resolved.toml");
+    std::fs::write(&path, &resolved).unwrap();
+    let mut back = aidc::scenario::load(&path).unwrap();
+    back.file = sc.file.clone();
+    assert_eq!(back, sc, "{resolved}");
+}
+
+#[test]
+fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = |file: &str, format: &str| {
+        let t = format!("[workload.trace]\nfile = \"{FIXTURES}/{file}\"\nformat = \"{format}\"\n");
+        from_text(&small(4, &t, "backfill", "1d"), dir.path()).unwrap()
+    };
+    let acme = sc("acme.csv", "acme");
+    let t = acme.trace.as_ref().unwrap();
+    let got: Vec<(u64, u32, u64, &str, &str, u16)> = t
+        .jobs
+        .iter()
+        .map(|j| (j.submit_ms, j.accelerators, j.duration_ms, t.labels[j.label as usize].as_str(), t.states[j.state as usize - 1].as_str(), j.nodes))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, 8, 3_600_000, "Pretrain", "COMPLETED", 1),
+            (300_000, 1, 120_000, "Evaluation", "FAILED", 1),
+            (600_000, 16, 7_200_000, "SFT", "CANCELLED", 2)
+        ]
+    );
+    assert_eq!(t.jobs[0].cpu_milli, 64_000);
+    assert_eq!(t.skipped, [("CPU-only job (gpu_num = 0)".to_string(), 1), ("no duration".to_string(), 1)]);
+
+    let helios = sc("helios.csv", "helios");
+    let t = helios.trace.as_ref().unwrap();
+    let got: Vec<(u64, u32, u64, &str)> = t.jobs.iter().map(|j| (j.submit_ms, j.accelerators, j.duration_ms, t.labels[j.label as usize].as_str())).collect();
+    assert_eq!(got, [(0, 1, 600_000, "vc6YE"), (60_000, 8, 30_000, "vcKrW"), (180_000, 2, 3_600_000, "vcKrW")]);
+    assert_eq!(t.states, ["COMPLETED", "FAILED", "CANCELLED"]);
+
+    // A replay keeps the trace's state per job in jobs.csv.
+    let out = dir.path().join("out");
+    run_to_dir(&helios, &out, &RunOptions::default()).unwrap();
+    let mut rows = read_csv(&out.join("jobs.csv"));
+    rows.sort_by_key(|r| r["job_id"].parse::<u64>().unwrap());
+    let states: Vec<(&str, &str)> = rows.iter().map(|r| (r["class"].as_str(), r["trace_state"].as_str())).collect();
+    assert_eq!(states, [("vc6YE", "COMPLETED"), ("vcKrW", "FAILED"), ("vcKrW", "CANCELLED")]);
+}
+
+/// Runs `aidc run` on scenario text in a temporary folder; returns (exit code, stderr).
+fn run_bad(text: &str, env: Option<(&str, &Path)>) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aidc"));
+    cmd.args(["run", "bad.toml", "--out", "out"]).current_dir(dir.path());
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert!(!dir.path().join("out").exists(), "a failed run writes nothing");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{err}");
+    (o.status.code(), err)
+}
+
+#[test]
+fn bad_trace_input_names_the_file_the_line_and_the_column() {
+    let (code, err) = run_bad(&alibaba("one_t4.csv", "pods_bad_number.csv", "1h", ""), None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("pods_bad_number.csv:3:4: num_gpu: expected a whole number"), "{err}");
+    assert!(err.contains("\"two\""), "says what it found: {err}");
+
+    let (code, err) = run_bad(&alibaba("one_t4.csv", "pods_no_times.csv", "1h", ""), None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("pods_no_times.csv:1: creation_time"), "{err}");
+    assert!(err.contains("creation_time, deletion_time, scheduled_time"), "names every missing column: {err}");
+
+    let (code, err) = run_bad(&alibaba("nodes_unknown_model.csv", "pods_share.csv", "1h", ""), None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("nodes_unknown_model.csv:3:5: model"), "{err}");
+    assert!(err.contains("models = { X9"), "says how to map it: {err}");
+
+    let (code, err) = run_bad(&alibaba("one_t4.csv", "pods_share.csv", "1h", "[cluster.models]\nT4 = \"T5\"\n"), None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bad.toml:") && err.contains("cluster.models.T4"), "{err}");
+
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace(&format!("{FIXTURES}/pods_share.csv"), "data:nowhere/pods.csv");
+    let empty = tempfile::tempdir().unwrap();
+    let (code, err) = run_bad(&text, Some(("AIDC_DATA", empty.path())));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("workload.trace.file") && err.contains("nowhere/pods.csv"), "names the field and the file: {err}");
+    assert!(err.contains("alibaba/clusterdata") && err.contains("AIDC_DATA"), "says where to get the data: {err}");
+
+    let (code, err) = run_bad(&alibaba("one_t4.csv", "pods_share.csv", "1h", "[failures]\n"), None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("failures"), "{err}");
+}
+
+/// The shared data folder, or None (with a message) where it is absent.
+fn data() -> Option<PathBuf> {
+    let dir = std::env::var_os("AIDC_DATA").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/data"));
+    let dir = dir.join("alibaba-gpu-v2023");
+    if dir.join("openb_pod_list_default.csv").is_file() && dir.join("openb_node_list_gpu_node.csv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: the Alibaba GPU v2023 data are not in {} (set AIDC_DATA)", dir.display());
+        None
+    }
+}
+
+#[test]
+fn the_real_alibaba_replay_keeps_every_request_and_rejects_only_pods_no_node_fits() {
+    let Some(data) = data() else { return };
+    let sc = ready("alibaba-openb.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let pods = read_csv(&data.join("openb_pod_list_default.csv"));
+    let nodes = read_csv(&data.join("openb_node_list_gpu_node.csv"));
+    let n = |m: &std::collections::HashMap<String, String>, k: &str| m[k].parse::<u64>().unwrap();
+    let fits = |p: &std::collections::HashMap<String, String>| {
+        nodes.iter().any(|nd| n(nd, "gpu") >= n(p, "num_gpu") && n(nd, "cpu_milli") >= n(p, "cpu_milli") && n(nd, "memory_mib") >= n(p, "memory_mib"))
+    };
+    let jobs = read_csv(&out.join("jobs.csv"));
+    let scheduled = pods.iter().filter(|p| !p["scheduled_time"].is_empty()).count();
+    assert_eq!(jobs.len(), scheduled, "one job per pod that ever ran");
+    let mut rejected = 0;
+    for j in &jobs {
+        // Line 1 is the header: pod k (0-based) is on line k + 2.
+        let p = &pods[n(j, "trace_line") as usize - 2];
+        let want_milli = if n(p, "num_gpu") == 0 { 0 } else { n(p, "gpu_milli") };
+        let got = (n(j, "accelerators"), n(j, "gpu_milli"), n(j, "cpu_milli"), n(j, "memory_mib"));
+        assert_eq!(got, (n(p, "num_gpu"), want_milli, n(p, "cpu_milli"), n(p, "memory_mib")), "{j:?} vs {p:?}");
+        assert_eq!(j["submit_s"], p["creation_time"], "submitted at its creation time");
+        assert_eq!(j["class"], p["qos"]);
+        if j["state"] == "completed" {
+            assert_eq!(n(j, "run_s"), n(p, "deletion_time") - n(p, "scheduled_time"), "{j:?}");
+        }
+        assert_eq!(j["state"] == "rejected", !fits(p), "rejected exactly when no node fits: {j:?}");
+        rejected += u64::from(j["state"] == "rejected");
+    }
+    assert_eq!(r.summary.jobs.rejected, rejected);
+    assert_eq!(r.summary.jobs.queued_at_end, 0, "every pod got room within the horizon");
+    eprintln!(
+        "alibaba-openb: {} pods, wall {:.3} s, allocated {:.4}, occupied {:.4}, rejected {}, wait p50 {} s p95 {} s",
+        jobs.len(),
+        r.info.wall_s,
+        r.summary.utilization.allocated_mean,
+        r.summary.utilization.occupied_mean.unwrap_or(0.0),
+        r.summary.jobs.rejected,
+        r.summary.jobs.wait_s.p50,
+        r.summary.jobs.wait_s.p95
+    );
+}
+
+#[test]
+fn the_real_alibaba_replay_is_deterministic_and_keeps_its_invariants() {
+    if data().is_none() {
+        return;
+    }
+    let sc = ready("alibaba-openb.toml");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        run_to_dir(&sc, &dir.path().join(name), &RunOptions::default()).unwrap();
+    }
+    for f in ["summary.json", "timeseries.csv", "jobs.csv"] {
+        let read = |d: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+        assert_eq!(read("a"), read("b"), "{f} differs between identical runs");
+    }
+    let mut sim = Simulation::new(&sc, std::io::sink(), std::io::sink()).unwrap();
+    let day = 86_400_000;
+    for t in (day..=sc.horizon_ms).step_by(day as usize) {
+        sim.run_until(t, |_| {}).unwrap();
+        sim.check_invariants().unwrap_or_else(|e| panic!("{e}"));
+    }
+}
