@@ -292,3 +292,54 @@ fn the_real_alibaba_replay_is_deterministic_and_keeps_its_invariants() {
         sim.check_invariants().unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn the_real_pods_on_one_node_of_each_design_queue_share_and_all_finish() {
+    // The same pods on a cluster with one node per (model, GPUs, CPU, memory) of the real list:
+    // every pod still fits some node, but they now contend, so sharing and queueing are
+    // exercised on real requests.
+    let Some(data) = data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data.join("openb_node_list_gpu_node.csv")).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = vec![text.lines().next().unwrap().to_string()];
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if seen.insert(f[1..].join(",")) {
+            lines.push(l.to_string());
+        }
+    }
+    let nodes = dir.path().join("one_of_each.csv");
+    std::fs::write(&nodes, lines.join("\n") + "\n").unwrap();
+    let scenario = format!(
+        "name = \"contended\"\n[simulation]\nhorizon = \"200d\"\nstep = \"1h\"\n[cluster]\nnode_list = \"{}\"\n[workload.trace]\nfile = \"{}\"\nformat = \"alibaba-v2023\"\n",
+        nodes.display(),
+        data.join("openb_pod_list_default.csv").display()
+    );
+    let sc = from_text(&scenario, dir.path()).unwrap();
+    assert_eq!(sc.nodes() as usize, lines.len() - 1);
+    let mut sim = Simulation::new(&sc, std::io::sink(), std::io::sink()).unwrap();
+    let day = 86_400_000;
+    for t in (day..=sc.horizon_ms).step_by(day as usize) {
+        sim.run_until(t, |_| {}).unwrap();
+        sim.check_invariants().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = dir.path().join("out");
+    let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let j = &r.summary.jobs;
+    assert_eq!((j.rejected, j.queued_at_end, j.running_at_end), (0, 0, 0), "every pod fits one of the designs and finishes");
+    assert!(j.wait_s.max > 0.0, "pods contend for {} GPUs and some wait: {:?}", sc.accelerators(), j.wait_s);
+    let u = &r.summary.utilization;
+    assert!(u.allocated_mean <= u.occupied_mean.unwrap() + 1e-12, "shares held never exceed the GPUs holding them");
+    eprintln!(
+        "contended: {} nodes, {} GPUs, wall {:.3} s, allocated {:.4}, occupied {:.4}, wait p50 {} s p95 {} s max {} s",
+        sc.nodes(),
+        sc.accelerators(),
+        r.info.wall_s,
+        u.allocated_mean,
+        u.occupied_mean.unwrap_or(0.0),
+        j.wait_s.p50,
+        j.wait_s.p95,
+        j.wait_s.max
+    );
+}
