@@ -316,3 +316,88 @@ impl Shares {
         whole == self.whole_free
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::workload::Request;
+
+    fn pod(k: u32, milli: u16, cpu: u32, memory: u32) -> Job {
+        Job { requested: k, request: Request { gpu_milli: milli, cpu_milli: cpu, memory_mib: memory, ..Default::default() }, ..Default::default() }
+    }
+
+    fn shares(nodes: u32, per_node: u32) -> Shares {
+        let shape = PoolShape { nodes: (0..nodes).collect(), per_node, cpu_milli: Some(8000), memory_mib: Some(1000), model: "T4".into() };
+        Shares::new(vec![shape], nodes as usize, &[])
+    }
+
+    /// Places a pod and records its allocation as the engine does.
+    fn place(s: &mut Shares, mut job: Job) -> Option<Job> {
+        let (p, node, mask) = s.place(&job)?;
+        job.pool = p as u16;
+        job.alloc = vec![(node, mask)];
+        Some(job)
+    }
+
+    #[test]
+    fn fractional_pods_fill_the_tightest_gpu_and_whole_pods_take_whole_gpus() {
+        let mut s = shares(2, 2);
+        let a = place(&mut s, pod(1, 700, 1000, 100)).unwrap();
+        assert_eq!(a.alloc, [(0, 0b01)]);
+        // 300 fits exactly in what a left on GPU 0 of node 0, not on a whole GPU.
+        let b = place(&mut s, pod(1, 300, 1000, 100)).unwrap();
+        assert_eq!(b.alloc, [(0, 0b01)]);
+        // Two whole GPUs: only node 1 has them.
+        let c = place(&mut s, pod(2, 1000, 1000, 100)).unwrap();
+        assert_eq!(c.alloc, [(1, 0b11)]);
+        assert_eq!(s.whole_free(), 1);
+        // CPU binds: node 0 has 6000 CPU milli left, node 1 7000.
+        assert!(place(&mut s, pod(1, 100, 7500, 100)).is_none());
+        let d = place(&mut s, pod(0, 0, 6000, 100)).unwrap();
+        // A CPU-only pod takes CPU and memory only, on the node with the least free GPU share
+        // (node 1), which keeps the CPU of nodes with free GPUs for GPU pods.
+        assert_eq!(d.alloc, [(1, 0)]);
+        s.release(&c);
+        assert_eq!(s.whole_free(), 3);
+        assert!(s.consistent());
+    }
+
+    #[test]
+    fn a_pod_is_placed_exactly_when_some_node_has_room_and_the_indexes_stay_exact() {
+        // Random place and release against a brute-force check of every node.
+        use rand::RngExt;
+        let mut rng = crate::engine::rng::stream(7, "shares-test");
+        let mut s = shares(6, 4);
+        let mut live: Vec<Job> = Vec::new();
+        for _ in 0..5000 {
+            if !live.is_empty() && rng.random_bool(0.45) {
+                let i = rng.random_range(0..live.len());
+                s.release(&live.swap_remove(i));
+            } else {
+                let k = [0, 1, 1, 1, 2, 4][rng.random_range(0..6)];
+                let milli = if k == 1 && rng.random_bool(0.6) { rng.random_range(1..1000) } else { 1000 };
+                let job = pod(k, milli, rng.random_range(0..3000), rng.random_range(0..300));
+                // Brute force over every node of the pool.
+                let p = &s.pools[0];
+                let room = (0..p.nodes.len()).any(|l| {
+                    let g = p.gpus(l);
+                    p.host_fits(l, job.request.cpu_milli, job.request.memory_mib)
+                        && match (k, milli) {
+                            (0, _) => true,
+                            (_, m) if m < WHOLE => g.iter().any(|f| *f >= m),
+                            _ => g.iter().filter(|f| **f == WHOLE).count() >= k as usize,
+                        }
+                });
+                let placed = place(&mut s, job);
+                assert_eq!(placed.is_some(), room, "placed iff some node has room");
+                live.extend(placed);
+            }
+            assert!(s.consistent());
+        }
+        for j in live.drain(..) {
+            s.release(&j);
+        }
+        assert_eq!(s.whole_free(), 24);
+        assert!(s.pools[0].free_cpu.iter().all(|&c| c == 8000));
+    }
+}
