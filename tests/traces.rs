@@ -137,7 +137,16 @@ fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
     let got: Vec<(u64, u32, u64, &str, &str, u16)> = t
         .jobs
         .iter()
-        .map(|j| (j.submit_ms, j.accelerators, j.duration_ms, t.labels[j.label as usize].as_str(), t.states[j.state as usize - 1].as_str(), j.nodes))
+        .map(|j| {
+            (
+                j.submit_ms,
+                j.accelerators,
+                j.duration_ms,
+                t.labels[j.label as usize].as_str(),
+                t.states[j.state as usize - 1].as_str(),
+                j.nodes,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -152,7 +161,8 @@ fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
 
     let helios = sc("helios.csv", "helios");
     let t = helios.trace.as_ref().unwrap();
-    let got: Vec<(u64, u32, u64, &str)> = t.jobs.iter().map(|j| (j.submit_ms, j.accelerators, j.duration_ms, t.labels[j.label as usize].as_str())).collect();
+    let got: Vec<(u64, u32, u64, &str)> =
+        t.jobs.iter().map(|j| (j.submit_ms, j.accelerators, j.duration_ms, t.labels[j.label as usize].as_str())).collect();
     assert_eq!(got, [(0, 1, 600_000, "vc6YE"), (60_000, 8, 30_000, "vcKrW"), (180_000, 2, 3_600_000, "vcKrW")]);
     assert_eq!(t.states, ["COMPLETED", "FAILED", "CANCELLED"]);
 
@@ -237,7 +247,9 @@ fn the_real_alibaba_replay_keeps_every_request_and_rejects_only_pods_no_node_fit
     let nodes = read_csv(&data.join("openb_node_list_gpu_node.csv"));
     let n = |m: &std::collections::HashMap<String, String>, k: &str| m[k].parse::<u64>().unwrap();
     let fits = |p: &std::collections::HashMap<String, String>| {
-        nodes.iter().any(|nd| n(nd, "gpu") >= n(p, "num_gpu") && n(nd, "cpu_milli") >= n(p, "cpu_milli") && n(nd, "memory_mib") >= n(p, "memory_mib"))
+        nodes.iter().any(|nd| {
+            n(nd, "gpu") >= n(p, "num_gpu") && n(nd, "cpu_milli") >= n(p, "cpu_milli") && n(nd, "memory_mib") >= n(p, "memory_mib")
+        })
     };
     let jobs = read_csv(&out.join("jobs.csv"));
     let scheduled = pods.iter().filter(|p| !p["scheduled_time"].is_empty()).count();

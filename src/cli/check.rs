@@ -130,7 +130,12 @@ pub fn describe(sc: &Scenario) -> String {
             load,
             100.0 * load / cap.accelerators as f64
         );
-        let _ = writeln!(o, "           format {}{}", t.format.name(), if t.shares() { ", placement by GPU shares, CPU and memory" } else { "" });
+        let _ = writeln!(
+            o,
+            "           format {}{}",
+            t.format.name(),
+            if t.shares() { ", placement by GPU shares, CPU and memory" } else { "" }
+        );
         for (why, n) in &t.skipped {
             let _ = writeln!(o, "           skipped {n} rows: {why}");
         }

@@ -196,7 +196,10 @@ impl<'a, W: Write> Simulation<'a, W> {
             job_rows: JobsWriter::with_columns(
                 jobs_csv,
                 sc.failures.is_some(),
-                sc.trace.as_ref().filter(|t| t.format != crate::scenario::TraceFormat::Generic).map(|t| (t.specs.clone(), t.states.clone())),
+                sc.trace
+                    .as_ref()
+                    .filter(|t| t.format != crate::scenario::TraceFormat::Generic)
+                    .map(|t| (t.specs.clone(), t.states.clone())),
             )?,
             durations: crate::calibrate::DurationScale::new(sc),
             failures,

@@ -11,12 +11,12 @@ pub mod error;
 pub mod failures;
 pub mod grid;
 pub mod model;
+pub mod node_list;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
 mod trace;
 mod trace_formats;
-pub mod node_list;
 pub mod units;
 pub mod unparse;
 

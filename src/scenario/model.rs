@@ -535,7 +535,20 @@ pub struct TraceJob {
 impl TraceJob {
     /// A job of whole accelerators without CPU, memory or device constraints.
     pub fn whole(submit_ms: u64, accelerators: u32, duration_ms: u64, label: u16, utilization: f64, line: u32) -> TraceJob {
-        TraceJob { submit_ms, accelerators, duration_ms, label, utilization, gpu_milli: 1000, cpu_milli: 0, memory_mib: 0, spec: 0, nodes: 0, state: 0, line }
+        TraceJob {
+            submit_ms,
+            accelerators,
+            duration_ms,
+            label,
+            utilization,
+            gpu_milli: 1000,
+            cpu_milli: 0,
+            memory_mib: 0,
+            spec: 0,
+            nodes: 0,
+            state: 0,
+            line,
+        }
     }
 }
 

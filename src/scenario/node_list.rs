@@ -120,7 +120,13 @@ struct Kind {
 
 /// Reads the node list of `c` and returns `raw` with its node types and hall filled in, and the
 /// [`NodeList`] to keep in the scenario.
-pub fn expand(raw: &RawScenario, c: &RawCluster, src: &Source, dir: &Path, catalog: &Catalog) -> Result<(RawScenario, NodeList), ScenarioError> {
+pub fn expand(
+    raw: &RawScenario,
+    c: &RawCluster,
+    src: &Source,
+    dir: &Path,
+    catalog: &Catalog,
+) -> Result<(RawScenario, NodeList), ScenarioError> {
     let p = FieldPath::root("cluster");
     if !raw.node_types.is_empty() || !raw.halls.is_empty() {
         let which = if raw.node_types.is_empty() { "halls" } else { "node_types" };
@@ -128,7 +134,9 @@ pub fn expand(raw: &RawScenario, c: &RawCluster, src: &Source, dir: &Path, catal
     }
     let format = c.format.clone().unwrap_or_else(|| "alibaba-v2023".to_string());
     if format != "alibaba-v2023" {
-        return Err(src.error(&p.key("format"), format!("expected \"alibaba-v2023\" (sn, cpu_milli, memory_mib, gpu, model), found {format:?}")));
+        return Err(
+            src.error(&p.key("format"), format!("expected \"alibaba-v2023\" (sn, cpu_milli, memory_mib, gpu, model), found {format:?}"))
+        );
     }
     let rack_nodes = c.rack_nodes.unwrap_or(DEFAULT_RACK_NODES);
     if rack_nodes == 0 {
@@ -137,7 +145,8 @@ pub fn expand(raw: &RawScenario, c: &RawCluster, src: &Source, dir: &Path, catal
     let hall = c.hall.clone().unwrap_or_else(|| DEFAULT_HALL.to_string());
     let mut models: BTreeMap<String, String> = DEFAULT_MODELS.iter().map(|(m, a)| (m.to_string(), a.to_string())).collect();
     for (m, id) in c.models.iter().flatten() {
-        let known = raw.accelerators.iter().any(|a| &a.id == id) || catalog.get(id).is_some_and(|s| s.tdp_w.is_some() && s.idle_w.is_some());
+        let known =
+            raw.accelerators.iter().any(|a| &a.id == id) || catalog.get(id).is_some_and(|s| s.tdp_w.is_some() && s.idle_w.is_some());
         if !known {
             return Err(src.error(
                 &p.key("models").key(m),
@@ -159,7 +168,12 @@ pub fn expand(raw: &RawScenario, c: &RawCluster, src: &Source, dir: &Path, catal
             // Designs that differ below a core or a GiB: keep names unique.
             name = format!("{name}-{}m-{}mib", k.cpu_milli, k.memory_mib);
         }
-        out.node_types.push(RawNodeType { name: name.clone(), accelerator: models[&k.model].clone(), accelerators: k.gpus, ..Default::default() });
+        out.node_types.push(RawNodeType {
+            name: name.clone(),
+            accelerator: models[&k.model].clone(),
+            accelerators: k.gpus,
+            ..Default::default()
+        });
         let (full, rest) = (k.nodes / rack_nodes, k.nodes % rack_nodes);
         if full > 0 {
             racks.push(RawRackGroup { count: full, nodes: rack_nodes, node_type: name.clone(), power_limit: None });
@@ -185,11 +199,17 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
         csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
         other => csv_error(file, Some(1), "header", format!("{other:?}")),
     })?;
-    let header: Vec<String> = rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.iter().map(str::to_string).collect();
+    let header: Vec<String> =
+        rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.iter().map(str::to_string).collect();
     let mut cols = [0usize; 4];
     for (i, name) in ["cpu_milli", "memory_mib", "gpu", "model"].iter().enumerate() {
         cols[i] = header.iter().position(|h| h == name).ok_or_else(|| {
-            csv_error(file, Some(1), name, format!("the alibaba-v2023 node list needs column {name:?}; the header has: {}", header.join(", ")))
+            csv_error(
+                file,
+                Some(1),
+                name,
+                format!("the alibaba-v2023 node list needs column {name:?}; the header has: {}", header.join(", ")),
+            )
         })?;
     }
     let mut kinds: Vec<Kind> = Vec::new();
@@ -205,7 +225,13 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
         let num = |i: usize, lo: u64, hi: u64, what: &str| -> Result<u32, ScenarioError> {
             match cell(i).parse::<u64>() {
                 Ok(v) if (lo..=hi).contains(&v) => Ok(v as u32),
-                _ => Err(csv_error_at(file, line, cols[i] + 1, &header[cols[i]], format!("expected {what} from {lo} to {hi}, found {:?}", cell(i)))),
+                _ => Err(csv_error_at(
+                    file,
+                    line,
+                    cols[i] + 1,
+                    &header[cols[i]],
+                    format!("expected {what} from {lo} to {hi}, found {:?}", cell(i)),
+                )),
             }
         };
         let cpu_milli = num(0, 1, u32::MAX as u64, "CPU thousandths of a core")?;

@@ -187,7 +187,10 @@ impl Resolver<'_> {
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
         if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
-            return self.err(&FieldPath::root("failures"), "failures are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [failures]");
+            return self.err(
+                &FieldPath::root("failures"),
+                "failures are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [failures]",
+            );
         }
         if let Some(f) = &raw.failures {
             scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels())?);

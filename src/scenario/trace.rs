@@ -97,7 +97,10 @@ pub fn read(
             },
             _ => utilization,
         };
-        jobs.push(TraceJob { utilization, ..TraceJob::whole(submit_ms, accelerators, duration_ms, label as u16, 1.0, line.unwrap_or(0) as u32) });
+        jobs.push(TraceJob {
+            utilization,
+            ..TraceJob::whole(submit_ms, accelerators, duration_ms, label as u16, 1.0, line.unwrap_or(0) as u32)
+        });
     }
     if jobs.is_empty() {
         return Err(csv_error(file, None, "rows", "expected at least one job row"));

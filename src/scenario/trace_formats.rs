@@ -127,11 +127,7 @@ impl<'a> Reader<'a> {
             self.file,
             Some(1),
             missing[0],
-            format!(
-                "format = {format:?} needs the column(s) {}{why}; the header has: {}",
-                missing.join(", "),
-                self.header.join(", ")
-            ),
+            format!("format = {format:?} needs the column(s) {}{why}; the header has: {}", missing.join(", "), self.header.join(", ")),
         ))
     }
 
@@ -349,7 +345,12 @@ pub fn read_job_log(file: &Path, format: TraceFormat, o: &Options) -> Result<Tra
             _ => 0,
         };
         submits.push(submit_ms);
-        t.jobs.push(TraceJob { nodes, state, cpu_milli, ..TraceJob::whole(0, accelerators, duration_ms, label, o.utilization, row.line as u32) });
+        t.jobs.push(TraceJob {
+            nodes,
+            state,
+            cpu_milli,
+            ..TraceJob::whole(0, accelerators, duration_ms, label, o.utilization, row.line as u32)
+        });
         Ok(())
     })?;
     finish(file, t, labels, specs, states, submits)

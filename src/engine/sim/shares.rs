@@ -74,7 +74,11 @@ pub(super) fn apply_share_load(world: &mut World, topo: &Topology, pods: &mut [u
                 node_changed += 1;
                 let e = topo.accelerators[g];
                 if let Some(mut st) = world.get_mut::<AcceleratorState>(e) {
-                    *st = if add { AcceleratorState { job: Some(job.id), utilization_bp: job.utilization_bp } } else { AcceleratorState::default() };
+                    *st = if add {
+                        AcceleratorState { job: Some(job.id), utilization_bp: job.utilization_bp }
+                    } else {
+                        AcceleratorState::default()
+                    };
                 }
             }
         }

@@ -265,7 +265,8 @@ impl Shares {
     /// Places a pod now if it fits: returns (pool, global node, GPU mask) and takes its resources.
     pub fn place(&mut self, job: &Job) -> Option<(usize, u32, u64)> {
         let (k, m, cpu, mem) = (job.requested, Self::milli(job), job.request.cpu_milli, job.request.memory_mib);
-        let found = self.eligible(job).iter().find_map(|&p| self.pools[p as usize].find(k, m, cpu, mem).map(|(l, mask)| (p as usize, l, mask)));
+        let found =
+            self.eligible(job).iter().find_map(|&p| self.pools[p as usize].find(k, m, cpu, mem).map(|(l, mask)| (p as usize, l, mask)));
         let (p, l, mask) = found?;
         let pool = &mut self.pools[p];
         let before = pool.whole[l];
@@ -323,7 +324,11 @@ mod tests {
     use crate::model::workload::Request;
 
     fn pod(k: u32, milli: u16, cpu: u32, memory: u32) -> Job {
-        Job { requested: k, request: Request { gpu_milli: milli, cpu_milli: cpu, memory_mib: memory, ..Default::default() }, ..Default::default() }
+        Job {
+            requested: k,
+            request: Request { gpu_milli: milli, cpu_milli: cpu, memory_mib: memory, ..Default::default() },
+            ..Default::default()
+        }
     }
 
     fn shares(nodes: u32, per_node: u32) -> Shares {
