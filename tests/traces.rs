@@ -355,3 +355,51 @@ fn the_real_pods_on_one_node_of_each_design_queue_share_and_all_finish() {
         j.wait_s.max
     );
 }
+
+#[test]
+fn cluster_section_bad_input_is_located() {
+    // Both a node list and explicit halls.
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "[[halls]]\nname = \"H\"\nracks = []\n");
+    let (code, err) = run_bad(&text, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("halls") && err.contains("not both"), "{err}");
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace("[cluster]\n", "[cluster]\nformat = \"slurm\"\n");
+    let (code, err) = run_bad(&text, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bad.toml:") && err.contains("cluster.format") && err.contains("alibaba-v2023"), "{err}");
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace("[cluster]\n", "[cluster]\nrack_nodes = 0\n");
+    let (code, err) = run_bad(&text, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cluster.rack_nodes"), "{err}");
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace("format = \"alibaba-v2023\"", "format = \"borg\"");
+    let (code, err) = run_bad(&text, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("workload.trace.format") && err.contains("helios"), "{err}");
+}
+
+#[test]
+fn the_real_scenario_round_trips_and_philly_runtimes_serve_as_an_empirical_duration() {
+    let Some(data) = data() else { return };
+    let sc = ready("alibaba-openb.toml");
+    assert!(sc.node_list.as_ref().unwrap().assumed.is_empty(), "the scenario names its G1-G3 mapping");
+    assert_eq!((sc.nodes(), sc.accelerators()), (1213, 6212), "the node list's 1,213 nodes and their GPUs");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resolved.toml");
+    std::fs::write(&path, aidc::scenario::unparse::to_toml(&sc)).unwrap();
+    let mut back = aidc::scenario::load(&path).unwrap();
+    back.file = sc.file.clone();
+    assert_eq!(back, sc);
+
+    let philly = data.join("../philly/philly_runtime.csv");
+    if !philly.is_file() {
+        eprintln!("skipped: no {}", philly.display());
+        return;
+    }
+    let class = format!(
+        "[[workload.classes]]\nname = \"philly\"\nkind = \"other\"\nrate = \"10/h\"\nduration = {{ dist = \"empirical\", file = \"{}\", min = \"1s\" }}\n",
+        philly.display()
+    );
+    let sc = from_text(&small(2, &class, "backfill", "1d"), dir.path()).unwrap();
+    let aidc::scenario::DurationDist::Empirical { values_ms, .. } = &sc.classes[0].duration else { panic!("empirical") };
+    assert_eq!(values_ms.len(), 83_154, "every Philly runtime");
+}

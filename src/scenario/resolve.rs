@@ -656,7 +656,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = self.path(&file);
+                let path = super::node_list::data_file(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
