@@ -82,6 +82,9 @@ fn pods_share_a_gpu_wait_for_room_and_are_rejected_with_a_reason_when_no_node_fi
     assert!(close(u["allocated_mean"].as_f64().unwrap(), 1500.0 / 3600.0), "{u}");
     assert!(close(u["occupied_mean"].as_f64().unwrap(), 2000.0 / 3600.0), "{u}");
     assert!(close(u["effective_mean"].as_f64().unwrap(), 0.5 * 1500.0 / 3600.0), "{u}");
+    // Per class, GPU-hours count shares: LS held a (0.6) and c (0.5) for 1000 s each, BE b (0.4).
+    let class_h = |c: &str| s["jobs"]["by_class"][c]["accelerator_hours"].as_f64().unwrap();
+    assert!(close(class_h("LS"), 1100.0 / 3600.0) && close(class_h("BE"), 400.0 / 3600.0), "{}", s["jobs"]["by_class"]);
 
     // Energy: the GPU's dynamic power is the share-weighted sum of its pods' f(u) (linear f).
     let model = NodePowerModel::new(&sc.node_types[0], &sc.devices[sc.node_types[0].device]);

@@ -552,10 +552,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         let class = job.class as usize;
         let jct = self.now - job.submit_ms;
         self.completion.record(jct);
+        let held = self.held_ms(job, self.now - job.start_ms);
         let st = &mut self.stats[class];
         st.completion.record(jct);
         st.summary.completed += 1;
-        st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
+        st.accelerator_ms += held;
         self.completed += 1;
         if let Some(g) = self.grid.as_mut() {
             g.job_ended(job.class, job.submit_ms, self.now);
@@ -591,7 +592,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         let job = self.jobs.get(slot);
         let Some(&(node, _)) = job.alloc.first() else { return };
         let span = self.topo.models[self.topo.nodes[node as usize].model as usize].accelerator_span_w();
-        g.demand.update(job.requested as f64 * span, job.demand_ppm, add);
+        let share = if self.share_pods.is_some() { job.request.gpu_milli as f64 / 1000.0 } else { 1.0 };
+        g.demand.update(job.requested as f64 * share * span, job.demand_ppm, add);
     }
 
     /// Books the tick in the grid ledger (battery, cost, carbon) and moves the power-cap draw
@@ -637,7 +639,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.finish_failures(&running, crate::model::failures::AttemptEnd::Horizon);
         for &slot in &running {
             let job = self.jobs.get(slot);
-            self.stats[job.class as usize].accelerator_ms += job.allocated as u128 * (horizon - job.start_ms) as u128;
+            self.stats[job.class as usize].accelerator_ms += self.held_ms(job, horizon - job.start_ms);
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Running, Some(horizon), "")?;
         }
         let queued = self.scheduler.drain();

@@ -132,6 +132,13 @@ impl<W: Write> Simulation<'_, W> {
         }
     }
 
+    /// Accelerator-ms a job held over `dt_ms`: its allocated accelerators, or under shares its
+    /// GPUs x share.
+    pub(super) fn held_ms(&self, job: &Job, dt_ms: u64) -> u128 {
+        let ms = job.allocated as u128 * dt_ms as u128;
+        if self.share_pods.is_some() { ms * job.request.gpu_milli as u128 / 1000 } else { ms }
+    }
+
     /// The share allocator agrees with its indexes (a scan, for tests; true without shares).
     pub(super) fn shares_consistent(&self) -> bool {
         self.cluster.shares().is_none_or(Shares::consistent)
