@@ -406,3 +406,22 @@ fn the_real_scenario_round_trips_and_philly_runtimes_serve_as_an_empirical_durat
     let aidc::scenario::DurationDist::Empirical { values_ms, .. } = &sc.classes[0].duration else { panic!("empirical") };
     assert_eq!(values_ms.len(), 83_154, "every Philly runtime");
 }
+
+#[test]
+fn anonymised_gpu_models_are_mapped_by_a_stated_assumption() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g2.toml");
+    std::fs::write(&path, alibaba("nodes_g2.csv", "pods_share.csv", "1h", "")).unwrap();
+    let sc = aidc::scenario::load(&path).unwrap();
+    let list = sc.node_list.as_ref().unwrap();
+    assert_eq!(list.assumed, ["G2"]);
+    assert_eq!(sc.devices[sc.node_types[0].device].spec.id, "A10");
+    let o = Command::new(env!("CARGO_BIN_EXE_aidc")).arg("check").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("G2 are anonymised") && text.contains("G2 = A10"), "check says it is an assumption:\n{text}");
+    // Naming the model removes the warning.
+    std::fs::write(&path, alibaba("nodes_g2.csv", "pods_share.csv", "1h", "[cluster.models]\nG2 = \"V100-SXM2-32GB\"\n")).unwrap();
+    let sc = aidc::scenario::load(&path).unwrap();
+    assert!(sc.node_list.as_ref().unwrap().assumed.is_empty());
+    assert_eq!(sc.devices[sc.node_types[0].device].spec.id, "V100-SXM2-32GB");
+}
