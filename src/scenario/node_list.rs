@@ -176,10 +176,10 @@ pub fn expand(
         });
         let (full, rest) = (k.nodes / rack_nodes, k.nodes % rack_nodes);
         if full > 0 {
-            racks.push(RawRackGroup { count: full, nodes: rack_nodes, node_type: name.clone(), power_limit: None });
+            racks.push(RawRackGroup { count: full, nodes: rack_nodes, node_type: name.clone(), ..Default::default() });
         }
         if rest > 0 {
-            racks.push(RawRackGroup { count: 1, nodes: rest, node_type: name, power_limit: None });
+            racks.push(RawRackGroup { count: 1, nodes: rest, node_type: name, ..Default::default() });
         }
         capacity.push((k.cpu_milli, k.memory_mib));
         type_models.push(k.model.clone());

@@ -186,6 +186,14 @@ impl Resolver<'_> {
         scenario.grid = site.grid;
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
+        let late =
+            scenario.halls.iter().enumerate().find_map(|(h, hall)| hall.racks.iter().position(|g| g.in_service_ms > 0).map(|g| (h, g)));
+        if let Some((h, g)) = late
+            && scenario.trace.as_ref().is_some_and(Trace::shares)
+        {
+            let p = FieldPath::root("halls").index(h).key("racks").index(g).key("in_service");
+            return self.err(&p, "racks entering service later are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet");
+        }
         if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
             return self.err(
                 &FieldPath::root("failures"),

@@ -42,27 +42,6 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
         // A cluster read from a node list is written as its `[cluster]` section (below).
         node_types: if sc.node_list.is_some() { vec![] } else { sc.node_types.iter().map(|n| node_type(sc, n)).collect() },
-<<<<<<< HEAD
-        halls: if sc.node_list.is_some() { vec![] } else { sc
-            .halls
-            .iter()
-            .map(|h| RawHall {
-                name: h.name.clone(),
-                racks: h
-                    .racks
-                    .iter()
-                    .map(|g| RawRackGroup {
-                        count: g.count,
-                        nodes: g.nodes,
-                        node_type: sc.node_types[g.node_type].name.clone(),
-                        power_limit: g.power_limit_w.map(PowerW),
-                        in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
-                    })
-                    .collect(),
-                cooling: Some(cooling(&h.cooling)),
-            })
-            .collect() },
-=======
         halls: if sc.node_list.is_some() {
             vec![]
         } else {
@@ -78,13 +57,13 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                             nodes: g.nodes,
                             node_type: sc.node_types[g.node_type].name.clone(),
                             power_limit: g.power_limit_w.map(PowerW),
+                            in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
                         })
                         .collect(),
                     cooling: Some(cooling(&h.cooling)),
                 })
                 .collect()
         },
->>>>>>> e866d57 (fmt; metrics doc on fractional allocation)
         workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
         scheduler: Some(RawScheduler {
             policy: Some(sc.scheduler.policy.name().to_string()),

@@ -177,7 +177,17 @@ impl Cluster {
                 }
             })
             .collect();
-        Cluster { pools, local_of, class_allocated: vec![0; n_classes], installed, plan: Vec::new(), undo: Vec::new(), held: 0, absent: 0, shares: None }
+        Cluster {
+            pools,
+            local_of,
+            class_allocated: vec![0; n_classes],
+            installed,
+            plan: Vec::new(),
+            undo: Vec::new(),
+            held: 0,
+            absent: 0,
+            shares: None,
+        }
     }
 
     /// Places jobs by shares from now on (see [`super::Shares`]); the whole-slot index of the
