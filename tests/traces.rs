@@ -425,3 +425,20 @@ fn anonymised_gpu_models_are_mapped_by_a_stated_assumption() {
     assert!(sc.node_list.as_ref().unwrap().assumed.is_empty());
     assert_eq!(sc.devices[sc.node_types[0].device].spec.id, "V100-SXM2-32GB");
 }
+
+#[test]
+fn gpu_shares_on_hand_written_halls_place_by_device_id_and_refuse_late_racks() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = format!("[workload.trace]\nfile = \"{FIXTURES}/pods_spec.csv\"\nformat = \"alibaba-v2023\"\n");
+    // Without a node list, CPU and memory are not tracked and gpu_spec names device ids: no
+    // H100 node is a "V100M32", so both pods are rejected with that reason.
+    let sc = from_text(&small(1, &trace, "backfill", "1h"), dir.path()).unwrap();
+    let out = dir.path().join("out");
+    run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
+    let rows = read_csv(&out.join("jobs.csv"));
+    assert!(rows.iter().all(|r| r["state"] == "rejected" && r["reason"].contains("V100M32")), "{rows:?}");
+    let text = small(1, &trace, "backfill", "1h").replace("node_type = \"n8\"\n", "node_type = \"n8\"\nin_service = \"10m\"\n");
+    let (code, err) = run_bad(&text, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("in_service") && err.contains("shares"), "{err}");
+}
