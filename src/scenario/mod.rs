@@ -11,11 +11,13 @@ pub mod error;
 pub mod failures;
 pub mod grid;
 pub mod model;
+pub mod node_list;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
 pub mod services;
 mod trace;
+mod trace_formats;
 pub mod units;
 pub mod unparse;
 
