@@ -122,7 +122,9 @@ pub fn describe(sc: &Scenario) -> String {
     if let Some(t) = &sc.trace {
         // Work submitted within the horizon, spread over the horizon.
         let within: Vec<_> = t.jobs.iter().filter(|j| j.submit_ms <= sc.horizon_ms).collect();
-        let acc_h: f64 = within.iter().map(|j| j.accelerators as f64 * j.duration_ms as f64 / 3.6e6).sum();
+        // Under GPU shares a pod offers its share of each GPU.
+        let share = |j: &crate::scenario::TraceJob| if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
+        let acc_h: f64 = within.iter().map(|j| j.accelerators as f64 * share(j) * j.duration_ms as f64 / 3.6e6).sum();
         let load = acc_h / (sc.horizon_ms as f64 / 3.6e6);
         total += load;
         let _ = writeln!(
@@ -134,6 +136,15 @@ pub fn describe(sc: &Scenario) -> String {
             load,
             100.0 * load / cap.accelerators as f64
         );
+        let _ = writeln!(
+            o,
+            "           format {}{}",
+            t.format.name(),
+            if t.shares() { ", placement by GPU shares, CPU and memory" } else { "" }
+        );
+        for (why, n) in &t.skipped {
+            let _ = writeln!(o, "           skipped {n} rows: {why}");
+        }
     }
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
@@ -209,6 +220,13 @@ pub fn warnings(sc: &Scenario) -> Vec<String> {
                 ));
             }
         }
+    }
+    if let Some(l) = sc.node_list.as_ref().filter(|l| !l.assumed.is_empty()) {
+        out.push(format!(
+            "cluster: GPU model(s) {} are anonymised in the node list and mapped by assumption ({}); name them in [cluster] models",
+            l.assumed.join(", "),
+            l.assumed.iter().map(|m| format!("{m} = {}", l.models[m])).collect::<Vec<_>>().join(", ")
+        ));
     }
     let expected_jobs: f64 = sc.classes.iter().map(|c| c.rate_per_s * sc.horizon_ms as f64 / 1000.0).sum();
     if expected_jobs > 50e6 {

@@ -13,6 +13,7 @@
 mod failures;
 mod network;
 mod sched;
+mod shares;
 
 use std::io::Write;
 
@@ -83,6 +84,8 @@ pub struct Simulation<'a, W: Write> {
     net_scratch: Vec<(JobSlot, f64)>,
     network_mw: i64,
     sched: sched::SchedState,
+    /// Placement by shares: pods holding a share of each GPU (None: whole accelerators).
+    share_pods: Option<Vec<u16>>,
 }
 
 impl<'a, W: Write> Simulation<'a, W> {
@@ -112,6 +115,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         let per_node: Vec<u32> = sc.node_types.iter().map(|n| n.accelerators).collect();
         let devices: Vec<usize> = sc.node_types.iter().map(|n| n.device).collect();
         let mut cluster = Cluster::new(&topo.pools, &per_node, &devices, topo.nodes.len(), labels.len());
+        let share_trace = sc.trace.as_ref().filter(|t| t.shares());
+        if let Some(t) = share_trace {
+            cluster.enable_shares(shares::allocator(sc, &topo, t));
+            world.resource_mut::<SiteLoad>().shares = true;
+        }
         let mut scheduler = scheduler::build(&sc.scheduler, &labels, sc.accelerators());
         let deferred_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         if let Some(g) = sc.coordination.as_ref().filter(|g| g.deferral.is_some()) {
@@ -174,6 +182,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let with_net = net.is_some();
         let n = labels.len();
         let sched = sched::SchedState::new(sc, &labels, &mut queue);
+        let topo_accelerators = topo.accelerators.len();
         Ok(Simulation {
             sc,
             world,
@@ -206,11 +215,15 @@ impl<'a, W: Write> Simulation<'a, W> {
             scratch_allowed: Vec::new(),
             scratch_slots: Vec::new(),
             timeseries: TimeseriesWriter::new(timeseries, sc.facility.is_some(), sc.coordination.is_some())?,
-            job_rows: match (with_net, sc.failures.is_some()) {
-                (true, f) => JobsWriter::with_network(jobs_csv, f)?,
-                (false, true) => JobsWriter::with_interruptions(jobs_csv)?,
-                (false, false) => JobsWriter::new(jobs_csv)?,
-            },
+            job_rows: JobsWriter::with_all(
+                jobs_csv,
+                sc.failures.is_some(),
+                sc.trace
+                    .as_ref()
+                    .filter(|t| t.format != crate::scenario::TraceFormat::Generic)
+                    .map(|t| (t.specs.clone(), t.states.clone())),
+                with_net,
+            )?,
             durations: crate::calibrate::DurationScale::new(sc),
             failures,
             grid,
@@ -218,6 +231,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             net_scratch: Vec::new(),
             network_mw,
             sched,
+            share_pods: share_trace.map(|_| vec![0; topo_accelerators]),
         })
     }
 
@@ -287,6 +301,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             ("halls' power sums to the site's", hall_mw == site.it_power_mw),
             ("queued count matches the scheduler", site.queued_jobs == self.scheduler.queue_len() as u64),
             ("live jobs = queued + running", self.jobs.live() as u64 == site.queued_jobs + site.running_jobs),
+            ("share allocator agrees with its indexes", self.shares_consistent()),
         ];
         match checks.iter().find(|(_, ok)| !ok) {
             Some((what, _)) => Err(format!(
@@ -374,7 +389,15 @@ impl<'a, W: Write> Simulation<'a, W> {
     fn on_trace_arrival(&mut self, index: usize) -> std::io::Result<()> {
         let Some(trace) = self.sc.trace.as_ref() else { return Ok(()) };
         let j = trace.jobs[index];
-        self.submit(self.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization)?;
+        let request = crate::model::workload::Request {
+            gpu_milli: j.gpu_milli,
+            cpu_milli: j.cpu_milli,
+            memory_mib: j.memory_mib,
+            spec: j.spec,
+            trace_line: j.line,
+            trace_state: j.state,
+        };
+        self.submit_request(self.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization, request)?;
         if let Some(next) = trace.jobs.get(index + 1)
             && next.submit_ms <= self.sc.horizon_ms
         {
@@ -384,6 +407,18 @@ impl<'a, W: Write> Simulation<'a, W> {
     }
 
     fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> std::io::Result<Option<JobSlot>> {
+        self.submit_request(class, accelerators, duration_ms, utilization, crate::model::workload::Request::default())
+    }
+
+    /// Submits a job with what it asks beyond whole accelerators (trace jobs).
+    fn submit_request(
+        &mut self,
+        class: u16,
+        accelerators: u32,
+        duration_ms: u64,
+        utilization: f64,
+        request: crate::model::workload::Request,
+    ) -> std::io::Result<Option<JobSlot>> {
         // Work-defined: the duration of its FLOPs at its ideal placement.
         let (duration_ms, flops) = self.work_duration(class, accelerators).unwrap_or((duration_ms, 0.0));
         let info = &self.classes[class as usize];
@@ -402,6 +437,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             flops,
             net_rate: 1.0,
             preemptible: info.preemptible,
+            request,
             ..Default::default()
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
@@ -459,8 +495,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         if let Some(f) = self.failures.as_mut() {
             f.begin_attempt(slot, job, now);
         }
-        let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, true, self.now);
+        self.apply_job_load(slot, true);
         self.track_demand(slot, true);
         let job = self.jobs.get(slot);
         if !restart {
@@ -536,7 +571,7 @@ impl<'a, W: Write> Simulation<'a, W> {
     /// Changes a running job's per-accelerator draw and speed, and reschedules its end.
     fn set_draw(&mut self, slot: JobSlot, dyn_ppm: u64) {
         let now = self.now;
-        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), false, now);
+        self.apply_job_load(slot, false);
         let job = self.jobs.get_mut(slot);
         job.progress_ms += (now - job.rate_since_ms) as f64 * job.rate;
         job.rate_since_ms = now;
@@ -547,7 +582,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         let end = now.saturating_add((remaining / job.rate).ceil() as u64);
         job.generation = job.generation.wrapping_add(1);
         let generation = job.generation;
-        apply_load(&mut self.world, &self.topo, self.jobs.get(slot), true, now);
+        self.apply_job_load(slot, true);
         self.queue.push(end, Event::JobEnd { slot, generation });
     }
 
@@ -556,8 +591,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             f.end_attempt(slot, self.jobs.get_mut(slot), self.now, crate::model::failures::AttemptEnd::Completed);
         }
         self.net_stop(slot, 1.0);
-        let job = self.jobs.get(slot);
-        apply_load(&mut self.world, &self.topo, job, false, self.now);
+        self.apply_job_load(slot, false);
         self.track_demand(slot, false);
         let job = self.jobs.get(slot);
         self.cluster.finish(slot, job);
@@ -565,11 +599,12 @@ impl<'a, W: Write> Simulation<'a, W> {
         let class = job.class as usize;
         let jct = self.now - job.submit_ms;
         self.completion.record(jct);
+        let held = self.held_ms(job, self.now - job.start_ms);
         let st = &mut self.stats[class];
         st.completion.record(jct);
         sched::record_slowdown(st, jct, job.duration_ms);
         st.summary.completed += 1;
-        st.accelerator_ms += job.allocated as u128 * (self.now - job.start_ms) as u128;
+        st.accelerator_ms += held;
         self.completed += 1;
         if let Some(g) = self.grid.as_mut() {
             g.job_ended(job.class, job.submit_ms, self.now);
@@ -607,7 +642,8 @@ impl<'a, W: Write> Simulation<'a, W> {
         let job = self.jobs.get(slot);
         let Some(&(node, _)) = job.alloc.first() else { return };
         let span = self.topo.models[self.topo.nodes[node as usize].model as usize].accelerator_span_w();
-        g.demand.update(job.requested as f64 * span, job.demand_ppm, add);
+        let share = if self.share_pods.is_some() { job.request.gpu_milli as f64 / 1000.0 } else { 1.0 };
+        g.demand.update(job.requested as f64 * share * span, job.demand_ppm, add);
     }
 
     /// Books the tick in the grid ledger (battery, cost, carbon) and moves the power-cap draw
@@ -653,7 +689,7 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.finish_failures(&running, crate::model::failures::AttemptEnd::Horizon);
         for &slot in &running {
             let job = self.jobs.get(slot);
-            self.stats[job.class as usize].accelerator_ms += job.allocated as u128 * (horizon - job.start_ms) as u128;
+            self.stats[job.class as usize].accelerator_ms += self.held_ms(job, horizon - job.start_ms);
             self.job_rows.row(job, &self.labels[job.class as usize], JobState::Running, Some(horizon), "")?;
         }
         let queued = self.scheduler.drain();

@@ -39,6 +39,13 @@ pub struct SiteLoad {
     pub max_it_power_mw: i64,
     /// Lowest IT power held for a positive time, mW.
     pub min_it_power_mw: i64,
+    /// Placement by shares: `allocated` counts GPUs holding any share and the allocated
+    /// utilization is taken from `allocated_milli` (fractional allocation).
+    pub shares: bool,
+    /// Σ GPUs x share (thousandths) held by running pods (placement by shares).
+    pub allocated_milli: u64,
+    /// ∫ allocated_milli dt, (1/1000 accelerator)·ms.
+    pub allocated_milli_ms: u128,
 }
 
 impl SiteLoad {
@@ -52,6 +59,7 @@ impl SiteLoad {
         self.allocated_ms += self.allocated as u128 * dt;
         self.installed_ms += self.installed as u128 * dt;
         self.busy_bp_ms += self.busy_bp as u128 * dt;
+        self.allocated_milli_ms += self.allocated_milli as u128 * dt;
         if self.last_ms == 0 && self.max_it_power_mw == 0 && self.min_it_power_mw == 0 {
             self.max_it_power_mw = self.it_power_mw;
             self.min_it_power_mw = self.it_power_mw;
@@ -59,6 +67,12 @@ impl SiteLoad {
         self.max_it_power_mw = self.max_it_power_mw.max(self.it_power_mw);
         self.min_it_power_mw = self.min_it_power_mw.min(self.it_power_mw);
         self.last_ms = now_ms;
+    }
+
+    /// ∫ allocated dt as the allocated utilization counts it, accelerator·ms: whole
+    /// accelerators, or under shares the GPU shares held (thousandths / 1000).
+    pub fn allocated_basis_ms(&self) -> f64 {
+        if self.shares { self.allocated_milli_ms as f64 / 1000.0 } else { self.allocated_ms as f64 }
     }
 
     /// IT energy so far, kWh.
@@ -95,7 +109,7 @@ pub struct Sample {
 pub struct SampleMemo {
     last_ms: u64,
     energy: i128,
-    allocated: u128,
+    allocated: f64,
     busy: u128,
     installed: u128,
 }
@@ -109,11 +123,11 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     if dt > 0.0 {
         sample.it_power_kw = (load.it_energy_mw_ms - memo.energy) as f64 / dt / 1e6;
         let cap_ms = ((load.installed_ms - memo.installed) as f64).max(1.0);
-        sample.utilization_allocated = (load.allocated_ms - memo.allocated) as f64 / cap_ms;
+        sample.utilization_allocated = (load.allocated_basis_ms() - memo.allocated) / cap_ms;
         sample.utilization_effective = (load.busy_bp_ms - memo.busy) as f64 / cap_ms / 1e4;
     } else {
         sample.it_power_kw = load.it_power_mw as f64 / 1e6;
-        sample.utilization_allocated = load.allocated as f64 / cap;
+        sample.utilization_allocated = if load.shares { load.allocated_milli as f64 / 1000.0 } else { load.allocated as f64 } / cap;
         sample.utilization_effective = load.busy_bp as f64 / cap / 1e4;
     }
     sample.it_energy_kwh = load.it_energy_kwh();
@@ -122,7 +136,7 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     *memo = SampleMemo {
         last_ms: load.last_ms,
         energy: load.it_energy_mw_ms,
-        allocated: load.allocated_ms,
+        allocated: load.allocated_basis_ms(),
         busy: load.busy_bp_ms,
         installed: load.installed_ms,
     };

@@ -1,7 +1,9 @@
 //! Metrics: exact integrals of site load, streamed CSV recorders and the run summary.
 //!
 //! ## Definitions (also in the README)
-//! - allocation utilization: time-weighted mean of allocated / installed accelerators;
+//! - allocation utilization: time-weighted mean of allocated / installed accelerators; under
+//!   GPU shares each pod counts its GPUs x share (fractional allocation), and the fraction of
+//!   GPUs holding any share is reported apart (`occupied_mean`);
 //! - effective utilization: the same, each allocated accelerator weighted by its job's
 //!   utilization (accelerators a whole-node job holds beyond its request count as idle);
 //! - idle capacity: accelerator-hours unallocated (installed x horizon - allocated), and
@@ -17,5 +19,5 @@ mod recorder;
 mod summary;
 
 pub use load::{Sample, SampleMemo, SiteLoad, sample_facility, sample_halls, sample_site};
-pub use recorder::{JobsWriter, TimeseriesWriter};
+pub use recorder::{JOBS_TRACE_COLUMNS, JobsWriter, TimeseriesWriter};
 pub use summary::*;

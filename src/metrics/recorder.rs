@@ -183,7 +183,12 @@ pub struct JobsWriter<W: Write> {
     row: Row,
     interruptions: bool,
     network: bool,
+    /// Trace columns, with the trace's GPU constraints and states to name.
+    trace: Option<(Vec<String>, Vec<String>)>,
 }
+
+/// Columns jobs.csv adds for a trace in a known format (alibaba-v2023, acme, helios).
+pub const JOBS_TRACE_COLUMNS: &str = "gpu_milli,cpu_milli,memory_mib,gpu_spec,trace_line,trace_state";
 
 /// Header of jobs.csv.
 pub const JOBS_HEADER: &str =
@@ -191,23 +196,37 @@ pub const JOBS_HEADER: &str =
 
 impl<W: Write> JobsWriter<W> {
     /// Writes the header.
-    pub fn new(mut out: W) -> io::Result<Self> {
-        writeln!(out, "{JOBS_HEADER}")?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions: false, network: false })
+    pub fn new(out: W) -> io::Result<Self> {
+        Self::with_columns(out, false, None)
+    }
+
+    /// Writes the header with, when asked, an `interruptions` column (runs with failures) and
+    /// the trace columns [`JOBS_TRACE_COLUMNS`] (`trace` gives the GPU constraints and states
+    /// that jobs index).
+    pub fn with_columns(out: W, interruptions: bool, trace: Option<(Vec<String>, Vec<String>)>) -> io::Result<Self> {
+        Self::with_all(out, interruptions, trace, false)
+    }
+
+    /// As [`JobsWriter::with_columns`], then, if `network`, the columns `model_pflop` (model
+    /// FLOPs / 1e15) and `step_s` (runs with a `[network]` or work-defined classes).
+    pub fn with_all(mut out: W, interruptions: bool, trace: Option<(Vec<String>, Vec<String>)>, network: bool) -> io::Result<Self> {
+        write!(out, "{JOBS_HEADER}")?;
+        if interruptions {
+            write!(out, ",interruptions")?;
+        }
+        if trace.is_some() {
+            write!(out, ",{JOBS_TRACE_COLUMNS}")?;
+        }
+        if network {
+            write!(out, ",model_pflop,step_s")?;
+        }
+        writeln!(out)?;
+        Ok(JobsWriter { out, row: Row::default(), interruptions, network, trace })
     }
 
     /// Writes the header with a last `interruptions` column (runs with failures).
-    pub fn with_interruptions(mut out: W) -> io::Result<Self> {
-        writeln!(out, "{JOBS_HEADER},interruptions")?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions: true, network: false })
-    }
-
-    /// Writes the header with a last `interruptions` column if `interruptions`, then the network
-    /// columns `model_pflop` (model FLOPs / 1e15) and `step_s` (runs with a `[network]` or work-defined classes).
-    pub fn with_network(mut out: W, interruptions: bool) -> io::Result<Self> {
-        let extra = if interruptions { ",interruptions" } else { "" };
-        writeln!(out, "{JOBS_HEADER}{extra},model_pflop,step_s")?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions, network: true })
+    pub fn with_interruptions(out: W) -> io::Result<Self> {
+        Self::with_columns(out, true, None)
     }
 
     /// Writes one job. `end_ms` is its end (completed) or the horizon (running); `reason` is for
@@ -250,6 +269,21 @@ impl<W: Write> JobsWriter<W> {
             r.sep();
             r.u64(job.interruptions as u64);
         }
+        if let Some((specs, states)) = &self.trace {
+            let q = &job.request;
+            r.sep();
+            r.u64(q.gpu_milli as u64);
+            r.sep();
+            r.u64(q.cpu_milli as u64);
+            r.sep();
+            r.u64(q.memory_mib as u64);
+            r.sep();
+            r.str(table_name(specs, q.spec));
+            r.sep();
+            r.u64(q.trace_line as u64);
+            r.sep();
+            r.str(table_name(states, q.trace_state));
+        }
         if self.network {
             r.sep();
             r.fixed(job.flops / 1e15, 3);
@@ -265,6 +299,11 @@ impl<W: Write> JobsWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Entry `i - 1` of a table, "" for 0 (none).
+fn table_name(t: &[String], i: u16) -> &str {
+    if i == 0 { "" } else { t.get(i as usize - 1).map_or("", String::as_str) }
 }
 
 #[cfg(test)]

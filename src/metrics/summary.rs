@@ -154,7 +154,7 @@ pub struct JobsSummary {
 /// `utilization` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Utilization {
-    /// Time-weighted allocated / installed.
+    /// Time-weighted allocated / installed (under GPU shares: GPU shares held / GPUs installed).
     pub allocated_mean: f64,
     /// Time-weighted utilization-weighted allocated / installed.
     pub effective_mean: f64,
@@ -165,6 +165,13 @@ pub struct Utilization {
     /// Delivered model FLOPs of work-defined jobs over the horizon, PFLOPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_pflops: Option<f64>,
+    /// Present under placement by shares: what `allocated_mean` counts ("gpu-share": each pod's
+    /// GPUs x gpu_milli / 1000, the fractional allocation utilization).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation_basis: Option<String>,
+    /// Present under placement by shares: time-weighted fraction of GPUs holding at least one share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupied_mean: Option<f64>,
 }
 
 /// `idle_capacity` section.
@@ -404,13 +411,19 @@ impl Default for ClassStats {
 pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleCapacity, Energy, Power) {
     // In-service accelerator time: installed x horizon unless rack groups entered service late.
     let installed_ms = load.installed_ms as f64;
-    let alloc = load.allocated_ms as f64;
+    let alloc = load.allocated_basis_ms();
     let busy = load.busy_bp_ms as f64 / 1e4;
     let h = 3.6e6;
     let frac = |x: f64| if installed_ms > 0.0 { x / installed_ms } else { 0.0 };
     let it_kwh = load.it_energy_kwh();
     (
-        Utilization { allocated_mean: frac(alloc), effective_mean: frac(busy), ..Default::default() },
+        Utilization {
+            allocated_mean: frac(alloc),
+            effective_mean: frac(busy),
+            allocation_basis: load.shares.then(|| "gpu-share".to_string()),
+            occupied_mean: load.shares.then(|| frac(load.allocated_ms as f64)),
+            ..Default::default()
+        },
         IdleCapacity {
             accelerator_hours_installed: installed_ms / h,
             accelerator_hours_unallocated: (installed_ms - alloc) / h,

@@ -183,6 +183,18 @@ pub fn csv_error(file: &Path, line: Option<usize>, field: &str, message: impl In
     }))
 }
 
+/// An error in a CSV input at a 1-based line and a 1-based column (the position of the cell's
+/// column in the header), naming the column.
+pub fn csv_error_at(file: &Path, line: Option<usize>, column: usize, field: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid(Box::new(Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        column: line.map(|_| column),
+        field: field.to_string(),
+        message: message.into(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

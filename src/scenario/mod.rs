@@ -12,11 +12,13 @@ pub mod failures;
 pub mod grid;
 pub mod model;
 pub mod network;
+pub mod node_list;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
 pub mod services;
 mod trace;
+mod trace_formats;
 pub mod units;
 pub mod unparse;
 

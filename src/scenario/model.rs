@@ -62,6 +62,8 @@ pub struct Scenario {
     pub network: Option<super::network::Network>,
     /// Autoscaled inference services (`[[services]]`).
     pub services: Vec<super::services::Service>,
+    /// The node list the node types and the hall were built from (`[cluster]`), if any.
+    pub node_list: Option<super::node_list::NodeList>,
 }
 
 /// A measured weather series.
@@ -514,7 +516,7 @@ pub struct JobClass {
 pub struct TraceJob {
     /// Submit time, ms from the start.
     pub submit_ms: u64,
-    /// Accelerators.
+    /// Accelerators (0: a CPU-only pod of an Alibaba trace).
     pub accelerators: u32,
     /// Run time, ms.
     pub duration_ms: u64,
@@ -522,6 +524,68 @@ pub struct TraceJob {
     pub label: u16,
     /// Utilization.
     pub utilization: f64,
+    /// Share of each accelerator, thousandths (1000 = whole; below 1000 only for one accelerator).
+    pub gpu_milli: u16,
+    /// CPU asked for, thousandths of a core (0 where the trace does not say).
+    pub cpu_milli: u32,
+    /// Memory asked for, MiB (0 where the trace does not say).
+    pub memory_mib: u32,
+    /// Accelerator constraint: 0 = any, else 1 + index into [`Trace::specs`].
+    pub spec: u16,
+    /// Nodes the trace says the job ran on (0 where it does not say).
+    pub nodes: u16,
+    /// Final state in the trace: 0 = not given, else 1 + index into [`Trace::states`].
+    pub state: u16,
+    /// 1-based line of the job in the trace file.
+    pub line: u32,
+}
+
+impl TraceJob {
+    /// A job of whole accelerators without CPU, memory or device constraints.
+    pub fn whole(submit_ms: u64, accelerators: u32, duration_ms: u64, label: u16, utilization: f64, line: u32) -> TraceJob {
+        TraceJob {
+            submit_ms,
+            accelerators,
+            duration_ms,
+            label,
+            utilization,
+            gpu_milli: 1000,
+            cpu_milli: 0,
+            memory_mib: 0,
+            spec: 0,
+            nodes: 0,
+            state: 0,
+            line,
+        }
+    }
+}
+
+/// The layout of a trace file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// Columns named in the scenario.
+    Generic,
+    /// Alibaba cluster-trace-gpu-v2023 pod list (fractional GPU shares, CPU and memory).
+    AlibabaV2023,
+    /// Acme (Shanghai AI Lab, NSDI'24) job log.
+    Acme,
+    /// Helios (SenseTime, SC'21) job log.
+    Helios,
+}
+
+impl TraceFormat {
+    /// Names in scenarios.
+    pub const ALL: [(TraceFormat, &'static str); 4] = [
+        (TraceFormat::Generic, "generic"),
+        (TraceFormat::AlibabaV2023, "alibaba-v2023"),
+        (TraceFormat::Acme, "acme"),
+        (TraceFormat::Helios, "helios"),
+    ];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        TraceFormat::ALL.iter().find(|(f, _)| *f == self).map_or("generic", |(_, n)| n)
+    }
 }
 
 /// A trace to replay.
@@ -543,6 +607,21 @@ pub struct Trace {
     pub labels: Vec<String>,
     /// Jobs sorted by submit time.
     pub jobs: Vec<TraceJob>,
+    /// The file's layout.
+    pub format: TraceFormat,
+    /// Distinct accelerator constraints (e.g. "V100M16|V100M32"), see [`TraceJob::spec`].
+    pub specs: Vec<String>,
+    /// Distinct final states (e.g. "COMPLETED"), see [`TraceJob::state`].
+    pub states: Vec<String>,
+    /// Rows not replayed, by reason (e.g. pods never scheduled), in order of first occurrence.
+    pub skipped: Vec<(String, u64)>,
+}
+
+impl Trace {
+    /// Whether jobs carry fractional accelerator shares, CPU and memory (placement by shares).
+    pub fn shares(&self) -> bool {
+        self.format == TraceFormat::AlibabaV2023
+    }
 }
 
 /// Scheduling policies.

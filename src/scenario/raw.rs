@@ -29,10 +29,15 @@ pub struct RawScenario {
     /// Devices defined in the scenario itself (or catalog devices with overrides, via `base`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accelerators: Vec<AcceleratorSpec>,
-    /// Server designs referenced by the halls.
+    /// Server designs referenced by the halls (empty when `[cluster]` reads a node list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub node_types: Vec<RawNodeType>,
-    /// Machine halls, each with groups of identical racks.
+    /// Machine halls, each with groups of identical racks (empty when `[cluster]` reads a node list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub halls: Vec<RawHall>,
+    /// A cluster built from a node list file instead of `[[node_types]]` and `[[halls]]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<RawCluster>,
     /// Job classes and/or a trace to replay.
     pub workload: RawWorkload,
     /// Scheduling policy.
@@ -559,13 +564,40 @@ pub struct RawUtilization {
     pub sd: Option<f64>,
 }
 
-/// `[workload.trace]`: a generic CSV of jobs.
+/// `[cluster]`: nodes, node types, racks and a hall built from a node list file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// CSV path, relative to the scenario file, or `data:REST` for a file of the shared data folder.
+    pub node_list: String,
+    /// "alibaba-v2023" (columns sn, cpu_milli, memory_mib, gpu, model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// GPU model name in the list -> accelerator id (catalog or `[[accelerators]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<BTreeMap<String, String>>,
+    /// Nodes per rack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rack_nodes: Option<u32>,
+    /// Name of the one hall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hall: Option<String>,
+    /// How the hall is cooled (default air).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooling: Option<RawCooling>,
+}
+
+/// `[workload.trace]`: a CSV of jobs, generic or in a known trace format.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrace {
-    /// CSV path, relative to the scenario file.
+    /// CSV path, relative to the scenario file, or `data:REST` for a file of the shared data folder.
     pub file: String,
-    /// Which CSV columns hold what.
+    /// "generic" (default), "alibaba-v2023", "acme" or "helios".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Which CSV columns hold what (generic format only).
+    #[serde(default, skip_serializing_if = "RawTraceColumns::is_unset")]
     pub columns: RawTraceColumns,
     /// Unit of the submit and duration columns, e.g. "1s".
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -597,6 +629,13 @@ pub struct RawTraceColumns {
     /// Optional utilization column (0-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilization: Option<String>,
+}
+
+impl RawTraceColumns {
+    /// Whether no column is named (formats other than generic name their own).
+    pub fn is_unset(&self) -> bool {
+        *self == RawTraceColumns::default()
+    }
 }
 
 /// `[scheduler]`.

@@ -108,7 +108,12 @@ const MAX_MULTIPLIER: f64 = 1e6;
 /// Resolves a parsed scenario. `src` locates errors; relative file paths are taken from its folder.
 pub fn resolve(raw: &RawScenario, src: &Source, catalog: &Catalog) -> R<Scenario> {
     let r = Resolver { src, catalog, dir: src.file.parent().map(Path::to_path_buf).unwrap_or_default() };
-    r.scenario(raw)
+    let Some(c) = &raw.cluster else { return r.scenario(raw) };
+    // A node list expands into ordinary node types and a hall, which resolve as if written out.
+    let (expanded, list) = super::node_list::expand(raw, c, src, &r.dir, catalog)?;
+    let mut sc = r.scenario(&expanded)?;
+    sc.node_list = Some(list);
+    Ok(sc)
 }
 
 struct Resolver<'a> {
@@ -186,6 +191,7 @@ impl Resolver<'_> {
             coordination: None,
             network: None,
             services: Vec::new(),
+            node_list: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -212,6 +218,20 @@ impl Resolver<'_> {
         scenario.grid = site.grid;
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
+        let late =
+            scenario.halls.iter().enumerate().find_map(|(h, hall)| hall.racks.iter().position(|g| g.in_service_ms > 0).map(|g| (h, g)));
+        if let Some((h, g)) = late
+            && scenario.trace.as_ref().is_some_and(Trace::shares)
+        {
+            let p = FieldPath::root("halls").index(h).key("racks").index(g).key("in_service");
+            return self.err(&p, "racks entering service later are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet");
+        }
+        if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
+            return self.err(
+                &FieldPath::root("failures"),
+                "failures are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [failures]",
+            );
+        }
         if let Some(f) = &raw.failures {
             scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels())?);
         }
@@ -699,7 +719,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = self.path(&file);
+                let path = super::node_list::data_file(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
@@ -721,9 +741,24 @@ impl Resolver<'_> {
         if class.trim().is_empty() || class.contains([',', '"', '\n']) {
             return self.err(&p.key("class"), "expected a class label without commas or quotes");
         }
-        let file = self.path(&t.file);
+        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
         let limit = crate::model::compute::largest_job(sc);
-        let mut trace = super::trace::read(&file, &t.columns, time_unit_ms, &class, utilization, limit)?;
+        let name = t.format.as_deref().unwrap_or("generic");
+        let Some(format) = TraceFormat::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
+            return self.err(&p.key("format"), format!("expected \"generic\", \"alibaba-v2023\", \"acme\" or \"helios\", found {name:?}"));
+        };
+        if format == TraceFormat::Generic && t.columns.is_unset() {
+            return self.err(&p, "format = \"generic\" needs columns = { submit = ..., accelerators = ..., duration = ... }");
+        }
+        if format != TraceFormat::Generic && !t.columns.is_unset() {
+            return self.err(&p.key("columns"), format!("format = {name:?} names its own columns; remove `columns`"));
+        }
+        let opts = super::trace_formats::Options { unit_ms: time_unit_ms, class: &class, utilization, largest: limit };
+        let mut trace = match format {
+            TraceFormat::Generic => super::trace::read(&file, &t.columns, time_unit_ms, &class, utilization, limit)?,
+            TraceFormat::AlibabaV2023 => super::trace_formats::read_alibaba(&file, &opts)?,
+            f => super::trace_formats::read_job_log(&file, f, &opts)?,
+        };
         trace.start_at_zero = t.start_at_zero.unwrap_or(true);
         if trace.start_at_zero
             && let Some(first) = trace.jobs.first().map(|j| j.submit_ms)

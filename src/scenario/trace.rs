@@ -97,7 +97,10 @@ pub fn read(
             },
             _ => utilization,
         };
-        jobs.push(TraceJob { submit_ms, accelerators, duration_ms, label: label as u16, utilization });
+        jobs.push(TraceJob {
+            utilization,
+            ..TraceJob::whole(submit_ms, accelerators, duration_ms, label as u16, 1.0, line.unwrap_or(0) as u32)
+        });
     }
     if jobs.is_empty() {
         return Err(csv_error(file, None, "rows", "expected at least one job row"));
@@ -112,5 +115,9 @@ pub fn read(
         utilization,
         labels,
         jobs,
+        format: super::model::TraceFormat::Generic,
+        specs: Vec::new(),
+        states: Vec::new(),
+        skipped: Vec::new(),
     })
 }

@@ -40,26 +40,30 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             emission_factor: sc.emission_factor,
         }),
         accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
-        node_types: sc.node_types.iter().map(|n| node_type(sc, n)).collect(),
-        halls: sc
-            .halls
-            .iter()
-            .map(|h| RawHall {
-                name: h.name.clone(),
-                racks: h
-                    .racks
-                    .iter()
-                    .map(|g| RawRackGroup {
-                        count: g.count,
-                        nodes: g.nodes,
-                        node_type: sc.node_types[g.node_type].name.clone(),
-                        power_limit: g.power_limit_w.map(PowerW),
-                        in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
-                    })
-                    .collect(),
-                cooling: Some(cooling(&h.cooling)),
-            })
-            .collect(),
+        // A cluster read from a node list is written as its `[cluster]` section (below).
+        node_types: if sc.node_list.is_some() { vec![] } else { sc.node_types.iter().map(|n| node_type(sc, n)).collect() },
+        halls: if sc.node_list.is_some() {
+            vec![]
+        } else {
+            sc.halls
+                .iter()
+                .map(|h| RawHall {
+                    name: h.name.clone(),
+                    racks: h
+                        .racks
+                        .iter()
+                        .map(|g| RawRackGroup {
+                            count: g.count,
+                            nodes: g.nodes,
+                            node_type: sc.node_types[g.node_type].name.clone(),
+                            power_limit: g.power_limit_w.map(PowerW),
+                            in_service: (g.in_service_ms > 0).then_some(DurationMs(g.in_service_ms)),
+                        })
+                        .collect(),
+                    cooling: Some(cooling(&h.cooling)),
+                })
+                .collect()
+        },
         workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
         scheduler: Some(RawScheduler {
             policy: Some(sc.scheduler.policy.name().to_string()),
@@ -69,6 +73,14 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             placement: Some(sc.scheduler.placement.name().to_string()),
             preemption: Some(sc.scheduler.preemption),
             aging: Some(DurationMs(sc.scheduler.aging_ms)),
+        }),
+        cluster: sc.node_list.as_ref().map(|l| RawCluster {
+            node_list: l.file.display().to_string(),
+            format: Some(l.format.clone()),
+            models: Some(l.models.clone()),
+            rack_nodes: Some(l.rack_nodes),
+            hall: Some(l.hall.clone()),
+            cooling: sc.halls.first().map(|h| cooling(&h.cooling)),
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
@@ -228,6 +240,7 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
 fn trace(t: &Trace) -> RawTrace {
     RawTrace {
         file: t.file.display().to_string(),
+        format: Some(t.format.name().to_string()),
         columns: t.columns.clone(),
         time_unit: Some(DurationMs(t.time_unit_ms)),
         start_at_zero: Some(t.start_at_zero),

@@ -179,6 +179,8 @@ pub struct Cluster {
     absent: u64,
     /// Running preemptible jobs, (priority, newest start first, slot): the preemption order.
     victims: BTreeSet<(i32, std::cmp::Reverse<u64>, JobSlot)>,
+    /// Placement by shares (GPU fractions, CPU, memory) instead of whole free slots, if enabled.
+    shares: Option<Box<super::Shares>>,
 }
 
 impl Cluster {
@@ -227,7 +229,19 @@ impl Cluster {
             pod_order: Vec::new(),
             absent: 0,
             victims: BTreeSet::new(),
+            shares: None,
         }
+    }
+
+    /// Places jobs by shares from now on (see [`super::Shares`]); the whole-slot index of the
+    /// pools is left unused. EASY reservations become greedy: a blocked pod holds nothing back.
+    pub fn enable_shares(&mut self, shares: super::Shares) {
+        self.shares = Some(Box::new(shares));
+    }
+
+    /// The share allocator, if placement is by shares.
+    pub fn shares(&self) -> Option<&super::Shares> {
+        self.shares.as_deref()
     }
 
     /// Takes a node out of service (failed, or held as a spare): its free slots leave the index
@@ -317,6 +331,9 @@ impl Cluster {
 
     /// Why the job can never run here, if it cannot.
     pub fn never_fits(&self, job: &Job) -> Option<String> {
+        if let Some(s) = &self.shares {
+            return s.never_fits(job);
+        }
         let mut best = 0u64;
         for p in self.eligible(job) {
             let pool = &self.pools[p];
@@ -342,6 +359,18 @@ impl Cluster {
     /// Tries to start a job now. With a reservation, a job that may still run at the shadow time
     /// avoids the reserved nodes. Returns whether it started.
     pub fn try_start(&mut self, slot: JobSlot, jobs: &mut Jobs, now: u64, reservation: Option<&Reservation>) -> bool {
+        if let Some(s) = self.shares.as_mut() {
+            let Some((p, node, mask)) = s.place(jobs.get(slot)) else { return false };
+            let job = jobs.get_mut(slot);
+            job.alloc.clear();
+            job.alloc.push((node, mask));
+            job.allocated = mask.count_ones();
+            job.pool = p as u16;
+            job.start_ms = now;
+            self.pools[p].running.insert((now + job.estimate_ms, slot));
+            self.class_allocated[job.class as usize] += job.allocated as u64;
+            return true;
+        }
         let job = jobs.get(slot);
         let (requested, ends_by) = (job.requested, now + job.estimate_ms);
         let mut found = None;
@@ -398,7 +427,10 @@ impl Cluster {
         if job.preemptible {
             self.victims.remove(&(job.priority, std::cmp::Reverse(job.start_ms), slot));
         }
-        pool.release(&self.local_of, &job.alloc, true);
+        match self.shares.as_mut() {
+            Some(s) => s.release(job),
+            None => pool.release(&self.local_of, &job.alloc, true),
+        }
         self.class_allocated[job.class as usize] -= job.allocated as u64;
     }
 
@@ -406,6 +438,13 @@ impl Cluster {
     /// estimates. Writes the reservation into `out` and marks its nodes reserved until
     /// [`Cluster::clear_reservation`].
     pub fn reservation(&mut self, slot: JobSlot, jobs: &Jobs, out: &mut Reservation) -> bool {
+        if self.shares.is_some() {
+            // Greedy under shares: no pool is reserved, later pods may take any room.
+            out.pool = usize::MAX;
+            out.shadow_ms = u64::MAX;
+            out.nodes.clear();
+            return true;
+        }
         let requested = jobs.get(slot).requested;
         let mut best: Option<(u64, usize)> = None;
         for p in 0..self.pools.len() {
@@ -495,6 +534,9 @@ impl Cluster {
 
     /// Free accelerators in all pools (for tests and invariants).
     pub fn free_accelerators(&self) -> u64 {
+        if let Some(s) = &self.shares {
+            return s.whole_free();
+        }
         self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()
     }
 }

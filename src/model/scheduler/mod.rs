@@ -28,12 +28,14 @@
 mod bestfit;
 mod bitset;
 mod cluster;
+mod shares;
 mod sjf;
 
 use std::collections::VecDeque;
 
 pub use bitset::IndexSet;
 pub use cluster::{Cluster, Reservation};
+pub use shares::{PoolShape, Shares};
 
 use crate::model::workload::{JobSlot, Jobs};
 use crate::scenario::{Policy, SchedulerConfig};

@@ -33,6 +33,25 @@ impl JobState {
     }
 }
 
+/// What a trace job asks for beyond whole accelerators: a share of each GPU, CPU, memory and a
+/// GPU model constraint (placement by shares, [`crate::model::scheduler::Shares`]), and where it
+/// came from in the trace.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Request {
+    /// Share of each accelerator, thousandths (1000 = whole).
+    pub gpu_milli: u16,
+    /// CPU, thousandths of a core.
+    pub cpu_milli: u32,
+    /// Memory, MiB.
+    pub memory_mib: u32,
+    /// GPU model constraint: 0 = any, else 1 + index into the trace's specs.
+    pub spec: u16,
+    /// 1-based line in the trace file (0: not from a trace).
+    pub trace_line: u32,
+    /// Final state in the trace: 0 = none, else 1 + index into the trace's states.
+    pub trace_state: u16,
+}
+
 /// A job.
 #[derive(Debug, Clone, Default)]
 pub struct Job {
@@ -88,6 +107,8 @@ pub struct Job {
     pub preemptible: bool,
     /// Times it was preempted.
     pub preemptions: u32,
+    /// Shares, CPU, memory and trace origin (default for synthetic jobs).
+    pub request: Request,
 }
 
 /// The slab of live jobs.

@@ -4,4 +4,4 @@ mod generator;
 mod jobs;
 
 pub use generator::{ClassSampler, DrawnJob};
-pub use jobs::{Job, JobSlot, JobState, Jobs};
+pub use jobs::{Job, JobSlot, JobState, Jobs, Request};

@@ -1,0 +1,262 @@
+//! `[cluster] node_list`: node types, racks and a hall built from a list of real nodes, and the
+//! `data:` file names that point into the shared data folder.
+//!
+//! ## How it works
+//! The list (format "alibaba-v2023": sn, cpu_milli, memory_mib, gpu, model; alibaba/clusterdata
+//! cluster-trace-gpu-v2023 `openb_node_list_gpu_node.csv`) is read row by row. Each distinct
+//! (model, GPU count, CPU milli, memory MiB) is one node type, named like `V100M16-8gpu-64cpu-256gib`,
+//! in order of first appearance; its accelerator is the catalog entry the model maps to. The nodes
+//! of a type fill racks of `rack_nodes` (the last rack of a type holds the rest) in one hall; types
+//! follow each other in order of first appearance. The expansion is an ordinary
+//! `[[node_types]]` / `[[halls]]` schema, so it gets every node-type default of
+//! [`super::resolve`] (host CPUs, memory, NICs, PSUs). The CPU milli and memory of each type
+//! are kept in [`NodeList::capacity`] for placement by shares ([`crate::model::scheduler`]).
+//!
+//! ## Defaults and assumptions
+//! | model | accelerator | why |
+//! |---|---|---|
+//! | P100 | P100-PCIe-16GB | the list's P100 servers hold 1-2 GPUs: PCIe cards |
+//! | T4 | T4 | |
+//! | V100M16 / V100M32 | V100-SXM2-16GB / -32GB | most V100 servers of the list hold 4-8 GPUs: SXM2 boards [assumption] |
+//! | A10 | A10 | |
+//! | G1, G2, G3 | A10 | **[assumption]** the models are anonymised in the trace; A10 (150 W) is a mid-range GPU of the same generation as the named ones. Set `models = { G2 = "..." }` to change it |
+//!
+//! `rack_nodes` defaults to 8 servers per rack **[assumption]**: the list gives no racks.
+//! `data:REST` names `$AIDC_DATA/REST` when that variable is set, else `../shared/data/REST`
+//! seen from the scenario's folder or the nearest of its ancestors that has it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::error::{FieldPath, ScenarioError, Source, csv_error, csv_error_at};
+use super::raw::{RawCluster, RawHall, RawNodeType, RawRackGroup, RawScenario};
+use crate::catalog::Catalog;
+
+/// Default accelerator per model of the Alibaba node list (see the module table).
+pub const DEFAULT_MODELS: [(&str, &str); 8] = [
+    ("A10", "A10"),
+    ("G1", "A10"),
+    ("G2", "A10"),
+    ("G3", "A10"),
+    ("P100", "P100-PCIe-16GB"),
+    ("T4", "T4"),
+    ("V100M16", "V100-SXM2-16GB"),
+    ("V100M32", "V100-SXM2-32GB"),
+];
+
+/// Models whose default mapping is an assumption (anonymised in the trace).
+pub const ASSUMED_MODELS: [&str; 3] = ["G1", "G2", "G3"];
+
+/// Default nodes per rack [assumption]: the node list names no racks.
+pub const DEFAULT_RACK_NODES: u32 = 8;
+
+/// Default hall name.
+pub const DEFAULT_HALL: &str = "cluster";
+
+/// Where to get the shared data, for error messages.
+const DATA_HINT: &str = "the public traces come from https://github.com/alibaba/clusterdata (cluster-trace-gpu-v2023, \
+     cluster-trace-gpu-v2020); put them in ../shared/data (see its README.md) or set AIDC_DATA to the folder that holds them";
+
+/// A cluster built from a node list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeList {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Its format ("alibaba-v2023").
+    pub format: String,
+    /// Every model -> accelerator id used (defaults and the scenario's), sorted by model.
+    pub models: BTreeMap<String, String>,
+    /// Nodes per rack.
+    pub rack_nodes: u32,
+    /// Hall name.
+    pub hall: String,
+    /// Per node type, in [`super::Scenario::node_types`] order: (CPU milli, memory MiB) of one node.
+    pub capacity: Vec<(u32, u32)>,
+    /// Per node type: the model name of the list (what a pod's `gpu_spec` names).
+    pub type_models: Vec<String>,
+    /// Models of the list mapped by an assumption (anonymised models left at their default).
+    pub assumed: Vec<String>,
+}
+
+/// Resolves a file name of a scenario: `data:REST` (see the module doc) or a path relative to
+/// `dir`. Returns an absolute path, or for a `data:` name that cannot be found, a message.
+pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
+    let Some(rest) = name.strip_prefix("data:") else {
+        let p = Path::new(name);
+        let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+        return Ok(std::path::absolute(&joined).unwrap_or(joined));
+    };
+    let rest = rest.trim_start_matches('/');
+    if let Some(root) = std::env::var_os("AIDC_DATA").filter(|v| !v.is_empty()) {
+        let p = Path::new(&root).join(rest);
+        if p.is_file() {
+            return Ok(p.canonicalize().unwrap_or(p));
+        }
+        return Err(format!("{} not found (AIDC_DATA = {}); {DATA_HINT}", p.display(), Path::new(&root).display()));
+    }
+    let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut tried = Vec::new();
+    for anc in start.ancestors() {
+        let p = anc.join("../shared/data").join(rest);
+        if p.is_file() {
+            return Ok(p.canonicalize().unwrap_or(p));
+        }
+        tried.push(anc.join("../shared/data").display().to_string());
+        if tried.len() >= 4 {
+            break;
+        }
+    }
+    Err(format!("{rest} is not in the shared data folder (looked in {}); {DATA_HINT}", tried.join(", ")))
+}
+
+/// One distinct node design of the list.
+struct Kind {
+    model: String,
+    gpus: u32,
+    cpu_milli: u32,
+    memory_mib: u32,
+    nodes: u32,
+}
+
+/// Reads the node list of `c` and returns `raw` with its node types and hall filled in, and the
+/// [`NodeList`] to keep in the scenario.
+pub fn expand(
+    raw: &RawScenario,
+    c: &RawCluster,
+    src: &Source,
+    dir: &Path,
+    catalog: &Catalog,
+) -> Result<(RawScenario, NodeList), ScenarioError> {
+    let p = FieldPath::root("cluster");
+    if !raw.node_types.is_empty() || !raw.halls.is_empty() {
+        let which = if raw.node_types.is_empty() { "halls" } else { "node_types" };
+        return Err(src.error(&FieldPath::root(which), "expected either [cluster] node_list or [[node_types]] and [[halls]], not both"));
+    }
+    let format = c.format.clone().unwrap_or_else(|| "alibaba-v2023".to_string());
+    if format != "alibaba-v2023" {
+        return Err(
+            src.error(&p.key("format"), format!("expected \"alibaba-v2023\" (sn, cpu_milli, memory_mib, gpu, model), found {format:?}"))
+        );
+    }
+    let rack_nodes = c.rack_nodes.unwrap_or(DEFAULT_RACK_NODES);
+    if rack_nodes == 0 {
+        return Err(src.error(&p.key("rack_nodes"), "expected at least 1 node per rack"));
+    }
+    let hall = c.hall.clone().unwrap_or_else(|| DEFAULT_HALL.to_string());
+    let mut models: BTreeMap<String, String> = DEFAULT_MODELS.iter().map(|(m, a)| (m.to_string(), a.to_string())).collect();
+    for (m, id) in c.models.iter().flatten() {
+        let known =
+            raw.accelerators.iter().any(|a| &a.id == id) || catalog.get(id).is_some_and(|s| s.tdp_w.is_some() && s.idle_w.is_some());
+        if !known {
+            return Err(src.error(
+                &p.key("models").key(m),
+                format!("expected a catalog accelerator with board and idle power, or an [[accelerators]] id, found {id:?}"),
+            ));
+        }
+        models.insert(m.clone(), id.clone());
+    }
+    let file = data_file(&c.node_list, dir).map_err(|msg| src.error(&p.key("node_list"), msg))?;
+    let kinds = read(&file, &models)?;
+    let mut out = raw.clone();
+    out.cluster = None;
+    let mut racks = Vec::new();
+    let mut capacity = Vec::new();
+    let mut type_models = Vec::new();
+    for k in &kinds {
+        let mut name = format!("{}-{}gpu-{}cpu-{}gib", k.model, k.gpus, k.cpu_milli.div_ceil(1000), k.memory_mib.div_ceil(1024));
+        if out.node_types.iter().any(|t| t.name == name) {
+            // Designs that differ below a core or a GiB: keep names unique.
+            name = format!("{name}-{}m-{}mib", k.cpu_milli, k.memory_mib);
+        }
+        out.node_types.push(RawNodeType {
+            name: name.clone(),
+            accelerator: models[&k.model].clone(),
+            accelerators: k.gpus,
+            ..Default::default()
+        });
+        let (full, rest) = (k.nodes / rack_nodes, k.nodes % rack_nodes);
+        if full > 0 {
+            racks.push(RawRackGroup { count: full, nodes: rack_nodes, node_type: name.clone(), ..Default::default() });
+        }
+        if rest > 0 {
+            racks.push(RawRackGroup { count: 1, nodes: rest, node_type: name, ..Default::default() });
+        }
+        capacity.push((k.cpu_milli, k.memory_mib));
+        type_models.push(k.model.clone());
+    }
+    out.halls.push(RawHall { name: hall.clone(), racks, cooling: c.cooling.clone() });
+    let assumed = ASSUMED_MODELS
+        .iter()
+        .filter(|m| kinds.iter().any(|k| k.model == **m) && c.models.as_ref().is_none_or(|x| !x.contains_key(**m)))
+        .map(|m| m.to_string())
+        .collect();
+    Ok((out, NodeList { file, format, models, rack_nodes, hall, capacity, type_models, assumed }))
+}
+
+/// The distinct node designs of a list, in order of first appearance, with their counts.
+fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, ScenarioError> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
+        other => csv_error(file, Some(1), "header", format!("{other:?}")),
+    })?;
+    let header: Vec<String> =
+        rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.iter().map(str::to_string).collect();
+    let mut cols = [0usize; 4];
+    for (i, name) in ["cpu_milli", "memory_mib", "gpu", "model"].iter().enumerate() {
+        cols[i] = header.iter().position(|h| h == name).ok_or_else(|| {
+            csv_error(
+                file,
+                Some(1),
+                name,
+                format!("the alibaba-v2023 node list needs column {name:?}; the header has: {}", header.join(", ")),
+            )
+        })?;
+    }
+    let mut kinds: Vec<Kind> = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(file, e.position().map(|p| p.line() as usize), "row", e.to_string())),
+        }
+        let line = rec.position().map(|p| p.line() as usize);
+        let cell = |i: usize| rec.get(cols[i]).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim();
+        let num = |i: usize, lo: u64, hi: u64, what: &str| -> Result<u32, ScenarioError> {
+            match cell(i).parse::<u64>() {
+                Ok(v) if (lo..=hi).contains(&v) => Ok(v as u32),
+                _ => Err(csv_error_at(
+                    file,
+                    line,
+                    cols[i] + 1,
+                    &header[cols[i]],
+                    format!("expected {what} from {lo} to {hi}, found {:?}", cell(i)),
+                )),
+            }
+        };
+        let cpu_milli = num(0, 1, u32::MAX as u64, "CPU thousandths of a core")?;
+        let memory_mib = num(1, 1, u32::MAX as u64, "memory in MiB")?;
+        let gpus = num(2, 1, 64, "a GPU count")?;
+        let model = cell(3);
+        if !models.contains_key(model) {
+            return Err(csv_error_at(
+                file,
+                line,
+                cols[3] + 1,
+                "model",
+                format!(
+                    "no accelerator for GPU model {model:?}; map it in the scenario: [cluster] models = {{ {model} = \"<catalog id>\" }} (known: {})",
+                    models.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        match kinds.iter_mut().find(|k| k.model == model && k.gpus == gpus && k.cpu_milli == cpu_milli && k.memory_mib == memory_mib) {
+            Some(k) => k.nodes += 1,
+            None => kinds.push(Kind { model: model.to_string(), gpus, cpu_milli, memory_mib, nodes: 1 }),
+        }
+    }
+    if kinds.is_empty() {
+        return Err(csv_error(file, None, "rows", "expected at least one node"));
+    }
+    Ok(kinds)
+}
