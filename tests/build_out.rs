@@ -104,3 +104,26 @@ fn a_group_in_service_after_the_run_is_an_error_naming_the_field() {
     let e = from_text(&phased("30d", false), dir.path()).unwrap_err().to_string();
     assert!(e.contains("halls[0].racks[1].in_service") && e.contains("before the end of the run"), "{e}");
 }
+
+#[test]
+fn every_feature_together_keeps_the_invariants() {
+    // inference-mix (services, priority with preemption, failures) plus a rack group entering
+    // service on day 5 and an oversubscribed fat-tree.
+    let text = std::fs::read_to_string(root().join("scenarios/inference-mix.toml")).unwrap();
+    let text = text.replacen(
+        "node_type = \"hgx-h100\"\n",
+        "node_type = \"hgx-h100\"\n[[halls.racks]]\ncount = 6\nnodes = 4\nnode_type = \"hgx-h100\"\nin_service = \"5d\"\n",
+        1,
+    ) + "\n[network]\nfabric = \"fat-tree\"\ntiers = 2\nradix = 64\nlink = \"400Gbps\"\noversubscription = [\"4:1\"]\npod_nodes = 8\n";
+    let dir = tempfile::tempdir().unwrap();
+    let sc = from_text(&text, dir.path()).unwrap();
+    assert!(sc.accelerators_in_service_at(0) < sc.accelerators());
+    let mut sim = Simulation::new(&sc, std::io::sink(), std::io::sink()).unwrap();
+    let days = sc.horizon_ms / DAY_MS;
+    for step in 1..=days * 2 {
+        sim.run_until(step * DAY_MS / 2, |_| {}).unwrap();
+        sim.check_invariants().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (s, _, _, _) = sim.finish(0.0).unwrap();
+    assert!(s.jobs.completed > 0 && s.utilization.allocated_mean > 0.0 && s.utilization.allocated_mean <= 1.0);
+}
