@@ -139,12 +139,7 @@ fn a_profile_of_the_device_itself_sets_its_peaks_and_measured_power() {
     let c = d.calibration.as_ref().unwrap();
     assert!(c.power_from_profile && (c.duration_factor - 0.8).abs() < 1e-12);
     // The resolved scenario loads back to the same model.
-    let resolved = aidc::scenario::unparse::to_toml(&sc);
-    let path = dir.path().join("resolved.toml");
-    std::fs::write(&path, &resolved).unwrap();
-    let mut back = aidc::scenario::load(&path).unwrap();
-    back.file = sc.file.clone();
-    assert_eq!(back, sc, "{resolved}");
+    assert_round_trips(&sc, dir.path(), "resolved.toml");
 }
 
 #[test]

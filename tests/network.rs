@@ -297,12 +297,7 @@ optic_power = "12W"
     let serve = sc.classes[1].work.as_ref().unwrap();
     assert_eq!((serve.flops_per_param_token, serve.gradient_bytes), (2.0, 0.0), "inference: 2 N D, no gradients");
     let dir = tempfile::tempdir().unwrap();
-    let text = aidc::scenario::unparse::to_toml(&sc);
-    let path = dir.path().join("resolved.toml");
-    std::fs::write(&path, &text).unwrap();
-    let mut back = aidc::scenario::load(&path).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    back.file = sc.file.clone();
-    assert_eq!(back, sc, "{text}");
+    assert_round_trips(&sc, dir.path(), "resolved.toml");
 }
 
 #[test]

@@ -120,12 +120,7 @@ fn the_node_list_builds_node_types_racks_and_a_hall_and_round_trips() {
     assert_eq!((sc.halls.len(), sc.racks(), sc.nodes(), sc.accelerators()), (1, 2, 2, 2));
     let list = sc.node_list.as_ref().unwrap();
     assert_eq!(list.capacity, [(8000, 32768), (8000, 32768)]);
-    let resolved = aidc::scenario::unparse::to_toml(&sc);
-    let path = dir.path().join("resolved.toml");
-    std::fs::write(&path, &resolved).unwrap();
-    let mut back = aidc::scenario::load(&path).unwrap();
-    back.file = sc.file.clone();
-    assert_eq!(back, sc, "{resolved}");
+    assert_round_trips(&sc, dir.path(), "resolved.toml");
 }
 
 #[test]
@@ -387,11 +382,7 @@ fn the_real_scenario_round_trips_and_philly_runtimes_serve_as_an_empirical_durat
     assert!(sc.node_list.as_ref().unwrap().assumed.is_empty(), "the scenario names its G1-G3 mapping");
     assert_eq!((sc.nodes(), sc.accelerators()), (1213, 6212), "the node list's 1,213 nodes and their GPUs");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("resolved.toml");
-    std::fs::write(&path, aidc::scenario::unparse::to_toml(&sc)).unwrap();
-    let mut back = aidc::scenario::load(&path).unwrap();
-    back.file = sc.file.clone();
-    assert_eq!(back, sc);
+    assert_round_trips(&sc, dir.path(), "resolved.toml");
 
     let philly = data.join("../philly/philly_runtime.csv");
     if !philly.is_file() {

@@ -895,28 +895,7 @@ fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool, now: u64
             let count = mask.count_ones();
             let active = (base + u32::from((i as u32) < extra)).min(count);
             let info = topo.nodes[node as usize];
-            let Some(mut load) = world.get_mut::<NodeLoad>(info.entity) else { continue };
-            let old_mw = load.power_mw;
-            let dyn_ppm = active as u64 * job.dyn_ppm;
-            if add {
-                load.allocated += count;
-                load.dyn_ppm += dyn_ppm;
-            } else {
-                load.allocated -= count;
-                load.dyn_ppm -= dyn_ppm;
-            }
-            load.power_mw = topo.models[info.model as usize].power_mw(load.allocated, load.dyn_ppm);
-            let d = load.power_mw - old_mw;
-            delta_mw += d;
-            if let Some(mut hall) = world.get_mut::<HallLoad>(info.hall) {
-                hall.advance(now);
-                hall.it_power_mw += d;
-                if add {
-                    hall.allocated += count as u64;
-                } else {
-                    hall.allocated -= count as u64;
-                }
-            }
+            delta_mw += change_node_load(world, topo, info, count, active as u64 * job.dyn_ppm, add, now);
             let mut bits = mask;
             let mut k = 0;
             while bits != 0 {
@@ -944,4 +923,30 @@ fn apply_load(world: &mut World, topo: &Topology, job: &Job, add: bool, now: u64
             site.busy_bp -= busy;
         }
     }
+}
+
+/// Adds (or removes) `allocated` accelerators and `dyn_ppm` of dynamic draw on one node, and its
+/// power change on its hall. Returns the node's power change, mW.
+fn change_node_load(world: &mut World, topo: &Topology, info: compute::NodeInfo, allocated: u32, dyn_ppm: u64, add: bool, now: u64) -> i64 {
+    let Some(mut load) = world.get_mut::<NodeLoad>(info.entity) else { return 0 };
+    let old_mw = load.power_mw;
+    if add {
+        load.allocated += allocated;
+        load.dyn_ppm += dyn_ppm;
+    } else {
+        load.allocated -= allocated;
+        load.dyn_ppm -= dyn_ppm;
+    }
+    load.power_mw = topo.models[info.model as usize].power_mw(load.allocated, load.dyn_ppm);
+    let d = load.power_mw - old_mw;
+    if let Some(mut hall) = world.get_mut::<HallLoad>(info.hall) {
+        hall.advance(now);
+        hall.it_power_mw += d;
+        if add {
+            hall.allocated += allocated as u64;
+        } else {
+            hall.allocated -= allocated as u64;
+        }
+    }
+    d
 }

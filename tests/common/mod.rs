@@ -50,3 +50,14 @@ policy = "{policy}"
 pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(path).expect("csv readable").lines().map(|l| l.split(',').map(str::to_string).collect()).collect()
 }
+
+/// Writes the resolved form of `sc` as `dir/name`, loads it back and asserts the same model
+/// (the file it came from aside).
+pub fn assert_round_trips(sc: &Scenario, dir: &Path, name: &str) {
+    let text = aidc::scenario::unparse::to_toml(sc);
+    let path = dir.join(name);
+    std::fs::write(&path, &text).unwrap();
+    let mut back = aidc::scenario::load(&path).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+    back.file = sc.file.clone();
+    assert_eq!(&back, sc, "{name}: resolved text:\n{text}");
+}

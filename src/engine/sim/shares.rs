@@ -17,7 +17,7 @@ use bevy_ecs::prelude::World;
 
 use super::Simulation;
 use crate::metrics::SiteLoad;
-use crate::model::compute::{AcceleratorState, HallLoad, NodeLoad, Topology};
+use crate::model::compute::{AcceleratorState, Topology};
 use crate::model::scheduler::{PoolShape, Shares};
 use crate::model::workload::{Job, JobSlot};
 use crate::scenario::{Scenario, Trace};
@@ -85,28 +85,7 @@ pub(super) fn apply_share_load(world: &mut World, topo: &Topology, pods: &mut [u
         let count = mask.count_ones();
         gpus += count as u64;
         changed += node_changed;
-        let Some(mut load) = world.get_mut::<NodeLoad>(info.entity) else { continue };
-        let old_mw = load.power_mw;
-        let dyn_ppm = count as u64 * share_ppm(job);
-        if add {
-            load.allocated += node_changed;
-            load.dyn_ppm += dyn_ppm;
-        } else {
-            load.allocated -= node_changed;
-            load.dyn_ppm -= dyn_ppm;
-        }
-        load.power_mw = topo.models[info.model as usize].power_mw(load.allocated, load.dyn_ppm);
-        let d = load.power_mw - old_mw;
-        delta_mw += d;
-        if let Some(mut hall) = world.get_mut::<HallLoad>(info.hall) {
-            hall.advance(now);
-            hall.it_power_mw += d;
-            if add {
-                hall.allocated += node_changed as u64;
-            } else {
-                hall.allocated -= node_changed as u64;
-            }
-        }
+        delta_mw += super::change_node_load(world, topo, info, node_changed, count as u64 * share_ppm(job), add, now);
     }
     let mut site = world.resource_mut::<SiteLoad>();
     site.it_power_mw += delta_mw;

@@ -92,13 +92,7 @@ impl Scheduler for BestFit {
     }
 
     fn cancel(&mut self, slot: JobSlot, _jobs: &Jobs) -> bool {
-        match self.queue.iter().position(|s| *s == slot) {
-            Some(i) => {
-                self.queue.remove(i);
-                true
-            }
-            None => false,
-        }
+        super::remove_queued(&mut self.queue, slot)
     }
 
     fn queue_len(&self) -> usize {

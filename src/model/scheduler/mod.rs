@@ -204,13 +204,7 @@ impl Scheduler for ListScheduler {
     }
 
     fn cancel(&mut self, slot: JobSlot, _jobs: &Jobs) -> bool {
-        match self.queue.iter().position(|s| *s == slot) {
-            Some(i) => {
-                self.queue.remove(i);
-                true
-            }
-            None => false,
-        }
+        remove_queued(&mut self.queue, slot)
     }
 
     fn queue_len(&self) -> usize {
@@ -219,6 +213,17 @@ impl Scheduler for ListScheduler {
 
     fn drain(&mut self) -> Vec<JobSlot> {
         self.queue.drain(..).collect()
+    }
+}
+
+/// Removes a queued job from a policy's queue (a scan of the queue); whether it was there.
+fn remove_queued(queue: &mut VecDeque<JobSlot>, slot: JobSlot) -> bool {
+    match queue.iter().position(|s| *s == slot) {
+        Some(i) => {
+            queue.remove(i);
+            true
+        }
+        None => false,
     }
 }
 
