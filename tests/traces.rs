@@ -252,6 +252,11 @@ fn the_real_alibaba_replay_keeps_every_request_and_rejects_only_pods_no_node_fit
     let jobs = read_csv(&out.join("jobs.csv"));
     let scheduled = pods.iter().filter(|p| !p["scheduled_time"].is_empty()).count();
     assert_eq!(jobs.len(), scheduled, "one job per pod that ever ran");
+    // summary.json accounts for every row: replayed plus skipped, by reason.
+    let t = r.summary.trace.as_ref().expect("a trace section");
+    assert_eq!((t.format.as_str(), t.file.as_str()), ("alibaba-v2023", "openb_pod_list_default.csv"));
+    assert_eq!(t.jobs as usize, scheduled);
+    assert_eq!(t.jobs + t.skipped.values().sum::<u64>(), pods.len() as u64, "{:?}", t.skipped);
     let mut rejected = 0;
     for j in &jobs {
         // Line 1 is the header: pod k (0-based) is on line k + 2.

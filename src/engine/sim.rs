@@ -751,6 +751,7 @@ impl<'a, W: Write> Simulation<'a, W> {
             energy,
             power,
             calibration: crate::calibrate::apply::summary_entries(self.sc),
+            trace: self.sc.trace.as_ref().map(crate::metrics::TraceInfo::of),
             ..Default::default()
         };
         let mut summary = summary;

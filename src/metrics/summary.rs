@@ -340,6 +340,35 @@ pub struct Summary {
     /// Inference services by name (absent without `[[services]]`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, crate::model::services::ServiceSummary>,
+    /// The replayed trace: what was read and what was not (absent without `[workload.trace]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceInfo>,
+}
+
+/// What a trace replay read (`trace` in summary.json).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceInfo {
+    /// The trace file's name (its folder left out, so that outputs do not depend on where the
+    /// data lives).
+    pub file: String,
+    /// Its format ("generic", "alibaba-v2023", "acme", "helios").
+    pub format: String,
+    /// Jobs replayed (rows read less rows skipped; jobs submitted after the horizon included).
+    pub jobs: u64,
+    /// Rows not replayed, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+impl TraceInfo {
+    /// The summary of a scenario's trace.
+    pub fn of(t: &crate::scenario::Trace) -> TraceInfo {
+        TraceInfo {
+            file: t.file.file_name().map_or_else(|| t.file.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            format: t.format.name().to_string(),
+            jobs: t.jobs.len() as u64,
+            skipped: t.skipped.iter().cloned().collect(),
+        }
+    }
 }
 
 /// Non-reproducible facts of a run (`run.json`).
