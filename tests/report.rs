@@ -342,3 +342,26 @@ fn report_renders_in_headless_chromium() {
     assert!(shot.is_file(), "no screenshot: {}", text(&o));
     assert_png(&shot, 1100, 2400);
 }
+
+#[test]
+fn grid_and_failure_runs_get_their_plots_and_others_do_not() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (g, f) = (tmp.path().join("grid"), tmp.path().join("failures"));
+    let o = aidc(["run", "scenarios/grid-east-aware.toml", "--out", s(&g), "--quiet", "--horizon", "3d", "--report"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = aidc(["run", "scenarios/wuhu-10k-failures.toml", "--out", s(&f), "--quiet", "--horizon", "10d", "--report"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (gn, fn_) = (plot_names(&g), plot_names(&f));
+    assert!(gn.iter().any(|x| x == "grid") && !gn.iter().any(|x| x == "interruptions"), "{gn:?}");
+    let interrupted: f64 = read_json(&f.join("summary.json"))["failures"]["interruptions"]
+        .as_object()
+        .expect("interruptions by component")
+        .values()
+        .filter_map(Value::as_f64)
+        .sum();
+    assert_eq!(fn_.iter().any(|x| x == "interruptions"), interrupted > 0.0, "{fn_:?}");
+    assert!(!fn_.iter().any(|x| x == "grid"), "{fn_:?}");
+    assert_png(&g.join("plots/grid.png"), W, H);
+    let html = fs::read_to_string(g.join("report.html")).expect("report.html");
+    assert!(html.contains("Grid power, battery and price"));
+}

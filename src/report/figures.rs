@@ -13,7 +13,7 @@ use super::downsample::{BUCKETS, downsample};
 use super::plot::{Axis, BarChart, Corner, Figure, LineChart, Series, XTicks};
 
 /// The timeseries.csv columns the plots use (any may be absent).
-pub const TIMESERIES_COLUMNS: [&str; 11] = [
+pub const TIMESERIES_COLUMNS: [&str; 14] = [
     "time_s",
     "utilization_allocated",
     "utilization_effective",
@@ -25,6 +25,9 @@ pub const TIMESERIES_COLUMNS: [&str; 11] = [
     "outdoor_wb_c",
     "queue_length",
     "running_jobs",
+    "grid_power_kw",
+    "battery_kw",
+    "price_cny_per_kwh",
 ];
 
 /// A plot with the file stem it is saved under.
@@ -155,6 +158,45 @@ pub fn queue(ts: &Columns) -> Option<Figure> {
             series,
             legend: Corner::UpperLeft,
             ..LineChart::default()
+        })
+    })
+}
+
+/// Power drawn from the grid and the battery's power (discharge positive, charge negative), with
+/// the time-of-use price on the right axis (runs with `[grid]`).
+pub fn grid(ts: &Columns) -> Option<Figure> {
+    let (t, xl) = time_axis(ts)?;
+    let mut series = vec![downsample("from the grid", &t, ts.get("grid_power_kw")?, BUCKETS)];
+    if let Some(v) = ts.get("battery_kw") {
+        series.push(downsample("battery (discharge +)", &t, v, BUCKETS));
+    }
+    let series2: Vec<Series> = ts.get("price_cny_per_kwh").map(|v| downsample("price (right)", &t, v, BUCKETS)).into_iter().collect();
+    let y2 = (!series2.is_empty()).then(|| Axis::new("price (CNY/kWh)"));
+    Some(Figure::Line(LineChart {
+        title: "Grid power, battery and price".into(),
+        x: Axis::new(xl),
+        y: Axis::new("power (kW)"),
+        series,
+        y2,
+        series2,
+        legend: Corner::UpperRight,
+        ..LineChart::default()
+    }))
+}
+
+/// Job interruptions by the failing component (summary.json `failures.interruptions`); none
+/// when nothing was interrupted.
+pub fn interruptions(summary: &Value) -> Option<Figure> {
+    let Value::Object(m) = at(summary, "failures.interruptions")? else { return None };
+    let (categories, values): (Vec<String>, Vec<f64>) = m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_f64()?))).unzip();
+    let top = values.iter().copied().fold(0.0, f64::max);
+    (top > 0.0).then(|| {
+        Figure::Bar(BarChart {
+            title: "Job interruptions by failing component".into(),
+            x_label: "component".into(),
+            categories,
+            values,
+            y: Axis::new("interruptions").range(0.0, top * 1.15),
         })
     })
 }
@@ -291,9 +333,11 @@ pub fn run_figures(summary: &Value, ts: Option<&Columns>, waits: Option<&BTreeMa
         add("power", power(ts));
         add("pue_outdoor", pue_outdoor(ts));
         add("queue", queue(ts));
+        add("grid", grid(ts));
     }
     add("pue_by_month", pue_by_month(summary));
     add("energy_by_component", energy_breakdown(summary));
+    add("interruptions", interruptions(summary));
     if let Some(w) = waits {
         add("wait_cdf", wait_cdf("Queue wait by job class (started jobs)", w));
     }

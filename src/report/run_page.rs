@@ -89,6 +89,14 @@ pub fn caption(name: &str, lang: Lang) -> &'static str {
         "queue" => ("Jobs waiting in the queue and jobs running, at each sampling step.", "各采样时刻排队等待的作业数和正在运行的作业数。"),
         "pue_by_month" => ("PUE of each month: facility energy / IT energy of the month.", "各月 PUE:当月设施总能耗 / IT 能耗。"),
         "energy_by_component" => ("Energy over the horizon by component.", "模拟时长内各部分的能耗。"),
+        "grid" => (
+            "Power drawn from the grid and the battery's power (discharging positive, charging negative), with the time-of-use price on the right axis.",
+            "从电网取用的功率和储能功率(放电为正,充电为负),右轴为分时电价。",
+        ),
+        "interruptions" => (
+            "Running jobs interrupted by a failure over the horizon, by the component that failed.",
+            "模拟时长内因故障而中断的运行中作业数,按故障部件分类。",
+        ),
         "wait_cdf" => (
             "Cumulative share of started jobs of each class (count in brackets) that waited at most the time on the x axis.",
             "各类已启动作业(括号内为数量)中,排队等待不超过横轴时间的作业所占的累计比例。",
