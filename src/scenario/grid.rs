@@ -312,6 +312,15 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         raw.hourly_file = Some(path.display().to_string());
     }
     let battery = g.battery.as_ref().map(|b| battery(b, src, &p.key("battery"))).transpose()?;
+    // ... and the battery's defaults.
+    if let (Some(rb), Some(b)) = (raw.battery.as_mut(), &battery) {
+        rb.efficiency = Some(b.round_trip);
+        rb.soc_min = Some(b.soc_min);
+        rb.soc_max = Some(b.soc_max);
+        rb.soc_initial = Some(b.soc_initial);
+        rb.policy = Some(b.policy.name().to_string());
+        rb.target = Some(PowerW(b.target_w));
+    }
     let deferral = match &g.deferral {
         None => None,
         Some(d) => {
@@ -341,9 +350,17 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             if deadline_ms == 0 {
                 return Err(src.error(&dp.key("deadline"), "expected a deadline above zero, like \"24h\""));
             }
+            if let Some(rd) = raw.deferral.as_mut() {
+                rd.deadline = Some(DurationMs(deadline_ms));
+                rd.signal = Some(signal.name().to_string());
+            }
             Some(Deferral { signal, classes: d.classes.clone(), deadline_ms })
         }
     };
+    let cap_margin = num(src, &p.key("cap_margin"), g.cap_margin, CAP_MARGIN, 0.0, 0.5)?;
+    if cap_w.is_some() {
+        raw.cap_margin = Some(cap_margin);
+    }
     Ok(Some(GridConfig {
         raw,
         hourly,
@@ -353,7 +370,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         green,
         battery,
         cap_w,
-        cap_margin: num(src, &p.key("cap_margin"), g.cap_margin, CAP_MARGIN, 0.0, 0.5)?,
+        cap_margin,
         demand_response,
         deferral,
     }))
