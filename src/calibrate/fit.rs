@@ -155,8 +155,8 @@ pub fn fit_memory(points: &[(f64, f64, f64, f64)]) -> Option<[f64; 3]> {
     if pts.is_empty() {
         return None;
     }
-    // Groups of columns that share one cost: three apart, writes merged, all merged.
-    let groupings: [&[&[usize]]; 3] = [&[&[0], &[1], &[2]], &[&[0], &[1, 2]], &[&[0, 1, 2]]];
+    // Groups of columns that share one cost: three apart, then writes merged.
+    let groupings: [&[&[usize]]; 2] = [&[&[0], &[1], &[2]], &[&[0], &[1, 2]]];
     for groups in groupings {
         let cols: Vec<Vec<f64>> =
             pts.iter().map(|p| groups.iter().map(|g| g.iter().map(|&i| p[i]).sum::<f64>() / p[3]).collect()).collect();
@@ -172,8 +172,10 @@ pub fn fit_memory(points: &[(f64, f64, f64, f64)]) -> Option<[f64; 3]> {
             return Some(out);
         }
     }
-    let c = pts.iter().map(|p| p[3] / (p[0] + p[1] + p[2])).sum::<f64>() / pts.len() as f64;
-    Some([c; 3])
+    // One cost for every byte: min sum (x c - 1)^2 with x = bytes / t gives c = sum x / sum x^2.
+    let x = pts.iter().map(|p| (p[0] + p[1] + p[2]) / p[3]);
+    let (sx, sxx) = x.fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
+    Some([sx / sxx; 3])
 }
 
 /// Solves min sum_i (x_i . beta - 1)^2 over k columns by the normal equations (Gaussian

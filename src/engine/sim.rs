@@ -350,18 +350,13 @@ impl<'a, W: Write> Simulation<'a, W> {
         let mut added = 0;
         for n in first..first + count {
             let info = self.topo.nodes[n as usize];
-            let idle_mw = self.topo.models[info.model as usize].power_mw(0, 0);
             let per_node = self.sc.node_types[info.node_type as usize].accelerators as u64;
-            if let Some(mut load) = self.world.get_mut::<NodeLoad>(info.entity) {
-                load.power_mw = idle_mw;
-            }
+            // The node drew nothing while absent: recomputing its (empty) load gives its idle power.
+            added_mw += change_node_load(&mut self.world, &self.topo, info, 0, 0, true, now);
             if let Some(mut hall) = self.world.get_mut::<HallLoad>(info.hall) {
-                hall.advance(now);
-                hall.it_power_mw += idle_mw;
                 hall.installed += per_node;
             }
             self.cluster.commission(info.node_type as usize, n);
-            added_mw += idle_mw;
             added += per_node;
         }
         let mut site = self.world.resource_mut::<SiteLoad>();

@@ -208,8 +208,7 @@ fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<
     let sim = Simulation::new(&sc, Fold::Series(SeriesFold::new(cal)), Fold::Jobs(JobsFold::new(cal)));
     let Ok(mut sim) = sim else { unreachable!("folds never fail to write") };
     let _ = sim.run(|_| {});
-    let Ok((summary, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
-    let _ = summary;
+    let Ok((_, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
     let col = |n: &str| ts.column(n);
     // With a facility, the month's PUE is energy-weighted: mean facility power / mean IT power
     // over the same intervals (the mean of per-interval PUE would weight idle hours too much).

@@ -247,44 +247,49 @@ impl Cluster {
     /// Takes a node out of service (failed, or held as a spare): its free slots leave the index
     /// and slots its jobs release later do not come back. O(1) plus one bucket move.
     pub fn take_out(&mut self, pool: usize, node: u32) {
-        let l = self.local_of[node as usize] as usize;
-        let p = &mut self.pools[pool];
-        if !p.held[l] {
-            p.held[l] = true;
-            p.set_mask(l, 0);
-            self.held += p.per_node as u64;
-        }
+        self.held += self.hold(pool, node);
     }
 
     /// Puts a node back in service with every slot free (no job may hold it).
     pub fn put_back(&mut self, pool: usize, node: u32) {
-        let l = self.local_of[node as usize] as usize;
-        let p = &mut self.pools[pool];
-        if p.held[l] {
-            p.held[l] = false;
-            p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
-            self.held -= p.per_node as u64;
-        }
+        self.held -= self.unhold(pool, node);
     }
 
     /// Holds a node that is not in service yet (its rack group enters service later): like
     /// [`Cluster::take_out`], but counted apart from failures and spares.
     pub fn withhold(&mut self, pool: usize, node: u32) {
-        let before = self.held;
-        self.take_out(pool, node);
-        self.absent += self.held - before;
-        self.held = before;
+        self.absent += self.hold(pool, node);
     }
 
     /// Brings a withheld node into service with every slot free.
     pub fn commission(&mut self, pool: usize, node: u32) {
+        self.absent -= self.unhold(pool, node);
+    }
+
+    /// Marks a node held (no free slots); returns the accelerators that left service (0 if it
+    /// was held already).
+    fn hold(&mut self, pool: usize, node: u32) -> u64 {
         let l = self.local_of[node as usize] as usize;
         let p = &mut self.pools[pool];
         if p.held[l] {
-            p.held[l] = false;
-            p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
-            self.absent -= p.per_node as u64;
+            return 0;
         }
+        p.held[l] = true;
+        p.set_mask(l, 0);
+        p.per_node as u64
+    }
+
+    /// Frees a held node with every slot free; returns the accelerators that came back (0 if
+    /// it was not held).
+    fn unhold(&mut self, pool: usize, node: u32) -> u64 {
+        let l = self.local_of[node as usize] as usize;
+        let p = &mut self.pools[pool];
+        if !p.held[l] {
+            return 0;
+        }
+        p.held[l] = false;
+        p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
+        p.per_node as u64
     }
 
     /// Accelerators on nodes not in service yet.
