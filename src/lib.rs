@@ -24,6 +24,7 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod time;
 
 /// The version of this build, recorded in every run's provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

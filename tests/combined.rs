@@ -15,7 +15,7 @@ fn scenario() -> String {
     )
 }
 
-fn run(text: &str, dir: &std::path::Path) -> (aidc::metrics::Summary, Vec<u8>, Vec<u8>) {
+fn run(text: &str, dir: &std::path::Path) -> (aidc::engine::Summary, Vec<u8>, Vec<u8>) {
     let sc = from_text(text, dir).unwrap_or_else(|e| panic!("{e}"));
     assert!(sc.failures.is_some() && sc.coordination.is_some() && sc.facility.is_some());
     let mut sim = Simulation::new(&sc, Vec::new(), Vec::new()).unwrap();
@@ -37,8 +37,8 @@ fn failures_power_cap_deferral_and_battery_together() {
     assert_eq!(String::from_utf8_lossy(&jobs).lines().count() as u64 - 1, j.submitted);
     let f = s.failures.as_ref().expect("failures section");
     assert!(f.interruptions.values().sum::<u64>() > 0, "some interruptions in 10 days of 10k accelerators");
-    assert!(s.battery.is_some() && s.pue.is_some());
-    let cost = s.cost.as_ref().expect("cost section");
+    assert!(s.grid.battery.is_some() && s.facility.pue.is_some());
+    let cost = s.grid.cost.as_ref().expect("cost section");
     assert!(cost.capped_accelerator_hours > 0.0, "the 3.6 MW cap binds on a ~4.5 MW center");
     assert!(cost.deferred_job_hours > 0.0, "some work waits for valley hours");
     // Same inputs, same bytes.

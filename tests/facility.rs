@@ -3,8 +3,8 @@
 
 mod common;
 
+use aidc::engine::Summary;
 use aidc::engine::{RunOptions, Simulation, run_in_memory, run_to_dir};
-use aidc::metrics::Summary;
 use common::*;
 
 /// A one-year center of 400 H100 nodes at about 70 % load in `climate` with a hall cooling and
@@ -84,7 +84,7 @@ fn a_warmer_facility_water_set_point_gives_more_free_cooling_hours() {
         .iter()
         .map(|t| {
             let f = format!("facility_water = {{ supply = \"{t}\", rejection = \"tower\" }}");
-            run(&center("shanghai", "{ kind = \"cold-plate\" }", &f, "365d")).free_cooling_hours.unwrap()
+            run(&center("shanghai", "{ kind = \"cold-plate\" }", &f, "365d")).facility.free_cooling_hours.unwrap()
         })
         .collect();
     assert!(hours[0] < hours[1] && hours[1] < hours[2], "{hours:?}");
@@ -94,7 +94,7 @@ fn a_warmer_facility_water_set_point_gives_more_free_cooling_hours() {
 fn a_hotter_climate_gives_a_higher_pue_for_the_same_design() {
     let pue: Vec<f64> = ["ulanqab", "beijing", "shanghai", "guangzhou"]
         .iter()
-        .map(|c| run(&center(c, LEGACY_AIR.0, LEGACY_AIR.1, "365d")).pue.unwrap().annual)
+        .map(|c| run(&center(c, LEGACY_AIR.0, LEGACY_AIR.1, "365d")).facility.pue.unwrap().annual)
         .collect();
     assert!(pue.windows(2).all(|w| w[0] < w[1]), "{pue:?}");
 }
@@ -116,16 +116,16 @@ fn more_load_gives_a_lower_ups_loss_fraction() {
 fn seed_report_pue_bands() {
     // BRIEF §1 / issue 3: an air-cooled chilled-water design in East China lands in 1.35-1.55.
     for c in ["shanghai", "wuhu"] {
-        let p = run(&center(c, LEGACY_AIR.0, LEGACY_AIR.1, "365d")).pue.unwrap().annual;
+        let p = run(&center(c, LEGACY_AIR.0, LEGACY_AIR.1, "365d")).facility.pue.unwrap().annual;
         assert!((1.35..=1.55).contains(&p), "{c}: {p}");
     }
     // A cold-plate design in a cold northern climate: at or below 1.2.
-    let p = run(&center("ulanqab", "{ kind = \"cold-plate\" }", "", "365d")).pue.unwrap().annual;
+    let p = run(&center("ulanqab", "{ kind = \"cold-plate\" }", "", "365d")).facility.pue.unwrap().annual;
     assert!(p <= 1.2, "ulanqab cold plate: {p}");
     // Immersion with dry coolers (40 °C water, no chillers) and an efficient power chain: at or
     // below 1.1.
     let f = "facility_water = { supply = \"40C\", rejection = \"dry-cooler\", chillers = false }\nups = { mode = \"eco\", redundancy = \"N+1\" }";
-    let p = run(&center("ulanqab", "{ kind = \"immersion\" }", f, "365d")).pue.unwrap().annual;
+    let p = run(&center("ulanqab", "{ kind = \"immersion\" }", f, "365d")).facility.pue.unwrap().annual;
     assert!(p <= 1.1, "immersion: {p}");
 }
 
@@ -133,16 +133,16 @@ fn seed_report_pue_bands() {
 fn ready_scenarios_land_where_their_comments_say() {
     let pue = |name: &str| {
         let s = run_in_memory(&ready(name)).0;
-        (s.pue.clone().unwrap().annual, s)
+        (s.facility.pue.clone().unwrap().annual, s)
     };
     let (p, _) = pue("guangzhou-air.toml");
     assert!((1.35..=1.55).contains(&p), "guangzhou-air {p}");
     let (p, s) = pue("ulanqab-coldplate.toml");
-    assert!(p <= 1.2 && s.free_cooling_hours.unwrap() > 4000.0, "ulanqab {p}");
+    assert!(p <= 1.2 && s.facility.free_cooling_hours.unwrap() > 4000.0, "ulanqab {p}");
     let (p, s) = pue("changsha-immersion.toml");
     assert!(p <= 1.1, "changsha {p}");
     // Its dry coolers cannot hold 40 °C on the hottest afternoons: throttling and alarms.
-    let t = s.thermal.unwrap();
+    let t = s.facility.thermal.unwrap();
     assert!(t.throttled_accelerator_hours > 0.0 && t.alarms > 0);
 }
 
@@ -157,7 +157,7 @@ fn a_loop_that_cannot_hold_its_set_point_throttles_and_slows_jobs() {
     let with = run_to_dir(&sc, &d.path().join("hot"), &RunOptions::default()).unwrap();
     sc.facility = None;
     let without = run_to_dir(&sc, &d.path().join("it"), &RunOptions::default()).unwrap();
-    let t = with.summary.thermal.clone().unwrap();
+    let t = with.summary.facility.thermal.clone().unwrap();
     assert!(t.throttled_accelerator_hours > 100.0 && t.alarms >= 2, "{t:?}");
     let alarms = std::fs::read_to_string(d.path().join("hot/alarms.csv")).unwrap();
     assert!(alarms.contains("accelerators_throttled") && alarms.contains("supply_above_set_point"), "{alarms}");

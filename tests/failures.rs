@@ -5,7 +5,7 @@
 mod common;
 
 use aidc::engine::Simulation;
-use aidc::metrics::failures::FailuresSummary;
+use aidc::model::failures::FailuresSummary;
 use aidc::scenario::Scenario;
 use common::*;
 
@@ -18,7 +18,7 @@ fn scenario(racks: u32, class: &str, failures: &str, horizon: &str) -> Scenario 
     from_text(&text, dir.path()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn run(sc: &Scenario) -> (aidc::metrics::Summary, FailuresSummary) {
+fn run(sc: &Scenario) -> (aidc::engine::Summary, FailuresSummary) {
     let mut sim = Simulation::new(sc, std::io::sink(), std::io::sink()).unwrap();
     sim.run(|_| {}).unwrap();
     let (s, ..) = sim.finish(0.0).unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 use aidc::engine::Simulation;
-use aidc::metrics::Summary;
+use aidc::engine::Summary;
 use common::*;
 
 /// Steady work on 10 racks (160 H100): 8-accelerator jobs of 3 h arriving at 4/h (about 75 % load).
@@ -39,8 +39,8 @@ fn a_flat_tariff_makes_arbitrage_earn_nothing() {
     let flat = "[grid]\nprices = { valley = 0.5, flat = 0.5, peak = 0.5, critical = 0.5 }\ndemand_charge = 0.0\n";
     let (without, _, _) = run(STEADY, flat, "7d");
     let (with, _, _) = run(STEADY, &format!("{flat}{BATTERY}"), "7d");
-    let (a, b) = (without.cost.unwrap(), with.cost.unwrap());
-    let bat = with.battery.unwrap();
+    let (a, b) = (without.grid.cost.unwrap(), with.grid.cost.unwrap());
+    let bat = with.grid.battery.unwrap();
     assert!(bat.cycles > 1.0, "the battery should work: {bat:?}");
     assert!(b.energy_cny >= a.energy_cny, "flat tariff: {} with battery < {} without", b.energy_cny, a.energy_cny);
     // The extra cost is the price of the losses, less what is still stored above the start.
@@ -52,7 +52,7 @@ fn a_flat_tariff_makes_arbitrage_earn_nothing() {
     let tou = "[grid]\ndemand_charge = 0.0\n";
     let (without, _, _) = run(STEADY, tou, "7d");
     let (with, _, _) = run(STEADY, &format!("{tou}{BATTERY}"), "7d");
-    assert!(with.cost.unwrap().energy_cny < without.cost.unwrap().energy_cny);
+    assert!(with.grid.cost.unwrap().energy_cny < without.grid.cost.unwrap().energy_cny);
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn a_battery_stays_within_its_limits_and_balances_with_losses() {
         for kw in column(&ts, "battery_kw") {
             assert!(kw.abs() <= 100.0 + 1e-3, "{policy}: {kw} kW");
         }
-        let b = s.battery.unwrap();
+        let b = s.grid.battery.unwrap();
         let eta = 0.81f64.sqrt();
         let stored = (b.soc_end - 0.5) * 300.0;
         assert!((eta * b.charged_kwh - b.discharged_kwh / eta - stored).abs() < 1e-6 * 300.0, "{policy}: {b:?}");
@@ -82,7 +82,7 @@ fn deferral_meets_every_deadline_it_can() {
         let grid =
             format!("[grid]\npv_peak = \"100kW\"\n[grid.deferral]\nclasses = [\"batch\"]\ndeadline = \"12h\"\nsignal = \"{signal}\"\n");
         let (s, _, jobs) = run(BATCH, &grid, "4d");
-        let cost = s.cost.unwrap();
+        let cost = s.grid.cost.unwrap();
         assert!(cost.deferred_job_hours > 0.0, "{signal}: nothing deferred");
         assert_eq!(cost.missed_deadlines, 0, "{signal}");
         for row in jobs.lines().skip(1) {
@@ -95,11 +95,11 @@ fn deferral_meets_every_deadline_it_can() {
     }
     // A deadline shorter than the job (2 h) cannot be met: such jobs are never held.
     let (s, _, _) = run(BATCH, "[grid]\n[grid.deferral]\nclasses = [\"batch\"]\ndeadline = \"1h\"\n", "2d");
-    assert_eq!(s.cost.unwrap().deferred_job_hours, 0.0);
+    assert_eq!(s.grid.cost.unwrap().deferred_job_hours, 0.0);
     // Deferral to valley hours lowers the cost of the same work.
     let (plain, _, _) = run(BATCH, "[grid]\ndemand_charge = 0.0\n", "4d");
     let (deferred, _, _) = run(BATCH, "[grid]\ndemand_charge = 0.0\n[grid.deferral]\nclasses = [\"batch\"]\n", "4d");
-    let (p, d) = (plain.cost.unwrap(), deferred.cost.unwrap());
+    let (p, d) = (plain.grid.cost.unwrap(), deferred.grid.cost.unwrap());
     assert!(d.mean_price_cny_per_kwh < p.mean_price_cny_per_kwh, "{d:?} vs {p:?}");
 }
 
@@ -120,9 +120,9 @@ fn a_cap_holds_after_one_step_and_slows_jobs() {
     for (i, w) in over.windows(2).enumerate() {
         assert!(!(w[0] && w[1]), "over the cap {cap} kW for two steps at rows {i}, {}: {:?}", i + 1, &power[i..i + 2]);
     }
-    let c = capped.cost.unwrap();
+    let c = capped.grid.cost.unwrap();
     assert!(c.capped_accelerator_hours > 0.0);
-    assert!(c.peak_demand_kw <= free.cost.unwrap().peak_demand_kw);
+    assert!(c.peak_demand_kw <= free.grid.cost.unwrap().peak_demand_kw);
     assert!(capped.jobs.completion_s.mean > free.jobs.completion_s.mean, "capped jobs should take longer");
 }
 
@@ -133,18 +133,18 @@ fn cost_is_the_integral_of_price_times_grid_power() {
     let (price, power) = (column(&ts, "price_cny_per_kwh"), column(&ts, "grid_power_kw"));
     let step_h = 10.0 / 60.0;
     let integral: f64 = price.iter().zip(&power).map(|(p, w)| p * w * step_h).sum();
-    let cost = s.cost.unwrap();
+    let cost = s.grid.cost.unwrap();
     assert!((integral - cost.energy_cny).abs() < 1e-4 * cost.energy_cny, "{integral} vs {}", cost.energy_cny);
     let kwh: f64 = power.iter().map(|w| w * step_h).sum();
     assert!((kwh - cost.grid_kwh).abs() < 1e-4 * cost.grid_kwh);
-    let carbon = s.carbon.unwrap();
+    let carbon = s.grid.carbon.unwrap();
     assert!(carbon.net_t < carbon.location_based_t && carbon.green_share > 0.3);
 }
 
 #[test]
 fn outputs_without_a_grid_section_are_unchanged() {
     let (s, ts, _) = run(STEADY, "", "1d");
-    assert!(s.cost.is_none() && s.carbon.is_none() && s.battery.is_none());
+    assert!(s.grid.cost.is_none() && s.grid.carbon.is_none() && s.grid.battery.is_none());
     assert!(!ts.lines().next().unwrap().contains("price_cny_per_kwh"));
 }
 
@@ -178,7 +178,7 @@ fn demand_response_windows_from_a_csv_shed_their_power() {
             assert!(*p <= base - 30.0 + 0.5, "at {t} s: {p} kW, base {base} kW");
         }
     }
-    assert!(s.cost.unwrap().capped_accelerator_hours > 0.0);
+    assert!(s.grid.cost.unwrap().capped_accelerator_hours > 0.0);
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn an_hourly_carbon_file_weights_carbon_by_hour() {
     let (factor, power) = (column(&ts, "carbon_kg_per_kwh"), column(&ts, "grid_power_kw"));
     assert!(factor.iter().all(|f| *f == 0.2 || *f == 0.8));
     let kg: f64 = factor.iter().zip(&power).map(|(f, p)| f * p * 10.0 / 60.0).sum();
-    let c = s.carbon.unwrap();
+    let c = s.grid.carbon.unwrap();
     assert!((kg / 1000.0 - c.location_based_t).abs() < 1e-4 * c.location_based_t, "{kg} kg vs {c:?}");
 }
 

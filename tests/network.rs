@@ -6,7 +6,7 @@
 mod common;
 
 use aidc::engine::Simulation;
-use aidc::metrics::Summary;
+use aidc::engine::Summary;
 use aidc::scenario::Scenario;
 use common::*;
 

@@ -3,7 +3,7 @@
 mod common;
 
 use aidc::engine::{RunOptions, run_to_dir};
-use aidc::model::power::NodePowerModel;
+use aidc::model::compute::power::NodePowerModel;
 use common::*;
 
 #[test]

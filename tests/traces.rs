@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
-use aidc::model::power::{NodePowerModel, PPM};
+use aidc::model::compute::power::{NodePowerModel, PPM};
 use common::*;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");

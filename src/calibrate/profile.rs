@@ -268,7 +268,7 @@ pub fn utc_now() -> String {
 /// Seconds since 1970 as an RFC 3339 UTC timestamp.
 pub fn utc(secs: u64) -> String {
     let rem = secs % 86_400;
-    let d = crate::engine::calendar::Date::from_days((secs / 86_400) as i64);
+    let d = crate::time::calendar::Date::from_days((secs / 86_400) as i64);
     format!("{d}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 

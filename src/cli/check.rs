@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::model::power::NodePowerModel;
+use crate::model::compute::power::NodePowerModel;
 use crate::model::workload::ClassSampler;
 use crate::scenario::units::format_duration;
 use crate::scenario::{Scenario, SizeDist};

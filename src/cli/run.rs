@@ -91,22 +91,22 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
             "wait: median {:.0} s, p95 {:.0} s; IT power mean {:.1} kW, max {:.1} kW; IT energy {:.0} kWh",
             s.jobs.wait_s.p50, s.jobs.wait_s.p95, s.power.it_kw.mean, s.power.it_kw.max, s.energy.it_kwh
         );
-        if let Some(p) = &s.pue {
+        if let Some(p) = &s.facility.pue {
             println!(
                 "facility: PUE {:.3} (months {:.3}-{:.3}), facility energy {:.0} kWh, WUE {:.2} L/kWh, carbon {:.1} t CO2, {:.0} h of full free cooling",
                 p.annual,
                 p.min_month,
                 p.max_month,
                 s.energy.facility_kwh.unwrap_or(0.0),
-                s.wue_l_per_kwh.unwrap_or(0.0),
-                s.carbon_t.unwrap_or(0.0),
-                s.free_cooling_hours.unwrap_or(0.0)
+                s.facility.wue_l_per_kwh.unwrap_or(0.0),
+                s.facility.carbon_t.unwrap_or(0.0),
+                s.facility.free_cooling_hours.unwrap_or(0.0)
             );
-            if let Some(t) = s.thermal.as_ref().filter(|t| t.alarms > 0) {
+            if let Some(t) = s.facility.thermal.as_ref().filter(|t| t.alarms > 0) {
                 println!("thermal: {:.0} accelerator-hours throttled, {} alarms (alarms.csv)", t.throttled_accelerator_hours, t.alarms);
             }
         }
-        if let (Some(c), Some(k)) = (&s.cost, &s.carbon) {
+        if let (Some(c), Some(k)) = (&s.grid.cost, &s.grid.carbon) {
             println!(
                 "grid: cost {:.0} CNY (energy {:.0}, demand {:.0}), peak {:.0} kW; carbon {:.1} t location-based, {:.1} t net, green share {:.1} %",
                 c.total_cny,
@@ -117,7 +117,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 k.net_t,
                 100.0 * k.green_share
             );
-            if let Some(b) = &s.battery {
+            if let Some(b) = &s.grid.battery {
                 println!(
                     "battery: {:.1} cycles, {:.0} kWh lost; deferred {:.0} job-hours, {} missed deadlines",
                     b.cycles, b.losses_kwh, c.deferred_job_hours, c.missed_deadlines

@@ -1,22 +1,29 @@
-//! The engine: time, events, random streams, the run loop and the output folder of a run.
+//! The engine: builds a run from the subsystems, dispatches events to their handlers, runs the
+//! loop and the sampling Schedule, and writes the output folder of a run.
 //!
-//! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
-//! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
+//! Time is an integer number of milliseconds; events are ordered by (time, sequence)
+//! ([`crate::time`]). The engine knows events, time and the order of the subsystems, not
+//! physics: the models in [`crate::model`] do the rest.
 
-pub mod calendar;
+pub mod build;
+mod dispatch;
+mod finish;
 mod host;
-pub mod queue;
-pub mod rng;
+mod invariants;
+pub mod record;
 mod sim;
+pub mod summary;
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use sim::{SamplePipeline, Simulation, capacity};
+pub use build::{SamplePipeline, Stage};
+pub use sim::Simulation;
+pub use summary::{RunInfo, ScenarioInfo, Summary};
 
-use crate::metrics::{RunInfo, Summary};
+pub use crate::model::compute::summary::capacity;
 use crate::output::Staging;
 use crate::scenario::Scenario;
 

@@ -1,23 +1,9 @@
-//! Metrics: exact integrals of site load, streamed CSV recorders and the run summary.
-//!
-//! ## Definitions (also in the README)
-//! - allocation utilization: time-weighted mean of allocated / installed accelerators; under
-//!   GPU shares each pod counts its GPUs x share (fractional allocation), and the fraction of
-//!   GPUs holding any share is reported apart (`occupied_mean`);
-//! - effective utilization: the same, each allocated accelerator weighted by its job's
-//!   utilization (accelerators a whole-node job holds beyond its request count as idle);
-//! - idle capacity: accelerator-hours unallocated (installed x horizon - allocated), and
-//!   accelerator-hours allocated but idle (allocated - effective);
-//! - wait: start - submit of every job that started; completion time: end - submit of every
-//!   completed job. Percentiles are nearest-rank over a log histogram (0.5 % relative error).
+//! Metrics: what the domains measure with, below every model: the metrics registry (each
+//! summary key and timeseries column once, with its unit, labels and definition), log
+//! histograms and percentiles, and the CSV row builder the recorders write with.
 
-pub mod failures;
+pub mod csv;
 pub mod histogram;
-mod load;
-pub mod network;
-mod recorder;
-mod summary;
+mod percentiles;
 
-pub use load::{Sample, SampleMemo, SiteLoad, sample_facility, sample_halls, sample_site};
-pub use recorder::{JOBS_TRACE_COLUMNS, JobsWriter, TimeseriesWriter};
-pub use summary::*;
+pub use percentiles::{PERCENTILE_PRECISION, Percentiles};

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use super::raw::{RawTraceColumns, RawWeatherColumns};
 use crate::catalog::{AcceleratorSpec, ClimateSpec, GridSpec};
-use crate::engine::calendar::Date;
 use crate::model::facility::weather::Conditions;
+use crate::time::calendar::Date;
 
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]

@@ -180,7 +180,7 @@ impl Resolver<'_> {
                 preemption: false,
                 aging_ms: DEFAULT_AGING_MS,
             },
-            start: crate::engine::calendar::Date { year: 2025, month: 1, day: 1 },
+            start: crate::time::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
             weather: None,
             grid: None,
@@ -356,7 +356,7 @@ impl Resolver<'_> {
                 fans,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
             };
-            let max_dc = crate::model::power::node_max_dc_w(&nt, &devices[device]);
+            let max_dc = crate::model::compute::power::node_max_dc_w(&nt, &devices[device]);
             nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
             out.push(nt);
         }

@@ -28,8 +28,8 @@ use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::model::*;
 use super::raw::*;
 use crate::catalog::climates;
-use crate::engine::calendar::Date;
 use crate::model::facility::weather::{Conditions, stull_wet_bulb};
+use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;
 

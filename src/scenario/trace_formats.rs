@@ -149,13 +149,13 @@ impl<'a> Reader<'a> {
 
 /// Days from 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    crate::engine::calendar::Date { year: y as i32, month: m as u32, day: d as u32 }.days()
+    crate::time::calendar::Date { year: y as i32, month: m as u32, day: d as u32 }.days()
 }
 
 /// "YYYY-MM-DD HH:MM:SS[.fff][+HH:MM|Z]" (or with a 'T') as ms since 1970-01-01 UTC.
 pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     let (date, rest) = s.split_at_checked(10)?;
-    let d = crate::engine::calendar::Date::parse(date)?;
+    let d = crate::time::calendar::Date::parse(date)?;
     let rest = rest.strip_prefix([' ', 'T'])?;
     let (time, offset_s) = match rest.find(['+', 'Z']).or_else(|| rest.rfind('-').filter(|&i| i >= 8)) {
         Some(i) => {

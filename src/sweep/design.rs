@@ -13,7 +13,7 @@ use toml::Value;
 
 use super::SweepError;
 use super::spec::{Design, Param, Values, number_value};
-use crate::engine::rng::stream;
+use crate::time::rng::stream;
 
 /// The most points a plan may have.
 pub const MAX_POINTS: usize = 10_000_000;

@@ -68,7 +68,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
 
 /// The seed of replication `k` of a point whose scenario seed is `base`.
 pub fn replication_seed(base: u64, k: u32) -> u64 {
-    if k == 0 { base } else { crate::engine::rng::stream(base, &format!("replication/{k}")).random() }
+    if k == 0 { base } else { crate::time::rng::stream(base, &format!("replication/{k}")).random() }
 }
 
 /// What to sweep.

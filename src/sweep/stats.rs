@@ -1,7 +1,7 @@
 //! Metrics of a run as flat columns, and the statistics folded over replications.
 //!
 //! ## How it works
-//! [`leaves`] serializes a run's [`crate::metrics::Summary`] to JSON and walks it in field
+//! [`leaves`] serializes a run's [`crate::engine::Summary`] to JSON and walks it in field
 //! order, giving every numeric leaf a dotted name (`jobs.wait_s.p95`, `energy.it_kwh`): metrics
 //! that later models add to the summary (PUE, facility energy, carbon) become columns without
 //! any change here. Sections whose keys are data rather than field names (`jobs.by_class`,
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn leaves_follow_field_order_and_skip_maps() {
-        let s = crate::metrics::Summary::default();
+        let s = crate::engine::Summary::default();
         let l = leaves(&s, &SKIPPED);
         assert_eq!(l[0].0, "capacity.accelerators");
         assert!(l.iter().any(|(k, _)| k == "jobs.wait_s.p95"));

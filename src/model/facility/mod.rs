@@ -23,6 +23,7 @@
 
 pub mod chain;
 pub mod plant;
+pub mod summary;
 pub mod weather;
 
 use std::collections::BTreeMap;
@@ -32,8 +33,8 @@ use bevy_ecs::prelude::*;
 use self::chain::{Pdu, Transformers, Ups};
 use self::plant::{Chillers, Rejection, free_fraction, pump_w};
 use self::weather::{Conditions, Weather};
-use crate::engine::calendar::Calendar;
 use crate::scenario::{CoolingKind, LoopConfig, RejectionKind, Scenario};
+use crate::time::calendar::Calendar;
 
 /// The most alarm rows kept for alarms.csv (all are counted).
 pub const MAX_ALARM_ROWS: usize = 10_000;

@@ -16,8 +16,8 @@
 
 use rand_distr::{Distribution, Normal};
 
-use crate::engine::calendar::Calendar;
-use crate::engine::rng::{Rng, stream};
+use crate::time::calendar::Calendar;
+use crate::time::rng::{Rng, stream};
 
 /// AR(1) coefficient of the hourly temperature anomaly.
 pub const AR1_PHI: f64 = 0.95;
@@ -147,11 +147,11 @@ impl Synthetic {
         }
         let frac = hours - h as f64;
         let anomaly = self.anomaly[0] + (self.anomaly[1] - self.anomaly[0]) * frac;
-        let day = t_ms / crate::engine::calendar::DAY_MS;
+        let day = t_ms / crate::time::calendar::DAY_MS;
         if day != self.day.0 {
-            self.day = (day, self.calendar.day_of_year(day * crate::engine::calendar::DAY_MS));
+            self.day = (day, self.calendar.day_of_year(day * crate::time::calendar::DAY_MS));
         }
-        let doy = self.day.1 + (t_ms % crate::engine::calendar::DAY_MS) as f64 / crate::engine::calendar::DAY_MS as f64;
+        let doy = self.day.1 + (t_ms % crate::time::calendar::DAY_MS) as f64 / crate::time::calendar::DAY_MS as f64;
         let mean = interpolate(&self.normals.mean_c, doy);
         let range = interpolate(&self.normals.range_k, doy);
         let dew = interpolate(&self.normals.dew_c, doy);
@@ -184,7 +184,7 @@ fn series_at(rows: &[(f64, Conditions)], hours: f64) -> Conditions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::calendar::Date;
+    use crate::time::calendar::Date;
 
     #[test]
     fn stull_matches_his_paper_example() {

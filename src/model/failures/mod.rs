@@ -24,16 +24,21 @@
 //! its accelerators included) is the job's own mean time between interruptions; the waste
 //! fraction is then about delta / tau + tau / (2 M).
 
+mod handlers;
+mod summary;
+
 use rand::RngExt;
 
-use crate::engine::queue::{Event, EventQueue};
-use crate::engine::rng::{self, Rng};
-use crate::metrics::failures::FailuresSummary;
+pub use handlers::{finish_failures, on_failure, on_repair};
+
 use crate::model::compute::Topology;
 use crate::model::scheduler::Cluster;
 use crate::model::workload::{Job, JobSlot};
 use crate::scenario::Scenario;
 use crate::scenario::failures::{Checkpoint, Component, Failures, Interval};
+use crate::time::queue::{Event, EventQueue};
+use crate::time::rng::{self, Rng};
+pub use summary::FailuresSummary;
 
 const NONE: JobSlot = JobSlot::MAX;
 
@@ -83,8 +88,8 @@ struct JobCkpt {
     requeued_ms: u64,
 }
 
-/// Failure state of a running simulation.
-#[derive(Debug)]
+/// Failure state of a running simulation (a resource, present with `[failures]`).
+#[derive(bevy_ecs::prelude::Resource, Debug)]
 pub struct FailureModel {
     procs: Vec<Process>,
     /// Failure rate of one node of each node type, accelerators and rack share included, per ms.
@@ -171,7 +176,7 @@ impl FailureModel {
             spares: vec![Vec::new(); topo.pools.len()],
             spare_target: vec![0; topo.pools.len()],
             spares_total: 0,
-            holder: vec![NONE; topo.accelerators.len()],
+            holder: vec![NONE; topo.accelerators as usize],
             jobs: Vec::new(),
             racks,
             first_accelerator: topo.nodes.iter().map(|n| n.first_accelerator).collect(),

@@ -11,13 +11,10 @@
 //! starts at once: deferral alone never makes a job miss a deadline it could meet (queueing
 //! behind other work and power capping still can; those are counted as missed deadlines).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use super::GridConfig;
-use crate::engine::calendar::Calendar;
 use crate::model::scheduler::{Cluster, Scheduler};
 use crate::model::workload::{JobSlot, Jobs};
+use crate::time::calendar::Calendar;
 
 /// The wrapper.
 pub struct Deferring {
@@ -28,19 +25,17 @@ pub struct Deferring {
     deadline_ms: u64,
     step_ms: u64,
     held: Vec<JobSlot>,
-    deferred_ms: Arc<AtomicU64>,
+    deferred_ms: u64,
 }
 
 impl Deferring {
-    /// Wraps `inner`; `labels` are the engine's class labels; the total time jobs were held is
-    /// added to `deferred_ms`.
+    /// Wraps `inner`; `labels` are the engine's class labels.
     pub fn new(
         inner: Box<dyn Scheduler>,
         cfg: &GridConfig,
-        start: crate::engine::calendar::Date,
+        start: crate::time::calendar::Date,
         labels: &[String],
         step_ms: u64,
-        deferred_ms: Arc<AtomicU64>,
     ) -> Deferring {
         let d = cfg.deferral.as_ref();
         let deferrable = labels.iter().map(|l| d.is_some_and(|d| d.classes.contains(l))).collect();
@@ -52,7 +47,7 @@ impl Deferring {
             deadline_ms: d.map_or(u64::MAX, |d| d.deadline_ms),
             step_ms,
             held: Vec::new(),
-            deferred_ms,
+            deferred_ms: 0,
         }
     }
 
@@ -93,7 +88,7 @@ impl Scheduler for Deferring {
                 let slot = self.held[i];
                 if good || self.must_go(now_ms, slot, jobs) {
                     self.held.remove(i);
-                    self.deferred_ms.fetch_add(now_ms - jobs.get(slot).submit_ms, Ordering::Relaxed);
+                    self.deferred_ms += now_ms - jobs.get(slot).submit_ms;
                     self.inner.enqueue(slot, jobs);
                 } else {
                     i += 1;
@@ -115,6 +110,10 @@ impl Scheduler for Deferring {
 
     fn queue_len(&self) -> usize {
         self.held.len() + self.inner.queue_len()
+    }
+
+    fn deferred_ms(&self) -> u64 {
+        self.deferred_ms
     }
 
     fn drain(&mut self) -> Vec<JobSlot> {

@@ -2,14 +2,12 @@
 //! and `battery` sections of summary.json. The equations are in the [parent module](super).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 use super::battery::Battery;
 use super::{GridConfig, HOUR_MS};
-use crate::engine::calendar::Calendar;
+use crate::time::calendar::Calendar;
 
 /// One tick's grid figures (the timeseries columns).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -98,8 +96,8 @@ pub struct BatterySummary {
     pub soc_max: f64,
 }
 
-/// The running ledger of a simulation with a `[grid]` section.
-#[derive(Debug, Clone)]
+/// The running ledger of a simulation with a `[grid]` section (a resource).
+#[derive(bevy_ecs::prelude::Resource, Debug, Clone)]
 pub struct Ledger {
     /// The configuration.
     pub cfg: GridConfig,
@@ -129,22 +127,19 @@ pub struct Ledger {
     pub level_ppm: u64,
     /// Deadline of each class (engine order), ms after submission; None when not deferrable.
     pub deadline_by_class: Vec<Option<u64>>,
-    /// Time deferrable jobs were held, ms (shared with the deferring scheduler).
-    pub deferred_ms: Arc<AtomicU64>,
     /// The running jobs' demands, for the cap level.
     pub demand: super::DemandHistogram,
 }
 
 impl Ledger {
     /// A ledger at t = 0.
-    pub fn new(cfg: GridConfig, start: crate::engine::calendar::Date, labels: &[String], deferred_ms: Arc<AtomicU64>) -> Ledger {
+    pub fn new(cfg: GridConfig, start: crate::time::calendar::Date, labels: &[String]) -> Ledger {
         let battery = cfg.battery.map(Battery::new);
         let deadline_by_class =
             labels.iter().map(|l| cfg.deferral.as_ref().filter(|d| d.classes.contains(l)).map(|d| d.deadline_ms)).collect();
         Ledger {
-            level_ppm: crate::model::power::PPM,
+            level_ppm: crate::model::compute::power::PPM,
             deadline_by_class,
-            deferred_ms,
             demand: super::DemandHistogram::default(),
             cfg,
             calendar: Calendar::new(start),
@@ -236,9 +231,9 @@ impl Ledger {
         }
     }
 
-    /// The `cost` section.
-    pub fn cost(&self) -> CostSummary {
-        let deferred_ms = self.deferred_ms.load(Ordering::Relaxed);
+    /// The `cost` section; `deferred_ms` is the time deferrable jobs were held (the deferring
+    /// scheduler counts it).
+    pub fn cost(&self, deferred_ms: u64) -> CostSummary {
         let demand_cny = self.month_peak_w.values().map(|w| w / 1000.0 * self.cfg.demand_charge_cny_per_kw_month).sum::<f64>();
         let grid_kwh = self.grid_j / 3.6e6;
         CostSummary {

@@ -35,8 +35,9 @@
 pub mod battery;
 pub mod defer;
 pub mod ledger;
+pub mod systems;
 
-use crate::engine::calendar::Calendar;
+use crate::time::calendar::Calendar;
 
 /// Milliseconds in an hour.
 pub const HOUR_MS: u64 = 3_600_000;
@@ -273,7 +274,7 @@ impl Default for DemandHistogram {
 impl DemandHistogram {
     /// Adds (`add`) or removes a job of weight `w_w` (W) and demand `d_ppm`.
     pub fn update(&mut self, w_w: f64, d_ppm: u64, add: bool) {
-        let b = ((d_ppm as usize * DEMAND_BUCKETS) / crate::model::power::PPM as usize).min(DEMAND_BUCKETS - 1);
+        let b = ((d_ppm as usize * DEMAND_BUCKETS) / crate::model::compute::power::PPM as usize).min(DEMAND_BUCKETS - 1);
         let w = (w_w * 1e3).round() as i64;
         let s = if add { 1 } else { -1 };
         self.w_mw[b] += s * w;

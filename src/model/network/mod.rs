@@ -43,8 +43,12 @@
 
 pub mod collectives;
 pub mod state;
+mod summary;
+mod systems;
 
 pub use state::NetState;
+pub use summary::NetworkSummary;
+pub use systems::{add_switch_power, fold, retune};
 
 use crate::scenario::network::{FabricKind, Network, Work, leaf_down_ports};
 

@@ -29,8 +29,9 @@ struct NetJob {
     since_ms: u64,
 }
 
-/// Per-run network state and metric accumulators.
-#[derive(Debug)]
+/// Per-run network state and metric accumulators (a resource, present with a `[network]` or a
+/// work-defined class).
+#[derive(bevy_ecs::prelude::Resource, Debug)]
 pub struct NetState {
     /// The fabric (None: work-defined jobs without a `[network]`, no communication cost).
     pub fabric: Option<Fabric>,

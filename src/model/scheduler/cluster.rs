@@ -174,7 +174,7 @@ pub struct Cluster {
     undo: Vec<JobSlot>,
     held: u64,
     placement: Placement,
-    rng: Option<crate::engine::rng::Rng>,
+    rng: Option<crate::time::rng::Rng>,
     pod_order: Vec<(u32, u32)>,
     absent: u64,
     /// Running preemptible jobs, (priority, newest start first, slot): the preemption order.
@@ -597,7 +597,7 @@ impl Pool {
 
     /// Random placement of m > 1 whole nodes: each the first free node at or after a uniformly
     /// drawn index (wrapping), distinct; nodes in increasing order.
-    fn find_random(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>, rng: &mut crate::engine::rng::Rng) -> bool {
+    fn find_random(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>, rng: &mut crate::time::rng::Rng) -> bool {
         use rand::RngExt;
         out.clear();
         let (m, _) = self.needs(k);
@@ -640,7 +640,7 @@ impl Cluster {
     pub fn set_placement(&mut self, placement: Placement, pod_of_node: &[u32], seed: u64) {
         self.placement = placement;
         if placement == Placement::Random {
-            self.rng = Some(crate::engine::rng::stream(seed, "placement"));
+            self.rng = Some(crate::time::rng::stream(seed, "placement"));
         }
         if placement != Placement::Topology || pod_of_node.is_empty() {
             return;

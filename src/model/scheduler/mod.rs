@@ -27,7 +27,10 @@
 
 mod bestfit;
 mod bitset;
+pub mod build;
 mod cluster;
+mod fragmentation;
+mod pass;
 mod shares;
 mod sjf;
 
@@ -35,6 +38,8 @@ use std::collections::VecDeque;
 
 pub use bitset::IndexSet;
 pub use cluster::{Cluster, Reservation};
+pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentation};
+pub use pass::Scheduling;
 pub use shares::{PoolShape, Shares};
 
 use crate::model::workload::{JobSlot, Jobs};
@@ -64,6 +69,10 @@ pub trait Scheduler: Send + Sync {
     fn queue_len(&self) -> usize;
     /// Empties the queue (at the end of a run), in queue order.
     fn drain(&mut self) -> Vec<JobSlot>;
+    /// Time jobs were held back before reaching the queue, ms (0 unless the policy defers).
+    fn deferred_ms(&self) -> u64 {
+        0
+    }
 }
 
 /// Builds the configured policy. `labels` are the class labels; `classes_priority` their priorities.

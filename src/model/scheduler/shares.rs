@@ -371,7 +371,7 @@ mod tests {
     fn a_pod_is_placed_exactly_when_some_node_has_room_and_the_indexes_stay_exact() {
         // Random place and release against a brute-force check of every node.
         use rand::RngExt;
-        let mut rng = crate::engine::rng::stream(7, "shares-test");
+        let mut rng = crate::time::rng::stream(7, "shares-test");
         let mut s = shares(6, 4);
         let mut live: Vec<Job> = Vec::new();
         for _ in 0..5000 {

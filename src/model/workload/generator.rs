@@ -17,8 +17,8 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution, Exp, LogNormal};
 
-use crate::engine::rng::{Rng, stream};
 use crate::scenario::{DemandSchedule, DurationDist, JobClass, SizeDist, UtilDist};
+use crate::time::rng::{Rng, stream};
 
 const MS_PER_H: f64 = 3_600_000.0;
 

@@ -111,8 +111,8 @@ pub struct Job {
     pub request: Request,
 }
 
-/// The slab of live jobs.
-#[derive(Debug, Default)]
+/// The slab of live jobs (a resource).
+#[derive(bevy_ecs::prelude::Resource, Debug, Default)]
 pub struct Jobs {
     slots: Vec<Job>,
     free: Vec<JobSlot>,

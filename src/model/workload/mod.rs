@@ -1,7 +1,18 @@
-//! The workload: live jobs, synthetic job classes and trace replay.
+//! The workload: where jobs come from (synthetic classes, trace replay), the live job table,
+//! the life of a job from submission to its end, and the `jobs` summary and jobs.csv rows.
 
+mod arrivals;
+mod book;
+mod classes;
 mod generator;
 mod jobs;
+mod lifecycle;
+mod rows;
 
+pub use arrivals::{Arrivals, on_arrival, on_trace_arrival};
+pub use book::{ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo};
+pub use classes::{ClassInfo, ClassTable};
 pub use generator::{ClassSampler, DrawnJob};
 pub use jobs::{Job, JobSlot, JobState, Jobs, Request};
+pub use lifecycle::{Cause, Life, set_draw};
+pub use rows::{JOBS_HEADER, JOBS_TRACE_COLUMNS, JobsWriter};

@@ -1,4 +1,4 @@
-//! Inference services: diurnal request load, an autoscaler, and M/M/c (Erlang C) latency.
+//! The service model: diurnal request load, the autoscaler's target and M/M/c (Erlang C) latency.
 //!
 //! ## How it works
 //! A service's request rate lambda(t) follows its daily profile ([`Service::load_per_s`]): a
