@@ -1,23 +1,18 @@
 //! The record stage: one timeseries.csv row per sampling tick, from what the domains published
 //! this tick (the site's [`Sample`], the facility's tick, the thermal stage's capped
-//! accelerators, the grid's tick). Rows stream to a [`Sink`]; columns carry their units.
+//! accelerators, the grid's tick). Rows stream to a [`Sink`]; the columns, their units and
+//! definitions are declared in [`crate::metrics::registry`], in the order written here.
 
 use std::io::{self, Write};
 
 use bevy_ecs::prelude::*;
 
 use crate::metrics::csv::{Row, Sink};
+use crate::metrics::registry;
 use crate::model::compute::sample::Sample;
 use crate::model::facility::FacilityModel;
 use crate::model::grid::ledger::Ledger;
 use crate::model::thermal::Throttle;
-
-/// Header of timeseries.csv.
-pub const TIMESERIES_HEADER: &str =
-    "time_s,accelerators_allocated,utilization_allocated,utilization_effective,it_power_kw,it_energy_kwh,queue_length,running_jobs";
-
-/// Columns timeseries.csv adds when the scenario has a facility.
-pub const FACILITY_COLUMNS: &str = "outdoor_db_c,outdoor_wb_c,facility_power_kw,cooling_power_kw,power_loss_kw,other_power_kw,pue,water_l_per_h,free_cooling_fraction,supply_temp_c,chilled_water_temp_c,junction_temp_c,throttled_accelerators";
 
 /// `timeseries.csv` (a resource). An error writing a row is kept until the engine collects it.
 #[derive(Resource)]
@@ -30,17 +25,10 @@ pub struct TimeseriesWriter {
 }
 
 impl TimeseriesWriter {
-    /// Writes the header (with the facility columns when `facility`, then the grid columns
-    /// when `grid`).
+    /// Writes the header: the registry's columns, with the facility's when `facility` and the
+    /// grid's when `grid`, in the order [`record`] writes the values.
     pub fn new(mut out: Box<dyn Sink>, facility: bool, grid: bool) -> io::Result<Self> {
-        write!(out, "{TIMESERIES_HEADER}")?;
-        if facility {
-            write!(out, ",{FACILITY_COLUMNS}")?;
-        }
-        if grid {
-            write!(out, ",{}", crate::model::grid::ledger::GRID_COLUMNS)?;
-        }
-        writeln!(out)?;
+        writeln!(out, "{}", registry::timeseries_header(facility, grid))?;
         Ok(TimeseriesWriter { out, row: Row::default(), error: None, rows: 0 })
     }
 

@@ -1,6 +1,6 @@
 //! CSV rows written as they are produced: a row is formatted into a reused buffer ([`Row`]) and
 //! written to a [`Sink`], so memory does not grow with simulated time. Units are in the column
-//! names, which each domain declares beside the values it writes.
+//! names, declared with their definitions in the [metrics registry](super::registry).
 
 use std::any::Any;
 use std::io::Write;

@@ -5,5 +5,6 @@
 pub mod csv;
 pub mod histogram;
 mod percentiles;
+pub mod registry;
 
 pub use percentiles::{PERCENTILE_PRECISION, Percentiles};

@@ -6,9 +6,11 @@
 //! `<metric>.mean` or, failing that, `<metric>`; its 95 % confidence half-width is
 //! `<metric>.ci95` or `<metric>_ci95`. `sweep.csv` (one row per run) has the same parameter and
 //! metric columns and is averaged here per point when there is no summary (ci95 = 1.96 s/sqrt n).
-//! A column is a metric when its name starts with a summary section (`utilization.`, `jobs.`,
-//! `pue.` ...) or has a mean or ci95 sibling; `run`, `replication`, `seed`, `point` and `n` are
-//! bookkeeping; every other column is a parameter.
+//! A column is a metric when the [metrics registry](crate::metrics::registry) declares it one
+//! (`pue.by_month.2025-07` matches `pue.by_month.<YYYY-MM>`), when it is a statistic of a
+//! metric (`<metric>.mean`, `<metric>.ci95`, `<metric>_ci95`) or when it has such a sibling;
+//! `run`, `replication`, `seed`, `point`, `n` and the registry's bookkeeping keys
+//! (`grid.emission_factor_kg_per_kwh`) are bookkeeping; every other column is a parameter.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -20,23 +22,7 @@ use super::html::{esc, figure, page, section, table, write_atomic};
 use super::i18n::Lang;
 use super::plot::{Axis, Corner, Figure, HeatMap, LineChart, Series, XTicks, tick};
 use super::{ReportError, render_figures};
-
-/// First path segments of summary.json metrics.
-const SECTIONS: [&str; 13] = [
-    "scenario",
-    "capacity",
-    "jobs",
-    "utilization",
-    "idle_capacity",
-    "energy",
-    "power",
-    "pue",
-    "thermal",
-    "wue_l_per_kwh",
-    "cue_kg_per_kwh",
-    "carbon_t",
-    "free_cooling_hours",
-];
+use crate::metrics::registry;
 
 /// Columns that are neither parameters nor metrics.
 const BOOKKEEPING: [&str; 7] = ["run", "replication", "rep", "seed", "point", "n", "replications"];
@@ -62,13 +48,18 @@ pub fn split_columns(t: &Table) -> (Vec<String>, Vec<String>) {
     let mut params = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
     for h in &t.headers {
-        if BOOKKEEPING.contains(&h.as_str()) {
+        if BOOKKEEPING.contains(&h.as_str()) || registry::is_bookkeeping(h) {
             continue;
         }
-        let base = strip_stat(h).unwrap_or(h);
-        let first = base.split('.').next().unwrap_or(base);
+        // A statistic of a metric names it (`jobs.wait_s.mean.ci95`); a metric names itself
+        // (`jobs.wait_s.mean` in sweep.csv); an unknown statistic column names its base.
+        let base = match strip_stat(h) {
+            Some(b) if registry::is_metric(b) => b,
+            _ if registry::is_metric(h) => h.as_str(),
+            stripped => stripped.unwrap_or(h),
+        };
         let has_sibling = t.headers.iter().any(|o| o != h && strip_stat(o) == Some(h.as_str()));
-        if strip_stat(h).is_some() || has_sibling || SECTIONS.contains(&first) {
+        if base != h || has_sibling || registry::is_metric(base) {
             if !metrics.iter().any(|m| m == base) {
                 metrics.push(base.to_string());
             }
@@ -334,6 +325,43 @@ mod tests {
         let (p, m) = split_columns(&t);
         assert_eq!(p, vec!["policy", "rate_scale"]);
         assert_eq!(m, vec!["utilization.allocated_mean", "jobs.wait_s.p95"]);
+    }
+
+    #[test]
+    fn every_summary_section_is_a_metric_and_scenario_paths_are_parameters() {
+        // sweep.csv of a sweep over a grid cap: sections the old list of 13 lacked (cost,
+        // failures, services, trace ...) are metrics, the swept path is a parameter.
+        let t = Table::parse(
+            "run,point,replication,seed,grid.cap,cost.total_cny,failures.goodput,services.chat.slo_attainment,\
+             pue.by_month.2025-07,jobs.wait_s.mean,power.it_kw.max,grid.emission_factor_kg_per_kwh\n0,0,0,1,3MW,1,0.9,1,1.2,10,5,0.58\n",
+        )
+        .expect("fixture parses");
+        let (p, m) = split_columns(&t);
+        assert_eq!(p, vec!["grid.cap"]);
+        assert_eq!(
+            m,
+            vec![
+                "cost.total_cny",
+                "failures.goodput",
+                "services.chat.slo_attainment",
+                "pue.by_month.2025-07",
+                "jobs.wait_s.mean",
+                "power.it_kw.max"
+            ],
+            "the emission factor used is bookkeeping"
+        );
+        // sweep_summary.csv names them with their statistics.
+        let t =
+            Table::parse("point,n,grid.cap,jobs.wait_s.mean.mean,jobs.wait_s.mean.ci95,trace.jobs.mean,trace.jobs.ci95\n0,1,3MW,10,,5,\n")
+                .expect("fixture parses");
+        assert_eq!(split_columns(&t), (vec!["grid.cap".to_string()], vec!["jobs.wait_s.mean".to_string(), "trace.jobs".to_string()]));
+    }
+
+    #[test]
+    fn key_metrics_are_registry_metrics() {
+        for k in KEY_METRICS {
+            assert!(registry::is_metric(k), "{k}");
+        }
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! [`leaves`] serializes a run's [`crate::engine::Summary`] to JSON and walks it in field
 //! order, giving every numeric leaf a dotted name (`jobs.wait_s.p95`, `energy.it_kwh`): metrics
 //! that later models add to the summary (PUE, facility energy, carbon) become columns without
-//! any change here. Sections whose keys are data rather than field names (`jobs.by_class`,
+//! any change here. The per-class, per-precision and per-model maps (`jobs.by_class`,
 //! `capacity.peak_pflops`, `capacity.accelerators_by_model`) and the `scenario` section
-//! (provenance, not results) are left out, so the columns do not change with the scenario.
+//! (provenance, not results) are left out; other maps keyed by data (`pue.by_month.<YYYY-MM>`,
+//! `services.<name>`, `failures.interruptions.<cause>` ...) are kept, so those columns follow the
+//! scenario. Every column is a key of the [metrics registry](crate::metrics::registry).
 //!
 //! The confidence interval of a mean over n replications is the Student t interval
 //! mean ± t(0.975, n − 1) · s / √n, s the sample standard deviation (Student 1908). t comes
@@ -158,6 +160,14 @@ mod tests {
         assert!((h.unwrap() - 4.302653 / 3f64.sqrt()).abs() < 1e-12);
         assert_eq!(mean_ci95(&[5.0]), Some((5.0, None)));
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+    }
+
+    #[test]
+    fn skipped_sections_are_registry_keys() {
+        for s in SKIPPED {
+            let prefix = format!("{s}.");
+            assert!(crate::metrics::registry::summary().any(|e| e.path.starts_with(&prefix)), "{s} is not a section of the registry");
+        }
     }
 
     #[test]

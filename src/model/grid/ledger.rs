@@ -25,14 +25,12 @@ pub struct GridTick {
 }
 
 impl GridTick {
-    /// The timeseries columns with their decimals.
+    /// The timeseries columns with their decimals, in the order of the grid's columns in the
+    /// metrics registry.
     pub fn columns(&self) -> [(f64, u32); 5] {
         [(self.price_cny_per_kwh, 4), (self.carbon_kg_per_kwh, 4), (self.grid_power_kw, 3), (self.battery_kw, 3), (self.battery_soc, 4)]
     }
 }
-
-/// Header of the grid columns of timeseries.csv.
-pub const GRID_COLUMNS: &str = "price_cny_per_kwh,carbon_kg_per_kwh,grid_power_kw,battery_kw,battery_soc";
 
 /// `cost` in summary.json.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
