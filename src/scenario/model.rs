@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use super::raw::{RawTraceColumns, RawWeatherColumns};
 use crate::catalog::{AcceleratorSpec, ClimateSpec, GridSpec};
 use crate::model::facility::weather::Conditions;
 use crate::time::calendar::Date;
@@ -72,9 +71,22 @@ pub struct WeatherSeries {
     /// The CSV file.
     pub file: PathBuf,
     /// Its columns.
-    pub columns: RawWeatherColumns,
+    pub columns: WeatherColumns,
     /// (hours since start, conditions), hours increasing.
     pub rows: Vec<(f64, Conditions)>,
+}
+
+/// Column names of a weather CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeatherColumns {
+    /// Hours since the start, or "YYYY-MM-DD HH:MM" stamps.
+    pub time: String,
+    /// Dry-bulb, °C.
+    pub dry_bulb: String,
+    /// Wet-bulb, °C (None: `relative_humidity` gives it).
+    pub wet_bulb: Option<String>,
+    /// Relative humidity, %.
+    pub relative_humidity: Option<String>,
 }
 
 /// N, N+1 or 2N.
@@ -588,13 +600,28 @@ impl TraceFormat {
     }
 }
 
+/// Column names of a generic trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceColumns {
+    /// Submit time column.
+    pub submit: String,
+    /// Accelerator count column.
+    pub accelerators: String,
+    /// Run time column.
+    pub duration: String,
+    /// Optional class column.
+    pub class: Option<String>,
+    /// Optional utilization column (0-1).
+    pub utilization: Option<String>,
+}
+
 /// A trace to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
     /// The CSV file.
     pub file: PathBuf,
-    /// Column mapping.
-    pub columns: RawTraceColumns,
+    /// Column mapping of a generic trace (None: the format names its own columns).
+    pub columns: Option<TraceColumns>,
     /// Unit of time columns, ms.
     pub time_unit_ms: u64,
     /// Whether submit times were shifted to start at zero.

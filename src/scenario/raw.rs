@@ -689,3 +689,37 @@ impl<'de> Deserialize<'de> for RawPsuCurve {
         d.deserialize_any(V)
     }
 }
+
+impl From<&RawWeatherColumns> for super::model::WeatherColumns {
+    fn from(c: &RawWeatherColumns) -> Self {
+        let c = c.clone();
+        super::model::WeatherColumns { time: c.time, dry_bulb: c.dry_bulb, wet_bulb: c.wet_bulb, relative_humidity: c.relative_humidity }
+    }
+}
+
+impl From<&super::model::WeatherColumns> for RawWeatherColumns {
+    fn from(c: &super::model::WeatherColumns) -> Self {
+        let c = c.clone();
+        RawWeatherColumns { time: c.time, dry_bulb: c.dry_bulb, wet_bulb: c.wet_bulb, relative_humidity: c.relative_humidity }
+    }
+}
+
+impl From<&RawTraceColumns> for super::model::TraceColumns {
+    fn from(c: &RawTraceColumns) -> Self {
+        let c = c.clone();
+        super::model::TraceColumns {
+            submit: c.submit,
+            accelerators: c.accelerators,
+            duration: c.duration,
+            class: c.class,
+            utilization: c.utilization,
+        }
+    }
+}
+
+impl From<&super::model::TraceColumns> for RawTraceColumns {
+    fn from(c: &super::model::TraceColumns) -> Self {
+        let c = c.clone();
+        RawTraceColumns { submit: c.submit, accelerators: c.accelerators, duration: c.duration, class: c.class, utilization: c.utilization }
+    }
+}

@@ -113,7 +113,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 relative_humidity: None,
             });
             let path = absolute(dir, f);
-            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: cols })
+            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: (&cols).into() })
         }
     };
     let grid_id = site.grid.clone().or_else(|| climate.as_ref().and_then(|(_, c)| c.grid.clone()));

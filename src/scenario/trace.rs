@@ -108,7 +108,7 @@ pub fn read(
     jobs.sort_by_key(|j| j.submit_ms);
     Ok(Trace {
         file: file.to_path_buf(),
-        columns: cols.clone(),
+        columns: Some(cols.into()),
         time_unit_ms: unit_ms,
         start_at_zero: false,
         class: class.to_string(),

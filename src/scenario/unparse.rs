@@ -35,7 +35,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             location: sc.site_location.clone(),
             climate: sc.climate.as_ref().map(|(name, _)| name.clone()),
             weather_file: sc.weather.as_ref().map(|w| w.file.display().to_string()),
-            weather_columns: sc.weather.as_ref().map(|w| w.columns.clone()),
+            weather_columns: sc.weather.as_ref().map(|w| (&w.columns).into()),
             grid: sc.grid.as_ref().map(|g| g.id.clone()),
             emission_factor: sc.emission_factor,
         }),
@@ -84,7 +84,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
-        grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
+        grid: sc.coordination.as_ref().map(super::grid::unparse),
         network: sc.network.as_ref().map(super::network::unparse),
         services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
     }
@@ -241,7 +241,7 @@ fn trace(t: &Trace) -> RawTrace {
     RawTrace {
         file: t.file.display().to_string(),
         format: Some(t.format.name().to_string()),
-        columns: t.columns.clone(),
+        columns: t.columns.as_ref().map_or_else(RawTraceColumns::default, Into::into),
         time_unit: Some(DurationMs(t.time_unit_ms)),
         start_at_zero: Some(t.start_at_zero),
         class: Some(t.class.clone()),

@@ -149,6 +149,8 @@ pub struct DemandResponse {
     pub end_ms: u64,
     /// Power to shed, W.
     pub shed_w: f64,
+    /// Whether the window came from `demand_response_file` (else it was written inline).
+    pub from_file: bool,
 }
 
 /// What marks an hour as good for deferred work.
@@ -184,6 +186,8 @@ pub struct Deferral {
 /// Hourly series from `hourly_file`, repeated when shorter than the horizon (empty: not given).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hourly {
+    /// The CSV file, absolute.
+    pub file: Option<std::path::PathBuf>,
     /// Grid emission factor of each hour, kg/kWh.
     pub carbon_kg_per_kwh: Vec<f64>,
     /// On-site generation of each hour, W.
@@ -199,10 +203,10 @@ impl Hourly {
 /// The `[grid]` section, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridConfig {
-    /// The raw section as written (for `scenario.resolved.toml`).
-    pub raw: crate::scenario::grid::RawGrid,
     /// Hourly carbon and PV series, if given.
     pub hourly: Hourly,
+    /// The CSV of demand-response windows, absolute, if given (its windows are in `demand_response`).
+    pub demand_response_file: Option<std::path::PathBuf>,
     /// Time-of-use tariff.
     pub tariff: Tariff,
     /// Demand charge on each month's peak grid power, CNY/kW/month.
@@ -217,7 +221,7 @@ pub struct GridConfig {
     pub cap_w: Option<f64>,
     /// Deadband of the cap controller, fraction of the limit and of the level.
     pub cap_margin: f64,
-    /// Demand-response windows, by start.
+    /// Demand-response windows, inline and from the file, by start.
     pub demand_response: Vec<DemandResponse>,
     /// Deferral of deferrable work.
     pub deferral: Option<Deferral>,
