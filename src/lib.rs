@@ -16,6 +16,7 @@
 pub mod calibrate;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod forecast;
 pub mod metrics;

@@ -176,7 +176,7 @@ fn invariants_hold_with_preemption_and_services() {
 fn new_policies_are_deterministic_and_conserve_jobs() {
     for policy in ["sjf", "best-fit"] {
         let mut sc = ready("classroom.toml");
-        sc.scheduler.policy = aidc::scenario::Policy::parse(policy).unwrap();
+        sc.scheduler.policy = aidc::config::Policy::parse(policy).unwrap();
         let run = || {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("out");
@@ -198,7 +198,7 @@ fn sjf_shortens_the_mean_wait_of_the_classroom() {
     let mut waits = Vec::new();
     for policy in ["backfill", "sjf"] {
         let mut sc = ready("classroom.toml");
-        sc.scheduler.policy = aidc::scenario::Policy::parse(policy).unwrap();
+        sc.scheduler.policy = aidc::config::Policy::parse(policy).unwrap();
         let r = run_to_dir(&sc, &dir.path().join(policy), &RunOptions::default()).unwrap();
         waits.push(r.summary.jobs.wait_s.mean);
     }

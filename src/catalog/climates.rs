@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::facility::weather::{Normals, dew_point};
-
 /// Monthly climate normals of a site (`assets/climates/<id>.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,17 +62,6 @@ impl ClimateSpec {
             }
         }
         Ok(c)
-    }
-
-    /// The normals the weather generator uses.
-    pub fn normals(&self) -> Normals {
-        let mut range_k = [0.0; 12];
-        let mut dew_c = [0.0; 12];
-        for m in 0..12 {
-            range_k[m] = self.monthly_max_c[m] - self.monthly_min_c[m];
-            dew_c[m] = dew_point(self.monthly_mean_c[m], self.monthly_rh[m]);
-        }
-        Normals { mean_c: self.monthly_mean_c, range_k, dew_c }
     }
 }
 

@@ -74,6 +74,6 @@ fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
 }
 
 /// Loads a scenario, mapping its errors to bad input.
-fn load(path: &std::path::Path) -> anyhow::Result<crate::scenario::Scenario> {
+fn load(path: &std::path::Path) -> anyhow::Result<crate::config::Scenario> {
     Ok(crate::scenario::load(path)?)
 }

@@ -64,7 +64,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         sc.facility = None;
     }
     if let Some(name) = &a.scheduler {
-        sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
+        sc.scheduler.policy = crate::config::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;

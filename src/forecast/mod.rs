@@ -5,7 +5,7 @@
 //! A forecast is one continuous simulation per replication: a warm-up (not reported, so the
 //! cluster starts the first month full, not empty), then `months` months of 730 h (a 365-day
 //! year / 12). Every synthetic class's arrival rate is multiplied by the month's demand
-//! multiplier ([`demand`]) through the scenario's [`crate::scenario::DemandSchedule`], which the
+//! multiplier ([`demand`]) through the scenario's [`crate::config::DemandSchedule`], which the
 //! workload applies by thinning; the warm-up runs at month 1's demand. The run's timeseries and
 //! job rows are folded by month as they stream ([`fold`]). Replications (seeds as in sweeps:
 //! replication 0 is the scenario seed) run in parallel on a rayon pool; per month the
@@ -16,7 +16,7 @@
 //!
 //! An expansion `RACKS@MONTH` adds a rack group beside the first one (`halls[0].racks[0]`: its
 //! node type, nodes per rack and rack power) that enters service at the start of MONTH
-//! (`in_service`, see [`crate::scenario::RackGroup`]): one continuous run per replication, in
+//! (`in_service`, see [`crate::config::RackGroup`]): one continuous run per replication, in
 //! which the new racks draw no power and take no jobs before MONTH and the backlog of the
 //! smaller center carries into it. Each replication also runs without the expansion (same seed,
 //! so the same jobs arrive) to report the trigger without it.
@@ -32,8 +32,8 @@ use serde::Serialize;
 pub use demand::Demand;
 use fold::{Calendar, Fold, JobsFold, SeriesFold};
 
+use crate::config::{DemandSchedule, Scenario};
 use crate::engine::Simulation;
-use crate::scenario::{DemandSchedule, Scenario};
 use crate::sweep::edit::Document;
 use crate::sweep::stats::quantile;
 use crate::sweep::{SweepError, replication_seed};
@@ -321,7 +321,7 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
                 return Err(SweepError::Spec("--expand: the scenario has no halls[0].racks[0] to copy the added racks from".into()));
             };
             let in_service_ms = cfg.warmup_ms + (e.month as u64 - 1) * MONTH_MS;
-            x.halls[0].racks.push(crate::scenario::RackGroup { count: e.racks, in_service_ms, ..first });
+            x.halls[0].racks.push(crate::config::RackGroup { count: e.racks, in_service_ms, ..first });
             Some(prepare(x))
         }
         Some(e) => return Err(SweepError::Spec(format!("--expand: month {} is after the last month {}", e.month, cfg.months))),

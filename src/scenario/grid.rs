@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
-use crate::model::grid::battery::{BatteryConfig, Policy};
-use crate::model::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, Hourly, Period, Tariff};
+use crate::config::grid::{BatteryConfig, BatteryPolicy as Policy};
+use crate::config::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, HOUR_MS, Hourly, Period, Tariff};
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -272,7 +272,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             if !(s >= 0.0 && e > s && k >= 0.0) {
                 return Err(csv_error(&path, Some(line), "end_h", "expected 0 <= start_h < end_h and shed_kw >= 0"));
             }
-            let ms = |h: f64| (h * crate::model::grid::HOUR_MS as f64).round() as u64;
+            let ms = |h: f64| (h * HOUR_MS as f64).round() as u64;
             demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0, from_file: true });
         }
     }
@@ -328,7 +328,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
                     "signal \"carbon\" follows on-site PV or an hourly carbon column: set grid.pv_peak or grid.hourly_file",
                 ));
             }
-            let deadline_ms = d.deadline.map_or(24 * crate::model::grid::HOUR_MS, |d| d.0);
+            let deadline_ms = d.deadline.map_or(24 * HOUR_MS, |d| d.0);
             if deadline_ms == 0 {
                 return Err(src.error(&dp.key("deadline"), "expected a deadline above zero, like \"24h\""));
             }

@@ -3,14 +3,13 @@
 //! ## How it works
 //! [`load`] reads the file, deserializes it into [`raw::RawScenario`] (types and units only,
 //! with the field path and span of any error), then [`resolve::resolve`] fills defaults, looks
-//! up catalog devices, reads referenced files and checks every range, giving a [`Scenario`]
-//! that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
+//! up catalog devices, reads referenced files and checks every range, giving the
+//! [`crate::config`] types (a [`Scenario`]) that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
 //! default spelled out; loading that text gives the same [`Scenario`].
 
 pub mod error;
 pub mod failures;
 pub mod grid;
-pub mod model;
 pub mod network;
 pub mod node_list;
 pub mod raw;
@@ -24,8 +23,8 @@ pub mod unparse;
 
 use std::path::Path;
 
+pub use crate::config::Scenario;
 pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
-pub use model::*;
 
 use crate::catalog::Catalog;
 

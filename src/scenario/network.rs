@@ -29,23 +29,12 @@ use std::fmt;
 
 use super::error::{FieldPath, ScenarioError, Source};
 use super::units::BandwidthBps;
+use crate::catalog::network::*;
+use crate::config::network::{FabricKind, Network, Work};
+use crate::model::network::leaf_down_ports;
 
 type R<T> = Result<T, ScenarioError>;
 
-/// Default switch radix, ports.
-pub const DEFAULT_RADIX: u32 = 64;
-/// Default link and NIC speed, bits/s.
-pub const DEFAULT_LINK_BPS: f64 = 400e9;
-/// Default scalable unit of a rail-optimized fabric, nodes (BRIEF §7).
-pub const DEFAULT_SU_NODES: u32 = 32;
-/// Default fast-domain bandwidth per accelerator per direction, bits/s (NVLink 4: 450 GB/s).
-pub const DEFAULT_DOMAIN_BPS: f64 = 450e9 * 8.0;
-/// Default per-step latencies (domain, leaf, spine), s [rule of thumb].
-pub const DEFAULT_LATENCY_S: [f64; 3] = [2e-6, 5e-6, 7e-6];
-/// Default switch power without optics, W [rule of thumb].
-pub const DEFAULT_SWITCH_W: f64 = 1100.0;
-/// Default power of the optic of one used switch port, W [rule of thumb].
-pub const DEFAULT_OPTIC_W: f64 = 9.0;
 /// Default global batch, tokens per step (Llama 2).
 pub const DEFAULT_BATCH_TOKENS: f64 = 4_194_304.0;
 /// Default gradient bytes per parameter (bf16).
@@ -196,54 +185,6 @@ pub struct RawNetwork {
     pub optic_power: Option<super::units::PowerW>,
 }
 
-/// Kinds of fabric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FabricKind {
-    /// One leaf per rail per scalable unit (DGX SuperPOD).
-    RailOptimized,
-    /// A k-ary fat-tree (Clos) of 2 or 3 tiers.
-    FatTree,
-}
-
-impl FabricKind {
-    /// Names as written in scenarios.
-    pub const ALL: [(FabricKind, &'static str); 2] = [(FabricKind::RailOptimized, "rail-optimized"), (FabricKind::FatTree, "fat-tree")];
-
-    /// The scenario name.
-    pub fn name(self) -> &'static str {
-        FabricKind::ALL.iter().find(|(k, _)| *k == self).map_or("fat-tree", |(_, n)| n)
-    }
-}
-
-/// The resolved `[network]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Network {
-    /// Fabric kind.
-    pub fabric: FabricKind,
-    /// Switch tiers (2 or 3).
-    pub tiers: u32,
-    /// Ports per switch.
-    pub radix: u32,
-    /// Switch port speed, bits/s.
-    pub link_bps: f64,
-    /// NIC bandwidth per accelerator, bits/s.
-    pub nic_bps: f64,
-    /// Downlink:uplink ratio at each upper tier (tiers - 1 entries), >= 1.
-    pub oversubscription: Vec<f64>,
-    /// Nodes per pod / scalable unit.
-    pub pod_nodes: u32,
-    /// Nodes per fast domain.
-    pub domain_nodes: u32,
-    /// Fast-domain bandwidth per accelerator per direction, bits/s.
-    pub domain_bps: f64,
-    /// Per-step latency (domain, leaf, spine), s.
-    pub latency_s: [f64; 3],
-    /// Switch power without optics, W.
-    pub switch_w: f64,
-    /// Optic power per used switch port, W.
-    pub optic_w: f64,
-}
-
 fn ratio(s: &str) -> Option<f64> {
     let (a, b) = s.trim().split_once(':')?;
     let (a, b): (f64, f64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
@@ -351,11 +292,6 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
     Ok(net)
 }
 
-/// Downlinks of a leaf of `radix` ports at oversubscription `o` (down:up = o): floor(k o / (1 + o)).
-pub fn leaf_down_ports(radix: u32, o: f64) -> u32 {
-    ((radix as f64 * o / (1.0 + o)) + 1e-9).floor() as u32
-}
-
 fn fmt_ratio(r: f64) -> String {
     format!("{r}:1")
 }
@@ -417,38 +353,8 @@ pub struct RawWork {
     pub overlap: Option<f64>,
 }
 
-/// A class's resolved work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Work {
-    /// Model parameters N.
-    pub params: f64,
-    /// Tokens D.
-    pub tokens: f64,
-    /// Tokens per step.
-    pub batch_tokens: f64,
-    /// FLOPs per parameter per token: 6 (training) or 2 (inference).
-    pub flops_per_param_token: f64,
-    /// Precision name.
-    pub precision: String,
-    /// Dense peak of one accelerator at that precision, FLOP/s.
-    pub peak_flops: f64,
-    /// Compute-phase efficiency (fraction of peak).
-    pub mfu: f64,
-    /// Gradient bytes per parameter (0 for inference: no gradient all-reduce).
-    pub gradient_bytes: f64,
-    /// Hidden fraction of the all-reduce.
-    pub overlap: f64,
-}
-
-impl Work {
-    /// Total model FLOPs: flops_per_param_token x N x D.
-    pub fn flops(&self) -> f64 {
-        self.flops_per_param_token * self.params * self.tokens
-    }
-}
-
 /// Resolves a class's work on `device` (its spec); `training` for 6 N D, else 2 N D.
-pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &super::Device, training: bool) -> R<Work> {
+pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &crate::config::Device, training: bool) -> R<Work> {
     let tokens = match (raw.tokens, raw.steps) {
         (Some(_), Some(_)) => return Err(src.error(&p.key("steps"), "give either tokens or steps, not both")),
         (None, None) => return Err(src.error(p, "expected tokens = \"1T\" or steps = N (with batch_tokens, or batch and seq_len)")),

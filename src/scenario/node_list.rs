@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use super::error::{FieldPath, ScenarioError, Source, csv_error, csv_error_at};
 use super::raw::{RawCluster, RawHall, RawNodeType, RawRackGroup, RawScenario};
 use crate::catalog::Catalog;
+use crate::config::node_list::NodeList;
 
 /// Default accelerator per model of the Alibaba node list (see the module table).
 pub const DEFAULT_MODELS: [(&str, &str); 8] = [
@@ -56,27 +57,6 @@ pub const DEFAULT_HALL: &str = "cluster";
 /// Where to get the shared data, for error messages.
 const DATA_HINT: &str = "the public traces come from https://github.com/alibaba/clusterdata (cluster-trace-gpu-v2023, \
      cluster-trace-gpu-v2020); put them in ../shared/data (see its README.md) or set AIDC_DATA to the folder that holds them";
-
-/// A cluster built from a node list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeList {
-    /// The CSV file.
-    pub file: PathBuf,
-    /// Its format ("alibaba-v2023").
-    pub format: String,
-    /// Every model -> accelerator id used (defaults and the scenario's), sorted by model.
-    pub models: BTreeMap<String, String>,
-    /// Nodes per rack.
-    pub rack_nodes: u32,
-    /// Hall name.
-    pub hall: String,
-    /// Per node type, in [`super::Scenario::node_types`] order: (CPU milli, memory MiB) of one node.
-    pub capacity: Vec<(u32, u32)>,
-    /// Per node type: the model name of the list (what a pod's `gpu_spec` names).
-    pub type_models: Vec<String>,
-    /// Models of the list mapped by an assumption (anonymised models left at their default).
-    pub assumed: Vec<String>,
-}
 
 /// Resolves a file name of a scenario: `data:REST` (see the module doc) or a path relative to
 /// `dir`. Returns an absolute path, or for a `data:` name that cannot be found, a message.

@@ -2,7 +2,7 @@
 //!
 //! These structs only check types and units (via [`super::units`]); every default, cross-reference
 //! and range check happens in [`super::resolve`], which turns them into the validated
-//! [`super::model::Scenario`]. [`super::unparse`] maps a resolved scenario back to this schema with
+//! [`crate::config::Scenario`]. [`super::unparse`] maps a resolved scenario back to this schema with
 //! every default filled in, which is what `scenario.resolved.toml` holds.
 
 use std::collections::BTreeMap;
@@ -690,24 +690,24 @@ impl<'de> Deserialize<'de> for RawPsuCurve {
     }
 }
 
-impl From<&RawWeatherColumns> for super::model::WeatherColumns {
+impl From<&RawWeatherColumns> for crate::config::WeatherColumns {
     fn from(c: &RawWeatherColumns) -> Self {
         let c = c.clone();
-        super::model::WeatherColumns { time: c.time, dry_bulb: c.dry_bulb, wet_bulb: c.wet_bulb, relative_humidity: c.relative_humidity }
+        crate::config::WeatherColumns { time: c.time, dry_bulb: c.dry_bulb, wet_bulb: c.wet_bulb, relative_humidity: c.relative_humidity }
     }
 }
 
-impl From<&super::model::WeatherColumns> for RawWeatherColumns {
-    fn from(c: &super::model::WeatherColumns) -> Self {
+impl From<&crate::config::WeatherColumns> for RawWeatherColumns {
+    fn from(c: &crate::config::WeatherColumns) -> Self {
         let c = c.clone();
         RawWeatherColumns { time: c.time, dry_bulb: c.dry_bulb, wet_bulb: c.wet_bulb, relative_humidity: c.relative_humidity }
     }
 }
 
-impl From<&RawTraceColumns> for super::model::TraceColumns {
+impl From<&RawTraceColumns> for crate::config::TraceColumns {
     fn from(c: &RawTraceColumns) -> Self {
         let c = c.clone();
-        super::model::TraceColumns {
+        crate::config::TraceColumns {
             submit: c.submit,
             accelerators: c.accelerators,
             duration: c.duration,
@@ -717,8 +717,8 @@ impl From<&RawTraceColumns> for super::model::TraceColumns {
     }
 }
 
-impl From<&super::model::TraceColumns> for RawTraceColumns {
-    fn from(c: &super::model::TraceColumns) -> Self {
+impl From<&crate::config::TraceColumns> for RawTraceColumns {
+    fn from(c: &crate::config::TraceColumns) -> Self {
         let c = c.clone();
         RawTraceColumns { submit: c.submit, accelerators: c.accelerators, duration: c.duration, class: c.class, utilization: c.utilization }
     }

@@ -13,22 +13,24 @@
 //! | `memory_power` | 74 W | Frontier RAPS (BRIEF §3) |
 //! | `nic_power` | 20 W per accelerator | Frontier RAPS NIC, one NIC per accelerator (rail-optimized) |
 //! | `storage_power` | 30 W | Frontier RAPS NVMe |
-//! | `psu` | 2 supplies (1+1) each rated at the node's maximum DC load, 80 PLUS Titanium | BRIEF §3 |
-//! | class size/duration/utilization/priority | by kind, see [`kind_defaults`] | [rule of thumb] shaped after Acme (Hu et al., NSDI'24) |
+//! | `psu` | 2 supplies (1+1) each rated at the node's maximum DC load, 80 PLUS Titanium ([`crate::catalog::psu::PSU_CURVES`]) | BRIEF §3 |
+//! | class size/duration/utilization/priority | by kind, see [`crate::catalog::classes::kind_defaults`] | [rule of thumb] shaped after Acme (Hu et al., NSDI'24) |
 //! | `estimate_factor` | 1.0 (runtimes known) | |
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
 //! | `scheduler` | backfill, depth 128, no preemption | |
 //! | `scheduler.aging` | 24 h | [rule of thumb], see [`DEFAULT_AGING_MS`] |
-//! | class `preemptible` | batch-inference, evaluation, debug | see [`default_preemptible`] |
+//! | class `preemptible` | batch-inference, evaluation, debug | see [`crate::catalog::classes::default_preemptible`] |
 
 use std::path::{Path, PathBuf};
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
-use super::model::*;
 use super::raw::*;
 use super::units::DurationMs;
-use crate::calibrate::DeviceCalibration;
+use crate::catalog::classes::{DURATION_MIN_MS as DEFAULT_DURATION_MIN_MS, default_preemptible};
+use crate::catalog::psu::PSU_CURVES;
 use crate::catalog::{AcceleratorSpec, Catalog};
+use crate::config::calibration::DeviceCalibration;
+use crate::config::*;
 
 const MS_PER_S: u64 = 1000;
 const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
@@ -42,7 +44,6 @@ const DEFAULT_MEMORY_W: f64 = 74.0;
 const DEFAULT_NIC_W_PER_ACCELERATOR: f64 = 20.0;
 const DEFAULT_STORAGE_W: f64 = 30.0;
 const DEFAULT_PSU_COUNT: u32 = 2;
-const DEFAULT_DURATION_MIN_MS: u64 = MS_PER_S;
 const DEFAULT_DURATION_MAX_MS: u64 = 365 * 86_400_000;
 const DEFAULT_TRACE_UTILIZATION: f64 = 0.5;
 const DEFAULT_BACKFILL_DEPTH: u32 = 128;
@@ -52,41 +53,16 @@ const DEFAULT_BACKFILL_DEPTH: u32 = 128;
 /// Hu et al. SC'21].
 pub const DEFAULT_AGING_MS: u64 = 86_400_000;
 
-/// Whether jobs of a kind may be preempted by default. Preempting loses the work since the
-/// last checkpoint, so the default is yes only where an attempt is cheap to redo or the work
-/// is naturally resumable: batch inference (independent requests), evaluation and debugging
-/// (short, small). Pretraining and fine-tuning are long gang jobs whose lost work is costly,
-/// and services are what preemption makes room for; `other` is unknown and kept safe.
-pub fn default_preemptible(kind: ClassKind) -> bool {
-    matches!(kind, ClassKind::BatchInference | ClassKind::Evaluation | ClassKind::Debug)
-}
-
-/// 80 PLUS efficiency points (230 V internal redundant), load fraction -> efficiency.
-/// Source: 80 PLUS programme requirements (CLEAResult); Titanium as in BRIEF §3.
-pub const PSU_CURVES: [(&str, &[(f64, f64)]); 3] = [
-    ("titanium", &[(0.1, 0.90), (0.2, 0.94), (0.5, 0.96), (1.0, 0.91)]),
-    ("platinum", &[(0.2, 0.90), (0.5, 0.94), (1.0, 0.91)]),
-    ("gold", &[(0.2, 0.88), (0.5, 0.92), (1.0, 0.88)]),
-];
-
-/// Defaults by job kind: (size, duration, utilization, priority). [rule of thumb] shaped after
-/// the Acme traces (Hu et al., NSDI'24): pretraining is few, large and long; evaluation and
-/// debugging are many, small and short; services are long-lived and lightly loaded.
+/// A kind's default (size, duration, utilization, priority) from the catalog
+/// ([`crate::catalog::classes::kind_defaults`]) as resolved distributions.
 pub fn kind_defaults(kind: ClassKind) -> (SizeDist, DurationDist, UtilDist, i32) {
-    let h = 3_600_000;
-    let ln =
-        |median_ms: u64, sigma: f64, max_ms: u64| DurationDist::Lognormal { median_ms, sigma, min_ms: DEFAULT_DURATION_MIN_MS, max_ms };
-    let p2 = |min, max, alpha| SizeDist::Power2 { min, max, alpha };
-    let u = |mean, sd| UtilDist { mean, sd };
-    match kind {
-        ClassKind::Pretrain => (p2(64, 1024, 0.5), ln(48 * h, 1.0, 30 * 24 * h), u(0.85, 0.05), 3),
-        ClassKind::FineTune => (p2(8, 64, 1.0), ln(6 * h, 1.0, 7 * 24 * h), u(0.75, 0.1), 2),
-        ClassKind::InferenceService => (p2(1, 8, 1.0), ln(7 * 24 * h, 0.5, 60 * 24 * h), u(0.4, 0.15), 4),
-        ClassKind::BatchInference => (p2(1, 8, 1.0), ln(2 * h, 1.0, 2 * 24 * h), u(0.7, 0.1), 1),
-        ClassKind::Evaluation => (p2(1, 8, 1.0), ln(h / 3, 1.2, 24 * h), u(0.5, 0.15), 1),
-        ClassKind::Debug => (p2(1, 8, 1.5), ln(h / 6, 1.0, 4 * h), u(0.2, 0.1), 0),
-        ClassKind::Other => (p2(1, 8, 1.0), ln(h, 1.0, 7 * 24 * h), u(0.5, 0.15), 0),
-    }
+    let d = crate::catalog::classes::kind_defaults(kind);
+    (
+        SizeDist::Power2 { min: d.size_min, max: d.size_max, alpha: d.size_alpha },
+        DurationDist::Lognormal { median_ms: d.median_ms, sigma: d.sigma, min_ms: DEFAULT_DURATION_MIN_MS, max_ms: d.max_ms },
+        UtilDist { mean: d.utilization_mean, sd: d.utilization_sd },
+        d.priority,
+    )
 }
 
 type R<T> = Result<T, ScenarioError>;

@@ -25,10 +25,10 @@
 use std::path::Path;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
-use super::model::*;
 use super::raw::*;
 use crate::catalog::climates;
-use crate::model::facility::weather::{Conditions, stull_wet_bulb};
+use crate::config::*;
+use crate::model::facility::weather::stull_wet_bulb;
 use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::error::{ScenarioError, csv_error};
-use super::model::{Trace, TraceJob};
 use super::raw::RawTraceColumns;
+use crate::config::{Trace, TraceJob};
 
 /// Reads and checks a trace. `largest` is the biggest job the cluster can ever hold.
 pub fn read(
@@ -115,7 +115,7 @@ pub fn read(
         utilization,
         labels,
         jobs,
-        format: super::model::TraceFormat::Generic,
+        format: crate::config::TraceFormat::Generic,
         specs: Vec::new(),
         states: Vec::new(),
         skipped: Vec::new(),

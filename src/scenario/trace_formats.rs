@@ -27,7 +27,7 @@
 use std::path::Path;
 
 use super::error::{ScenarioError, csv_error, csv_error_at};
-use super::model::{Trace, TraceFormat, TraceJob};
+use crate::config::{Trace, TraceFormat, TraceJob};
 
 /// Options shared by the importers.
 pub struct Options<'a> {

@@ -1,9 +1,9 @@
 //! Resolved scenario -> raw schema with every default spelled out (`scenario.resolved.toml`).
 //! Loading the text again gives an equal [`Scenario`]; a test pins that round trip.
 
-use super::model::*;
 use super::raw::*;
 use super::units::{DeltaK, DurationMs, PowerW, PressurePa, RatePerS, TempC};
+use crate::config::*;
 
 /// The resolved scenario as TOML text, every default filled in and every device inline.
 pub fn to_toml(sc: &Scenario) -> String {

@@ -50,7 +50,7 @@ pub use state::NetState;
 pub use summary::NetworkSummary;
 pub use systems::{add_switch_power, fold, retune};
 
-use crate::scenario::network::{FabricKind, Network, Work, leaf_down_ports};
+use crate::config::network::{FabricKind, Network, Work};
 
 use collectives::Level;
 
@@ -121,7 +121,7 @@ pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCount
 }
 
 /// Switch and optics power of a scenario's fabric, W (0 without `[network]`).
-pub fn switch_power_w(sc: &crate::scenario::Scenario) -> f64 {
+pub fn switch_power_w(sc: &crate::config::Scenario) -> f64 {
     let Some(net) = &sc.network else { return 0.0 };
     let nics = sc.node_types.iter().map(|n| n.accelerators).max().unwrap_or(1);
     switch_counts(net, sc.nodes(), nics).map_or(0.0, |c| c.power_w(net))
@@ -304,6 +304,11 @@ pub fn step(w: &Work, fabric: Option<&Fabric>, shape: &Shape, share: f64) -> Ste
 /// FLOPs / (n peak mfu c) with c = t_c / (t_c + x) the communication factor.
 pub fn duration_s(w: &Work, ideal: &Step) -> f64 {
     w.tokens / w.batch_tokens * ideal.total_s()
+}
+
+/// Downlinks of a leaf of `radix` ports at oversubscription `o` (down:up = o): floor(k o / (1 + o)).
+pub fn leaf_down_ports(radix: u32, o: f64) -> u32 {
+    ((radix as f64 * o / (1.0 + o)) + 1e-9).floor() as u32
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@
 use std::collections::BTreeSet;
 
 use super::bitset::IndexSet;
+use crate::config::Placement;
 use crate::model::workload::{Job, JobSlot, Jobs};
-use crate::scenario::Placement;
 
 /// One pool of identical nodes.
 #[derive(Debug)]

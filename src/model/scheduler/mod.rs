@@ -42,8 +42,8 @@ pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentatio
 pub use pass::Scheduling;
 pub use shares::{PoolShape, Shares};
 
+use crate::config::{Policy, SchedulerConfig};
 use crate::model::workload::{JobSlot, Jobs};
-use crate::scenario::{Policy, SchedulerConfig};
 
 /// A scheduling policy.
 pub trait Scheduler: Send + Sync {

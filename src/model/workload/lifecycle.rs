@@ -19,6 +19,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 use super::{ClassTable, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
+use crate::config::CoolingKind;
 use crate::model::compute::power::{PPM, curve_ppm};
 use crate::model::compute::{ComputeLoad, model_index};
 use crate::model::failures::{AttemptEnd, FailureModel};
@@ -26,7 +27,6 @@ use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
 use crate::model::scheduler::Scheduling;
 use crate::model::services::Services;
-use crate::scenario::CoolingKind;
 use crate::time::Clock;
 use crate::time::queue::Event;
 
