@@ -19,6 +19,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod forecast;
+#[cfg(test)]
+mod layers;
 pub mod metrics;
 pub mod model;
 pub mod output;
