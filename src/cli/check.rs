@@ -25,19 +25,22 @@ pub struct CheckArgs {
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut sc = super::load(&a.scenario)?;
+    let mut overrides = crate::scenario::Overrides::default();
     if let Some(name) = &a.scheduler {
-        sc.scheduler.policy = crate::config::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?;
+        overrides.policy = Some(crate::config::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?);
     }
-    print!("{}", describe(&sc));
+    let doc = crate::scenario::edit::Document::read(&a.scenario)?;
+    let sc = doc.resolve_with(&overrides)?;
+    let ignored = crate::scenario::ignored_settings(&doc.raw()?, &sc);
+    print!("{}", describe(&sc, &ignored));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Draws per class used to estimate offered load.
 const LOAD_DRAWS: usize = 20_000;
 
-/// The text `check` prints.
-pub fn describe(sc: &Scenario) -> String {
+/// The text `check` prints; `ignored` are warnings about settings the scenario does not use.
+pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
     let mut o = String::new();
     let cap = crate::engine::capacity(sc);
     let _ = writeln!(o, "scenario   {} ({})", sc.name, sc.file.display());
@@ -148,8 +151,9 @@ pub fn describe(sc: &Scenario) -> String {
     }
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
-    let preempt = if s.preemption && s.policy == crate::config::Policy::Priority { ", preemption" } else { "" };
-    let _ = writeln!(o, "scheduler  {} (backfill depth {}{preempt}, {} placement)", s.policy.name(), s.backfill_depth, s.placement.name());
+    let preempt = if matches!(s.policy, crate::config::PolicyConfig::Priority { preemption: true, .. }) { ", preemption" } else { "" };
+    let depth = s.policy.depth().map_or_else(String::new, |d| format!("backfill depth {d}{preempt}, "));
+    let _ = writeln!(o, "scheduler  {} ({depth}{} placement)", s.policy.policy().name(), s.placement.name());
     if let Some(n) = &sc.network {
         let nics = sc.node_types.iter().map(|t| t.accelerators).max().unwrap_or(1);
         if let Ok(c) = crate::model::network::switch_counts(n, sc.nodes(), nics) {
@@ -190,7 +194,7 @@ pub fn describe(sc: &Scenario) -> String {
     if let Some(f) = &sc.failures {
         let _ = writeln!(o, "failures   {}", f.describe());
     }
-    let warnings = warnings(sc);
+    let warnings: Vec<String> = ignored.iter().cloned().chain(warnings(sc)).collect();
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nwarnings");
         for w in warnings {
@@ -203,9 +207,6 @@ pub fn describe(sc: &Scenario) -> String {
 /// Things that are valid but probably not meant.
 pub fn warnings(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    if sc.scheduler.preemption && sc.scheduler.policy != crate::config::Policy::Priority {
-        out.push(format!("scheduler.preemption: only the priority policy preempts; {} never does", sc.scheduler.policy.name()));
-    }
     for (hi, h) in sc.halls.iter().enumerate() {
         for (gi, g) in h.racks.iter().enumerate() {
             let rack_w = g.nodes as f64 * crate::model::compute::installed_model(sc, h, g.node_type).max_w();

@@ -72,8 +72,3 @@ fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
         other => other.into(),
     }
 }
-
-/// Loads a scenario, mapping its errors to bad input.
-fn load(path: &std::path::Path) -> anyhow::Result<crate::config::Scenario> {
-    Ok(crate::scenario::load(path)?)
-}

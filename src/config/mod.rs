@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 pub use facility::{Facility, LoopConfig, Redundancy, RejectionKind};
 pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
-pub use scheduler::{Placement, Policy, SchedulerConfig};
+pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
 pub use weather::{Conditions, Normals, WeatherColumns, WeatherSeries};
 pub use workload::{ClassKind, DemandSchedule, DurationDist, JobClass, SizeDist, Trace, TraceColumns, TraceFormat, TraceJob, UtilDist};
 

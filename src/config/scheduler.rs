@@ -39,23 +39,73 @@ impl Policy {
     }
 }
 
-/// Scheduler configuration.
+/// Scheduler configuration: the policy with the settings it has, and placement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
-    /// Policy.
-    pub policy: Policy,
-    /// Queued jobs a backfill pass looks at.
-    pub backfill_depth: u32,
-    /// Whether the priority policy backfills.
-    pub backfill: bool,
-    /// Class name to largest share of all accelerators.
-    pub quotas: Vec<(String, f64)>,
-    /// Whether the priority policy may preempt lower-priority preemptible jobs.
-    pub preemption: bool,
-    /// SJF aging bound, ms: a job waiting longer is served before every younger job.
-    pub aging_ms: u64,
+    /// The policy and its settings.
+    pub policy: PolicyConfig,
     /// Where multi-node jobs go.
     pub placement: Placement,
+}
+
+/// A scheduling policy with the settings it really has. `depth` is the number of queued jobs
+/// a pass looks at behind a blocked head (`scheduler.backfill_depth`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyConfig {
+    /// First come, first served; the head blocks the queue.
+    Fifo,
+    /// FIFO with EASY backfilling.
+    Backfill {
+        /// Queued jobs a backfill pass looks at.
+        depth: u32,
+    },
+    /// Class priority with quotas, optionally backfilling and preempting.
+    Priority {
+        /// Whether it backfills around its top blocked job.
+        backfill: bool,
+        /// Queued jobs a backfill pass looks at; also the victims tried per pool when preempting.
+        depth: u32,
+        /// Class name to largest share of all accelerators.
+        quotas: Vec<(String, f64)>,
+        /// Whether it may preempt lower-priority preemptible jobs.
+        preemption: bool,
+    },
+    /// Smallest estimated area first, with aging and EASY backfilling.
+    Sjf {
+        /// Queued jobs a backfill pass looks at.
+        depth: u32,
+        /// Aging bound, ms: a job waiting longer is served before every younger job.
+        aging_ms: u64,
+    },
+    /// Fragmentation-aware best fit.
+    BestFit {
+        /// Queued jobs that fit now among which a pass chooses.
+        depth: u32,
+    },
+}
+
+impl PolicyConfig {
+    /// Which policy it is.
+    pub fn policy(&self) -> Policy {
+        match self {
+            PolicyConfig::Fifo => Policy::Fifo,
+            PolicyConfig::Backfill { .. } => Policy::Backfill,
+            PolicyConfig::Priority { .. } => Policy::Priority,
+            PolicyConfig::Sjf { .. } => Policy::Sjf,
+            PolicyConfig::BestFit { .. } => Policy::BestFit,
+        }
+    }
+
+    /// Queued jobs a pass looks at, for the policies that look past the head of the queue.
+    pub fn depth(&self) -> Option<u32> {
+        match self {
+            PolicyConfig::Fifo => None,
+            PolicyConfig::Backfill { depth }
+            | PolicyConfig::Priority { depth, .. }
+            | PolicyConfig::Sjf { depth, .. }
+            | PolicyConfig::BestFit { depth } => Some(*depth),
+        }
+    }
 }
 
 /// Placement of multi-node jobs.

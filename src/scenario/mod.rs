@@ -5,13 +5,16 @@
 //! with the field path and span of any error), then [`resolve::resolve`] fills defaults, looks
 //! up catalog devices, reads referenced files and checks every range, giving the
 //! [`crate::config`] types (a [`Scenario`]) that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
-//! default spelled out; loading that text gives the same [`Scenario`].
+//! default spelled out; loading that text gives the same [`Scenario`]. [`edit`] changes a
+//! document before it is resolved: swept values by path, and typed [`Overrides`].
 
+pub mod edit;
 pub mod error;
 pub mod failures;
 pub mod grid;
 pub mod network;
 pub mod node_list;
+mod overrides;
 pub mod raw;
 pub mod resolve;
 pub mod resolve_facility;
@@ -25,22 +28,41 @@ use std::path::Path;
 
 pub use crate::config::Scenario;
 pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
+pub use overrides::{AddedRacks, Overrides};
+pub use resolve::ignored_settings;
 
 use crate::catalog::Catalog;
 
 /// Loads, parses and resolves a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &Overrides::default())
+}
+
+/// Loads a scenario file with `overrides` applied to the document before it is resolved.
+pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
-    load_str(&text, path)
+    load_str_with(&text, path, overrides)
 }
 
 /// Parses and resolves scenario text as if read from `path` (relative file references are taken
 /// from its folder).
 pub fn load_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    load_str_with(text, path, &Overrides::default())
+}
+
+/// [`load_str`] with `overrides` applied to the document before it is resolved. An error that
+/// only the overrides cause (the document as written resolves) says so.
+pub fn load_str_with(text: &str, path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let src = Source::new(path, text.to_string());
     let raw = parse(&src)?;
     let catalog = Catalog::builtin().map_err(|e| src.error(&FieldPath::default(), format!("built-in catalog: {e}")))?;
-    resolve::resolve(&raw, &src, &catalog)
+    match resolve::resolve_with(&raw, overrides, &src, &catalog) {
+        Err(ScenarioError::Invalid(mut d)) if !overrides.is_empty() && resolve::resolve(&raw, &src, &catalog).is_ok() => {
+            d.message = format!("{} (with {overrides}; the file as written is valid)", d.message);
+            Err(ScenarioError::Invalid(d))
+        }
+        resolved => resolved,
+    }
 }
 
 /// Deserializes the raw schema, mapping serde errors to located diagnostics.

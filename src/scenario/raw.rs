@@ -58,6 +58,10 @@ pub struct RawScenario {
     /// Autoscaled inference services with a diurnal request load.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<super::services::RawService>,
+    /// (from ms, multiplier) steps of the synthetic classes' arrival rates: set by a forecast
+    /// ([`super::Overrides::demand`]), never read from or written to a file.
+    #[serde(skip)]
+    pub demand: Option<Vec<(u64, f64)>>,
 }
 
 /// `[simulation]`: time and randomness.

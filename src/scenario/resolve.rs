@@ -24,6 +24,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
+use super::overrides::Overrides;
 use super::raw::*;
 use super::units::DurationMs;
 use crate::catalog::classes::{DURATION_MIN_MS as DEFAULT_DURATION_MIN_MS, default_preemptible};
@@ -83,10 +84,23 @@ const MAX_MULTIPLIER: f64 = 1e6;
 
 /// Resolves a parsed scenario. `src` locates errors; relative file paths are taken from its folder.
 pub fn resolve(raw: &RawScenario, src: &Source, catalog: &Catalog) -> R<Scenario> {
+    resolve_with(raw, &Overrides::default(), src, catalog)
+}
+
+/// Resolves a parsed scenario with `overrides` applied to it first.
+pub fn resolve_with(raw: &RawScenario, overrides: &Overrides, src: &Source, catalog: &Catalog) -> R<Scenario> {
     let r = Resolver { src, catalog, dir: src.file.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let Some(c) = &raw.cluster else { return r.scenario(raw) };
+    let Some(c) = &raw.cluster else {
+        if overrides.is_empty() {
+            return r.scenario(raw);
+        }
+        let mut edited = raw.clone();
+        overrides.apply(&mut edited);
+        return r.scenario(&edited);
+    };
     // A node list expands into ordinary node types and a hall, which resolve as if written out.
-    let (expanded, list) = super::node_list::expand(raw, c, src, &r.dir, catalog)?;
+    let (mut expanded, list) = super::node_list::expand(raw, c, src, &r.dir, catalog)?;
+    overrides.apply(&mut expanded);
     let mut sc = r.scenario(&expanded)?;
     sc.node_list = Some(list);
     Ok(sc)
@@ -147,22 +161,14 @@ impl Resolver<'_> {
             halls,
             classes: Vec::new(),
             trace: None,
-            scheduler: SchedulerConfig {
-                policy: Policy::Backfill,
-                backfill_depth: 0,
-                backfill: true,
-                quotas: vec![],
-                placement: Placement::Pack,
-                preemption: false,
-                aging_ms: DEFAULT_AGING_MS,
-            },
+            scheduler: SchedulerConfig { policy: PolicyConfig::Fifo, placement: Placement::Pack },
             start: crate::time::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
             weather: None,
             grid: None,
             emission_factor: None,
             facility: None,
-            demand: None,
+            demand: raw.demand.clone().map(|steps| DemandSchedule { steps }),
             failures: None,
             coordination: None,
             network: None,
@@ -788,8 +794,29 @@ impl Resolver<'_> {
             quotas.push((class.clone(), *share));
         }
         let preemption = s.preemption.unwrap_or(false);
-        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas, preemption, aging_ms, placement })
+        // Every field is checked whatever the policy; each policy keeps the ones it has.
+        let depth = backfill_depth;
+        let policy = match policy {
+            Policy::Fifo => PolicyConfig::Fifo,
+            Policy::Backfill => PolicyConfig::Backfill { depth },
+            Policy::Priority => PolicyConfig::Priority { backfill: s.backfill.unwrap_or(true), depth, quotas, preemption },
+            Policy::Sjf => PolicyConfig::Sjf { depth, aging_ms },
+            Policy::BestFit => PolicyConfig::BestFit { depth },
+        };
+        Ok(SchedulerConfig { policy, placement })
     }
+}
+
+/// Settings a document writes that its resolved scenario does not use and that look meant, as
+/// warnings for `aidc check`: `scheduler.preemption = true` under a policy that never preempts.
+/// (A policy keeps only the settings it has; the others are accepted and checked, not used.)
+pub fn ignored_settings(raw: &RawScenario, sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    let policy = sc.scheduler.policy.policy();
+    if raw.scheduler.as_ref().and_then(|s| s.preemption) == Some(true) && policy != Policy::Priority {
+        out.push(format!("scheduler.preemption: only the priority policy preempts; {} never does", policy.name()));
+    }
+    out
 }
 
 /// Reads a one-column CSV of durations (a non-numeric first line is a header), times `factor`

@@ -65,15 +65,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                 .collect()
         },
         workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
-        scheduler: Some(RawScheduler {
-            policy: Some(sc.scheduler.policy.name().to_string()),
-            backfill_depth: Some(sc.scheduler.backfill_depth),
-            backfill: Some(sc.scheduler.backfill),
-            quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
-            placement: Some(sc.scheduler.placement.name().to_string()),
-            preemption: Some(sc.scheduler.preemption),
-            aging: Some(DurationMs(sc.scheduler.aging_ms)),
-        }),
+        scheduler: Some(scheduler(&sc.scheduler)),
         cluster: sc.node_list.as_ref().map(|l| RawCluster {
             node_list: l.file.display().to_string(),
             format: Some(l.format.clone()),
@@ -87,7 +79,28 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         grid: sc.coordination.as_ref().map(super::grid::unparse),
         network: sc.network.as_ref().map(super::network::unparse),
         services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
+        demand: sc.demand.as_ref().map(|d| d.steps.clone()),
     }
+}
+
+/// `[scheduler]`: the policy with the settings it has, and placement.
+fn scheduler(s: &SchedulerConfig) -> RawScheduler {
+    let mut raw = RawScheduler {
+        policy: Some(s.policy.policy().name().to_string()),
+        backfill_depth: s.policy.depth(),
+        placement: Some(s.placement.name().to_string()),
+        ..Default::default()
+    };
+    match &s.policy {
+        PolicyConfig::Priority { backfill, quotas, preemption, .. } => {
+            raw.backfill = Some(*backfill);
+            raw.quotas = Some(quotas.iter().cloned().collect());
+            raw.preemption = Some(*preemption);
+        }
+        PolicyConfig::Sjf { aging_ms, .. } => raw.aging = Some(DurationMs(*aging_ms)),
+        PolicyConfig::Fifo | PolicyConfig::Backfill { .. } | PolicyConfig::BestFit { .. } => {}
+    }
+    raw
 }
 
 fn water_loop(l: &LoopConfig) -> RawLoop {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use toml::Value;
 
 use super::SweepError;
-use super::edit::ParamPath;
+use crate::scenario::edit::ParamPath;
 
 /// The most values one range may expand to.
 const MAX_RANGE_VALUES: f64 = 1e6;

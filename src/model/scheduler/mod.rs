@@ -42,7 +42,7 @@ pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentatio
 pub use pass::Scheduling;
 pub use shares::{PoolShape, Shares};
 
-use crate::config::{Policy, SchedulerConfig};
+use crate::config::{PolicyConfig, SchedulerConfig};
 use crate::model::workload::{JobSlot, Jobs};
 
 /// A scheduling policy.
@@ -77,17 +77,18 @@ pub trait Scheduler: Send + Sync {
 
 /// Builds the configured policy. `labels` are the class labels; `classes_priority` their priorities.
 pub fn build(cfg: &SchedulerConfig, labels: &[String], installed: u64) -> Box<dyn Scheduler> {
-    match cfg.policy {
-        Policy::Fifo => Box::new(ListScheduler::new("fifo", false, false, cfg.backfill_depth, None)),
-        Policy::Backfill => Box::new(ListScheduler::new("backfill", false, true, cfg.backfill_depth, None)),
-        Policy::Sjf => Box::new(sjf::Sjf::new(cfg.backfill_depth, cfg.aging_ms)),
-        Policy::BestFit => Box::new(bestfit::BestFit::new(cfg.backfill_depth)),
-        Policy::Priority => {
+    match &cfg.policy {
+        // FIFO looks at the head only: no depth.
+        PolicyConfig::Fifo => Box::new(ListScheduler::new("fifo", false, false, 0, None)),
+        PolicyConfig::Backfill { depth } => Box::new(ListScheduler::new("backfill", false, true, *depth, None)),
+        PolicyConfig::Sjf { depth, aging_ms } => Box::new(sjf::Sjf::new(*depth, *aging_ms)),
+        PolicyConfig::BestFit { depth } => Box::new(bestfit::BestFit::new(*depth)),
+        PolicyConfig::Priority { backfill, depth, quotas, preemption } => {
             let limits = labels
                 .iter()
-                .map(|l| cfg.quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
+                .map(|l| quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
                 .collect();
-            Box::new(ListScheduler::new("priority", true, cfg.backfill, cfg.backfill_depth, Some(limits)).with_preemption(cfg.preemption))
+            Box::new(ListScheduler::new("priority", true, *backfill, *depth, Some(limits)).with_preemption(*preemption))
         }
     }
 }
