@@ -28,7 +28,7 @@
 
 use std::path::Path;
 
-use super::profile::Profile;
+use super::profile::{Profile, ProfileError};
 use crate::catalog::{AcceleratorSpec, Precisions};
 use crate::config::calibration::DeviceCalibration;
 
@@ -60,14 +60,14 @@ fn measured_spec(p: &Profile, file: &str) -> AcceleratorSpec {
 }
 
 /// The merged spec of an inline entry with `calibration = path` (already absolute) and its
-/// calibration; `base` is the catalog entry it names, if any. Errors are messages for the
-/// `calibration` field.
+/// calibration; `base` is the catalog entry it names, if any. An error is the profile's (for
+/// the `calibration` field).
 pub fn calibrate(
     inline: &AcceleratorSpec,
     base: Option<&AcceleratorSpec>,
     path: &Path,
-) -> Result<(AcceleratorSpec, DeviceCalibration), String> {
-    let profile = Profile::read(path).map_err(|e| e.to_string())?;
+) -> Result<(AcceleratorSpec, DeviceCalibration), ProfileError> {
+    let profile = Profile::read(path)?;
     let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
     let (mut spec, power_from_profile) = match base {
         Some(b) => (inline.over(b), false),

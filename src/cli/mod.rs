@@ -68,6 +68,7 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
 fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
     match e {
         crate::sweep::SweepError::Spec(m) => BadInput(m).into(),
+        e @ (crate::sweep::SweepError::Values { .. } | crate::sweep::SweepError::Edit(_)) => BadInput(e.to_string()).into(),
         crate::sweep::SweepError::Scenario(s) => s.into(),
         other => other.into(),
     }

@@ -26,11 +26,8 @@ impl Policy {
     ];
 
     /// The policy named `name`, or an error listing every name.
-    pub fn parse(name: &str) -> Result<Policy, String> {
-        Policy::ALL.iter().find(|(_, n)| *n == name).map(|(p, _)| *p).ok_or_else(|| {
-            let names: Vec<String> = Policy::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
-            format!("expected one of {}, found {name:?}", names.join(", "))
-        })
+    pub fn parse(name: &str) -> Result<Policy, UnknownPolicy> {
+        Policy::ALL.iter().find(|(_, n)| *n == name).map(|(p, _)| *p).ok_or_else(|| UnknownPolicy { found: name.to_string() })
     }
 
     /// The scenario name.
@@ -38,6 +35,22 @@ impl Policy {
         Policy::ALL.iter().find(|(p, _)| *p == self).map_or("fifo", |(_, n)| n)
     }
 }
+
+/// A name that is none of [`Policy::ALL`]; it displays every name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPolicy {
+    /// The name given.
+    pub found: String,
+}
+
+impl std::fmt::Display for UnknownPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = Policy::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
+        write!(f, "expected one of {}, found {:?}", names.join(", "), self.found)
+    }
+}
+
+impl std::error::Error for UnknownPolicy {}
 
 /// Scheduler configuration: the policy with the settings it has, and placement.
 #[derive(Debug, Clone, PartialEq)]

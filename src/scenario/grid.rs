@@ -263,8 +263,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     }
     let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
     let demand_response_file = g.demand_response_file.as_ref().map(|f| absolute(&dir, f));
-    if let Some(path) = &demand_response_file {
-        let path = path.as_path();
+    if let Some(path) = demand_response_file.clone() {
         for (line, v) in read_csv(&path, &["start_h", "end_h", "shed_kw"])? {
             let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
                 return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 use super::error::{FieldPath, ScenarioError, Source};
-use super::units::BandwidthBps;
+use super::units::{BandwidthBps, UnitError};
 use crate::catalog::network::*;
 use crate::config::network::{FabricKind, Network, Work};
 use crate::model::network::leaf_down_ports;
@@ -47,10 +47,10 @@ pub const DEFAULT_OVERLAP: f64 = 0.5;
 pub struct LatencyS(pub f64);
 
 /// Parses "5us", "500ns", "0.01ms" or "1s" into seconds.
-pub fn parse_latency_s(s: &str) -> Result<f64, String> {
+pub fn parse_latency_s(s: &str) -> Result<f64, UnitError> {
     let t = s.trim();
     let units = [("ns", -9), ("us", -6), ("µs", -6), ("ms", -3), ("s", 0)];
-    let bad = || format!("expected a latency like \"5us\", \"500ns\" or \"0.01ms\", found {s:?}");
+    let bad = || UnitError { message: format!("expected a latency like \"5us\", \"500ns\" or \"0.01ms\", found {s:?}") };
     let Some((num, exp)) = units.iter().find_map(|(u, e)| t.strip_suffix(u).map(|n| (n.trim(), *e))) else {
         return Err(bad());
     };
@@ -82,7 +82,7 @@ impl<'de> Deserialize<'de> for LatencyS {
 pub struct Count(pub f64);
 
 /// Parses "70B", "1.5T", "4M", "8k" or "1000".
-pub fn parse_count(s: &str) -> Result<f64, String> {
+pub fn parse_count(s: &str) -> Result<f64, UnitError> {
     let t = s.trim();
     let (num, mult) = match t.chars().last() {
         Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
@@ -93,7 +93,7 @@ pub fn parse_count(s: &str) -> Result<f64, String> {
     };
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
-        _ => Err(format!("expected a positive count like \"70B\", \"1T\", \"4M\" or \"8192\", found {s:?}")),
+        _ => Err(UnitError { message: format!("expected a positive count like \"70B\", \"1T\", \"4M\" or \"8192\", found {s:?}") }),
     }
 }
 
@@ -286,8 +286,8 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         optic_w,
     };
     let counts = crate::model::network::switch_counts(&net, nodes, nics_per_node);
-    if let Err(msg) = counts {
-        return Err(src.error(&p.key("tiers"), msg));
+    if let Err(e) = counts {
+        return Err(src.error(&p.key("tiers"), e.to_string()));
     }
     Ok(net)
 }

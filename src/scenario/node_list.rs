@@ -58,9 +58,30 @@ pub const DEFAULT_HALL: &str = "cluster";
 const DATA_HINT: &str = "the public traces come from https://github.com/alibaba/clusterdata (cluster-trace-gpu-v2023, \
      cluster-trace-gpu-v2020); put them in ../shared/data (see its README.md) or set AIDC_DATA to the folder that holds them";
 
+/// A `data:` file name that names no file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataFileError {
+    /// `AIDC_DATA` is set and the file is not under it.
+    #[error("{} not found (AIDC_DATA = {}); {hint}", .path.display(), .root.display(), hint = DATA_HINT)]
+    NotUnderAidcData {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// The value of `AIDC_DATA`.
+        root: PathBuf,
+    },
+    /// No shared data folder near the scenario holds it.
+    #[error("{rest} is not in the shared data folder (looked in {}); {hint}", .tried.join(", "), hint = DATA_HINT)]
+    NotInSharedData {
+        /// The name after `data:`.
+        rest: String,
+        /// The folders looked in.
+        tried: Vec<String>,
+    },
+}
+
 /// Resolves a file name of a scenario: `data:REST` (see the module doc) or a path relative to
-/// `dir`. Returns an absolute path, or for a `data:` name that cannot be found, a message.
-pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
+/// `dir`. Returns an absolute path, or why a `data:` name names no file.
+pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, DataFileError> {
     let Some(rest) = name.strip_prefix("data:") else {
         let p = Path::new(name);
         let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
@@ -72,7 +93,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
         if p.is_file() {
             return Ok(p.canonicalize().unwrap_or(p));
         }
-        return Err(format!("{} not found (AIDC_DATA = {}); {DATA_HINT}", p.display(), Path::new(&root).display()));
+        return Err(DataFileError::NotUnderAidcData { path: p, root: PathBuf::from(&root) });
     }
     let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut tried = Vec::new();
@@ -86,7 +107,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
             break;
         }
     }
-    Err(format!("{rest} is not in the shared data folder (looked in {}); {DATA_HINT}", tried.join(", ")))
+    Err(DataFileError::NotInSharedData { rest: rest.to_string(), tried })
 }
 
 /// One distinct node design of the list.
@@ -135,7 +156,7 @@ pub fn expand(
         }
         models.insert(m.clone(), id.clone());
     }
-    let file = data_file(&c.node_list, dir).map_err(|msg| src.error(&p.key("node_list"), msg))?;
+    let file = data_file(&c.node_list, dir).map_err(|e| src.error(&p.key("node_list"), e.to_string()))?;
     let kinds = read(&file, &models)?;
     let mut out = raw.clone();
     out.cluster = None;

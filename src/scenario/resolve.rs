@@ -68,10 +68,18 @@ pub fn kind_defaults(kind: ClassKind) -> (SizeDist, DurationDist, UtilDist, i32)
 
 type R<T> = Result<T, ScenarioError>;
 
+/// A horizon of zero or of more than 50 years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected a horizon above zero and at most 50 years, like \"30d\"")]
+pub struct HorizonOutOfRange {
+    /// The horizon given, ms.
+    pub ms: u64,
+}
+
 /// Checks a horizon (also used for the `--horizon` override).
-pub fn check_horizon(ms: u64) -> Result<(), String> {
+pub fn check_horizon(ms: u64) -> Result<(), HorizonOutOfRange> {
     if ms == 0 || ms > MAX_HORIZON_MS {
-        return Err("expected a horizon above zero and at most 50 years, like \"30d\"".into());
+        return Err(HorizonOutOfRange { ms });
     }
     Ok(())
 }
@@ -138,8 +146,8 @@ impl Resolver<'_> {
         }
         let sim = FieldPath::root("simulation");
         let horizon_ms = raw.simulation.horizon.0;
-        if let Err(msg) = check_horizon(horizon_ms) {
-            return self.err(&sim.key("horizon"), msg);
+        if let Err(e) = check_horizon(horizon_ms) {
+            return self.err(&sim.key("horizon"), e.to_string());
         }
         let step_ms = raw.simulation.step.map_or(DEFAULT_STEP_MS.min(horizon_ms), |s| s.0);
         if step_ms == 0 || step_ms > horizon_ms {
@@ -242,7 +250,7 @@ impl Resolver<'_> {
                 let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
                 match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
                     Ok((s, c)) => (spec, calibration) = (s, Some(c)),
-                    Err(msg) => return self.err(&ip.key("calibration"), msg),
+                    Err(e) => return self.err(&ip.key("calibration"), e.to_string()),
                 }
             }
             if let Some((field, msg)) = spec.problems().into_iter().next() {
@@ -701,7 +709,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = super::node_list::data_file(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+                let path = super::node_list::data_file(&file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
@@ -723,7 +731,7 @@ impl Resolver<'_> {
         if class.trim().is_empty() || class.contains([',', '"', '\n']) {
             return self.err(&p.key("class"), "expected a class label without commas or quotes");
         }
-        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
         let limit = crate::model::compute::largest_job(sc);
         let name = t.format.as_deref().unwrap_or("generic");
         let Some(format) = TraceFormat::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
@@ -756,7 +764,7 @@ impl Resolver<'_> {
         let name = s.policy.as_deref().unwrap_or("backfill");
         let policy = match Policy::parse(name) {
             Ok(policy) => policy,
-            Err(msg) => return self.err(&p.key("policy"), msg),
+            Err(e) => return self.err(&p.key("policy"), e.to_string()),
         };
         let aging_ms = s.aging.map_or(DEFAULT_AGING_MS, |a| a.0);
         if aging_ms == 0 {

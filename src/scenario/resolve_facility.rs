@@ -86,7 +86,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
         Some(name) if name.ends_with(".toml") => {
             let path = absolute(dir, name);
             let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io { path: path.clone(), source })?;
-            let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e))?;
+            let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e.to_string()))?;
             Some((path.display().to_string(), spec))
         }
         Some(id) => match climates::climate(id) {

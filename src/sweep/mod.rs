@@ -48,6 +48,17 @@ pub enum SweepError {
     /// A bad specification: path, value, range, design or plan (bad input, exit code 2).
     #[error("{0}")]
     Spec(String),
+    /// A parameter's VALUES text does not parse (bad input, exit code 2).
+    #[error("{path}: {source}")]
+    Values {
+        /// The parameter path.
+        path: String,
+        /// What is wrong with its values.
+        source: spec::ValuesError,
+    },
+    /// A parameter path that does not parse or lead into the document (bad input, exit code 2).
+    #[error(transparent)]
+    Edit(#[from] EditError),
     /// The base scenario is invalid (bad input, exit code 2).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
@@ -59,13 +70,6 @@ pub enum SweepError {
         /// The OS error.
         source: std::io::Error,
     },
-}
-
-/// A bad parameter path is a bad specification.
-impl From<EditError> for SweepError {
-    fn from(e: EditError) -> SweepError {
-        SweepError::Spec(e.to_string())
-    }
 }
 
 /// Resolves an (edited) document; errors say which assignments (`context`) produced it.

@@ -45,12 +45,25 @@ pub use shares::{PoolShape, Shares};
 use crate::config::{PolicyConfig, SchedulerConfig};
 use crate::model::workload::{JobSlot, Jobs};
 
+/// Why a policy refuses a job at submission (the `reason` of its jobs.csv row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The job alone needs more accelerators than its class quota lets the class hold.
+    #[error("needs {needs} accelerators; its class quota is {quota}")]
+    OverQuota {
+        /// Accelerators the job needs.
+        needs: u64,
+        /// The class quota, accelerators.
+        quota: u64,
+    },
+}
+
 /// A scheduling policy.
 pub trait Scheduler: Send + Sync {
     /// The policy's name.
     fn name(&self) -> &'static str;
     /// Policy-specific admission: `Err(reason)` rejects the job at submission.
-    fn admit(&self, _slot: JobSlot, _jobs: &Jobs, _cluster: &Cluster) -> Result<(), String> {
+    fn admit(&self, _slot: JobSlot, _jobs: &Jobs, _cluster: &Cluster) -> Result<(), Refusal> {
         Ok(())
     }
     /// Adds an admitted job to the queue.
@@ -137,11 +150,11 @@ impl Scheduler for ListScheduler {
         self.name
     }
 
-    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), String> {
+    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), Refusal> {
         let job = jobs.get(slot);
         match &self.quotas {
             Some(q) if cluster.allocation_size(job) as u64 > q[job.class as usize] => {
-                Err(format!("needs {} accelerators; its class quota is {}", cluster.allocation_size(job), q[job.class as usize]))
+                Err(Refusal::OverQuota { needs: cluster.allocation_size(job) as u64, quota: q[job.class as usize] })
             }
             _ => Ok(()),
         }

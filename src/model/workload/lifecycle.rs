@@ -116,7 +116,10 @@ impl Life<'_, '_> {
         self.book.peak_live = self.book.peak_live.max(self.jobs.live() as u64);
         self.book.stats[class as usize].summary.submitted += 1;
         let sched = &self.sched;
-        let refusal = sched.cluster.never_fits(self.jobs.get(slot)).or_else(|| sched.policy.admit(slot, &self.jobs, &sched.cluster).err());
+        let refusal = sched
+            .cluster
+            .never_fits(self.jobs.get(slot))
+            .or_else(|| sched.policy.admit(slot, &self.jobs, &sched.cluster).err().map(|r| r.to_string()));
         if let Some(reason) = refusal {
             self.book.rejected += 1;
             self.book.stats[class as usize].summary.rejected += 1;
