@@ -16,8 +16,14 @@ pub mod network;
 pub mod node_list;
 mod overrides;
 pub mod raw;
+mod raw_facility;
+mod raw_hardware;
+mod raw_workload;
 pub mod resolve;
 pub mod resolve_facility;
+mod resolve_hardware;
+mod resolve_scheduler;
+mod resolve_workload;
 pub mod services;
 mod trace;
 mod trace_formats;
@@ -29,7 +35,8 @@ use std::path::Path;
 pub use crate::config::Scenario;
 pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
 pub use overrides::{AddedRacks, Overrides};
-pub use resolve::ignored_settings;
+pub use resolve_scheduler::{DEFAULT_AGING_MS, ignored_settings};
+pub use resolve_workload::kind_defaults;
 
 use crate::catalog::Catalog;
 

@@ -133,7 +133,7 @@ mod tests {
         let o = Overrides { policy: Some(Policy::Sjf), ..Overrides::default() };
         let sc = super::super::load_with(&ready("classroom.toml"), &o).unwrap();
         // classroom.toml: backfill_depth = 64; aging is the default.
-        assert_eq!(sc.scheduler.policy, PolicyConfig::Sjf { depth: 64, aging_ms: super::super::resolve::DEFAULT_AGING_MS });
+        assert_eq!(sc.scheduler.policy, PolicyConfig::Sjf { depth: 64, aging_ms: super::super::DEFAULT_AGING_MS });
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! | `min_replicas`, `max_replicas` | 1, 1000 | |
 //! | `autoscale_interval` | 5 min | the default |
 //! | `priority` | 10 | above every job class default (at most 4), so replicas go first under `priority` |
-//! | `utilization` | 0.4 | the `inference-service` class default ([`super::resolve::kind_defaults`]) |
+//! | `utilization` | 0.4 | the `inference-service` class default ([`super::kind_defaults`]) |
 //!
 //! A replica with throughput X (requests/s) and mean service time S (s) serves X S requests at
 //! once (Little's law): the queueing model ([`crate::model::services`]) treats it as
