@@ -8,8 +8,11 @@
 mod accelerators;
 pub mod classes;
 pub mod climates;
+pub mod failures;
 pub mod network;
+pub mod node_lists;
 pub mod psu;
+pub mod tariffs;
 
 pub use accelerators::{AcceleratorSpec, Catalog, CatalogError, PRECISIONS, Precisions};
 pub use classes::ClassKind;

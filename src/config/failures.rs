@@ -1,43 +1,10 @@
 //! Failures (`[failures]`): failure rates and repair times per component class, hot spares,
 //! and checkpointing per job class.
 
+pub use crate::catalog::failures::Component;
+
 /// Hours in a (Julian) year, for annualized failure rates.
 pub const HOURS_PER_YEAR: f64 = 8766.0;
-
-/// A component class that can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Component {
-    /// The accelerator itself (per accelerator).
-    Accelerator,
-    /// Its on-package memory, HBM (per accelerator).
-    Memory,
-    /// The host: CPU, DRAM, disks, PSU, board (per node).
-    Node,
-    /// NIC, cable, optics or switch port (per node).
-    Network,
-    /// Software and collective timeouts: the job restarts, the node stays up (per node).
-    Software,
-    /// A power or cooling unit: every node of a rack goes down (per rack).
-    Rack,
-}
-
-impl Component {
-    /// Every class, in the order of streams, events and reports.
-    pub const ALL: [Component; 6] =
-        [Component::Accelerator, Component::Memory, Component::Node, Component::Network, Component::Software, Component::Rack];
-
-    /// Name in scenario files, streams and summaries.
-    pub fn name(self) -> &'static str {
-        match self {
-            Component::Accelerator => "accelerator",
-            Component::Memory => "memory",
-            Component::Node => "node",
-            Component::Network => "network",
-            Component::Software => "software",
-            Component::Rack => "rack",
-        }
-    }
-}
 
 /// Failure process of one component class.
 #[derive(Debug, Clone, PartialEq)]

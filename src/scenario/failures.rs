@@ -2,26 +2,13 @@
 //! checkpointing, raw (as written) and resolved (SI, every default filled in).
 //!
 //! ## Defaults and their sources
-//! Rates are derived from Meta's Llama 3 report (Dubey et al. 2024, "The Llama 3 Herd of Models",
-//! §3.3.4, Table 5): 419 unexpected interruptions in a 54-day snapshot of pre-training on
-//! 16,384 H100 GPUs (2,048 nodes of 8), i.e. 21.23 M GPU-hours and 2.654 M node-hours, about one
-//! interruption every 3.1 h. Each count below is divided by the exposure of its unit
-//! [rule of thumb: the report gives counts, the per-device rates are derived here].
-//!
-//! | class | unit | Table 5 causes (count) | default MTBF | default repair |
-//! |---|---|---|---|---|
-//! | `accelerator` | per accelerator | faulty GPU 148, SRAM 19, GPU system processor 17, thermal/sensor 6, silent data corruption 6 (196) | 108,000 h | 48 h [rule of thumb: swap a GPU tray] |
-//! | `memory` | per accelerator | HBM3 72 | 295,000 h | 48 h [rule of thumb] |
-//! | `node` | per node | host maintenance 32, SSD 3, PSU 3, chassis 2, IO board 2, CPU 2, DRAM 2 (46) | 57,700 h | 24 h [rule of thumb] |
-//! | `network` | per node | switch/cable 35, NIC 7 (42) | 63,200 h | 4 h [rule of thumb: reseat or replace optics] |
-//! | `software` | per node | software bug 54, NCCL watchdog 7, dependency 2 (63) | 42,100 h | 0 (the node stays up; the job restarts) |
-//! | `rack` | per rack (power or cooling unit; all its nodes go down) | not in Table 5 | off | 8 h [rule of thumb] |
-//!
-//! Repair times are lognormal with the given median and `repair_sigma` (default 0.8
-//! [rule of thumb]; 0 makes them fixed). Checkpoints default to `interval = "young-daly"`,
-//! `cost = "5m"`, `restart = "10m"` [rule of thumb]; Young/Daly (Young 1974, Daly 2006, BRIEF §7):
-//! tau = sqrt(2 delta M) with delta the checkpoint cost and M the job's own mean time between
-//! interruptions (it falls with the number of nodes the job holds).
+//! Rates and repair times per component class: see [`crate::catalog::failures`] (derived
+//! from the Llama 3 report). Repair times are lognormal with the given median and
+//! `repair_sigma` (default 0.8 [rule of thumb]; 0 makes them fixed). Checkpoints default to
+//! `interval = "young-daly"`, `cost = "5m"`, `restart = "10m"` [rule of thumb]; Young/Daly
+//! (Young 1974, Daly 2006, BRIEF §7): tau = sqrt(2 delta M) with delta the checkpoint cost and
+//! M the job's own mean time between interruptions (it falls with the number of nodes the job
+//! holds).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{FieldPath, ScenarioError, Source};
 use super::units::{DurationMs, parse_duration_ms};
+use crate::catalog::failures::defaults;
 use crate::config::failures::*;
 
 /// `[failures.<component>]` as written.
@@ -122,18 +110,6 @@ impl Failures {
             super::units::format_duration(self.checkpoint.cost_ms),
             super::units::format_duration(self.checkpoint.restart_ms)
         )
-    }
-}
-
-/// Default (MTBF h, median repair h); MTBF infinite means off. See the module table.
-fn defaults(c: Component) -> (f64, f64) {
-    match c {
-        Component::Accelerator => (108_000.0, 48.0),
-        Component::Memory => (295_000.0, 48.0),
-        Component::Node => (57_700.0, 24.0),
-        Component::Network => (63_200.0, 4.0),
-        Component::Software => (42_100.0, 0.0),
-        Component::Rack => (f64::INFINITY, 8.0),
     }
 }
 

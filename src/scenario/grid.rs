@@ -22,23 +22,14 @@ use std::path::{Path, PathBuf};
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
+use crate::catalog::tariffs::{CRITICAL_OVER_PEAK, DEMAND_CHARGE, HOURS, NATIONAL_FACTOR, PRICES};
 use crate::config::grid::{BatteryConfig, BatteryPolicy as Policy};
 use crate::config::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, HOUR_MS, Hourly, Period, Tariff};
 
 type R<T> = Result<T, ScenarioError>;
 
-/// Default prices (valley, flat, peak), CNY/kWh: BRIEF §6.
-const PRICES: [f64; 3] = [0.308, 0.594, 0.88];
-/// Critical peak over peak: BRIEF §6 (>= 20 % above peak).
-const CRITICAL_OVER_PEAK: f64 = 1.2;
-/// Default hour pattern (see the module table).
-const HOURS: &str = "VVVVVVFFPPPFFFFFFFPPPFVV";
-/// Default demand charge, CNY/kW/month [rule of thumb].
-const DEMAND_CHARGE: f64 = 40.0;
 /// Deadband of the cap controller [rule of thumb: a 2 % control band].
 const CAP_MARGIN: f64 = 0.02;
-/// National grid factor 2022, kg/kWh: BRIEF §6.
-const NATIONAL_FACTOR: f64 = 0.5366;
 /// Joules in a kWh.
 const J_PER_KWH: f64 = 3.6e6;
 

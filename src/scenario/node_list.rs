@@ -13,6 +13,8 @@
 //! are kept in [`NodeList::capacity`] for placement by shares ([`crate::model::scheduler`]).
 //!
 //! ## Defaults and assumptions
+//! The model map is [`crate::catalog::node_lists::DEFAULT_MODELS`]:
+//!
 //! | model | accelerator | why |
 //! |---|---|---|
 //! | P100 | P100-PCIe-16GB | the list's P100 servers hold 1-2 GPUs: PCIe cards |
@@ -31,22 +33,8 @@ use std::path::{Path, PathBuf};
 use super::error::{FieldPath, ScenarioError, Source, csv_error, csv_error_at};
 use super::raw::{RawCluster, RawHall, RawNodeType, RawRackGroup, RawScenario};
 use crate::catalog::Catalog;
+use crate::catalog::node_lists::{ASSUMED_MODELS, DEFAULT_MODELS};
 use crate::config::node_list::NodeList;
-
-/// Default accelerator per model of the Alibaba node list (see the module table).
-pub const DEFAULT_MODELS: [(&str, &str); 8] = [
-    ("A10", "A10"),
-    ("G1", "A10"),
-    ("G2", "A10"),
-    ("G3", "A10"),
-    ("P100", "P100-PCIe-16GB"),
-    ("T4", "T4"),
-    ("V100M16", "V100-SXM2-16GB"),
-    ("V100M32", "V100-SXM2-32GB"),
-];
-
-/// Models whose default mapping is an assumption (anonymised in the trace).
-pub const ASSUMED_MODELS: [&str; 3] = ["G1", "G2", "G3"];
 
 /// Default nodes per rack [assumption]: the node list names no racks.
 pub const DEFAULT_RACK_NODES: u32 = 8;
