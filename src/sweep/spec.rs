@@ -51,7 +51,7 @@ pub enum ValuesError {
     /// A step of zero or less.
     #[error("expected a positive step, found {0:?}")]
     StepNotPositive(String),
-    /// A range of more than [`MAX_RANGE_VALUES`] values.
+    /// A range of more than a million values (`MAX_RANGE_VALUES`).
     #[error("the range {text} has {n} values; at most {max} are allowed", max = MAX_RANGE_VALUES)]
     TooMany {
         /// The range as written.
