@@ -16,8 +16,11 @@
 pub mod calibrate;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod forecast;
+#[cfg(test)]
+mod layers;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -97,7 +97,7 @@ fn superpod_switch_counts_match_the_reference_architecture() {
     assert_eq!(c.ports, 1024 + 2 * 32 * 32);
     // Non-blocking two-tier capacity k²/2: 2048 endpoints reach, 2049 do not.
     let mut ft = net.clone();
-    ft.fabric = aidc::scenario::network::FabricKind::FatTree;
+    ft.fabric = aidc::config::network::FabricKind::FatTree;
     assert!(aidc::model::network::switch_counts(&ft, 256, 8).is_ok());
     assert!(aidc::model::network::switch_counts(&ft, 257, 8).is_err());
     // Three tiers reach k³/4 = 65,536 endpoints.
@@ -136,7 +136,7 @@ fn placement_inside_one_pod_beats_spreading() {
     let net = format!("{NET_1TO1}latency = {{ spine = \"10ms\" }}\n");
     let topo = scenario(4, COMM_HEAVY, &net, "60d");
     let mut random = topo.clone();
-    random.scheduler.placement = aidc::scenario::Placement::Random;
+    random.scheduler.placement = aidc::config::Placement::Random;
     let (st, jt) = run(&topo);
     let (sr, jr) = run(&random);
     let (t_topo, f_topo, n_topo) = mean_run(&jt);
@@ -171,7 +171,7 @@ fn bandwidth_sharing_slows_jobs_only_when_oversubscribed() {
 #[test]
 fn runs_with_a_network_are_deterministic() {
     let mut sc = scenario(6, COMM_HEAVY, &NET_1TO1.replace("pod_nodes = 4", "pod_nodes = 4\noversubscription = [\"2:1\"]"), "20d");
-    sc.scheduler.placement = aidc::scenario::Placement::Random;
+    sc.scheduler.placement = aidc::config::Placement::Random;
     let (a, ja) = run(&sc);
     let (b, jb) = run(&sc);
     assert_eq!(ja, jb);
@@ -290,7 +290,7 @@ switch_power = "1.6kW"
 optic_power = "12W"
 "#;
     let mut sc = scenario(8, class, net, "1d");
-    sc.scheduler.placement = aidc::scenario::Placement::Random;
+    sc.scheduler.placement = aidc::config::Placement::Random;
     let w = sc.classes[0].work.as_ref().unwrap();
     assert_eq!((w.tokens, w.batch_tokens, w.flops_per_param_token), (1000.0 * 512.0 * 4096.0, 512.0 * 4096.0, 6.0));
     assert_eq!(w.peak_flops, 1978.9e12);

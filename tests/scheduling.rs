@@ -172,11 +172,16 @@ fn invariants_hold_with_preemption_and_services() {
     assert_eq!(rows.len() as u64 - 1, j.submitted, "one row per job");
 }
 
+/// A ready scenario with its policy overridden, as `--scheduler` does.
+fn with_policy(name: &str, policy: &str) -> aidc::config::Scenario {
+    let overrides = aidc::scenario::Overrides { policy: Some(aidc::config::Policy::parse(policy).unwrap()), ..Default::default() };
+    aidc::scenario::load_with(&root().join("scenarios").join(name), &overrides).unwrap()
+}
+
 #[test]
 fn new_policies_are_deterministic_and_conserve_jobs() {
     for policy in ["sjf", "best-fit"] {
-        let mut sc = ready("classroom.toml");
-        sc.scheduler.policy = aidc::scenario::Policy::parse(policy).unwrap();
+        let sc = with_policy("classroom.toml", policy);
         let run = || {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("out");
@@ -197,8 +202,7 @@ fn sjf_shortens_the_mean_wait_of_the_classroom() {
     let dir = tempfile::tempdir().unwrap();
     let mut waits = Vec::new();
     for policy in ["backfill", "sjf"] {
-        let mut sc = ready("classroom.toml");
-        sc.scheduler.policy = aidc::scenario::Policy::parse(policy).unwrap();
+        let sc = with_policy("classroom.toml", policy);
         let r = run_to_dir(&sc, &dir.path().join(policy), &RunOptions::default()).unwrap();
         waits.push(r.summary.jobs.wait_s.mean);
     }

@@ -399,7 +399,7 @@ fn the_real_scenario_round_trips_and_philly_runtimes_serve_as_an_empirical_durat
         philly.display()
     );
     let sc = from_text(&small(2, &class, "backfill", "1d"), dir.path()).unwrap();
-    let aidc::scenario::DurationDist::Empirical { values_ms, .. } = &sc.classes[0].duration else { panic!("empirical") };
+    let aidc::config::DurationDist::Empirical { values_ms, .. } = &sc.classes[0].duration else { panic!("empirical") };
     assert_eq!(values_ms.len(), 83_154, "every Philly runtime");
 }
 

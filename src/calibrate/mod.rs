@@ -9,7 +9,8 @@
 //! precision with an efficiency-vs-size curve and the memory bandwidth ([`fit`]), predicts the
 //! held-out kernels, and returns a [`profile::Profile`]. [`cuda`] does the same for an NVIDIA
 //! GPU behind the cargo feature `cuda`. [`apply`] turns a profile into a device's efficiency,
-//! peaks and power in a scenario, and into the factor the engine applies to job durations.
+//! peaks and power in a scenario, and into the factor job durations follow
+//! ([`crate::config::calibration::DeviceCalibration`]).
 
 pub mod apply;
 pub mod cpu;
@@ -21,5 +22,5 @@ pub mod profile;
 pub mod rapl;
 pub mod suite;
 
-pub use apply::{CalibrationUse, DEFAULT_NOMINAL_EFFICIENCY, DeviceCalibration, DurationScale};
+pub use apply::DEFAULT_NOMINAL_EFFICIENCY;
 pub use profile::Profile;

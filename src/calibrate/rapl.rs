@@ -39,8 +39,19 @@ fn read_u64(p: &Path) -> Option<u64> {
     std::fs::read_to_string(p).ok()?.trim().parse().ok()
 }
 
+/// Why no energy counters can be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoMeter {
+    /// A counter exists but only root may read it.
+    #[error("{} is not readable (RAPL counters are root-only on Linux 5.10 and later)", .0.display())]
+    Unreadable(PathBuf),
+    /// There are no counters under the powercap folder.
+    #[error("no RAPL energy counters under {} (none on this CPU, or a virtual machine)", .0.display())]
+    Absent(PathBuf),
+}
+
 /// Finds readable package energy counters under `root`, or says why there are none.
-pub fn find(root: &Path) -> Result<EnergyMeter, String> {
+pub fn find(root: &Path) -> Result<EnergyMeter, NoMeter> {
     let powercap = root.join("sys/class/powercap");
     let mut counters = Vec::new();
     let mut unreadable = None;
@@ -68,8 +79,8 @@ pub fn find(root: &Path) -> Result<EnergyMeter, String> {
         return Ok(m);
     }
     Err(match unreadable {
-        Some(p) => format!("{} is not readable (RAPL counters are root-only on Linux 5.10 and later)", p.display()),
-        None => format!("no RAPL energy counters under {} (none on this CPU, or a virtual machine)", powercap.display()),
+        Some(p) => NoMeter::Unreadable(p),
+        None => NoMeter::Absent(powercap),
     })
 }
 
@@ -129,7 +140,8 @@ mod tests {
     fn absent_rapl_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let e = find(dir.path()).unwrap_err();
-        assert!(e.contains("no RAPL energy counters"), "{e}");
+        assert_eq!(e, NoMeter::Absent(dir.path().join("sys/class/powercap")));
+        assert!(e.to_string().contains("no RAPL energy counters"), "{e}");
     }
 
     #[test]

@@ -237,7 +237,7 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
         power: match &meter {
             Ok(m) if fit.power.is_some() => PowerInfo { measured: true, note: m.source.clone() },
             Ok(m) => PowerInfo { measured: false, note: format!("{}: too few readings to fit", m.source) },
-            Err(why) => PowerInfo { measured: false, note: why.clone() },
+            Err(why) => PowerInfo { measured: false, note: why.to_string() },
         },
         samples,
         fit,

@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::facility::weather::{Normals, dew_point};
-
 /// Monthly climate normals of a site (`assets/climates/<id>.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,31 +48,40 @@ pub struct ClimateSpec {
     pub notes: Option<String>,
 }
 
+/// Why a climate or grid file is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClimateError {
+    /// The text is not TOML of the schema.
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// A month's temperatures are out of order or out of range.
+    #[error("month {month}: expected monthly_min_c <= monthly_mean_c <= monthly_max_c within -60..60 °C")]
+    Temperatures {
+        /// The month, 1-12.
+        month: usize,
+    },
+    /// A month's relative humidity is out of range.
+    #[error("month {month}: expected monthly_rh from 1 to 100 %")]
+    Humidity {
+        /// The month, 1-12.
+        month: usize,
+    },
+}
+
 impl ClimateSpec {
     /// Parses a climate file's text.
-    pub fn parse(text: &str) -> Result<ClimateSpec, String> {
-        let c: ClimateSpec = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<ClimateSpec, ClimateError> {
+        let c: ClimateSpec = toml::from_str(text)?;
         for m in 0..12 {
             let (lo, mean, hi, rh) = (c.monthly_min_c[m], c.monthly_mean_c[m], c.monthly_max_c[m], c.monthly_rh[m]);
             if !(lo <= mean && mean <= hi && (-60.0..=60.0).contains(&mean)) {
-                return Err(format!("month {}: expected monthly_min_c <= monthly_mean_c <= monthly_max_c within -60..60 °C", m + 1));
+                return Err(ClimateError::Temperatures { month: m + 1 });
             }
             if !(1.0..=100.0).contains(&rh) {
-                return Err(format!("month {}: expected monthly_rh from 1 to 100 %", m + 1));
+                return Err(ClimateError::Humidity { month: m + 1 });
             }
         }
         Ok(c)
-    }
-
-    /// The normals the weather generator uses.
-    pub fn normals(&self) -> Normals {
-        let mut range_k = [0.0; 12];
-        let mut dew_c = [0.0; 12];
-        for m in 0..12 {
-            range_k[m] = self.monthly_max_c[m] - self.monthly_min_c[m];
-            dew_c[m] = dew_point(self.monthly_mean_c[m], self.monthly_rh[m]);
-        }
-        Normals { mean_c: self.monthly_mean_c, range_k, dew_c }
     }
 }
 
@@ -125,7 +132,7 @@ pub fn climate_ids() -> Vec<&'static str> {
 }
 
 /// A built-in climate.
-pub fn climate(id: &str) -> Option<Result<ClimateSpec, String>> {
+pub fn climate(id: &str) -> Option<Result<ClimateSpec, ClimateError>> {
     CLIMATES.iter().find(|(i, _)| *i == id).map(|(_, text)| ClimateSpec::parse(text))
 }
 
@@ -135,8 +142,8 @@ pub fn grid_ids() -> Vec<&'static str> {
 }
 
 /// A built-in grid.
-pub fn grid(id: &str) -> Option<Result<GridSpec, String>> {
-    GRIDS.iter().find(|(i, _)| *i == id).map(|(_, text)| toml::from_str(text).map_err(|e| e.to_string()))
+pub fn grid(id: &str) -> Option<Result<GridSpec, ClimateError>> {
+    GRIDS.iter().find(|(i, _)| *i == id).map(|(_, text)| toml::from_str(text).map_err(ClimateError::from))
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::config::{Scenario, SizeDist};
 use crate::model::compute::power::NodePowerModel;
 use crate::model::workload::ClassSampler;
 use crate::scenario::units::format_duration;
-use crate::scenario::{Scenario, SizeDist};
 
 /// Validate a scenario and print the design: racks, nodes, accelerators by model, peak PFLOPS by
 /// precision, IT design power, the offered load of each job class, and warnings.
@@ -25,19 +25,22 @@ pub struct CheckArgs {
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut sc = super::load(&a.scenario)?;
+    let mut overrides = crate::scenario::Overrides::default();
     if let Some(name) = &a.scheduler {
-        sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?;
+        overrides.policy = Some(crate::config::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?);
     }
-    print!("{}", describe(&sc));
+    let doc = crate::scenario::edit::Document::read(&a.scenario)?;
+    let sc = doc.resolve_with(&overrides)?;
+    let ignored = crate::scenario::ignored_settings(&doc.raw()?, &sc);
+    print!("{}", describe(&sc, &ignored));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Draws per class used to estimate offered load.
 const LOAD_DRAWS: usize = 20_000;
 
-/// The text `check` prints.
-pub fn describe(sc: &Scenario) -> String {
+/// The text `check` prints; `ignored` are warnings about settings the scenario does not use.
+pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
     let mut o = String::new();
     let cap = crate::engine::capacity(sc);
     let _ = writeln!(o, "scenario   {} ({})", sc.name, sc.file.display());
@@ -88,14 +91,14 @@ pub fn describe(sc: &Scenario) -> String {
         let _ = writeln!(o, "facility   climate {climate}; {grid}; start {}", sc.start);
         let halls: Vec<String> = sc.halls.iter().map(|h| format!("{} {}", h.name, h.cooling.kind.name())).collect();
         let _ = writeln!(o, "           cooling: {}", halls.join(", "));
-        let lp = |name: &str, l: &crate::scenario::LoopConfig| {
+        let lp = |name: &str, l: &crate::config::LoopConfig| {
             format!(
                 "{name} {:.1} C supply, {:.1} K, {}{}",
                 l.supply_c,
                 l.delta_t_k,
                 match l.rejection {
-                    crate::scenario::RejectionKind::Tower => "towers",
-                    crate::scenario::RejectionKind::DryCooler => "dry coolers",
+                    crate::config::RejectionKind::Tower => "towers",
+                    crate::config::RejectionKind::DryCooler => "dry coolers",
                 },
                 if l.chillers { " + trim chillers" } else { ", no chillers" }
             )
@@ -123,7 +126,7 @@ pub fn describe(sc: &Scenario) -> String {
         // Work submitted within the horizon, spread over the horizon.
         let within: Vec<_> = t.jobs.iter().filter(|j| j.submit_ms <= sc.horizon_ms).collect();
         // Under GPU shares a pod offers its share of each GPU.
-        let share = |j: &crate::scenario::TraceJob| if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
+        let share = |j: &crate::config::TraceJob| if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
         let acc_h: f64 = within.iter().map(|j| j.accelerators as f64 * share(j) * j.duration_ms as f64 / 3.6e6).sum();
         let load = acc_h / (sc.horizon_ms as f64 / 3.6e6);
         total += load;
@@ -148,8 +151,9 @@ pub fn describe(sc: &Scenario) -> String {
     }
     let _ = writeln!(o, "           total offered load {:.1} % of installed accelerators", 100.0 * total / cap.accelerators as f64);
     let s = &sc.scheduler;
-    let preempt = if s.preemption && s.policy == crate::scenario::Policy::Priority { ", preemption" } else { "" };
-    let _ = writeln!(o, "scheduler  {} (backfill depth {}{preempt}, {} placement)", s.policy.name(), s.backfill_depth, s.placement.name());
+    let preempt = if matches!(s.policy, crate::config::PolicyConfig::Priority { preemption: true, .. }) { ", preemption" } else { "" };
+    let depth = s.policy.depth().map_or_else(String::new, |d| format!("backfill depth {d}{preempt}, "));
+    let _ = writeln!(o, "scheduler  {} ({depth}{} placement)", s.policy.policy().name(), s.placement.name());
     if let Some(n) = &sc.network {
         let nics = sc.node_types.iter().map(|t| t.accelerators).max().unwrap_or(1);
         if let Ok(c) = crate::model::network::switch_counts(n, sc.nodes(), nics) {
@@ -190,7 +194,7 @@ pub fn describe(sc: &Scenario) -> String {
     if let Some(f) = &sc.failures {
         let _ = writeln!(o, "failures   {}", f.describe());
     }
-    let warnings = warnings(sc);
+    let warnings: Vec<String> = ignored.iter().cloned().chain(warnings(sc)).collect();
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nwarnings");
         for w in warnings {
@@ -203,9 +207,6 @@ pub fn describe(sc: &Scenario) -> String {
 /// Things that are valid but probably not meant.
 pub fn warnings(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    if sc.scheduler.preemption && sc.scheduler.policy != crate::scenario::Policy::Priority {
-        out.push(format!("scheduler.preemption: only the priority policy preempts; {} never does", sc.scheduler.policy.name()));
-    }
     for (hi, h) in sc.halls.iter().enumerate() {
         for (gi, g) in h.racks.iter().enumerate() {
             let rack_w = g.nodes as f64 * crate::model::compute::installed_model(sc, h, g.node_type).max_w();

@@ -68,12 +68,8 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
 fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
     match e {
         crate::sweep::SweepError::Spec(m) => BadInput(m).into(),
+        e @ (crate::sweep::SweepError::Values { .. } | crate::sweep::SweepError::Edit(_)) => BadInput(e.to_string()).into(),
         crate::sweep::SweepError::Scenario(s) => s.into(),
         other => other.into(),
     }
-}
-
-/// Loads a scenario, mapping its errors to bad input.
-fn load(path: &std::path::Path) -> anyhow::Result<crate::scenario::Scenario> {
-    Ok(crate::scenario::load(path)?)
 }

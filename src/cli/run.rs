@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::BadInput;
 use crate::engine::{RunOptions, run_to_dir};
+use crate::scenario::Overrides;
 use crate::scenario::resolve::check_horizon;
 use crate::scenario::units::parse_duration_ms;
 
@@ -50,22 +51,17 @@ pub struct RunArgs {
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut sc = super::load(&a.scenario)?;
-    if let Some(seed) = a.seed {
-        sc.seed = seed;
-    }
+    // The flags edit the document before it is resolved, so they get every check the file does.
+    let mut overrides = Overrides { seed: a.seed, it_only: a.it_only, ..Overrides::default() };
     if let Some(h) = &a.horizon {
         let ms = parse_duration_ms(h).map_err(|e| BadInput(format!("--horizon: {e}")))?;
         check_horizon(ms).map_err(|e| BadInput(format!("--horizon: {e}")))?;
-        sc.horizon_ms = ms;
-        sc.step_ms = sc.step_ms.min(ms);
-    }
-    if a.it_only {
-        sc.facility = None;
+        overrides.horizon_ms = Some(ms);
     }
     if let Some(name) = &a.scheduler {
-        sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
+        overrides.policy = Some(crate::config::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?);
     }
+    let sc = crate::scenario::load_with(&a.scenario, &overrides)?;
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;
     let page = if a.report { Some(super::report::write(&report.dir, a.lang)?) } else { None };

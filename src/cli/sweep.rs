@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::sweep_error;
-use crate::sweep::edit::Document;
+use crate::scenario::edit::Document;
 use crate::sweep::table::fold_points;
 use crate::sweep::{Design, Param, Plan, PlanFile, Shard, SweepOptions};
 
@@ -113,7 +113,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     }
     let shard = a.shard.as_deref().map(Shard::parse).transpose().map_err(sweep_error)?;
     let plan = Plan {
-        doc: Document::read(&scenario).map_err(sweep_error)?,
+        doc: Document::read(&scenario)?,
         params,
         design: a.design.or(file.design).unwrap_or(Design::Grid),
         samples: a.samples.or(file.samples),

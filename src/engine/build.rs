@@ -19,6 +19,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::ScheduleLabel;
 
 use super::record::{TimeseriesWriter, record};
+use crate::config::{Scenario, TraceFormat};
 use crate::metrics::csv::Sink;
 use crate::model::compute::sample::{Sample, SampleMemo, sample_halls, sample_site};
 use crate::model::compute::{self, SiteLoad, Topology};
@@ -31,7 +32,6 @@ use crate::model::scheduler::{self, Fragmentation, Scheduling, sample_fragmentat
 use crate::model::services::Services;
 use crate::model::thermal::{Throttle, throttle};
 use crate::model::workload::{Arrivals, ClassTable, JobBook, Jobs, JobsWriter};
-use crate::scenario::{Scenario, TraceFormat};
 use crate::time::Clock;
 
 /// The label of the sampling Schedule.

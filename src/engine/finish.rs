@@ -9,6 +9,7 @@ use bevy_ecs::system::SystemState;
 use super::dispatch::Handlers;
 use super::record::TimeseriesWriter;
 use super::summary::{ScenarioInfo, Summary};
+use crate::config::Scenario;
 use crate::metrics::Percentiles;
 use crate::metrics::csv::Sink;
 use crate::model::compute::SiteLoad;
@@ -21,7 +22,6 @@ use crate::model::scheduler::{Fragmentation, Scheduling};
 use crate::model::services::Services;
 use crate::model::thermal::Throttle;
 use crate::model::workload::{ClassTable, JobBook, JobSlot, JobState, Jobs, JobsSummary, JobsWriter, TraceInfo};
-use crate::scenario::Scenario;
 use crate::time::queue::Event;
 
 /// Closes the run at the horizon and folds the summary; returns it with the most live jobs.
@@ -83,7 +83,7 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         power,
         facility,
         grid: world.get_resource::<Ledger>().map(|g| crate::model::grid::systems::fold(g, deferred_ms)).unwrap_or_default(),
-        calibration: crate::calibrate::apply::summary_entries(sc),
+        calibration: crate::model::workload::summary_entries(sc),
         failures: world.get_resource::<FailureModel>().map(|f| f.summary(horizon)),
         network,
         fragmentation: world.resource::<Fragmentation>().summary(horizon),

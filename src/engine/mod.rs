@@ -23,9 +23,9 @@ pub use build::{SamplePipeline, Stage};
 pub use sim::Simulation;
 pub use summary::{RunInfo, ScenarioInfo, Summary};
 
+use crate::config::Scenario;
 pub use crate::model::compute::summary::capacity;
 use crate::output::Staging;
-use crate::scenario::Scenario;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]

@@ -19,10 +19,10 @@ use bevy_ecs::system::SystemState;
 
 use super::dispatch::{Handlers, dispatch};
 use super::summary::{RunInfo, Summary};
+use crate::config::Scenario;
 use crate::model::facility::{Alarm, FacilityModel};
 use crate::model::scheduler::Scheduling;
 use crate::model::services::Services;
-use crate::scenario::Scenario;
 use crate::time::Clock;
 
 /// A simulation in progress, writing timeseries and job rows to `W`.

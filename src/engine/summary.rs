@@ -55,7 +55,7 @@ pub struct Summary {
     pub grid: GridSections,
     /// Calibrated devices (absent without calibration, so such outputs are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub calibration: Vec<crate::calibrate::CalibrationUse>,
+    pub calibration: Vec<crate::model::workload::CalibrationUse>,
     /// Failures, interruptions and checkpoints (absent without `[failures]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<FailuresSummary>,

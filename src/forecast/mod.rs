@@ -5,7 +5,7 @@
 //! A forecast is one continuous simulation per replication: a warm-up (not reported, so the
 //! cluster starts the first month full, not empty), then `months` months of 730 h (a 365-day
 //! year / 12). Every synthetic class's arrival rate is multiplied by the month's demand
-//! multiplier ([`demand`]) through the scenario's [`crate::scenario::DemandSchedule`], which the
+//! multiplier ([`demand`]) through the scenario's [`crate::config::DemandSchedule`], which the
 //! workload applies by thinning; the warm-up runs at month 1's demand. The run's timeseries and
 //! job rows are folded by month as they stream ([`fold`]). Replications (seeds as in sweeps:
 //! replication 0 is the scenario seed) run in parallel on a rayon pool; per month the
@@ -16,10 +16,13 @@
 //!
 //! An expansion `RACKS@MONTH` adds a rack group beside the first one (`halls[0].racks[0]`: its
 //! node type, nodes per rack and rack power) that enters service at the start of MONTH
-//! (`in_service`, see [`crate::scenario::RackGroup`]): one continuous run per replication, in
+//! (`in_service`, see [`crate::config::RackGroup`]): one continuous run per replication, in
 //! which the new racks draw no power and take no jobs before MONTH and the backlog of the
 //! smaller center carries into it. Each replication also runs without the expansion (same seed,
-//! so the same jobs arrive) to report the trigger without it.
+//! so the same jobs arrive) to report the trigger without it. The horizon, the demand and the
+//! added racks edit the document before it is resolved ([`crate::scenario::Overrides`]), so the
+//! expanded center resolves as if its file listed the racks: default facility ratings
+//! (transformers, UPS modules) are sized for it, as for a phased build-out.
 
 pub mod demand;
 pub mod fold;
@@ -32,9 +35,10 @@ use serde::Serialize;
 pub use demand::Demand;
 use fold::{Calendar, Fold, JobsFold, SeriesFold};
 
+use crate::config::{DemandSchedule, Scenario};
 use crate::engine::Simulation;
-use crate::scenario::{DemandSchedule, Scenario};
-use crate::sweep::edit::Document;
+use crate::scenario::edit::Document;
+use crate::scenario::{AddedRacks, Overrides};
 use crate::sweep::stats::quantile;
 use crate::sweep::{SweepError, replication_seed};
 
@@ -202,10 +206,8 @@ const CONTINUOUS: &str = "one continuous run per replication: the added racks en
 (no power, no jobs before it), and the backlog of the smaller center carries into it";
 
 /// One replication's months.
-fn replicate(sc: &Scenario, cal: Calendar, seed: u64) -> (Vec<MonthValues>, Vec<String>) {
-    let mut sc = sc.clone();
-    sc.seed = seed;
-    let sim = Simulation::new(&sc, Fold::Series(SeriesFold::new(cal)), Fold::Jobs(JobsFold::new(cal)));
+fn replicate(sc: &Scenario, cal: Calendar) -> (Vec<MonthValues>, Vec<String>) {
+    let sim = Simulation::new(sc, Fold::Series(SeriesFold::new(cal)), Fold::Jobs(JobsFold::new(cal)));
     let Ok(mut sim) = sim else { unreachable!("folds never fail to write") };
     let _ = sim.run(|_| {});
     let Ok((_, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
@@ -293,7 +295,7 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
         return Err(SweepError::Spec("--replications: expected at least 1".into()));
     }
     let doc = Document::read(path)?;
-    let base = doc.resolve("")?;
+    let base = doc.resolve()?;
     let cal = Calendar { warmup_ms: cfg.warmup_ms, month_ms: MONTH_MS, months: cfg.months };
     let base_rate: f64 = base.classes.iter().map(|c| c.rate_per_s).sum();
     let multipliers = cfg.demand.multipliers(cfg.months, base_rate);
@@ -308,45 +310,41 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     };
     let horizon_ms = cfg.warmup_ms + cfg.months as u64 * MONTH_MS;
     crate::scenario::resolve::check_horizon(horizon_ms).map_err(|e| SweepError::Spec(format!("--months/--warmup: {e}")))?;
-    let prepare = |mut sc: Scenario| {
-        sc.horizon_ms = horizon_ms;
-        sc.step_ms = sc.step_ms.min(horizon_ms);
-        sc.demand = Some(schedule.clone());
-        sc
-    };
+    // The forecast's horizon and demand, and the expansion, edit the document before it is
+    // resolved; each replication resolves it with its own seed.
+    let prepared = Overrides { horizon_ms: Some(horizon_ms), demand: Some(schedule), ..Overrides::default() };
     let expanded = match cfg.expand {
         Some(e) if e.month as usize <= cfg.months => {
-            let mut x = base.clone();
-            let Some(first) = x.halls.first().and_then(|h| h.racks.first()).cloned() else {
+            if base.halls.first().and_then(|h| h.racks.first()).is_none() {
                 return Err(SweepError::Spec("--expand: the scenario has no halls[0].racks[0] to copy the added racks from".into()));
-            };
+            }
             let in_service_ms = cfg.warmup_ms + (e.month as u64 - 1) * MONTH_MS;
-            x.halls[0].racks.push(crate::scenario::RackGroup { count: e.racks, in_service_ms, ..first });
-            Some(prepare(x))
+            Some(Overrides { added_racks: Some(AddedRacks { count: e.racks, in_service_ms }), ..prepared.clone() })
         }
         Some(e) => return Err(SweepError::Spec(format!("--expand: month {} is after the last month {}", e.month, cfg.months))),
         None => None,
     };
-    let base_sc = prepare(base.clone());
-    let variants: Vec<&Scenario> = std::iter::once(&base_sc).chain(expanded.as_ref()).collect();
+    let overrides: Vec<Overrides> = std::iter::once(prepared).chain(expanded).collect();
+    let variants: Vec<Scenario> = overrides.iter().map(|o| doc.resolve_with(o)).collect::<Result<_, _>>()?;
     let jobs: Vec<(usize, u32)> = (0..variants.len()).flat_map(|v| (0..cfg.replications).map(move |r| (v, r))).collect();
     progress.set_length(jobs.len() as u64);
     let pool = crate::sweep::pool(cfg.threads)?;
     let results: Vec<(Vec<MonthValues>, Vec<String>)> = pool.install(|| {
         jobs.par_iter()
             .map(|&(v, r)| {
-                let out = replicate(variants[v], cal, replication_seed(base.seed, r));
+                let seeded = Overrides { seed: Some(replication_seed(base.seed, r)), ..overrides[v].clone() };
+                let out = replicate(&doc.resolve_with(&seeded)?, cal);
                 progress.inc(1);
-                out
+                Ok(out)
             })
-            .collect()
-    });
+            .collect::<Result<_, SweepError>>()
+    })?;
     let names: Vec<String> = METRICS.iter().map(|s| s.to_string()).chain(results[0].1.iter().cloned()).collect();
     let reps = cfg.replications as usize;
     let table_of = |variant: usize| -> Vec<Month> {
         (0..cfg.months)
             .map(|m| {
-                let sc = variants[variant];
+                let sc = &variants[variant];
                 let metrics = names
                     .iter()
                     .enumerate()
@@ -362,7 +360,7 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     };
     let base_table = table_of(0);
     let base_trigger = trigger(&base_table, cfg.max_wait_s, cfg.max_reject);
-    let (table, expansion) = match (cfg.expand, &expanded) {
+    let (table, expansion) = match (cfg.expand, variants.get(1)) {
         (Some(e), Some(x)) => {
             let t = table_of(1);
             let report = ExpansionReport {

@@ -2,26 +2,13 @@
 //! checkpointing, raw (as written) and resolved (SI, every default filled in).
 //!
 //! ## Defaults and their sources
-//! Rates are derived from Meta's Llama 3 report (Dubey et al. 2024, "The Llama 3 Herd of Models",
-//! §3.3.4, Table 5): 419 unexpected interruptions in a 54-day snapshot of pre-training on
-//! 16,384 H100 GPUs (2,048 nodes of 8), i.e. 21.23 M GPU-hours and 2.654 M node-hours, about one
-//! interruption every 3.1 h. Each count below is divided by the exposure of its unit
-//! [rule of thumb: the report gives counts, the per-device rates are derived here].
-//!
-//! | class | unit | Table 5 causes (count) | default MTBF | default repair |
-//! |---|---|---|---|---|
-//! | `accelerator` | per accelerator | faulty GPU 148, SRAM 19, GPU system processor 17, thermal/sensor 6, silent data corruption 6 (196) | 108,000 h | 48 h [rule of thumb: swap a GPU tray] |
-//! | `memory` | per accelerator | HBM3 72 | 295,000 h | 48 h [rule of thumb] |
-//! | `node` | per node | host maintenance 32, SSD 3, PSU 3, chassis 2, IO board 2, CPU 2, DRAM 2 (46) | 57,700 h | 24 h [rule of thumb] |
-//! | `network` | per node | switch/cable 35, NIC 7 (42) | 63,200 h | 4 h [rule of thumb: reseat or replace optics] |
-//! | `software` | per node | software bug 54, NCCL watchdog 7, dependency 2 (63) | 42,100 h | 0 (the node stays up; the job restarts) |
-//! | `rack` | per rack (power or cooling unit; all its nodes go down) | not in Table 5 | off | 8 h [rule of thumb] |
-//!
-//! Repair times are lognormal with the given median and `repair_sigma` (default 0.8
-//! [rule of thumb]; 0 makes them fixed). Checkpoints default to `interval = "young-daly"`,
-//! `cost = "5m"`, `restart = "10m"` [rule of thumb]; Young/Daly (Young 1974, Daly 2006, BRIEF §7):
-//! tau = sqrt(2 delta M) with delta the checkpoint cost and M the job's own mean time between
-//! interruptions (it falls with the number of nodes the job holds).
+//! Rates and repair times per component class: see [`crate::catalog::failures`] (derived
+//! from the Llama 3 report). Repair times are lognormal with the given median and
+//! `repair_sigma` (default 0.8 [rule of thumb]; 0 makes them fixed). Checkpoints default to
+//! `interval = "young-daly"`, `cost = "5m"`, `restart = "10m"` [rule of thumb]; Young/Daly
+//! (Young 1974, Daly 2006, BRIEF §7): tau = sqrt(2 delta M) with delta the checkpoint cost and
+//! M the job's own mean time between interruptions (it falls with the number of nodes the job
+//! holds).
 
 use std::collections::BTreeMap;
 
@@ -29,56 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{FieldPath, ScenarioError, Source};
 use super::units::{DurationMs, parse_duration_ms};
-
-/// Hours in a (Julian) year, for annualized failure rates.
-pub const HOURS_PER_YEAR: f64 = 8766.0;
-
-/// A component class that can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Component {
-    /// The accelerator itself (per accelerator).
-    Accelerator,
-    /// Its on-package memory, HBM (per accelerator).
-    Memory,
-    /// The host: CPU, DRAM, disks, PSU, board (per node).
-    Node,
-    /// NIC, cable, optics or switch port (per node).
-    Network,
-    /// Software and collective timeouts: the job restarts, the node stays up (per node).
-    Software,
-    /// A power or cooling unit: every node of a rack goes down (per rack).
-    Rack,
-}
-
-impl Component {
-    /// Every class, in the order of streams, events and reports.
-    pub const ALL: [Component; 6] =
-        [Component::Accelerator, Component::Memory, Component::Node, Component::Network, Component::Software, Component::Rack];
-
-    /// Name in scenario files, streams and summaries.
-    pub fn name(self) -> &'static str {
-        match self {
-            Component::Accelerator => "accelerator",
-            Component::Memory => "memory",
-            Component::Node => "node",
-            Component::Network => "network",
-            Component::Software => "software",
-            Component::Rack => "rack",
-        }
-    }
-
-    /// Default (MTBF h, median repair h); MTBF infinite means off. See the module table.
-    fn defaults(self) -> (f64, f64) {
-        match self {
-            Component::Accelerator => (108_000.0, 48.0),
-            Component::Memory => (295_000.0, 48.0),
-            Component::Node => (57_700.0, 24.0),
-            Component::Network => (63_200.0, 4.0),
-            Component::Software => (42_100.0, 0.0),
-            Component::Rack => (f64::INFINITY, 8.0),
-        }
-    }
-}
+use crate::catalog::failures::defaults;
+use crate::config::failures::*;
 
 /// `[failures.<component>]` as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -146,59 +85,6 @@ pub struct RawFailures {
     pub classes: BTreeMap<String, RawCheckpoint>,
 }
 
-/// Failure process of one component class.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentFailures {
-    /// Which class.
-    pub component: Component,
-    /// Mean time between failures of one unit, ms (infinite: off).
-    pub mtbf_ms: f64,
-    /// Median repair time, ms.
-    pub repair_ms: u64,
-    /// Sigma of ln(repair time).
-    pub repair_sigma: f64,
-}
-
-/// Checkpoint interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Interval {
-    /// Fixed work between checkpoints, ms.
-    Fixed(u64),
-    /// tau = sqrt(2 cost M) per job start.
-    YoungDaly,
-}
-
-/// A resolved checkpoint policy.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Checkpoint {
-    /// Interval.
-    pub interval: Interval,
-    /// Cost of one checkpoint, ms.
-    pub cost_ms: u64,
-    /// Restart time after an interruption, ms.
-    pub restart_ms: u64,
-}
-
-/// The resolved `[failures]` section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failures {
-    /// One entry per [`Component::ALL`], in that order.
-    pub components: Vec<ComponentFailures>,
-    /// Hot spare nodes per node type.
-    pub spares: u32,
-    /// Default checkpoint policy.
-    pub checkpoint: Checkpoint,
-    /// Per-class checkpoint policies.
-    pub classes: Vec<(String, Checkpoint)>,
-}
-
-impl ComponentFailures {
-    /// Failures per unit per ms (0 when off).
-    pub fn rate_per_ms(&self) -> f64 {
-        if self.mtbf_ms.is_finite() { 1.0 / self.mtbf_ms } else { 0.0 }
-    }
-}
-
 impl Failures {
     /// One line for `aidc check`: MTBF per class, spares and the default checkpoint policy.
     pub fn describe(&self) -> String {
@@ -224,11 +110,6 @@ impl Failures {
             super::units::format_duration(self.checkpoint.cost_ms),
             super::units::format_duration(self.checkpoint.restart_ms)
         )
-    }
-
-    /// The checkpoint policy of a class label.
-    pub fn checkpoint_of(&self, label: &str) -> Checkpoint {
-        self.classes.iter().find(|(c, _)| c == label).map_or(self.checkpoint, |(_, c)| *c)
     }
 }
 
@@ -259,7 +140,7 @@ pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String]) -> R<Failures
 }
 
 fn component(c: Component, raw: Option<&RawComponent>, src: &Source, p: &FieldPath) -> R<ComponentFailures> {
-    let (mtbf_h, repair_h) = c.defaults();
+    let (mtbf_h, repair_h) = defaults(c);
     let raw = raw.cloned().unwrap_or_default();
     let mtbf_ms = match (raw.mtbf, raw.afr) {
         (Some(_), Some(_)) => return Err(src.error(&p.key("afr"), "give either mtbf or afr, not both")),

@@ -22,23 +22,16 @@ use std::path::{Path, PathBuf};
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
-use crate::model::grid::battery::{BatteryConfig, Policy};
-use crate::model::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, Hourly, Period, Tariff};
+use crate::catalog::tariffs::{CRITICAL_OVER_PEAK, DEMAND_CHARGE, HOURS, NATIONAL_FACTOR, PRICES};
+use crate::config::grid::{BatteryConfig, BatteryPolicy as Policy};
+use crate::config::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, HOUR_MS, Hourly, Period, Tariff};
 
 type R<T> = Result<T, ScenarioError>;
 
-/// Default prices (valley, flat, peak), CNY/kWh: BRIEF §6.
-const PRICES: [f64; 3] = [0.308, 0.594, 0.88];
-/// Critical peak over peak: BRIEF §6 (>= 20 % above peak).
-const CRITICAL_OVER_PEAK: f64 = 1.2;
-/// Default hour pattern (see the module table).
-const HOURS: &str = "VVVVVVFFPPPFFFFFFFPPPFVV";
-/// Default demand charge, CNY/kW/month [rule of thumb].
-const DEMAND_CHARGE: f64 = 40.0;
 /// Deadband of the cap controller [rule of thumb: a 2 % control band].
 const CAP_MARGIN: f64 = 0.02;
-/// National grid factor 2022, kg/kWh: BRIEF §6.
-const NATIONAL_FACTOR: f64 = 0.5366;
+/// Joules in a kWh.
+const J_PER_KWH: f64 = 3.6e6;
 
 /// `[grid]`: prices, carbon, green supply, battery, power cap, demand response, deferral.
 /// `seasons = [{ months = [6, 7, 8, 9], hours = "..." }]`: an hour pattern for some months.
@@ -257,22 +250,11 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         if !(d.shed.0.is_finite() && d.shed.0 >= 0.0) {
             return Err(src.error(&dp.key("shed"), "expected a power of zero or more"));
         }
-        demand_response.push(DemandResponse { start_ms: d.start.0, end_ms: d.end.0, shed_w: d.shed.0 });
+        demand_response.push(DemandResponse { start_ms: d.start.0, end_ms: d.end.0, shed_w: d.shed.0, from_file: false });
     }
-    let mut raw = g.clone();
-    // scenario.resolved.toml spells out the tariff, carbon and PV defaults.
-    raw.prices = Some(RawPrices { valley: Some(valley), flat: Some(flat), peak: Some(peak), critical: Some(critical) });
-    raw.hours = Some(tariff.pattern());
-    raw.critical_months = Some(tariff.critical_months.clone());
-    raw.critical_hours = Some(tariff.critical_hours.clone());
-    raw.demand_charge = Some(demand);
-    raw.emission_factor = Some(factor);
-    raw.green_share = Some(share);
-    raw.pv_peak = Some(crate::scenario::units::PowerW(pv_peak_w));
-    raw.pv_hours = Some([rise, set]);
     let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    if let Some(f) = &g.demand_response_file {
-        let path = absolute(&dir, f);
+    let demand_response_file = g.demand_response_file.as_ref().map(|f| absolute(&dir, f));
+    if let Some(path) = demand_response_file.clone() {
         for (line, v) in read_csv(&path, &["start_h", "end_h", "shed_kw"])? {
             let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
                 return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));
@@ -280,10 +262,9 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             if !(s >= 0.0 && e > s && k >= 0.0) {
                 return Err(csv_error(&path, Some(line), "end_h", "expected 0 <= start_h < end_h and shed_kw >= 0"));
             }
-            let ms = |h: f64| (h * crate::model::grid::HOUR_MS as f64).round() as u64;
-            demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0 });
+            let ms = |h: f64| (h * HOUR_MS as f64).round() as u64;
+            demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0, from_file: true });
         }
-        raw.demand_response_file = Some(path.display().to_string());
     }
     demand_response.sort_by_key(|d| d.start_ms);
     let mut hourly = Hourly::default();
@@ -305,22 +286,13 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         let column = |i: usize| -> Vec<f64> {
             if rows.iter().all(|(_, v)| v[i].is_some()) { rows.iter().map(|(_, v)| v[i].unwrap_or(0.0)).collect() } else { Vec::new() }
         };
-        hourly = Hourly { carbon_kg_per_kwh: column(0), pv_w: column(1).iter().map(|k| k * 1000.0).collect() };
+        hourly = Hourly { file: None, carbon_kg_per_kwh: column(0), pv_w: column(1).iter().map(|k| k * 1000.0).collect() };
         if hourly.carbon_kg_per_kwh.is_empty() && hourly.pv_w.is_empty() {
             return Err(csv_error(&path, Some(1), "header", "expected a carbon_kg_per_kwh or pv_kw column filled on every row"));
         }
-        raw.hourly_file = Some(path.display().to_string());
+        hourly.file = Some(path);
     }
     let battery = g.battery.as_ref().map(|b| battery(b, src, &p.key("battery"))).transpose()?;
-    // ... and the battery's defaults.
-    if let (Some(rb), Some(b)) = (raw.battery.as_mut(), &battery) {
-        rb.efficiency = Some(b.round_trip);
-        rb.soc_min = Some(b.soc_min);
-        rb.soc_max = Some(b.soc_max);
-        rb.soc_initial = Some(b.soc_initial);
-        rb.policy = Some(b.policy.name().to_string());
-        rb.target = Some(PowerW(b.target_w));
-    }
     let deferral = match &g.deferral {
         None => None,
         Some(d) => {
@@ -346,24 +318,17 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
                     "signal \"carbon\" follows on-site PV or an hourly carbon column: set grid.pv_peak or grid.hourly_file",
                 ));
             }
-            let deadline_ms = d.deadline.map_or(24 * crate::model::grid::HOUR_MS, |d| d.0);
+            let deadline_ms = d.deadline.map_or(24 * HOUR_MS, |d| d.0);
             if deadline_ms == 0 {
                 return Err(src.error(&dp.key("deadline"), "expected a deadline above zero, like \"24h\""));
-            }
-            if let Some(rd) = raw.deferral.as_mut() {
-                rd.deadline = Some(DurationMs(deadline_ms));
-                rd.signal = Some(signal.name().to_string());
             }
             Some(Deferral { signal, classes: d.classes.clone(), deadline_ms })
         }
     };
     let cap_margin = num(src, &p.key("cap_margin"), g.cap_margin, CAP_MARGIN, 0.0, 0.5)?;
-    if cap_w.is_some() {
-        raw.cap_margin = Some(cap_margin);
-    }
     Ok(Some(GridConfig {
-        raw,
         hourly,
+        demand_response_file,
         tariff,
         demand_charge_cny_per_kw_month: demand,
         emission_factor_kg_per_kwh: factor,
@@ -441,5 +406,82 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
         (Policy::PeakShaving, None) => return Err(src.error(&p.key("target"), "policy \"peak-shaving\" needs a target, like \"5MW\"")),
         (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, 1e12)?,
     };
-    Ok(BatteryConfig { capacity_j: capacity * 3.6e6, power_w, round_trip, soc_min, soc_max, soc_initial, policy, target_w })
+    Ok(BatteryConfig { capacity_j: capacity * J_PER_KWH, power_w, round_trip, soc_min, soc_max, soc_initial, policy, target_w })
+}
+
+/// The resolved section written back with every default spelled out (`scenario.resolved.toml`):
+/// the tariff, carbon and PV defaults, the battery's, the deferral's and, with a cap, its margin.
+pub fn unparse(g: &GridConfig) -> RawGrid {
+    let t = &g.tariff;
+    let [valley, flat, peak, critical] = t.prices_cny_per_kwh;
+    let letters = |hours: &[Period; 24]| hours.iter().map(|p| p.letter()).collect::<String>();
+    RawGrid {
+        prices: Some(RawPrices { valley: Some(valley), flat: Some(flat), peak: Some(peak), critical: Some(critical) }),
+        hours: Some(t.pattern()),
+        critical_months: Some(t.critical_months.clone()),
+        critical_hours: Some(t.critical_hours.clone()),
+        seasons: (!t.seasons.is_empty())
+            .then(|| t.seasons.iter().map(|(months, hours)| RawSeason { months: months.clone(), hours: letters(hours) }).collect()),
+        demand_charge: Some(g.demand_charge_cny_per_kw_month),
+        emission_factor: Some(g.emission_factor_kg_per_kwh),
+        green_share: Some(g.green.contracted_share),
+        pv_peak: Some(PowerW(g.green.pv_peak_w)),
+        pv_hours: Some([g.green.pv_hours.0, g.green.pv_hours.1]),
+        hourly_file: g.hourly.file.as_ref().map(|f| f.display().to_string()),
+        demand_response_file: g.demand_response_file.as_ref().map(|f| f.display().to_string()),
+        cap: g.cap_w.map(PowerW),
+        cap_margin: (g.cap_w.is_some() || g.cap_margin != CAP_MARGIN).then_some(g.cap_margin),
+        demand_response: g
+            .demand_response
+            .iter()
+            .filter(|d| !d.from_file)
+            .map(|d| RawDemandResponse { start: DurationMs(d.start_ms), end: DurationMs(d.end_ms), shed: PowerW(d.shed_w) })
+            .collect(),
+        battery: g.battery.as_ref().map(|b| RawBattery {
+            capacity_kwh: unscaled(b.capacity_j, J_PER_KWH),
+            power: PowerW(b.power_w),
+            efficiency: Some(b.round_trip),
+            soc_min: Some(b.soc_min),
+            soc_max: Some(b.soc_max),
+            soc_initial: Some(b.soc_initial),
+            policy: Some(b.policy.name().to_string()),
+            target: Some(PowerW(b.target_w)),
+        }),
+        deferral: g.deferral.as_ref().map(|d| RawDeferral {
+            classes: d.classes.clone(),
+            deadline: Some(DurationMs(d.deadline_ms)),
+            signal: Some(d.signal.name().to_string()),
+        }),
+    }
+}
+
+/// The value x written in a unit of `factor` SI units whose product x · factor is `si` exactly
+/// (the resolver multiplied it so): si / factor or one of its nearest neighbours, so that the
+/// written-back value resolves to the same `si`.
+fn unscaled(si: f64, factor: f64) -> f64 {
+    let x = si / factor;
+    let (mut lo, mut hi) = (x, x);
+    for _ in 0..4 {
+        if lo * factor == si {
+            return lo;
+        }
+        if hi * factor == si {
+            return hi;
+        }
+        (lo, hi) = (lo.next_down(), hi.next_up());
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_back_battery_energy_resolves_to_the_same_joules() {
+        for kwh in [0.1, 0.3, 7.7, 10.0, 300.0, 1234.567, 2000.0, 1e-3] {
+            let j = kwh * J_PER_KWH;
+            assert_eq!(unscaled(j, J_PER_KWH) * J_PER_KWH, j, "{kwh} kWh");
+        }
+    }
 }

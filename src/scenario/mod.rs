@@ -3,19 +3,27 @@
 //! ## How it works
 //! [`load`] reads the file, deserializes it into [`raw::RawScenario`] (types and units only,
 //! with the field path and span of any error), then [`resolve::resolve`] fills defaults, looks
-//! up catalog devices, reads referenced files and checks every range, giving a [`Scenario`]
-//! that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
-//! default spelled out; loading that text gives the same [`Scenario`].
+//! up catalog devices, reads referenced files and checks every range, giving the
+//! [`crate::config`] types (a [`Scenario`]) that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
+//! default spelled out; loading that text gives the same [`Scenario`]. [`edit`] changes a
+//! document before it is resolved: swept values by path, and typed [`Overrides`].
 
+pub mod edit;
 pub mod error;
 pub mod failures;
 pub mod grid;
-pub mod model;
 pub mod network;
 pub mod node_list;
+mod overrides;
 pub mod raw;
+mod raw_facility;
+mod raw_hardware;
+mod raw_workload;
 pub mod resolve;
 pub mod resolve_facility;
+mod resolve_hardware;
+mod resolve_scheduler;
+mod resolve_workload;
 pub mod services;
 mod trace;
 mod trace_formats;
@@ -24,24 +32,44 @@ pub mod unparse;
 
 use std::path::Path;
 
+pub use crate::config::Scenario;
 pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
-pub use model::*;
+pub use overrides::{AddedRacks, Overrides};
+pub use resolve_scheduler::{DEFAULT_AGING_MS, ignored_settings};
+pub use resolve_workload::kind_defaults;
 
 use crate::catalog::Catalog;
 
 /// Loads, parses and resolves a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &Overrides::default())
+}
+
+/// Loads a scenario file with `overrides` applied to the document before it is resolved.
+pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
-    load_str(&text, path)
+    load_str_with(&text, path, overrides)
 }
 
 /// Parses and resolves scenario text as if read from `path` (relative file references are taken
 /// from its folder).
 pub fn load_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    load_str_with(text, path, &Overrides::default())
+}
+
+/// [`load_str`] with `overrides` applied to the document before it is resolved. An error that
+/// only the overrides cause (the document as written resolves) says so.
+pub fn load_str_with(text: &str, path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let src = Source::new(path, text.to_string());
     let raw = parse(&src)?;
     let catalog = Catalog::builtin().map_err(|e| src.error(&FieldPath::default(), format!("built-in catalog: {e}")))?;
-    resolve::resolve(&raw, &src, &catalog)
+    match resolve::resolve_with(&raw, overrides, &src, &catalog) {
+        Err(ScenarioError::Invalid(mut d)) if !overrides.is_empty() && resolve::resolve(&raw, &src, &catalog).is_ok() => {
+            d.message = format!("{} (with {overrides}; the file as written is valid)", d.message);
+            Err(ScenarioError::Invalid(d))
+        }
+        resolved => resolved,
+    }
 }
 
 /// Deserializes the raw schema, mapping serde errors to located diagnostics.

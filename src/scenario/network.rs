@@ -28,24 +28,13 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 use super::error::{FieldPath, ScenarioError, Source};
-use super::units::BandwidthBps;
+use super::units::{BandwidthBps, UnitError};
+use crate::catalog::network::*;
+use crate::config::network::{FabricKind, Network, Work};
+use crate::model::network::leaf_down_ports;
 
 type R<T> = Result<T, ScenarioError>;
 
-/// Default switch radix, ports.
-pub const DEFAULT_RADIX: u32 = 64;
-/// Default link and NIC speed, bits/s.
-pub const DEFAULT_LINK_BPS: f64 = 400e9;
-/// Default scalable unit of a rail-optimized fabric, nodes (BRIEF §7).
-pub const DEFAULT_SU_NODES: u32 = 32;
-/// Default fast-domain bandwidth per accelerator per direction, bits/s (NVLink 4: 450 GB/s).
-pub const DEFAULT_DOMAIN_BPS: f64 = 450e9 * 8.0;
-/// Default per-step latencies (domain, leaf, spine), s [rule of thumb].
-pub const DEFAULT_LATENCY_S: [f64; 3] = [2e-6, 5e-6, 7e-6];
-/// Default switch power without optics, W [rule of thumb].
-pub const DEFAULT_SWITCH_W: f64 = 1100.0;
-/// Default power of the optic of one used switch port, W [rule of thumb].
-pub const DEFAULT_OPTIC_W: f64 = 9.0;
 /// Default global batch, tokens per step (Llama 2).
 pub const DEFAULT_BATCH_TOKENS: f64 = 4_194_304.0;
 /// Default gradient bytes per parameter (bf16).
@@ -58,10 +47,10 @@ pub const DEFAULT_OVERLAP: f64 = 0.5;
 pub struct LatencyS(pub f64);
 
 /// Parses "5us", "500ns", "0.01ms" or "1s" into seconds.
-pub fn parse_latency_s(s: &str) -> Result<f64, String> {
+pub fn parse_latency_s(s: &str) -> Result<f64, UnitError> {
     let t = s.trim();
     let units = [("ns", -9), ("us", -6), ("µs", -6), ("ms", -3), ("s", 0)];
-    let bad = || format!("expected a latency like \"5us\", \"500ns\" or \"0.01ms\", found {s:?}");
+    let bad = || UnitError { message: format!("expected a latency like \"5us\", \"500ns\" or \"0.01ms\", found {s:?}") };
     let Some((num, exp)) = units.iter().find_map(|(u, e)| t.strip_suffix(u).map(|n| (n.trim(), *e))) else {
         return Err(bad());
     };
@@ -93,7 +82,7 @@ impl<'de> Deserialize<'de> for LatencyS {
 pub struct Count(pub f64);
 
 /// Parses "70B", "1.5T", "4M", "8k" or "1000".
-pub fn parse_count(s: &str) -> Result<f64, String> {
+pub fn parse_count(s: &str) -> Result<f64, UnitError> {
     let t = s.trim();
     let (num, mult) = match t.chars().last() {
         Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
@@ -104,7 +93,7 @@ pub fn parse_count(s: &str) -> Result<f64, String> {
     };
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
-        _ => Err(format!("expected a positive count like \"70B\", \"1T\", \"4M\" or \"8192\", found {s:?}")),
+        _ => Err(UnitError { message: format!("expected a positive count like \"70B\", \"1T\", \"4M\" or \"8192\", found {s:?}") }),
     }
 }
 
@@ -194,54 +183,6 @@ pub struct RawNetwork {
     /// Power of the optic of one used switch port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optic_power: Option<super::units::PowerW>,
-}
-
-/// Kinds of fabric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FabricKind {
-    /// One leaf per rail per scalable unit (DGX SuperPOD).
-    RailOptimized,
-    /// A k-ary fat-tree (Clos) of 2 or 3 tiers.
-    FatTree,
-}
-
-impl FabricKind {
-    /// Names as written in scenarios.
-    pub const ALL: [(FabricKind, &'static str); 2] = [(FabricKind::RailOptimized, "rail-optimized"), (FabricKind::FatTree, "fat-tree")];
-
-    /// The scenario name.
-    pub fn name(self) -> &'static str {
-        FabricKind::ALL.iter().find(|(k, _)| *k == self).map_or("fat-tree", |(_, n)| n)
-    }
-}
-
-/// The resolved `[network]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Network {
-    /// Fabric kind.
-    pub fabric: FabricKind,
-    /// Switch tiers (2 or 3).
-    pub tiers: u32,
-    /// Ports per switch.
-    pub radix: u32,
-    /// Switch port speed, bits/s.
-    pub link_bps: f64,
-    /// NIC bandwidth per accelerator, bits/s.
-    pub nic_bps: f64,
-    /// Downlink:uplink ratio at each upper tier (tiers - 1 entries), >= 1.
-    pub oversubscription: Vec<f64>,
-    /// Nodes per pod / scalable unit.
-    pub pod_nodes: u32,
-    /// Nodes per fast domain.
-    pub domain_nodes: u32,
-    /// Fast-domain bandwidth per accelerator per direction, bits/s.
-    pub domain_bps: f64,
-    /// Per-step latency (domain, leaf, spine), s.
-    pub latency_s: [f64; 3],
-    /// Switch power without optics, W.
-    pub switch_w: f64,
-    /// Optic power per used switch port, W.
-    pub optic_w: f64,
 }
 
 fn ratio(s: &str) -> Option<f64> {
@@ -345,15 +286,10 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         optic_w,
     };
     let counts = crate::model::network::switch_counts(&net, nodes, nics_per_node);
-    if let Err(msg) = counts {
-        return Err(src.error(&p.key("tiers"), msg));
+    if let Err(e) = counts {
+        return Err(src.error(&p.key("tiers"), e.to_string()));
     }
     Ok(net)
-}
-
-/// Downlinks of a leaf of `radix` ports at oversubscription `o` (down:up = o): floor(k o / (1 + o)).
-pub fn leaf_down_ports(radix: u32, o: f64) -> u32 {
-    ((radix as f64 * o / (1.0 + o)) + 1e-9).floor() as u32
 }
 
 fn fmt_ratio(r: f64) -> String {
@@ -417,38 +353,8 @@ pub struct RawWork {
     pub overlap: Option<f64>,
 }
 
-/// A class's resolved work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Work {
-    /// Model parameters N.
-    pub params: f64,
-    /// Tokens D.
-    pub tokens: f64,
-    /// Tokens per step.
-    pub batch_tokens: f64,
-    /// FLOPs per parameter per token: 6 (training) or 2 (inference).
-    pub flops_per_param_token: f64,
-    /// Precision name.
-    pub precision: String,
-    /// Dense peak of one accelerator at that precision, FLOP/s.
-    pub peak_flops: f64,
-    /// Compute-phase efficiency (fraction of peak).
-    pub mfu: f64,
-    /// Gradient bytes per parameter (0 for inference: no gradient all-reduce).
-    pub gradient_bytes: f64,
-    /// Hidden fraction of the all-reduce.
-    pub overlap: f64,
-}
-
-impl Work {
-    /// Total model FLOPs: flops_per_param_token x N x D.
-    pub fn flops(&self) -> f64 {
-        self.flops_per_param_token * self.params * self.tokens
-    }
-}
-
 /// Resolves a class's work on `device` (its spec); `training` for 6 N D, else 2 N D.
-pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &super::Device, training: bool) -> R<Work> {
+pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &crate::config::Device, training: bool) -> R<Work> {
     let tokens = match (raw.tokens, raw.steps) {
         (Some(_), Some(_)) => return Err(src.error(&p.key("steps"), "give either tokens or steps, not both")),
         (None, None) => return Err(src.error(p, "expected tokens = \"1T\" or steps = N (with batch_tokens, or batch and seq_len)")),

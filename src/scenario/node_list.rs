@@ -13,6 +13,8 @@
 //! are kept in [`NodeList::capacity`] for placement by shares ([`crate::model::scheduler`]).
 //!
 //! ## Defaults and assumptions
+//! The model map is [`crate::catalog::node_lists::DEFAULT_MODELS`]:
+//!
 //! | model | accelerator | why |
 //! |---|---|---|
 //! | P100 | P100-PCIe-16GB | the list's P100 servers hold 1-2 GPUs: PCIe cards |
@@ -31,21 +33,8 @@ use std::path::{Path, PathBuf};
 use super::error::{FieldPath, ScenarioError, Source, csv_error, csv_error_at};
 use super::raw::{RawCluster, RawHall, RawNodeType, RawRackGroup, RawScenario};
 use crate::catalog::Catalog;
-
-/// Default accelerator per model of the Alibaba node list (see the module table).
-pub const DEFAULT_MODELS: [(&str, &str); 8] = [
-    ("A10", "A10"),
-    ("G1", "A10"),
-    ("G2", "A10"),
-    ("G3", "A10"),
-    ("P100", "P100-PCIe-16GB"),
-    ("T4", "T4"),
-    ("V100M16", "V100-SXM2-16GB"),
-    ("V100M32", "V100-SXM2-32GB"),
-];
-
-/// Models whose default mapping is an assumption (anonymised in the trace).
-pub const ASSUMED_MODELS: [&str; 3] = ["G1", "G2", "G3"];
+use crate::catalog::node_lists::{ASSUMED_MODELS, DEFAULT_MODELS};
+use crate::config::node_list::NodeList;
 
 /// Default nodes per rack [assumption]: the node list names no racks.
 pub const DEFAULT_RACK_NODES: u32 = 8;
@@ -57,30 +46,30 @@ pub const DEFAULT_HALL: &str = "cluster";
 const DATA_HINT: &str = "the public traces come from https://github.com/alibaba/clusterdata (cluster-trace-gpu-v2023, \
      cluster-trace-gpu-v2020); put them in ../shared/data (see its README.md) or set AIDC_DATA to the folder that holds them";
 
-/// A cluster built from a node list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeList {
-    /// The CSV file.
-    pub file: PathBuf,
-    /// Its format ("alibaba-v2023").
-    pub format: String,
-    /// Every model -> accelerator id used (defaults and the scenario's), sorted by model.
-    pub models: BTreeMap<String, String>,
-    /// Nodes per rack.
-    pub rack_nodes: u32,
-    /// Hall name.
-    pub hall: String,
-    /// Per node type, in [`super::Scenario::node_types`] order: (CPU milli, memory MiB) of one node.
-    pub capacity: Vec<(u32, u32)>,
-    /// Per node type: the model name of the list (what a pod's `gpu_spec` names).
-    pub type_models: Vec<String>,
-    /// Models of the list mapped by an assumption (anonymised models left at their default).
-    pub assumed: Vec<String>,
+/// A `data:` file name that names no file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataFileError {
+    /// `AIDC_DATA` is set and the file is not under it.
+    #[error("{} not found (AIDC_DATA = {}); {hint}", .path.display(), .root.display(), hint = DATA_HINT)]
+    NotUnderAidcData {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// The value of `AIDC_DATA`.
+        root: PathBuf,
+    },
+    /// No shared data folder near the scenario holds it.
+    #[error("{rest} is not in the shared data folder (looked in {}); {hint}", .tried.join(", "), hint = DATA_HINT)]
+    NotInSharedData {
+        /// The name after `data:`.
+        rest: String,
+        /// The folders looked in.
+        tried: Vec<String>,
+    },
 }
 
 /// Resolves a file name of a scenario: `data:REST` (see the module doc) or a path relative to
-/// `dir`. Returns an absolute path, or for a `data:` name that cannot be found, a message.
-pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
+/// `dir`. Returns an absolute path, or why a `data:` name names no file.
+pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, DataFileError> {
     let Some(rest) = name.strip_prefix("data:") else {
         let p = Path::new(name);
         let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
@@ -92,7 +81,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
         if p.is_file() {
             return Ok(p.canonicalize().unwrap_or(p));
         }
-        return Err(format!("{} not found (AIDC_DATA = {}); {DATA_HINT}", p.display(), Path::new(&root).display()));
+        return Err(DataFileError::NotUnderAidcData { path: p, root: PathBuf::from(&root) });
     }
     let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut tried = Vec::new();
@@ -106,7 +95,7 @@ pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, String> {
             break;
         }
     }
-    Err(format!("{rest} is not in the shared data folder (looked in {}); {DATA_HINT}", tried.join(", ")))
+    Err(DataFileError::NotInSharedData { rest: rest.to_string(), tried })
 }
 
 /// One distinct node design of the list.
@@ -155,7 +144,7 @@ pub fn expand(
         }
         models.insert(m.clone(), id.clone());
     }
-    let file = data_file(&c.node_list, dir).map_err(|msg| src.error(&p.key("node_list"), msg))?;
+    let file = data_file(&c.node_list, dir).map_err(|e| src.error(&p.key("node_list"), e.to_string()))?;
     let kinds = read(&file, &models)?;
     let mut out = raw.clone();
     out.cluster = None;

@@ -25,10 +25,10 @@
 use std::path::Path;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
-use super::model::*;
 use super::raw::*;
 use crate::catalog::climates;
-use crate::model::facility::weather::{Conditions, stull_wet_bulb};
+use crate::config::*;
+use crate::model::facility::weather::stull_wet_bulb;
 use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;
@@ -86,7 +86,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
         Some(name) if name.ends_with(".toml") => {
             let path = absolute(dir, name);
             let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io { path: path.clone(), source })?;
-            let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e))?;
+            let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e.to_string()))?;
             Some((path.display().to_string(), spec))
         }
         Some(id) => match climates::climate(id) {
@@ -113,7 +113,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 relative_humidity: None,
             });
             let path = absolute(dir, f);
-            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: cols })
+            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: (&cols).into() })
         }
     };
     let grid_id = site.grid.clone().or_else(|| climate.as_ref().and_then(|(_, c)| c.grid.clone()));

@@ -14,7 +14,7 @@
 //! | `min_replicas`, `max_replicas` | 1, 1000 | |
 //! | `autoscale_interval` | 5 min | the default |
 //! | `priority` | 10 | above every job class default (at most 4), so replicas go first under `priority` |
-//! | `utilization` | 0.4 | the `inference-service` class default ([`super::resolve::kind_defaults`]) |
+//! | `utilization` | 0.4 | the `inference-service` class default ([`super::kind_defaults`]) |
 //!
 //! A replica with throughput X (requests/s) and mean service time S (s) serves X S requests at
 //! once (Little's law): the queueing model ([`crate::model::services`]) treats it as
@@ -23,8 +23,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{FieldPath, ScenarioError, Source};
-use super::model::Scenario;
 use super::units::{DurationMs, RatePerS};
+use crate::config::Scenario;
+use crate::config::services::Service;
 
 /// `[[services]]` as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -76,61 +77,6 @@ pub struct RawService {
     /// Accelerator utilization of a running replica (0-1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilization: Option<f64>,
-}
-
-/// A resolved service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Service {
-    /// Name (also its class label).
-    pub name: String,
-    /// Accelerators per replica.
-    pub accelerators: u32,
-    /// Required device, index into [`Scenario::devices`].
-    pub device: Option<usize>,
-    /// Peak request rate, 1/s.
-    pub peak_rate_per_s: f64,
-    /// Trough over peak of the sinusoid.
-    pub trough_ratio: f64,
-    /// Local hour of the peak.
-    pub peak_hour: f64,
-    /// Hourly multipliers replacing the sinusoid.
-    pub hour_of_day: Option<Vec<f64>>,
-    /// Throughput of one replica, requests/s.
-    pub replica_rate_per_s: f64,
-    /// Mean service time of one request, ms.
-    pub service_time_ms: u64,
-    /// p95 latency target, ms.
-    pub latency_target_ms: u64,
-    /// Target replica utilization.
-    pub target_utilization: f64,
-    /// Fewest replicas.
-    pub min_replicas: u32,
-    /// Most replicas.
-    pub max_replicas: u32,
-    /// Autoscaler period, ms.
-    pub interval_ms: u64,
-    /// Replica priority.
-    pub priority: i32,
-    /// Accelerator utilization of a replica.
-    pub utilization: f64,
-}
-
-impl Service {
-    /// Request rate at `t_ms` after the start (00:00 local), 1/s.
-    pub fn load_per_s(&self, t_ms: u64) -> f64 {
-        let hour = (t_ms % 86_400_000) as f64 / 3.6e6;
-        match &self.hour_of_day {
-            Some(v) => {
-                let max = v.iter().copied().fold(0.0, f64::max);
-                self.peak_rate_per_s * v[(hour as usize).min(23)] / max
-            }
-            None => {
-                let m = self.trough_ratio;
-                let phase = std::f64::consts::TAU * (hour - self.peak_hour) / 24.0;
-                self.peak_rate_per_s * (m + (1.0 - m) * (1.0 + phase.cos()) / 2.0)
-            }
-        }
-    }
 }
 
 type R<T> = Result<T, ScenarioError>;

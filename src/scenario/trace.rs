@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::error::{ScenarioError, csv_error};
-use super::model::{Trace, TraceJob};
 use super::raw::RawTraceColumns;
+use crate::config::{Trace, TraceJob};
 
 /// Reads and checks a trace. `largest` is the biggest job the cluster can ever hold.
 pub fn read(
@@ -108,14 +108,14 @@ pub fn read(
     jobs.sort_by_key(|j| j.submit_ms);
     Ok(Trace {
         file: file.to_path_buf(),
-        columns: cols.clone(),
+        columns: Some(cols.into()),
         time_unit_ms: unit_ms,
         start_at_zero: false,
         class: class.to_string(),
         utilization,
         labels,
         jobs,
-        format: super::model::TraceFormat::Generic,
+        format: crate::config::TraceFormat::Generic,
         specs: Vec::new(),
         states: Vec::new(),
         skipped: Vec::new(),

@@ -27,8 +27,7 @@
 use std::path::Path;
 
 use super::error::{ScenarioError, csv_error, csv_error_at};
-use super::model::{Trace, TraceFormat, TraceJob};
-use super::raw::RawTraceColumns;
+use crate::config::{Trace, TraceFormat, TraceJob};
 
 /// Options shared by the importers.
 pub struct Options<'a> {
@@ -196,7 +195,7 @@ fn skip(skipped: &mut Vec<(String, u64)>, reason: &str) {
 fn empty(file: &Path, format: TraceFormat, o: &Options) -> Trace {
     Trace {
         file: file.to_path_buf(),
-        columns: RawTraceColumns::default(),
+        columns: None,
         time_unit_ms: o.unit_ms,
         start_at_zero: false,
         class: o.class.to_string(),

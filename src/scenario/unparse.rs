@@ -1,9 +1,9 @@
 //! Resolved scenario -> raw schema with every default spelled out (`scenario.resolved.toml`).
 //! Loading the text again gives an equal [`Scenario`]; a test pins that round trip.
 
-use super::model::*;
 use super::raw::*;
 use super::units::{DeltaK, DurationMs, PowerW, PressurePa, RatePerS, TempC};
+use crate::config::*;
 
 /// The resolved scenario as TOML text, every default filled in and every device inline.
 pub fn to_toml(sc: &Scenario) -> String {
@@ -35,7 +35,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             location: sc.site_location.clone(),
             climate: sc.climate.as_ref().map(|(name, _)| name.clone()),
             weather_file: sc.weather.as_ref().map(|w| w.file.display().to_string()),
-            weather_columns: sc.weather.as_ref().map(|w| w.columns.clone()),
+            weather_columns: sc.weather.as_ref().map(|w| (&w.columns).into()),
             grid: sc.grid.as_ref().map(|g| g.id.clone()),
             emission_factor: sc.emission_factor,
         }),
@@ -65,15 +65,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
                 .collect()
         },
         workload: RawWorkload { classes: sc.classes.iter().map(|c| class(sc, c)).collect(), trace: sc.trace.as_ref().map(trace) },
-        scheduler: Some(RawScheduler {
-            policy: Some(sc.scheduler.policy.name().to_string()),
-            backfill_depth: Some(sc.scheduler.backfill_depth),
-            backfill: Some(sc.scheduler.backfill),
-            quotas: Some(sc.scheduler.quotas.iter().cloned().collect()),
-            placement: Some(sc.scheduler.placement.name().to_string()),
-            preemption: Some(sc.scheduler.preemption),
-            aging: Some(DurationMs(sc.scheduler.aging_ms)),
-        }),
+        scheduler: Some(scheduler(&sc.scheduler)),
         cluster: sc.node_list.as_ref().map(|l| RawCluster {
             node_list: l.file.display().to_string(),
             format: Some(l.format.clone()),
@@ -84,10 +76,31 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         }),
         facility: sc.facility.as_ref().map(facility),
         failures: sc.failures.as_ref().map(super::failures::unparse),
-        grid: sc.coordination.as_ref().map(|g| g.raw.clone()),
+        grid: sc.coordination.as_ref().map(super::grid::unparse),
         network: sc.network.as_ref().map(super::network::unparse),
         services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
+        demand: sc.demand.as_ref().map(|d| d.steps.clone()),
     }
+}
+
+/// `[scheduler]`: the policy with the settings it has, and placement.
+fn scheduler(s: &SchedulerConfig) -> RawScheduler {
+    let mut raw = RawScheduler {
+        policy: Some(s.policy.policy().name().to_string()),
+        backfill_depth: s.policy.depth(),
+        placement: Some(s.placement.name().to_string()),
+        ..Default::default()
+    };
+    match &s.policy {
+        PolicyConfig::Priority { backfill, quotas, preemption, .. } => {
+            raw.backfill = Some(*backfill);
+            raw.quotas = Some(quotas.iter().cloned().collect());
+            raw.preemption = Some(*preemption);
+        }
+        PolicyConfig::Sjf { aging_ms, .. } => raw.aging = Some(DurationMs(*aging_ms)),
+        PolicyConfig::Fifo | PolicyConfig::Backfill { .. } | PolicyConfig::BestFit { .. } => {}
+    }
+    raw
 }
 
 fn water_loop(l: &LoopConfig) -> RawLoop {
@@ -241,7 +254,7 @@ fn trace(t: &Trace) -> RawTrace {
     RawTrace {
         file: t.file.display().to_string(),
         format: Some(t.format.name().to_string()),
-        columns: t.columns.clone(),
+        columns: t.columns.as_ref().map_or_else(RawTraceColumns::default, Into::into),
         time_unit: Some(DurationMs(t.time_unit_ms)),
         start_at_zero: Some(t.start_at_zero),
         class: Some(t.class.clone()),

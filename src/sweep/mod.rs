@@ -21,7 +21,6 @@
 //! the thread count. [`merge`] folds shard folders into the tables one run would give.
 
 pub mod design;
-pub mod edit;
 pub mod spec;
 pub mod stats;
 pub mod table;
@@ -36,12 +35,12 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::edit::{Document, EditError, plain};
 pub use design::Point;
-use edit::{Document, plain};
 pub use spec::{Design, Param, PlanFile};
 use table::Row;
 
-use crate::scenario::ScenarioError;
+use crate::scenario::{Overrides, Scenario, ScenarioError};
 
 /// Why a sweep (or forecast) could not run.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +48,17 @@ pub enum SweepError {
     /// A bad specification: path, value, range, design or plan (bad input, exit code 2).
     #[error("{0}")]
     Spec(String),
+    /// A parameter's VALUES text does not parse (bad input, exit code 2).
+    #[error("{path}: {source}")]
+    Values {
+        /// The parameter path.
+        path: String,
+        /// What is wrong with its values.
+        source: spec::ValuesError,
+    },
+    /// A parameter path that does not parse or lead into the document (bad input, exit code 2).
+    #[error(transparent)]
+    Edit(#[from] EditError),
     /// The base scenario is invalid (bad input, exit code 2).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
@@ -60,6 +70,16 @@ pub enum SweepError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// Resolves an (edited) document; errors say which assignments (`context`) produced it.
+fn resolve_point(doc: &Document, context: &str) -> Result<Scenario, SweepError> {
+    doc.resolve().map_err(|e| match e {
+        ScenarioError::Invalid(d) if !context.is_empty() => {
+            SweepError::Spec(format!("{context}: {}: {} (in {})", d.field, d.message, doc.path.display()))
+        }
+        other => other.into(),
+    })
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
@@ -151,7 +171,7 @@ impl Plan {
         if self.replications == 0 {
             return Err(SweepError::Spec("--replications: expected at least 1".into()));
         }
-        let base = self.doc.resolve("")?;
+        let base = self.doc.resolve()?;
         let points = design::points(&self.params, self.design, self.samples, self.design_seed)?;
         let total = points.len() as u64 * self.replications as u64;
         if total > design::MAX_POINTS as u64 {
@@ -163,7 +183,7 @@ impl Plan {
                 let sets: Vec<_> = self.params.iter().map(|p| &p.path).zip(point.iter()).collect();
                 let context = sets.iter().map(|(p, v)| format!("{p}={}", plain(v))).collect::<Vec<_>>().join(" ");
                 let doc = self.doc.with(&sets)?;
-                let sc = doc.resolve(&format!("--set {context}"))?;
+                let sc = resolve_point(&doc, &format!("--set {context}"))?;
                 Ok((doc.text, sc.seed))
             })
             .collect();
@@ -204,8 +224,12 @@ impl Prepared {
     pub fn run_one(&self, r: u64) -> Result<Row, SweepError> {
         let reps = self.plan.replications as u64;
         let (point, replication) = ((r / reps) as usize, (r % reps) as u32);
-        let mut sc = crate::scenario::load_str(&self.texts[point], &self.plan.doc.path)?;
-        sc.seed = replication_seed(self.seeds[point], replication);
+        let seed = replication_seed(self.seeds[point], replication);
+        let sc = crate::scenario::load_str_with(
+            &self.texts[point],
+            &self.plan.doc.path,
+            &Overrides { seed: Some(seed), ..Overrides::default() },
+        )?;
         let (summary, _) = crate::engine::run_in_memory(&sc);
         Ok(Row {
             run: r,

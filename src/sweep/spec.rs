@@ -17,10 +17,52 @@ use serde::{Deserialize, Serialize};
 use toml::Value;
 
 use super::SweepError;
-use super::edit::ParamPath;
+use crate::scenario::edit::ParamPath;
 
 /// The most values one range may expand to.
 const MAX_RANGE_VALUES: f64 = 1e6;
+
+/// Why a VALUES text does not parse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValuesError {
+    /// Nothing was written.
+    #[error("expected values: a list a,b,c, a range a..b:step or bounds a..b")]
+    Empty,
+    /// A range end or step that is not a number.
+    #[error("expected a number (with an optional unit), found {0:?}")]
+    NotANumber(String),
+    /// A number too large to be finite.
+    #[error("expected a finite number, found {0:?}")]
+    NotFinite(String),
+    /// Range ends with different units.
+    #[error("the range ends have different units ({0:?} and {1:?})")]
+    EndUnits(String, String),
+    /// A range whose end is below its start.
+    #[error("the range {0} is empty: its end is below its start")]
+    EmptyRange(String),
+    /// A step in another unit than the range.
+    #[error("the step's unit {step:?} differs from the range's {range:?}")]
+    StepUnit {
+        /// The step's unit.
+        step: String,
+        /// The range's unit.
+        range: String,
+    },
+    /// A step of zero or less.
+    #[error("expected a positive step, found {0:?}")]
+    StepNotPositive(String),
+    /// A range of more than a million values (`MAX_RANGE_VALUES`).
+    #[error("the range {text} has {n} values; at most {max} are allowed", max = MAX_RANGE_VALUES)]
+    TooMany {
+        /// The range as written.
+        text: String,
+        /// Its number of values.
+        n: f64,
+    },
+    /// An empty item of a list.
+    #[error("empty item in the list {0:?}")]
+    EmptyItem(String),
+}
 
 /// How points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -82,7 +124,7 @@ impl Param {
     /// A parameter from its path and value text.
     pub fn new(path: &str, values: &str) -> Result<Param, SweepError> {
         let path = ParamPath::parse(path)?;
-        let parsed = parse_values(values).map_err(|m| SweepError::Spec(format!("{path}: {m}")))?;
+        let parsed = parse_values(values).map_err(|source| SweepError::Values { path: path.to_string(), source })?;
         Ok(Param { path, spec: values.trim().to_string(), values: parsed })
     }
 
@@ -105,23 +147,23 @@ struct Num {
     integer: bool,
 }
 
-fn num(s: &str) -> Result<Num, String> {
+fn num(s: &str) -> Result<Num, ValuesError> {
     let t = s.trim().trim_matches('"');
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     let digits = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (n, unit) = t.split_at(t.len() - body.len() + digits);
-    let value: f64 = n.parse().map_err(|_| format!("expected a number (with an optional unit), found {s:?}"))?;
+    let value: f64 = n.parse().map_err(|_| ValuesError::NotANumber(s.to_string()))?;
     if !value.is_finite() {
-        return Err(format!("expected a finite number, found {s:?}"));
+        return Err(ValuesError::NotFinite(s.to_string()));
     }
     Ok(Num { value, unit: unit.trim().to_string(), integer: !n.contains('.') })
 }
 
 /// Parses a VALUES text.
-fn parse_values(s: &str) -> Result<Values, String> {
+fn parse_values(s: &str) -> Result<Values, ValuesError> {
     let text = s.trim().to_string();
     if text.is_empty() {
-        return Err("expected values: a list a,b,c, a range a..b:step or bounds a..b".into());
+        return Err(ValuesError::Empty);
     }
     if let Some((a, rest)) = text.split_once("..") {
         let (b, step) = match rest.rsplit_once(':') {
@@ -130,10 +172,10 @@ fn parse_values(s: &str) -> Result<Values, String> {
         };
         let (a, b) = (num(a)?, num(b)?);
         if a.unit != b.unit {
-            return Err(format!("the range ends have different units ({:?} and {:?})", a.unit, b.unit));
+            return Err(ValuesError::EndUnits(a.unit, b.unit));
         }
         if b.value < a.value {
-            return Err(format!("the range {text} is empty: its end is below its start"));
+            return Err(ValuesError::EmptyRange(text));
         }
         let Some(step) = step else {
             let integer = a.integer && b.integer && a.unit.is_empty();
@@ -141,14 +183,14 @@ fn parse_values(s: &str) -> Result<Values, String> {
         };
         let st = num(step)?;
         if !(st.unit.is_empty() || st.unit == a.unit) {
-            return Err(format!("the step's unit {:?} differs from the range's {:?}", st.unit, a.unit));
+            return Err(ValuesError::StepUnit { step: st.unit, range: a.unit });
         }
         if st.value <= 0.0 {
-            return Err(format!("expected a positive step, found {step:?}"));
+            return Err(ValuesError::StepNotPositive(step.to_string()));
         }
         let n = ((b.value - a.value) / st.value + 1e-9).floor() + 1.0;
         if n > MAX_RANGE_VALUES {
-            return Err(format!("the range {text} has {n} values; at most {MAX_RANGE_VALUES} are allowed"));
+            return Err(ValuesError::TooMany { text, n });
         }
         let integer = a.integer && b.integer && st.integer;
         let values = (0..n as usize).map(|i| number_value(a.value + i as f64 * st.value, &a.unit, integer)).collect();
@@ -158,7 +200,7 @@ fn parse_values(s: &str) -> Result<Values, String> {
     for item in text.split(',') {
         let item = item.trim();
         if item.is_empty() {
-            return Err(format!("empty item in the list {text:?}"));
+            return Err(ValuesError::EmptyItem(text));
         }
         values.push(scalar(item));
     }
@@ -271,6 +313,8 @@ mod tests {
         for bad in ["", "5..1:1", "1..5:0", "1..5:-1", "1C..5F:1C", "1..5:1x", "a..b:1", "1,,2", "0..1e12:1"] {
             assert!(parse_values(bad).is_err(), "{bad:?} should fail");
         }
+        assert_eq!(parse_values("1C..5F:1C"), Err(ValuesError::EndUnits("C".into(), "F".into())));
+        assert_eq!(parse_values("1..5:0").unwrap_err().to_string(), "expected a positive step, found \"0\"");
         assert!(matches!(parse_values("1..5").unwrap(), Values::Bounds { integer: true, .. }));
     }
 }

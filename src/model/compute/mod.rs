@@ -20,9 +20,9 @@ pub mod summary;
 use bevy_ecs::prelude::*;
 
 use self::power::NodePowerModel;
+use crate::config::{CoolingKind, Scenario};
 use crate::model::facility::immersed;
 use crate::model::workload::Life;
-use crate::scenario::{CoolingKind, Scenario};
 use crate::time::Clock;
 use crate::time::queue::Event;
 
@@ -200,7 +200,7 @@ pub fn model_index(node_type: usize, kind: CoolingKind) -> usize {
 }
 
 /// The power model of a node type as installed in a hall.
-pub fn installed_model(sc: &Scenario, hall: &crate::scenario::Hall, node_type: usize) -> NodePowerModel {
+pub fn installed_model(sc: &Scenario, hall: &crate::config::Hall, node_type: usize) -> NodePowerModel {
     let nt = &sc.node_types[node_type];
     NodePowerModel::new(&immersed(nt, hall.cooling.kind), &sc.devices[nt.device])
 }

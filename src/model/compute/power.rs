@@ -17,7 +17,7 @@
 //! sums are exact under any order of job starts and ends; node power is kept in integer mW so
 //! that hall and site aggregates are exact sums.
 
-use crate::scenario::{Device, NodeType, PowerCurve};
+use crate::config::{Device, NodeType, PowerCurve};
 
 /// Parts per million: the fixed-point unit of f(u).
 pub const PPM: u64 = 1_000_000;
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn titanium_points_match_the_80_plus_table() {
         // BRIEF §3: 90 % at 10 %, 94 % at 20 %, 96 % at 50 %, 91 % at 100 % load.
-        let pts = crate::scenario::resolve::PSU_CURVES[0].1;
+        let pts = crate::catalog::psu::PSU_CURVES[0].1;
         assert_eq!(psu_efficiency(pts, 0.1), 0.90);
         assert_eq!(psu_efficiency(pts, 0.2), 0.94);
         assert_eq!(psu_efficiency(pts, 0.5), 0.96);

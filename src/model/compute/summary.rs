@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::SiteLoad;
-use crate::scenario::Scenario;
+use crate::config::Scenario;
 
 /// `capacity` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

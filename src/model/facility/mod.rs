@@ -33,7 +33,7 @@ use bevy_ecs::prelude::*;
 use self::chain::{Pdu, Transformers, Ups};
 use self::plant::{Chillers, Rejection, free_fraction, pump_w};
 use self::weather::{Conditions, Weather};
-use crate::scenario::{CoolingKind, LoopConfig, RejectionKind, Scenario};
+use crate::config::{CoolingKind, LoopConfig, RejectionKind, Scenario};
 use crate::time::calendar::Calendar;
 
 /// The most alarm rows kept for alarms.csv (all are counted).
@@ -42,7 +42,7 @@ pub const MAX_ALARM_ROWS: usize = 10_000;
 /// Design figures and cooling of a hall.
 #[derive(Debug, Clone)]
 struct HallPlant {
-    cooling: crate::scenario::Cooling,
+    cooling: crate::config::Cooling,
     air_design_w: f64,
     max_accelerator_w: f64,
 }
@@ -220,7 +220,7 @@ pub struct FacilityModel {
     pub totals: FacilityTotals,
 }
 
-fn rejection(f: &crate::scenario::Facility, kind: RejectionKind) -> Rejection {
+fn rejection(f: &crate::config::Facility, kind: RejectionKind) -> Rejection {
     match kind {
         RejectionKind::Tower => Rejection::Tower {
             approach_k: f.tower_approach_k,
@@ -240,7 +240,7 @@ impl FacilityModel {
         let calendar = Calendar::new(sc.start);
         let weather = match (&sc.weather, &sc.climate) {
             (Some(w), _) => Weather::Series(w.rows.clone()),
-            (None, Some((_, c))) => Weather::synthetic(c.normals(), calendar, sc.seed),
+            (None, Some((_, c))) => Weather::synthetic(weather::normals(c), calendar, sc.seed),
             (None, None) => return None,
         };
         let mut halls = Vec::new();
@@ -493,7 +493,7 @@ impl FacilityModel {
 }
 
 /// The node type as installed in a hall: immersion removes the server fans.
-pub fn immersed(nt: &crate::scenario::NodeType, kind: CoolingKind) -> crate::scenario::NodeType {
+pub fn immersed(nt: &crate::config::NodeType, kind: CoolingKind) -> crate::config::NodeType {
     let mut nt = nt.clone();
     if kind == CoolingKind::Immersion {
         nt.fans = None;

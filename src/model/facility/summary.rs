@@ -8,10 +8,10 @@ use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::FacilityModel;
+use crate::config::Scenario;
 use crate::model::compute::SiteLoad;
 use crate::model::compute::sample::Sample;
 use crate::model::compute::summary::Energy;
-use crate::scenario::Scenario;
 use crate::time::Clock;
 
 /// Steps the facility model with the halls' mean IT power (the facility stage).

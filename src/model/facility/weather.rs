@@ -16,6 +16,8 @@
 
 use rand_distr::{Distribution, Normal};
 
+use crate::catalog::ClimateSpec;
+pub use crate::config::weather::{Conditions, Normals};
 use crate::time::calendar::Calendar;
 use crate::time::rng::{Rng, stream};
 
@@ -49,24 +51,16 @@ pub fn relative_humidity(t: f64, td: f64) -> f64 {
     (100.0 * ((a * td / (b + td)) - (a * t / (b + t))).exp()).min(100.0)
 }
 
-/// Monthly climate normals of a site.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Normals {
-    /// Mean dry-bulb per month, °C.
-    pub mean_c: [f64; 12],
-    /// Mean daily range (max - min) per month, K.
-    pub range_k: [f64; 12],
-    /// Mean dew point per month, °C.
-    pub dew_c: [f64; 12],
-}
-
-/// Weather conditions at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Conditions {
-    /// Dry-bulb, °C.
-    pub dry_bulb_c: f64,
-    /// Wet-bulb, °C.
-    pub wet_bulb_c: f64,
+/// The normals of a climate that the weather generator uses: mean daily range from the mean
+/// maximum and minimum, dew point from the mean temperature and humidity (Magnus).
+pub fn normals(c: &ClimateSpec) -> Normals {
+    let mut range_k = [0.0; 12];
+    let mut dew_c = [0.0; 12];
+    for m in 0..12 {
+        range_k[m] = c.monthly_max_c[m] - c.monthly_min_c[m];
+        dew_c[m] = dew_point(c.monthly_mean_c[m], c.monthly_rh[m]);
+    }
+    Normals { mean_c: c.monthly_mean_c, range_k, dew_c }
 }
 
 /// A source of weather.

@@ -31,11 +31,11 @@ use rand::RngExt;
 
 pub use handlers::{finish_failures, on_failure, on_repair};
 
+use crate::config::Scenario;
+use crate::config::failures::{Checkpoint, Component, Failures, Interval};
 use crate::model::compute::Topology;
 use crate::model::scheduler::Cluster;
 use crate::model::workload::{Job, JobSlot};
-use crate::scenario::Scenario;
-use crate::scenario::failures::{Checkpoint, Component, Failures, Interval};
 use crate::time::queue::{Event, EventQueue};
 use crate::time::rng::{self, Rng};
 pub use summary::FailuresSummary;

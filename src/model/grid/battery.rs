@@ -19,50 +19,9 @@
 //! optional otherwise) and the power cap also bound charging: the net load plus charging stays
 //! under them.
 
+pub use crate::config::grid::{BatteryConfig, BatteryPolicy as Policy};
+
 use super::Period;
-
-/// Dispatch policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    /// Time-of-use arbitrage.
-    Arbitrage,
-    /// Peak shaving against a target.
-    PeakShaving,
-    /// Green-surplus charging.
-    Green,
-}
-
-impl Policy {
-    /// Names in scenarios.
-    pub const ALL: [(Policy, &'static str); 3] =
-        [(Policy::Arbitrage, "arbitrage"), (Policy::PeakShaving, "peak-shaving"), (Policy::Green, "green")];
-
-    /// The scenario name.
-    pub fn name(self) -> &'static str {
-        Policy::ALL.iter().find(|(p, _)| *p == self).map_or("arbitrage", |(_, n)| n)
-    }
-}
-
-/// A battery's parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BatteryConfig {
-    /// Usable nameplate energy, J.
-    pub capacity_j: f64,
-    /// Charge and discharge power rating, W.
-    pub power_w: f64,
-    /// Round-trip efficiency, 0..1.
-    pub round_trip: f64,
-    /// Lowest state of charge, 0..1.
-    pub soc_min: f64,
-    /// Highest state of charge, 0..1.
-    pub soc_max: f64,
-    /// State of charge at t = 0.
-    pub soc_initial: f64,
-    /// Dispatch policy.
-    pub policy: Policy,
-    /// Peak-shaving target on the net load, W.
-    pub target_w: f64,
-}
 
 /// A battery in operation.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@
 //! behind other work and power capping still can; those are counted as missed deadlines).
 
 use super::GridConfig;
-use crate::model::scheduler::{Cluster, Scheduler};
+use crate::model::scheduler::{Cluster, Refusal, Scheduler};
 use crate::model::workload::{JobSlot, Jobs};
 use crate::time::calendar::Calendar;
 
@@ -62,7 +62,7 @@ impl Scheduler for Deferring {
         self.inner.name()
     }
 
-    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), String> {
+    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), Refusal> {
         self.inner.admit(slot, jobs, cluster)
     }
 

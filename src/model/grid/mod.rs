@@ -37,95 +37,8 @@ pub mod defer;
 pub mod ledger;
 pub mod systems;
 
+pub use crate::config::grid::{DeferSignal, Deferral, DemandResponse, GreenSupply, GridConfig, HOUR_MS, Hourly, Period, Tariff};
 use crate::time::calendar::Calendar;
-
-/// Milliseconds in an hour.
-pub const HOUR_MS: u64 = 3_600_000;
-
-/// A time-of-use period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    /// 谷: night valley.
-    Valley,
-    /// 平: flat.
-    Flat,
-    /// 峰: peak.
-    Peak,
-    /// 尖峰: critical peak.
-    Critical,
-}
-
-impl Period {
-    /// The letter of the period in a tariff's hour pattern.
-    pub fn letter(self) -> char {
-        match self {
-            Period::Valley => 'V',
-            Period::Flat => 'F',
-            Period::Peak => 'P',
-            Period::Critical => 'C',
-        }
-    }
-
-    /// The period of a pattern letter.
-    pub fn from_letter(c: char) -> Option<Period> {
-        match c {
-            'V' => Some(Period::Valley),
-            'F' => Some(Period::Flat),
-            'P' => Some(Period::Peak),
-            'C' => Some(Period::Critical),
-            _ => None,
-        }
-    }
-}
-
-/// A time-of-use tariff: a period per local hour, with critical-peak hours in some months.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tariff {
-    /// Prices of valley, flat, peak and critical peak, CNY/kWh.
-    pub prices_cny_per_kwh: [f64; 4],
-    /// Period of each local hour 0..23.
-    pub hours: [Period; 24],
-    /// Seasonal patterns replacing `hours` in their months.
-    pub seasons: Vec<(Vec<u32>, [Period; 24])>,
-    /// Months (1..12) with critical-peak hours.
-    pub critical_months: Vec<u32>,
-    /// Hours that are critical peak in those months.
-    pub critical_hours: Vec<u32>,
-}
-
-impl Tariff {
-    /// The period at simulated time `t_ms`.
-    pub fn period(&self, cal: &Calendar, t_ms: u64) -> Period {
-        let hour = ((t_ms / HOUR_MS) % 24) as u32;
-        let month = cal.date(t_ms).month;
-        if self.critical_hours.contains(&hour) && self.critical_months.contains(&month) {
-            return Period::Critical;
-        }
-        let hours = self.seasons.iter().find(|(months, _)| months.contains(&month)).map_or(&self.hours, |(_, h)| h);
-        hours[hour as usize]
-    }
-
-    /// The price at `t_ms`, CNY/kWh.
-    pub fn price(&self, cal: &Calendar, t_ms: u64) -> f64 {
-        self.prices_cny_per_kwh[self.period(cal, t_ms) as usize]
-    }
-
-    /// The hour pattern as written in scenarios ("VVVVVVFFPPP...").
-    pub fn pattern(&self) -> String {
-        self.hours.iter().map(|p| p.letter()).collect()
-    }
-}
-
-/// On-site and contracted green supply.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GreenSupply {
-    /// Contracted green share of grid imports (green-power trading, certificates), 0..1.
-    pub contracted_share: f64,
-    /// On-site PV peak output behind the meter, W.
-    pub pv_peak_w: f64,
-    /// Local sunrise and sunset hours of the PV profile.
-    pub pv_hours: (f64, f64),
-}
 
 impl GreenSupply {
     /// PV output at `t_ms`, W (clear-sky half-sine between sunrise and sunset).
@@ -139,88 +52,10 @@ impl GreenSupply {
     }
 }
 
-/// A demand-response window: between `start_ms` and `end_ms` the site sheds `shed_w` below
-/// its cap (or below its load at the window's first tick without a cap).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DemandResponse {
-    /// Start, ms from t = 0.
-    pub start_ms: u64,
-    /// End, ms from t = 0.
-    pub end_ms: u64,
-    /// Power to shed, W.
-    pub shed_w: f64,
-}
-
-/// What marks an hour as good for deferred work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeferSignal {
-    /// Valley-price hours.
-    Price,
-    /// Hours with on-site green generation.
-    Carbon,
-}
-
-impl DeferSignal {
-    /// Names in scenarios.
-    pub const ALL: [(DeferSignal, &'static str); 2] = [(DeferSignal::Price, "price"), (DeferSignal::Carbon, "carbon")];
-
-    /// The scenario name.
-    pub fn name(self) -> &'static str {
-        DeferSignal::ALL.iter().find(|(s, _)| *s == self).map_or("price", |(_, n)| n)
-    }
-}
-
-/// Deferral of deferrable classes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Deferral {
-    /// The signal.
-    pub signal: DeferSignal,
-    /// Deferrable class names.
-    pub classes: Vec<String>,
-    /// Deadline after submission by which a deferrable job should end, ms.
-    pub deadline_ms: u64,
-}
-
-/// Hourly series from `hourly_file`, repeated when shorter than the horizon (empty: not given).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Hourly {
-    /// Grid emission factor of each hour, kg/kWh.
-    pub carbon_kg_per_kwh: Vec<f64>,
-    /// On-site generation of each hour, W.
-    pub pv_w: Vec<f64>,
-}
-
 impl Hourly {
     fn at(v: &[f64], t_ms: u64) -> Option<f64> {
         (!v.is_empty()).then(|| v[((t_ms / HOUR_MS) % v.len() as u64) as usize])
     }
-}
-
-/// The `[grid]` section, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GridConfig {
-    /// The raw section as written (for `scenario.resolved.toml`).
-    pub raw: crate::scenario::grid::RawGrid,
-    /// Hourly carbon and PV series, if given.
-    pub hourly: Hourly,
-    /// Time-of-use tariff.
-    pub tariff: Tariff,
-    /// Demand charge on each month's peak grid power, CNY/kW/month.
-    pub demand_charge_cny_per_kw_month: f64,
-    /// Emission factor of grid electricity, kg CO2/kWh.
-    pub emission_factor_kg_per_kwh: f64,
-    /// Green supply.
-    pub green: GreenSupply,
-    /// On-site battery.
-    pub battery: Option<battery::BatteryConfig>,
-    /// Facility power cap, W.
-    pub cap_w: Option<f64>,
-    /// Deadband of the cap controller, fraction of the limit and of the level.
-    pub cap_margin: f64,
-    /// Demand-response windows, by start.
-    pub demand_response: Vec<DemandResponse>,
-    /// Deferral of deferrable work.
-    pub deferral: Option<Deferral>,
 }
 
 impl GridConfig {

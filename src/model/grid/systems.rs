@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::defer::Deferring;
 use super::ledger::{BatterySummary, CarbonSummary, CostSummary, Ledger};
+use crate::config::Scenario;
 use crate::model::compute::SiteLoad;
 use crate::model::compute::power::PPM;
 use crate::model::compute::sample::Sample;
 use crate::model::facility::FacilityModel;
 use crate::model::scheduler::{Scheduler, Scheduling};
-use crate::scenario::Scenario;
 use crate::time::Clock;
 
 /// Books the tick in the grid ledger (battery, cost, carbon) and moves the power-cap draw

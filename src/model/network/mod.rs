@@ -50,7 +50,7 @@ pub use state::NetState;
 pub use summary::NetworkSummary;
 pub use systems::{add_switch_power, fold, retune};
 
-use crate::scenario::network::{FabricKind, Network, Work, leaf_down_ports};
+use crate::config::network::{FabricKind, Network, Work};
 
 use collectives::Level;
 
@@ -79,15 +79,48 @@ impl SwitchCounts {
     }
 }
 
+/// Why a fabric cannot connect the endpoints asked of it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FabricError {
+    /// The oversubscription leaves a leaf without downlinks or without uplinks.
+    #[error("a leaf of {radix} ports at {oversubscription}:1 has no downlinks or no uplinks")]
+    LeafPorts {
+        /// Ports per switch.
+        radix: u64,
+        /// Downlink:uplink ratio of the leaves.
+        oversubscription: f64,
+    },
+    /// More leaves than two tiers of this radix can join.
+    #[error("{endpoints} endpoints need {leaves} leaves; 2 tiers of radix {radix} reach at most {radix} leaves ({} endpoints at 1:1, k²/2): use tiers = 3", .radix * .radix / 2)]
+    TwoTiers {
+        /// NICs to connect.
+        endpoints: u64,
+        /// Leaves they need.
+        leaves: u64,
+        /// Ports per switch.
+        radix: u64,
+    },
+    /// More leaves than three tiers of this radix can join.
+    #[error("{endpoints} endpoints need {leaves} leaves; 3 tiers of radix {radix} reach at most {} leaves ({} endpoints at 1:1, k³/4)", .radix * .radix / 2, .radix * .radix * .radix / 4)]
+    ThreeTiers {
+        /// NICs to connect.
+        endpoints: u64,
+        /// Leaves they need.
+        leaves: u64,
+        /// Ports per switch.
+        radix: u64,
+    },
+}
+
 /// Switches of a fabric for `nodes` nodes of `nics` accelerators (NICs) each; an error says
 /// when the fabric cannot reach that many endpoints.
-pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCounts, String> {
+pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCounts, FabricError> {
     let k = net.radix as u64;
     let d1 = leaf_down_ports(net.radix, net.oversubscription[0]) as u64;
     let u1 = k - d1;
     let endpoints = nodes * nics as u64;
     if d1 == 0 || u1 == 0 {
-        return Err(format!("a leaf of {k} ports at {}:1 has no downlinks or no uplinks", net.oversubscription[0]));
+        return Err(FabricError::LeafPorts { radix: k, oversubscription: net.oversubscription[0] });
     }
     let leaves = match net.fabric {
         FabricKind::RailOptimized => nodes.div_ceil(net.pod_nodes as u64) * nics as u64 * (net.pod_nodes as u64).div_ceil(d1),
@@ -96,10 +129,7 @@ pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCount
     let mut c = SwitchCounts { leaves, ports: endpoints + 2 * leaves * u1, ..Default::default() };
     if net.tiers == 2 {
         if leaves > k {
-            return Err(format!(
-                "{endpoints} endpoints need {leaves} leaves; 2 tiers of radix {k} reach at most {k} leaves ({} endpoints at 1:1, k²/2): use tiers = 3",
-                k * k / 2
-            ));
+            return Err(FabricError::TwoTiers { endpoints, leaves, radix: k });
         }
         c.spines = (leaves * u1).div_ceil(k);
     } else {
@@ -107,11 +137,7 @@ pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCount
         let d2 = leaf_down_ports(net.radix, o2) as u64;
         let u2 = k - d2;
         if leaves > k * k / 2 {
-            return Err(format!(
-                "{endpoints} endpoints need {leaves} leaves; 3 tiers of radix {k} reach at most {} leaves ({} endpoints at 1:1, k³/4)",
-                k * k / 2,
-                k * k * k / 4
-            ));
+            return Err(FabricError::ThreeTiers { endpoints, leaves, radix: k });
         }
         c.spines = (leaves * u1).div_ceil(d2.max(1));
         c.cores = (c.spines * u2).div_ceil(k);
@@ -121,7 +147,7 @@ pub fn switch_counts(net: &Network, nodes: u64, nics: u32) -> Result<SwitchCount
 }
 
 /// Switch and optics power of a scenario's fabric, W (0 without `[network]`).
-pub fn switch_power_w(sc: &crate::scenario::Scenario) -> f64 {
+pub fn switch_power_w(sc: &crate::config::Scenario) -> f64 {
     let Some(net) = &sc.network else { return 0.0 };
     let nics = sc.node_types.iter().map(|n| n.accelerators).max().unwrap_or(1);
     switch_counts(net, sc.nodes(), nics).map_or(0.0, |c| c.power_w(net))
@@ -304,6 +330,11 @@ pub fn step(w: &Work, fabric: Option<&Fabric>, shape: &Shape, share: f64) -> Ste
 /// FLOPs / (n peak mfu c) with c = t_c / (t_c + x) the communication factor.
 pub fn duration_s(w: &Work, ideal: &Step) -> f64 {
     w.tokens / w.batch_tokens * ideal.total_s()
+}
+
+/// Downlinks of a leaf of `radix` ports at oversubscription `o` (down:up = o): floor(k o / (1 + o)).
+pub fn leaf_down_ports(radix: u32, o: f64) -> u32 {
+    ((radix as f64 * o / (1.0 + o)) + 1e-9).floor() as u32
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! ([`NetState::retune`]); see the module doc of [`super`] for the equations.
 
 use super::{Fabric, Shape, Step, Tier, duration_s, step};
+use crate::config::Scenario;
+use crate::config::network::Work;
 use crate::model::workload::{Job, JobSlot};
-use crate::scenario::Scenario;
-use crate::scenario::network::Work;
 
 /// Relative change of a job's speed below which its end is not rescheduled.
 const RATE_EPS: f64 = 1e-9;

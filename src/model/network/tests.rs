@@ -1,5 +1,6 @@
 use super::*;
-use crate::scenario::network::{DEFAULT_DOMAIN_BPS, DEFAULT_LATENCY_S, FabricKind, Network, Work};
+use crate::catalog::network::{DEFAULT_DOMAIN_BPS, DEFAULT_LATENCY_S};
+use crate::config::network::{FabricKind, Network, Work};
 
 fn net(pod_nodes: u32, domain_nodes: u32, over: f64) -> Network {
     Network {

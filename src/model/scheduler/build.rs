@@ -2,8 +2,8 @@
 //! a trace that asks for shares of GPUs (Alibaba v2023).
 
 use super::{Cluster, PoolShape, Shares};
+use crate::config::{Scenario, Trace};
 use crate::model::compute::Topology;
-use crate::scenario::{Scenario, Trace};
 
 /// The placement core of a scenario's nodes; `classes` is the number of class labels.
 pub fn cluster(sc: &Scenario, topo: &Topology, classes: usize) -> Cluster {

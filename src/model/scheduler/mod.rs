@@ -42,15 +42,28 @@ pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentatio
 pub use pass::Scheduling;
 pub use shares::{PoolShape, Shares};
 
+use crate::config::{PolicyConfig, SchedulerConfig};
 use crate::model::workload::{JobSlot, Jobs};
-use crate::scenario::{Policy, SchedulerConfig};
+
+/// Why a policy refuses a job at submission (the `reason` of its jobs.csv row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The job alone needs more accelerators than its class quota lets the class hold.
+    #[error("needs {needs} accelerators; its class quota is {quota}")]
+    OverQuota {
+        /// Accelerators the job needs.
+        needs: u64,
+        /// The class quota, accelerators.
+        quota: u64,
+    },
+}
 
 /// A scheduling policy.
 pub trait Scheduler: Send + Sync {
     /// The policy's name.
     fn name(&self) -> &'static str;
     /// Policy-specific admission: `Err(reason)` rejects the job at submission.
-    fn admit(&self, _slot: JobSlot, _jobs: &Jobs, _cluster: &Cluster) -> Result<(), String> {
+    fn admit(&self, _slot: JobSlot, _jobs: &Jobs, _cluster: &Cluster) -> Result<(), Refusal> {
         Ok(())
     }
     /// Adds an admitted job to the queue.
@@ -77,17 +90,18 @@ pub trait Scheduler: Send + Sync {
 
 /// Builds the configured policy. `labels` are the class labels; `classes_priority` their priorities.
 pub fn build(cfg: &SchedulerConfig, labels: &[String], installed: u64) -> Box<dyn Scheduler> {
-    match cfg.policy {
-        Policy::Fifo => Box::new(ListScheduler::new("fifo", false, false, cfg.backfill_depth, None)),
-        Policy::Backfill => Box::new(ListScheduler::new("backfill", false, true, cfg.backfill_depth, None)),
-        Policy::Sjf => Box::new(sjf::Sjf::new(cfg.backfill_depth, cfg.aging_ms)),
-        Policy::BestFit => Box::new(bestfit::BestFit::new(cfg.backfill_depth)),
-        Policy::Priority => {
+    match &cfg.policy {
+        // FIFO looks at the head only: no depth.
+        PolicyConfig::Fifo => Box::new(ListScheduler::new("fifo", false, false, 0, None)),
+        PolicyConfig::Backfill { depth } => Box::new(ListScheduler::new("backfill", false, true, *depth, None)),
+        PolicyConfig::Sjf { depth, aging_ms } => Box::new(sjf::Sjf::new(*depth, *aging_ms)),
+        PolicyConfig::BestFit { depth } => Box::new(bestfit::BestFit::new(*depth)),
+        PolicyConfig::Priority { backfill, depth, quotas, preemption } => {
             let limits = labels
                 .iter()
-                .map(|l| cfg.quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
+                .map(|l| quotas.iter().find(|(c, _)| c == l).map_or(u64::MAX, |(_, share)| (share * installed as f64).floor() as u64))
                 .collect();
-            Box::new(ListScheduler::new("priority", true, cfg.backfill, cfg.backfill_depth, Some(limits)).with_preemption(cfg.preemption))
+            Box::new(ListScheduler::new("priority", true, *backfill, *depth, Some(limits)).with_preemption(*preemption))
         }
     }
 }
@@ -136,11 +150,11 @@ impl Scheduler for ListScheduler {
         self.name
     }
 
-    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), String> {
+    fn admit(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster) -> Result<(), Refusal> {
         let job = jobs.get(slot);
         match &self.quotas {
             Some(q) if cluster.allocation_size(job) as u64 > q[job.class as usize] => {
-                Err(format!("needs {} accelerators; its class quota is {}", cluster.allocation_size(job), q[job.class as usize]))
+                Err(Refusal::OverQuota { needs: cluster.allocation_size(job) as u64, quota: q[job.class as usize] })
             }
             _ => Ok(()),
         }

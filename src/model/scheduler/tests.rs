@@ -126,7 +126,8 @@ fn priority_orders_the_queue_and_quotas_cap_a_class() {
     assert_eq!(s.queue_len(), 1);
     let too_big = job(&mut jobs, 16, 1, 0, 5);
     let reason = s.admit(too_big, &jobs, &c).unwrap_err();
-    assert!(reason.contains("quota"), "{reason}");
+    assert!(matches!(reason, Refusal::OverQuota { needs: 16, .. }), "{reason}");
+    assert!(reason.to_string().starts_with("needs 16 accelerators; its class quota is "), "{reason}");
 }
 
 /// Submitted at `submit_ms`.

@@ -10,8 +10,8 @@ use bevy_ecs::prelude::Resource;
 
 pub use model::{ServiceState, ServiceSummary, erlang_c, p95_response};
 
+use crate::config::Scenario;
 use crate::model::workload::Life;
-use crate::scenario::Scenario;
 use crate::time::queue::{Event, EventQueue};
 
 /// The services of a run (a resource, present with `[[services]]`).

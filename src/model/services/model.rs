@@ -28,8 +28,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::services::Service;
 use crate::model::workload::JobSlot;
-use crate::scenario::services::Service;
 
 /// Erlang C: the probability that a request waits in an M/M/c queue with offered load `a`
 /// (erlangs); 1 when a >= c.
@@ -215,6 +215,24 @@ impl ServiceState {
             requests: self.requests,
             unmet_load_fraction: if self.requests > 0.0 { self.unmet / self.requests } else { 0.0 },
             p95_latency_s_mean: if self.p95_finite_ms > 0.0 { self.p95_ms_sum / self.p95_finite_ms / 1000.0 } else { 0.0 },
+        }
+    }
+}
+
+impl Service {
+    /// Request rate at `t_ms` after the start (00:00 local), 1/s.
+    pub fn load_per_s(&self, t_ms: u64) -> f64 {
+        let hour = (t_ms % 86_400_000) as f64 / 3.6e6;
+        match &self.hour_of_day {
+            Some(v) => {
+                let max = v.iter().copied().fold(0.0, f64::max);
+                self.peak_rate_per_s * v[(hour as usize).min(23)] / max
+            }
+            None => {
+                let m = self.trough_ratio;
+                let phase = std::f64::consts::TAU * (hour - self.peak_hour) / 24.0;
+                self.peak_rate_per_s * (m + (1.0 - m) * (1.0 + phase.cos()) / 2.0)
+            }
         }
     }
 }

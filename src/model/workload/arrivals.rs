@@ -6,7 +6,7 @@ use std::io;
 use bevy_ecs::prelude::Resource;
 
 use super::{ClassSampler, Life, Request};
-use crate::scenario::{Scenario, TraceJob};
+use crate::config::{Scenario, TraceJob};
 use crate::time::queue::{Event, EventQueue};
 
 /// The arrival processes of a run (a resource).

@@ -94,7 +94,7 @@ pub struct TraceInfo {
 
 impl TraceInfo {
     /// The summary of a scenario's trace.
-    pub fn of(t: &crate::scenario::Trace) -> TraceInfo {
+    pub fn of(t: &crate::config::Trace) -> TraceInfo {
         TraceInfo {
             file: t.file.file_name().map_or_else(|| t.file.display().to_string(), |n| n.to_string_lossy().into_owned()),
             format: t.format.name().to_string(),

@@ -2,8 +2,8 @@
 
 use bevy_ecs::prelude::Resource;
 
-use crate::calibrate::DurationScale;
-use crate::scenario::Scenario;
+use super::calibration::DurationScale;
+use crate::config::Scenario;
 
 /// Per-class constants the handlers need.
 #[derive(Debug, Clone, Copy)]

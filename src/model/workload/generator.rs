@@ -17,7 +17,7 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution, Exp, LogNormal};
 
-use crate::scenario::{DemandSchedule, DurationDist, JobClass, SizeDist, UtilDist};
+use crate::config::{DemandSchedule, DurationDist, JobClass, SizeDist, UtilDist};
 use crate::time::rng::{Rng, stream};
 
 const MS_PER_H: f64 = 3_600_000.0;
@@ -223,7 +223,7 @@ impl ClassSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::ClassKind;
+    use crate::config::ClassKind;
 
     fn class(rate_per_s: f64) -> JobClass {
         JobClass {

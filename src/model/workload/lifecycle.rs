@@ -19,6 +19,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 use super::{ClassTable, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
+use crate::config::CoolingKind;
 use crate::model::compute::power::{PPM, curve_ppm};
 use crate::model::compute::{ComputeLoad, model_index};
 use crate::model::failures::{AttemptEnd, FailureModel};
@@ -26,7 +27,6 @@ use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
 use crate::model::scheduler::Scheduling;
 use crate::model::services::Services;
-use crate::scenario::CoolingKind;
 use crate::time::Clock;
 use crate::time::queue::Event;
 
@@ -116,7 +116,10 @@ impl Life<'_, '_> {
         self.book.peak_live = self.book.peak_live.max(self.jobs.live() as u64);
         self.book.stats[class as usize].summary.submitted += 1;
         let sched = &self.sched;
-        let refusal = sched.cluster.never_fits(self.jobs.get(slot)).or_else(|| sched.policy.admit(slot, &self.jobs, &sched.cluster).err());
+        let refusal = sched
+            .cluster
+            .never_fits(self.jobs.get(slot))
+            .or_else(|| sched.policy.admit(slot, &self.jobs, &sched.cluster).err().map(|r| r.to_string()));
         if let Some(reason) = refusal {
             self.book.rejected += 1;
             self.book.stats[class as usize].summary.rejected += 1;

@@ -3,6 +3,7 @@
 
 mod arrivals;
 mod book;
+mod calibration;
 mod classes;
 mod generator;
 mod jobs;
@@ -11,6 +12,7 @@ mod rows;
 
 pub use arrivals::{Arrivals, on_arrival, on_trace_arrival};
 pub use book::{ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo};
+pub use calibration::{CalibrationUse, DurationScale, summary_entries};
 pub use classes::{ClassInfo, ClassTable};
 pub use generator::{ClassSampler, DrawnJob};
 pub use jobs::{Job, JobSlot, JobState, Jobs, Request};

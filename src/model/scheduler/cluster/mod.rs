@@ -25,8 +25,8 @@ mod placement;
 mod plans;
 
 use super::bitset::IndexSet;
+use crate::config::Placement;
 use crate::model::workload::{Job, JobSlot, Jobs};
-use crate::scenario::Placement;
 
 /// One pool of identical nodes.
 #[derive(Debug)]

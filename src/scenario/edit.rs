@@ -7,15 +7,33 @@
 //! `name` is `debug`), creating missing tables on the way. The edited table is written back to
 //! TOML text and resolved by [`crate::scenario::load_str`] as if it were the original file, so
 //! every swept value goes through exactly the validation a scenario file gets, and relative
-//! file references still resolve from the scenario's folder.
+//! file references still resolve from the scenario's folder. [`Document::resolve_with`] also
+//! applies typed [`Overrides`] (command-line flags, a forecast's demand and expansion, the seed
+//! of a replication) to the parsed document before resolving it. Nothing edits a resolved
+//! scenario.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use super::SweepError;
-use crate::scenario::{Scenario, ScenarioError};
+use super::error::{FieldPath, Source};
+use super::overrides::Overrides;
+use super::raw::RawScenario;
+use super::{Scenario, ScenarioError};
+
+/// Why a document could not be edited at a path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The path does not parse, or does not lead to a place in the document.
+    #[error("{path}: {message}")]
+    Path {
+        /// The path as written (or "(document)").
+        path: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
 
 /// One step of a parameter path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,13 +66,13 @@ impl fmt::Display for ParamPath {
     }
 }
 
-fn bad(path: &str, msg: impl fmt::Display) -> SweepError {
-    SweepError::Spec(format!("{path}: {msg}"))
+fn bad(path: &str, msg: impl fmt::Display) -> EditError {
+    EditError::Path { path: path.to_string(), message: msg.to_string() }
 }
 
 impl ParamPath {
     /// Parses `a.b.0.c`, `a.b[0].c` or `a.b[name=x].c`.
-    pub fn parse(text: &str) -> Result<ParamPath, SweepError> {
+    pub fn parse(text: &str) -> Result<ParamPath, EditError> {
         let t = text.trim();
         let mut segs = Vec::new();
         let mut rest = t;
@@ -102,20 +120,21 @@ pub struct Document {
 
 impl Document {
     /// Reads and parses a scenario file (syntax only; resolving checks the rest).
-    pub fn read(path: &Path) -> Result<Document, SweepError> {
+    pub fn read(path: &Path) -> Result<Document, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
         // Syntax errors get the scenario loader's located message.
         let table: Table = match text.parse() {
             Ok(t) => t,
             Err(_) => {
-                return Err(crate::scenario::load_str(&text, path).err().map_or_else(|| bad("(document)", "malformed TOML"), Into::into));
+                let src = Source::new(path, text);
+                return Err(super::parse(&src).err().unwrap_or_else(|| src.error(&FieldPath::default(), "malformed TOML")));
             }
         };
         Ok(Document { path: path.to_path_buf(), text, table })
     }
 
     /// A copy with `value` set at each path.
-    pub fn with(&self, sets: &[(&ParamPath, &Value)]) -> Result<Document, SweepError> {
+    pub fn with(&self, sets: &[(&ParamPath, &Value)]) -> Result<Document, EditError> {
         let mut doc = self.clone();
         for (path, value) in sets {
             set(&mut doc.table, path, (*value).clone())?;
@@ -124,19 +143,24 @@ impl Document {
         Ok(doc)
     }
 
-    /// Resolves the (edited) document; errors say which assignments produced it.
-    pub fn resolve(&self, context: &str) -> Result<Scenario, SweepError> {
-        crate::scenario::load_str(&self.text, &self.path).map_err(|e| match e {
-            ScenarioError::Invalid(d) if !context.is_empty() => {
-                SweepError::Spec(format!("{context}: {}: {} (in {})", d.field, d.message, self.path.display()))
-            }
-            other => other.into(),
-        })
+    /// Resolves the (edited) document.
+    pub fn resolve(&self) -> Result<Scenario, ScenarioError> {
+        super::load_str(&self.text, &self.path)
+    }
+
+    /// Resolves the (edited) document with `overrides` applied to it first.
+    pub fn resolve_with(&self, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+        super::load_str_with(&self.text, &self.path, overrides)
+    }
+
+    /// The (edited) document in the raw schema, as written: no default filled in.
+    pub fn raw(&self) -> Result<RawScenario, ScenarioError> {
+        super::parse(&Source::new(&self.path, self.text.clone()))
     }
 }
 
 /// Sets `value` at `path` in `table`, creating missing tables on the way.
-pub fn set(table: &mut Table, path: &ParamPath, value: Value) -> Result<(), SweepError> {
+pub fn set(table: &mut Table, path: &ParamPath, value: Value) -> Result<(), EditError> {
     let mut root = Value::Table(std::mem::take(table));
     let result = set_in(&mut root, path, value);
     if let Value::Table(t) = root {
@@ -145,7 +169,7 @@ pub fn set(table: &mut Table, path: &ParamPath, value: Value) -> Result<(), Swee
     result
 }
 
-fn set_in(root: &mut Value, path: &ParamPath, value: Value) -> Result<(), SweepError> {
+fn set_in(root: &mut Value, path: &ParamPath, value: Value) -> Result<(), EditError> {
     let Some((last, init)) = path.segs.split_last() else { return Err(bad(&path.text, "empty path")) };
     let mut walked = String::new();
     let mut here = root;
@@ -162,7 +186,7 @@ fn set_in(root: &mut Value, path: &ParamPath, value: Value) -> Result<(), SweepE
 }
 
 /// One step down from `here`; `create` makes missing tables.
-fn step<'v>(here: &'v mut Value, seg: &Seg, full: &str, walked: &mut String, create: bool) -> Result<&'v mut Value, SweepError> {
+fn step<'v>(here: &'v mut Value, seg: &Seg, full: &str, walked: &mut String, create: bool) -> Result<&'v mut Value, EditError> {
     let at = if walked.is_empty() { "the document".to_string() } else { walked.clone() };
     match (seg, here) {
         (Seg::Key(k), Value::Array(a)) => {

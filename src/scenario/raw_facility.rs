@@ -1,0 +1,164 @@
+//! The raw `[facility]` section: the power chain and the cooling plant as written.
+
+use serde::{Deserialize, Serialize};
+
+use super::units::{DeltaK, DurationMs, PowerW, PressurePa, TempC};
+
+/// `[facility]`: the power chain and the cooling plant of the site.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFacility {
+    /// Transformers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformer: Option<RawTransformer>,
+    /// UPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ups: Option<RawUps>,
+    /// PDU and busway loss at rated load, fraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdu_loss: Option<f64>,
+    /// Lighting, offices and auxiliaries, fraction of the IT design power.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auxiliary: Option<f64>,
+    /// The chilled-water loop (CRAH coils).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chilled_water: Option<RawLoop>,
+    /// The warm facility-water loop (CDUs, immersion tanks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_water: Option<RawLoop>,
+    /// Chillers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chiller: Option<RawChiller>,
+    /// Cooling towers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tower: Option<RawTower>,
+    /// Dry coolers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_cooler: Option<RawDryCooler>,
+    /// Economizer heat-exchanger approach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hx_approach: Option<DeltaK>,
+    /// Time constant of the water loops' temperatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_time_constant: Option<DurationMs>,
+    /// A supply temperature this far above its set-point raises an alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_margin: Option<DeltaK>,
+}
+
+/// `[facility.transformer]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransformer {
+    /// Installed units sharing the load (2 = 2N).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
+    /// Rating of one unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<PowerW>,
+    /// No-load loss, fraction of rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_load_loss: Option<f64>,
+    /// Load loss at rated load, fraction of rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_loss: Option<f64>,
+}
+
+/// `[facility.ups]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUps {
+    /// "double-conversion" or "eco".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// "N", "N+1" or "2N".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redundancy: Option<String>,
+    /// Rating of one module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_rating: Option<PowerW>,
+    /// No-load loss, fraction of rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_load_loss: Option<f64>,
+    /// Proportional loss, fraction of load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proportional_loss: Option<f64>,
+    /// Square-law loss at rated load, fraction of rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub square_loss: Option<f64>,
+}
+
+/// A water loop of the plant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoop {
+    /// Supply set-point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<TempC>,
+    /// Return minus supply at design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_t: Option<DeltaK>,
+    /// "tower" or "dry-cooler".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<String>,
+    /// Whether chillers trim what free cooling cannot do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chillers: Option<bool>,
+    /// Loop pump pressure rise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pump_pressure: Option<PressurePa>,
+    /// Loop pump efficiency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pump_efficiency: Option<f64>,
+}
+
+/// `[facility.chiller]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChiller {
+    /// COP at 6.67 °C leaving chilled water, 29.4 °C entering condenser water.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cop: Option<f64>,
+    /// Duty units per loop (N).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
+    /// "N", "N+1" or "2N".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redundancy: Option<String>,
+    /// Carnot efficiency outside the curves' range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carnot_efficiency: Option<f64>,
+}
+
+/// `[facility.tower]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTower {
+    /// Approach to wet-bulb.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approach: Option<DeltaK>,
+    /// Fan power at design, W per W of heat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fan_power: Option<f64>,
+    /// Cycles of concentration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<f64>,
+    /// Drift, fraction of circulating water.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<f64>,
+    /// Condenser-water range (temperature rise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<DeltaK>,
+}
+
+/// `[facility.dry_cooler]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDryCooler {
+    /// Approach to dry-bulb.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approach: Option<DeltaK>,
+    /// Fan power at design, W per W of heat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fan_power: Option<f64>,
+}

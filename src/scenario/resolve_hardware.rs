@@ -1,0 +1,255 @@
+//! Resolving the equipment: accelerators (catalog entries, inline definitions, calibration
+//! profiles), node types with their host CPUs, fans and power supplies, and halls of rack
+//! groups. The defaults and their sources are in the table of [`super::resolve`].
+
+use super::error::FieldPath;
+use super::raw::*;
+use super::resolve::{R, Resolver, pos_f64};
+use crate::catalog::AcceleratorSpec;
+use crate::catalog::psu::PSU_CURVES;
+use crate::config::calibration::DeviceCalibration;
+use crate::config::*;
+
+const MAX_ACCELERATORS_PER_NODE: u32 = 64;
+const DEFAULT_FAN_BARROSO_R: f64 = 1.4;
+const DEFAULT_CPU: Cpu = Cpu { count: 2, idle_w: 90.0, max_w: 280.0, busy_utilization: 0.3 };
+const DEFAULT_MEMORY_W: f64 = 74.0;
+const DEFAULT_NIC_W_PER_ACCELERATOR: f64 = 20.0;
+const DEFAULT_STORAGE_W: f64 = 30.0;
+const DEFAULT_PSU_COUNT: u32 = 2;
+
+impl Resolver<'_> {
+    pub(super) fn device(&self, raw: &RawScenario, id: &str, path: &FieldPath) -> R<(AcceleratorSpec, bool, Option<DeviceCalibration>)> {
+        if let Some((i, inline)) = raw.accelerators.iter().enumerate().find(|(_, a)| a.id == id) {
+            let ip = FieldPath::root("accelerators").index(i);
+            let mut spec = match &inline.base {
+                Some(base) => match self.catalog.get(base) {
+                    Some(b) => inline.over(b),
+                    None => {
+                        return self.err(
+                            &ip.key("base"),
+                            format!("unknown catalog accelerator {base:?}; expected one of {}", self.catalog.ids().join(", ")),
+                        );
+                    }
+                },
+                None => inline.clone(),
+            };
+            let mut calibration = None;
+            if let Some(file) = &inline.calibration {
+                let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
+                match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
+                    Ok((s, c)) => (spec, calibration) = (s, Some(c)),
+                    Err(e) => return self.err(&ip.key("calibration"), e.to_string()),
+                }
+            }
+            if let Some((field, msg)) = spec.problems().into_iter().next() {
+                return self.err(&ip.key(&field), msg);
+            }
+            return Ok((spec, true, calibration));
+        }
+        match self.catalog.get(id) {
+            Some(s) => Ok((s.clone(), false, None)),
+            None => self.err(
+                path,
+                format!(
+                    "unknown accelerator {id:?}; expected a catalog id ({}) or the id of an [[accelerators]] entry",
+                    self.catalog.ids().join(", ")
+                ),
+            ),
+        }
+    }
+
+    pub(super) fn node_types(&self, raw: &RawScenario) -> R<(Vec<Device>, Vec<NodeType>)> {
+        for (i, a) in raw.accelerators.iter().enumerate() {
+            if raw.accelerators[..i].iter().any(|b| b.id == a.id) {
+                return self.err(&FieldPath::root("accelerators").index(i).key("id"), format!("duplicate accelerator id {:?}", a.id));
+            }
+        }
+        if raw.node_types.is_empty() {
+            return self.err(&FieldPath::root("node_types"), "expected at least one [[node_types]] entry");
+        }
+        let mut devices: Vec<Device> = Vec::new();
+        let mut out = Vec::new();
+        for (i, n) in raw.node_types.iter().enumerate() {
+            let p = FieldPath::root("node_types").index(i);
+            if n.name.trim().is_empty() || raw.node_types[..i].iter().any(|m| m.name == n.name) {
+                return self.err(&p.key("name"), format!("expected a unique, non-empty node type name, found {:?}", n.name));
+            }
+            let (spec, inline, calibration) = self.device(raw, &n.accelerator, &p.key("accelerator"))?;
+            let device = match devices.iter().position(|d| d.spec.id == spec.id) {
+                Some(d) => d,
+                None => {
+                    let (Some(max_w), Some(idle_w)) = (spec.tdp_w, spec.idle_w) else {
+                        return self.err(
+                            &p.key("accelerator"),
+                            format!(
+                                "accelerator {:?} has no published {} figure; define it with [[accelerators]] id = \"{}-custom\", base = \"{}\", tdp_w = ..., idle_w = ...",
+                                spec.id,
+                                if spec.tdp_w.is_none() { "board power (tdp_w)" } else { "idle power (idle_w)" },
+                                spec.id,
+                                spec.id
+                            ),
+                        );
+                    };
+                    devices.push(Device { spec, inline, idle_w, max_w, calibration });
+                    devices.len() - 1
+                }
+            };
+            if n.accelerators == 0 || n.accelerators > MAX_ACCELERATORS_PER_NODE {
+                return self.err(
+                    &p.key("accelerators"),
+                    format!("expected 1 to {MAX_ACCELERATORS_PER_NODE} accelerators per node, found {}", n.accelerators),
+                );
+            }
+            let curve = match n.power_curve.as_deref().unwrap_or("linear") {
+                "linear" => PowerCurve::Linear,
+                "fan-barroso" => {
+                    let r = n.power_curve_r.unwrap_or(DEFAULT_FAN_BARROSO_R);
+                    if !(1.0..=3.0).contains(&r) {
+                        return self
+                            .err(&p.key("power_curve_r"), format!("expected an exponent from 1 to 3 (1.4 in Fan et al. 2007), found {r}"));
+                    }
+                    PowerCurve::FanBarroso { r }
+                }
+                other => return self.err(&p.key("power_curve"), format!("expected \"linear\" or \"fan-barroso\", found {other:?}")),
+            };
+            let cpu = self.cpu(n.cpu.as_ref(), &p.key("cpu"))?;
+            let w = |v: Option<crate::scenario::units::PowerW>, d: f64| v.map_or(d, |x| x.0);
+            let fans = match &n.fans {
+                Some(f) if f.min.0 > f.max.0 => {
+                    return self.err(&p.key("fans").key("min"), "expected fan minimum power not above its maximum");
+                }
+                Some(f) => Some(Fans { min_w: f.min.0, max_w: f.max.0 }),
+                None => None,
+            };
+            let mut nt = NodeType {
+                name: n.name.clone(),
+                device,
+                accelerators: n.accelerators,
+                curve,
+                cpu,
+                memory_w: w(n.memory_power, DEFAULT_MEMORY_W),
+                nic_w: w(n.nic_power, DEFAULT_NIC_W_PER_ACCELERATOR * n.accelerators as f64),
+                storage_w: w(n.storage_power, DEFAULT_STORAGE_W),
+                other_w: w(n.other_power, 0.0),
+                fans,
+                psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
+            };
+            let max_dc = crate::model::compute::power::node_max_dc_w(&nt, &devices[device]);
+            nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
+            out.push(nt);
+        }
+        Ok((devices, out))
+    }
+
+    pub(super) fn cpu(&self, raw: Option<&RawCpu>, p: &FieldPath) -> R<Cpu> {
+        let Some(c) = raw else { return Ok(DEFAULT_CPU) };
+        let cpu = Cpu {
+            count: c.count.unwrap_or(DEFAULT_CPU.count),
+            idle_w: c.idle.map_or(DEFAULT_CPU.idle_w, |x| x.0),
+            max_w: c.max.map_or(DEFAULT_CPU.max_w, |x| x.0),
+            busy_utilization: c.busy_utilization.unwrap_or(DEFAULT_CPU.busy_utilization),
+        };
+        if cpu.idle_w > cpu.max_w {
+            return self.err(&p.key("idle"), format!("expected idle power not above max ({} W), found {} W", cpu.max_w, cpu.idle_w));
+        }
+        if !(0.0..=1.0).contains(&cpu.busy_utilization) {
+            return self.err(&p.key("busy_utilization"), format!("expected a fraction from 0 to 1, found {}", cpu.busy_utilization));
+        }
+        Ok(cpu)
+    }
+
+    pub(super) fn psu(&self, raw: Option<&RawPsu>, max_dc_w: f64, p: &FieldPath) -> R<Psu> {
+        let count = raw.and_then(|r| r.count).unwrap_or(DEFAULT_PSU_COUNT);
+        if count == 0 {
+            return self.err(&p.key("count"), "expected at least one power supply");
+        }
+        let rating_w = raw.and_then(|r| r.rating).map_or(max_dc_w, |x| x.0);
+        if !pos_f64(rating_w) {
+            return self.err(&p.key("rating"), "expected a positive power rating like \"3300W\"");
+        }
+        let (curve_name, points) = match raw.and_then(|r| r.efficiency.clone()) {
+            None => (Some("titanium".to_string()), PSU_CURVES[0].1.to_vec()),
+            Some(RawPsuCurve::Named(name)) => match PSU_CURVES.iter().find(|(n, _)| *n == name) {
+                Some((n, pts)) => (Some(n.to_string()), pts.to_vec()),
+                None => {
+                    return self.err(
+                        &p.key("efficiency"),
+                        format!("expected \"titanium\", \"platinum\", \"gold\" or [[load, efficiency], ...], found {name:?}"),
+                    );
+                }
+            },
+            Some(RawPsuCurve::Points(pts)) => {
+                let pts: Vec<(f64, f64)> = pts.iter().map(|[l, e]| (*l, *e)).collect();
+                let ok = !pts.is_empty()
+                    && pts.iter().all(|(l, e)| pos_f64(*l) && *l <= 2.0 && pos_f64(*e) && *e <= 1.0)
+                    && pts.windows(2).all(|w| w[0].0 < w[1].0);
+                if !ok {
+                    return self.err(
+                        &p.key("efficiency"),
+                        "expected [[load_fraction, efficiency], ...] with load fractions increasing in (0, 2] and efficiencies in (0, 1]",
+                    );
+                }
+                (None, pts)
+            }
+        };
+        Ok(Psu { count, rating_w, curve_name, points })
+    }
+
+    pub(super) fn halls(&self, raw: &RawScenario, node_types: &[NodeType]) -> R<Vec<Hall>> {
+        if raw.halls.is_empty() {
+            return self.err(&FieldPath::root("halls"), "expected at least one [[halls]] entry");
+        }
+        let mut halls = Vec::new();
+        for (i, h) in raw.halls.iter().enumerate() {
+            let p = FieldPath::root("halls").index(i);
+            if h.name.trim().is_empty() || raw.halls[..i].iter().any(|o| o.name == h.name) {
+                return self.err(&p.key("name"), format!("expected a unique, non-empty hall name, found {:?}", h.name));
+            }
+            if h.racks.is_empty() {
+                return self.err(&p.key("racks"), "expected at least one [[halls.racks]] group");
+            }
+            let mut racks = Vec::new();
+            for (j, g) in h.racks.iter().enumerate() {
+                let gp = p.key("racks").index(j);
+                if g.count == 0 {
+                    return self.err(&gp.key("count"), "expected a positive number of racks, found 0");
+                }
+                if g.nodes == 0 {
+                    return self.err(&gp.key("nodes"), "expected a positive number of nodes per rack, found 0");
+                }
+                let Some(nt) = node_types.iter().position(|n| n.name == g.node_type) else {
+                    let names: Vec<&str> = node_types.iter().map(|n| n.name.as_str()).collect();
+                    return self
+                        .err(&gp.key("node_type"), format!("unknown node type {:?}; expected one of {}", g.node_type, names.join(", ")));
+                };
+                if let Some(l) = g.power_limit
+                    && !pos_f64(l.0)
+                {
+                    return self.err(&gp.key("power_limit"), "expected a positive rack power like \"40kW\"");
+                }
+                if let Some(t) = g.in_service
+                    && t.0 >= raw.simulation.horizon.0
+                {
+                    return self.err(
+                        &gp.key("in_service"),
+                        format!(
+                            "expected a time before the end of the run ({}), like \"90d\"",
+                            crate::scenario::units::format_duration(raw.simulation.horizon.0)
+                        ),
+                    );
+                }
+                racks.push(RackGroup {
+                    count: g.count,
+                    nodes: g.nodes,
+                    node_type: nt,
+                    power_limit_w: g.power_limit.map(|x| x.0),
+                    in_service_ms: g.in_service.map_or(0, |d| d.0),
+                });
+            }
+            let cooling = super::resolve_facility::cooling(h.cooling.as_ref(), self.src, &p.key("cooling"))?;
+            halls.push(Hall { name: h.name.clone(), racks, cooling });
+        }
+        Ok(halls)
+    }
+}
