@@ -2,8 +2,8 @@
 //! whole nodes, and the per-pod counts of fully free nodes they read.
 
 use super::{Cluster, Pool, lowest_bits};
+use crate::config::Placement;
 use crate::model::scheduler::bitset::IndexSet;
-use crate::scenario::Placement;
 
 impl Pool {
     /// Topology-aware placement of m > 1 whole nodes: the pod with the fewest fully free nodes
