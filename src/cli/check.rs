@@ -29,7 +29,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &a.scheduler {
         sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?;
     }
-    print!("{}", describe(&sc));
+    out!("{}", describe(&sc));
     Ok(ExitCode::SUCCESS)
 }
 

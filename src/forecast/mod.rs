@@ -420,20 +420,21 @@ pub fn to_csv(f: &Forecast) -> String {
     out
 }
 
-/// Writes forecast.csv and forecast.json into `out` atomically.
-pub fn write(f: &Forecast, out: &Path) -> Result<PathBuf, SweepError> {
+/// Writes forecast.csv and forecast.json into `out` atomically, under the rule of
+/// [`crate::output`].
+pub fn write(f: &Forecast, out: &crate::output::Target) -> Result<PathBuf, SweepError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| SweepError::Io { path: p, source }
     };
-    let staging = crate::output::Staging::new(out).map_err(io(out))?;
+    let staging = out.stage()?;
     let csv = staging.file("forecast.csv");
     std::fs::write(&csv, to_csv(f)).map_err(io(&csv))?;
     let json = staging.file("forecast.json");
     let mut text = serde_json::to_string_pretty(f).map_err(|e| SweepError::Io { path: json.clone(), source: e.into() })?;
     text.push('\n');
     std::fs::write(&json, text).map_err(io(&json))?;
-    staging.commit().map_err(io(out))
+    Ok(staging.commit()?)
 }
 
 /// The plain-text summary printed on the terminal.

@@ -52,6 +52,9 @@ pub enum SweepError {
     /// The base scenario is invalid (bad input, exit code 2).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The output folder was refused (bad input, exit code 2), or staging it failed.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -366,7 +369,7 @@ fn earlier(prep: &Prepared, dir: &Path, shard: Option<Shard>, fresh: bool) -> Re
                 m.shard.as_deref().unwrap_or("none")
             )));
         }
-        for f in ["sweep.csv", "sweep_summary.csv", PARTIAL, "sweep.json"] {
+        for f in FILES {
             let p = dir.join(f);
             if p.exists() {
                 std::fs::remove_file(&p).map_err(io(&p))?;
@@ -424,10 +427,14 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, SweepError> {
         .map_err(|e| SweepError::Spec(format!("--threads: cannot start the worker threads: {e}")))
 }
 
+/// The files a sweep writes into its folder.
+const FILES: [&str; 4] = ["sweep.json", "sweep.csv", "sweep_summary.csv", PARTIAL];
+
 /// Runs the plan's runs of `opts.shard` that `out` does not hold yet, then writes sweep.csv,
-/// sweep_summary.csv and sweep.json into `out`.
-pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, SweepError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
+/// sweep_summary.csv and sweep.json into `out`: a new folder, an empty one, or a sweep folder
+/// (the rule of [`crate::output`]), which it adds to.
+pub fn run(prep: &Prepared, out: &crate::output::Target, opts: &SweepOptions) -> Result<Outcome, SweepError> {
+    let out = out.open_in_place(&FILES)?;
     let mut rows = earlier(prep, out, opts.shard, opts.fresh)?;
     let done: BTreeSet<u64> = rows.iter().map(|r| r.run).collect();
     let in_shard: Vec<u64> = (0..prep.runs()).filter(|r| opts.shard.is_none_or(|s| s.contains(*r))).collect();
@@ -482,9 +489,10 @@ pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, 
     })
 }
 
-/// Folds the sweep.csv of shard folders (or any folders of the same plan) into `out`: the same
-/// tables a single run of the plan gives. Returns the outcome and the number of missing runs.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Outcome, u64), SweepError> {
+/// Folds the sweep.csv of shard folders (or any folders of the same plan) into `out`, written
+/// atomically: the same tables a single run of the plan gives. Returns the outcome and the
+/// number of missing runs.
+pub fn merge(dirs: &[PathBuf], out: &crate::output::Target) -> Result<(Outcome, u64), SweepError> {
     let Some(first) = dirs.first() else { return Err(SweepError::Spec("sweep merge: expected at least one folder".into())) };
     let m0 = read_manifest(first)?;
     let mut rows: Vec<Row> = Vec::new();
@@ -512,15 +520,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Outcome, u64), SweepError>
         }
     }
     rows.dedup_by_key(|r| r.run);
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    let staging = out.stage()?;
     let params: Vec<String> = m0.params.iter().map(|p| p.path.clone()).collect();
-    table::write_runs(&out.join("sweep.csv"), &params, &rows)?;
-    table::write_summary(&out.join("sweep_summary.csv"), &params, &rows)?;
+    table::write_runs(&staging.file("sweep.csv"), &params, &rows)?;
+    table::write_summary(&staging.file("sweep_summary.csv"), &params, &rows)?;
     let missing = m0.runs.saturating_sub(rows.len() as u64);
     let merged = Manifest { shard: None, completed: rows.len() as u64, complete: missing == 0, ..m0.clone() };
-    write_manifest(&out.join("sweep.json"), &merged)?;
+    write_manifest(&staging.file("sweep.json"), &merged)?;
+    let dir = staging.commit()?;
     let n = rows.len() as u64;
-    let outcome =
-        Outcome { dir: out.to_path_buf(), runs: m0.runs, in_shard: m0.runs, skipped: n, ran: 0, threads: 0, wall_s: 0.0, rows, params };
+    let outcome = Outcome { dir, runs: m0.runs, in_shard: m0.runs, skipped: n, ran: 0, threads: 0, wall_s: 0.0, rows, params };
     Ok((outcome, missing))
 }
