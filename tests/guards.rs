@@ -185,3 +185,22 @@ fn the_queue_holds_at_most_max_queued_jobs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(&format!("big.toml:{line}:")) && stderr(&o).contains("scheduler.max_queued"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_node_list_of_too_many_designs_is_refused_at_its_line() {
+    // Every node a design of its own: 4,097 node types and placement pools.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut nodes = String::from("sn,cpu_milli,memory_mib,gpu,model\n");
+    for i in 0..4097 {
+        nodes.push_str(&format!("n{i},{},65536,1,T4\n", 8000 + i));
+    }
+    std::fs::write(tmp.path().join("nodes.csv"), nodes).unwrap();
+    let pods = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces/pods_share.csv");
+    let text = format!(
+        "name = \"many\"\n[simulation]\nhorizon = \"1d\"\n[cluster]\nnode_list = \"nodes.csv\"\n[workload.trace]\nfile = \"{pods}\"\nformat = \"alibaba-v2023\"\n"
+    );
+    std::fs::write(tmp.path().join("many.toml"), text).unwrap();
+    let o = aidc(tmp.path(), &[], &["check", "many.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nodes.csv:4098") && stderr(&o).contains("4096 distinct node designs"), "{}", stderr(&o));
+}
