@@ -58,7 +58,7 @@ pub struct ForecastArgs {
     /// Output folder [default: output/<name>-forecast].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
+    /// Worker threads [default: all cores; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// No progress bar and no summary on the terminal.

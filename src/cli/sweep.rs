@@ -61,7 +61,7 @@ pub struct SweepArgs {
     /// Output folder [default: output/<name>-sweep, or output/<name>-sweep-shard-K-of-N].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Replace results of a different plan found in the output folder.

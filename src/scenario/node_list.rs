@@ -259,7 +259,12 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
             Some(k) => k.nodes += 1,
             // Each design becomes a node type and a placement pool (searched linearly here).
             None if designs >= MAX_DESIGNS => {
-                return Err(csv_error(file, line, "row", format!("more than {MAX_DESIGNS} distinct node designs (model, gpu, cpu_milli, memory_mib)")));
+                return Err(csv_error(
+                    file,
+                    line,
+                    "row",
+                    format!("more than {MAX_DESIGNS} distinct node designs (model, gpu, cpu_milli, memory_mib)"),
+                ));
             }
             None => kinds.push(Kind { model: model.to_string(), gpus, cpu_milli, memory_mib, nodes: 1 }),
         }

@@ -96,7 +96,7 @@ pub struct Estimate {
     pub equipment: Part,
     /// Class labels (synthetic classes, trace labels, services).
     pub labels: u64,
-    /// Memory of the statistics per class label.
+    /// Memory of the statistics per class label (and of empirical duration samples).
     pub classes: Part,
     /// Expected peak of live (queued and running) jobs.
     pub live_jobs: f64,
@@ -247,6 +247,15 @@ pub fn estimate(sc: &Scenario, outputs: Outputs) -> Estimate {
 
     let labels = sc.class_labels().len() as u64;
     let histogram = LogHistogram::buckets(crate::metrics::PERCENTILE_PRECISION) as f64 * 8.0;
+    // Empirical durations are kept by the class and by its sampler.
+    let samples_kept: usize = sc
+        .classes
+        .iter()
+        .map(|c| match &c.duration {
+            crate::scenario::DurationDist::Empirical { values_ms, .. } => 2 * values_ms.len(),
+            _ => 0,
+        })
+        .sum();
     let classes_field = match &sc.trace {
         Some(t) if t.labels.len() > sc.classes.len() => FieldPath::root("workload").key("trace").key("columns").key("class"),
         _ => FieldPath::root("workload").key("classes"),
@@ -268,7 +277,7 @@ pub fn estimate(sc: &Scenario, outputs: Outputs) -> Estimate {
         accelerators: sc.accelerators(),
         equipment,
         labels,
-        classes: Part { bytes: (labels + 1) as f64 * CLASS_HISTOGRAMS * histogram, field: classes_field },
+        classes: Part { bytes: (labels + 1) as f64 * CLASS_HISTOGRAMS * histogram + samples_kept as f64 * 8.0, field: classes_field },
         live_jobs: load.live,
         live_jobs_bound: load.bound,
         job_bytes: if sc.scheduler.policy == Policy::Sjf { SJF_JOB_BYTES } else { JOB_BYTES },
