@@ -175,6 +175,7 @@ fn the_queue_holds_at_most_max_queued_jobs() {
     assert!(queued <= 20, "{queued} jobs still queued at the end");
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("out/run.json")).unwrap()).unwrap();
     let peak = run["peak_live_jobs"].as_u64().unwrap();
+    // No preemption and no failures here, so no job is put back in the queue past the cap.
     assert!(peak <= 20 + 256, "at most 20 waiting and one running job per accelerator: {peak}");
 
     // A cap of zero is a located error.

@@ -10,21 +10,57 @@
 //! excess share of the arrivals, N (1 - U C / L), stays queued to the end (a forecast's demand
 //! steps are taken one by one, a backlog is not drained). The expected peak is
 //! [`PEAK_FACTOR`] times the running jobs (bursts, daily profiles) plus that backlog. The bound
-//! is exact: at most one job per accelerator runs (every job but a trace's CPU-only pods holds
-//! one) and at most `scheduler.max_queued` wait, and no more jobs than arrive.
+//! holds for every run: at most one job per accelerator runs (every job but a trace's CPU-only pods holds
+//! one; a pod of a GPU share may not), at most `scheduler.max_queued` wait beside the jobs put
+//! back in the queue (preempted or interrupted, at most one per accelerator too), and no more
+//! jobs than arrive.
+
+use std::cell::RefCell;
 
 use crate::model::workload::ClassSampler;
-use crate::scenario::{FieldPath, Scenario};
+use crate::scenario::network::Work;
+use crate::scenario::{DurationDist, FieldPath, JobClass, Scenario, SizeDist};
 
 /// Share of the installed accelerators a saturated scheduler keeps allocated [rule of thumb:
 /// EASY backfill on mixed gang jobs; bench-10k holds 74 % at an offered 75 %, and
 /// fragmentation leaves 10-20 % idle under overload].
 pub const EFFECTIVE_CAPACITY: f64 = 0.85;
-/// Peak live jobs over mean running jobs of a stable queue [measured on the ready scenarios:
-/// 0.9 to 6, most near 2; see BENCHMARKS.md "Resource guards"].
+/// Peak live jobs over the modelled running jobs of a stable queue [measured on the ready
+/// scenarios: from 0.8 (wuhu-10k) to 6.3 (classroom, where a 128-accelerator job blocks the
+/// queue), 2.2 on bench-10k; BENCHMARKS.md "Resource guards"].
 pub const PEAK_FACTOR: f64 = 3.0;
-/// Draws per class for the mean size and duration (about 3 % error on the means).
+/// Draws per class for the mean size and duration (the error of a mean is its standard
+/// deviation / 32). A sweep estimates every point: the means of a job shape are kept per thread
+/// ([`MEMO`] of them), so points that share it (other seeds, other rates) draw it once.
 const DRAWS: usize = 1000;
+/// Job shapes whose means each thread keeps.
+const MEMO: usize = 64;
+/// Seed of the draws: the means are a property of the shape, not of a run's seed.
+const SEED: u64 = 0x6775_6172_6473;
+
+/// What the means of a class depend on: its size and duration distributions and its work.
+type Shape = (SizeDist, DurationDist, Option<Work>);
+
+thread_local! {
+    static MEANS: RefCell<Vec<(Shape, (f64, f64))>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Mean duration (s) and accelerator-seconds of a class's jobs (see [`draw_means`]), remembered.
+fn class_means(c: &JobClass) -> (f64, f64) {
+    let shape: Shape = (c.size.clone(), c.duration.clone(), c.work.clone());
+    let known = MEANS.with(|m| m.borrow().iter().find(|(k, _)| *k == shape).map(|e| e.1));
+    known.unwrap_or_else(|| {
+        let means = draw_means(c);
+        MEANS.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= MEMO {
+                m.remove(0);
+            }
+            m.push((shape, means));
+        });
+        means
+    })
+}
 
 /// Jobs of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +79,8 @@ pub struct JobLoad {
 
 /// Mean duration (s) and accelerator-seconds of a class's jobs, from draws of a stream of their
 /// own (a run's streams are not touched).
-fn class_means(c: &crate::scenario::JobClass, seed: u64) -> (f64, f64) {
-    let mut s = ClassSampler::new(c, seed ^ 0x6775_6172_6473, 0);
+fn draw_means(c: &JobClass) -> (f64, f64) {
+    let mut s = ClassSampler::new(c, SEED, 0);
     let (mut dur_s, mut acc_s) = (0.0, 0.0);
     for _ in 0..DRAWS {
         let j = s.draw();
@@ -81,7 +117,7 @@ pub fn jobs(sc: &Scenario) -> JobLoad {
         .classes
         .iter()
         .map(|c| {
-            let (d, ad) = class_means(c, sc.seed);
+            let (d, ad) = class_means(c);
             (c.rate_per_s, d, ad)
         })
         .collect();
@@ -93,7 +129,8 @@ pub fn jobs(sc: &Scenario) -> JobLoad {
             trace_rows += 1.0;
             trace_job_s += d;
             trace_acc_s += d * j.accelerators as f64 * if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
-            whole &= j.accelerators >= 1;
+            // A pod of a GPU share (or of no GPU) does not hold an accelerator of its own.
+            whole &= j.accelerators >= 1 && j.gpu_milli >= 1000;
         }
     }
     // Services: replicas at the peak, the accelerators they hold on average, replicas started.
@@ -121,9 +158,10 @@ pub fn jobs(sc: &Scenario) -> JobLoad {
     let running = running.min(arrivals);
     let total = arrivals + service_rows;
     let live = (PEAK_FACTOR * running + queued + replicas).min(total);
-    // At most one running job per accelerator and at most `max_queued` waiting.
+    // At most one running job per accelerator, and `max_queued` waiting plus the jobs put back
+    // in the queue (preempted or interrupted: at most one per accelerator as well).
     let running_max = if whole { sc.accelerators() as f64 } else { arrivals + service_rows };
-    let capped = running_max + sc.scheduler.max_queued as f64;
+    let capped = 2.0 * running_max + sc.scheduler.max_queued as f64;
     let bound = total.min(capped);
 
     let busiest = classes.iter().enumerate().map(|(i, c)| (c.0, i)).max_by(|a, b| a.0.total_cmp(&b.0));

@@ -101,7 +101,7 @@ fn the_queue_cap_bounds_live_jobs() {
     let open = run_estimate(&design(1, 1, 8, "100/s", "2h", "5m", ""));
     assert!(within(open.live_jobs, 720_000.0, 1.05), "{}", open.live_jobs);
     let capped = run_estimate(&design(1, 1, 8, "100/s", "2h", "5m", "[scheduler]\nmax_queued = 1000\n"));
-    assert!(capped.live_jobs_bound <= 1000.0 + 8.0, "{}", capped.live_jobs_bound);
+    assert!(capped.live_jobs_bound <= 1000.0 + 2.0 * 8.0, "{}", capped.live_jobs_bound);
     assert_eq!(capped.jobs_field.to_string(), "scheduler.max_queued");
     // Rejected arrivals still get their row in jobs.csv.
     assert_eq!(capped.job_rows, open.job_rows);
