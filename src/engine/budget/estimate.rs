@@ -49,7 +49,7 @@ pub const CELL_BYTES: f64 = 7.0;
 /// Timeseries columns `--report` reads back (`report::figures::TIMESERIES_COLUMNS`), 8 bytes
 /// each, and bytes per job row it reads (a wait and a class index).
 pub const REPORT_READ: (f64, f64) = (14.0 * 8.0, 16.0);
-/// Bytes per alarms.csv row.
+/// Bytes per alarm, in memory (time, kind, place) and as an alarms.csv row.
 pub const ALARM_ROW_BYTES: f64 = 60.0;
 /// summary.json, run.json, scenario.resolved.toml; with `--report` the page and its plots, bytes.
 pub const SMALL_FILES_BYTES: (f64, f64) = (0.1 * MIB, 4.0 * MIB);
@@ -106,6 +106,8 @@ pub struct Estimate {
     pub job_bytes: f64,
     /// Memory of the jobs' node allocation lists, bytes.
     pub allocation_bytes: f64,
+    /// Memory of the alarms kept for alarms.csv (at most [`crate::model::facility::MAX_ALARM_ROWS`]), bytes.
+    pub alarms_bytes: f64,
     /// The field that drives the live jobs (the busiest class, the trace, or the queue cap).
     pub jobs_field: FieldPath,
     /// Trace rows kept in memory.
@@ -144,14 +146,14 @@ impl Estimate {
         PROGRAM_BYTES + self.run_bytes(self.live_jobs)
     }
 
-    /// The most memory the run can take, bytes (live jobs at their bound).
+    /// The most memory the run can take, bytes (live jobs at their bound, every alarm kept).
     pub fn memory_bound_bytes(&self) -> f64 {
-        PROGRAM_BYTES + self.run_bytes(self.live_jobs_bound)
+        PROGRAM_BYTES + self.run_bytes(self.live_jobs_bound) + self.alarms_bytes
     }
 
     /// Memory of one run beside others in the same process (no program), at its bound, bytes.
     pub fn parallel_run_bytes(&self) -> f64 {
-        PARALLEL_RUN_BYTES + self.run_bytes(self.live_jobs_bound)
+        PARALLEL_RUN_BYTES + self.run_bytes(self.live_jobs_bound) + self.alarms_bytes
     }
 
     fn run_bytes(&self, live: f64) -> f64 {
@@ -282,6 +284,7 @@ pub fn estimate(sc: &Scenario, outputs: Outputs) -> Estimate {
         live_jobs_bound: load.bound,
         job_bytes: if sc.scheduler.policy == Policy::Sjf { SJF_JOB_BYTES } else { JOB_BYTES },
         allocation_bytes: sc.nodes() as f64 * ALLOCATION_BYTES_PER_NODE,
+        alarms_bytes: opt(sc.facility.is_some(), alarms),
         jobs_field: load.field,
         trace_rows,
         trace: Part { bytes: trace_rows as f64 * TRACE_ROW_BYTES, field: FieldPath::root("workload").key("trace").key("file") },
