@@ -13,8 +13,9 @@
 //! and accelerators and on a queue of 722,052 jobs (BENCHMARKS.md, "Resource guards"). Live
 //! jobs follow a fluid model ([`jobs`]); the expected figure is what `check` prints, the refusal
 //! uses the bound: at most `scheduler.max_queued` jobs wait (the scheduler rejects arrivals
-//! beyond it, as Slurm's MaxJobCount does) and at most one job per accelerator runs, so no
-//! accepted run can outgrow its checked bound through its queue.
+//! beyond it, as Slurm's MaxJobCount does), at most one job per accelerator runs and as many
+//! may be put back in the queue, so no accepted run can outgrow its checked bound through its
+//! queue.
 //!
 //! **Output** = timeseries.csv (horizon / step + 1 rows of [`estimate::CELL_BYTES`] per column) +
 //! jobs.csv (one row per submitted job: the expected arrivals, the trace rows inside the horizon,
