@@ -54,7 +54,8 @@ fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
 }
 
 /// Runs a scenario and writes summary.json, run.json, timeseries.csv, jobs.csv and
-/// scenario.resolved.toml into `out`, atomically.
+/// scenario.resolved.toml into `out`, atomically. It trusts the design to fit: the commands
+/// check it first with [`budget::check`].
 pub fn run_to_dir(sc: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunReport, RunError> {
     let staging = Staging::new(out).map_err(io_at(out))?;
     let ts_path = staging.file("timeseries.csv");

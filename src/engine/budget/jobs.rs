@@ -2,8 +2,8 @@
 //! there can be, and how many rows jobs.csv gets.
 //!
 //! ## How it works
-//! A class of rate λ whose jobs hold a accelerators for d seconds offers L = λ E[a d]
-//! accelerators and keeps λ E[d] jobs running (Little's law); the trace does the same with its
+//! A class of rate λ whose jobs hold a accelerators for d seconds offers L = λ E(a d)
+//! accelerators and keeps λ E(d) jobs running (Little's law); the trace does the same with its
 //! rows inside the horizon; an inference service holds its replicas (requests / (replica rate x
 //! target utilization), at the peak) and starts and stops about (peak - trough) of them a day.
 //! While the offered load exceeds [`EFFECTIVE_CAPACITY`] of the installed accelerators, the
