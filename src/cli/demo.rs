@@ -167,6 +167,7 @@ pub fn run_preset(p: &Preset, out: &Target, lang: Lang) -> anyhow::Result<PathBu
     for (label, file, text) in p.runs {
         let path = Path::new("scenarios/demo").join(file);
         let sc = crate::scenario::load_str(text, &path)?;
+        super::guard(&sc, Some(text), crate::engine::budget::Outputs::files(true), staging.dir(), false)?;
         let dir = staging.file(label);
         std::fs::create_dir(&dir).map_err(OutputError::io(&dir))?;
         run_into(&sc, &dir, &RunOptions { progress: false })?;

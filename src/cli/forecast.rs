@@ -67,12 +67,15 @@ pub struct ForecastArgs {
     /// Replace DIR even when it is not an aidc forecast folder (see above).
     #[arg(long)]
     force: bool,
-    /// Worker threads [default: all cores].
+    /// Worker threads [default: all cores; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Allow runs over the default memory bound (half the memory available): up to 90 %.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 fn share(s: &str) -> Result<f64, BadInput> {
@@ -110,6 +113,7 @@ pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
         max_reject: share(&a.max_reject)?,
         expand: a.expand.as_deref().map(Expansion::parse).transpose().map_err(sweep_error)?,
         threads: a.threads,
+        allow_large: a.allow_large,
     };
     // The folder is checked before the forecast runs, and again when it is written.
     let out = match a.out {

@@ -54,6 +54,10 @@ pub struct RunArgs {
     /// Language of the report text.
     #[arg(long, value_enum, default_value = "en", requires = "report")]
     lang: crate::report::Lang,
+    /// Run a design whose memory or output is over the default bounds (half the memory
+    /// available, 4 GiB of output): up to 90 % of the memory and of the free disk space.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
@@ -74,6 +78,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
+    super::guard(&sc, None, crate::engine::budget::Outputs::files(a.report), &out, a.allow_large)?;
     let staging = Target::new(&out, Kind::Run).force(a.force).input(&a.scenario).stage()?;
     let (summary, info) = run_into(&sc, staging.dir(), &RunOptions { progress: !a.quiet })?;
     if a.report {

@@ -3,6 +3,7 @@
 //! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
 //! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
 
+pub mod budget;
 pub mod calendar;
 mod host;
 pub mod queue;
@@ -48,7 +49,8 @@ fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
 
 /// Runs a scenario and writes summary.json, run.json, timeseries.csv, jobs.csv and
 /// scenario.resolved.toml into `out`, atomically, under the rule of [`crate::output`] (an
-/// existing `out` is replaced only when it is an aidc run folder).
+/// existing `out` is replaced only when it is an aidc run folder). It trusts the design to fit:
+/// the commands check it first with [`budget::check`].
 pub fn run_to_dir(sc: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunReport, RunError> {
     let staging = Target::new(out, Kind::Run).input(&sc.file).stage()?;
     let (summary, info) = run_into(sc, staging.dir(), opts)?;
