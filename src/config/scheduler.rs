@@ -59,6 +59,8 @@ pub struct SchedulerConfig {
     pub policy: PolicyConfig,
     /// Where multi-node jobs go.
     pub placement: Placement,
+    /// The most jobs waiting at once: an arrival beyond is rejected (queue full).
+    pub max_queued: u64,
 }
 
 /// A scheduling policy with the settings it really has. `depth` is the number of queued jobs

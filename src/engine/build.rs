@@ -100,7 +100,7 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     if !sc.services.is_empty() {
         world.insert_resource(Services::new(sc, &labels, &mut clock.events));
     }
-    world.insert_resource(Scheduling::new(policy, cluster));
+    world.insert_resource(Scheduling::new(policy, cluster, sc.scheduler.max_queued));
     world.insert_resource(Fragmentation::default());
     let thermal = sc.facility.is_some() || sc.coordination.is_some();
     if thermal {

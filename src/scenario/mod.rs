@@ -35,7 +35,7 @@ use std::path::Path;
 pub use crate::config::Scenario;
 pub use error::{Diagnostic, FieldPath, ScenarioError, Source};
 pub use overrides::{AddedRacks, Overrides};
-pub use resolve_scheduler::{DEFAULT_AGING_MS, ignored_settings};
+pub use resolve_scheduler::{DEFAULT_AGING_MS, DEFAULT_MAX_QUEUED, ignored_settings};
 pub use resolve_workload::kind_defaults;
 
 use crate::catalog::Catalog;

@@ -229,4 +229,7 @@ pub struct RawScheduler {
     /// SJF: a job waiting longer than this goes ahead of younger jobs, e.g. "24h".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aging: Option<DurationMs>,
+    /// The most jobs waiting at once; arrivals beyond are rejected ("queue full").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queued: Option<u64>,
 }

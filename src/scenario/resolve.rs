@@ -22,6 +22,7 @@
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
 //! | `scheduler` | backfill, depth 128, no preemption | |
 //! | `scheduler.aging` | 24 h | [rule of thumb], see [`super::DEFAULT_AGING_MS`] |
+//! | `scheduler.max_queued` | 1,000,000 jobs | Slurm `MaxJobCount`, see [`super::DEFAULT_MAX_QUEUED`] |
 //! | class `preemptible` | batch-inference, evaluation, debug | see [`crate::catalog::classes::default_preemptible`] |
 
 use std::path::{Path, PathBuf};
@@ -34,7 +35,8 @@ use crate::config::*;
 
 pub(super) const MS_PER_S: u64 = 1000;
 pub(super) const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
-const MAX_NODES: u64 = 1 << 24;
+/// The most nodes a design may have (node and accelerator indexes are 32-bit).
+pub const MAX_NODES: u64 = 1 << 24;
 const DEFAULT_STEP_MS: u64 = 300_000;
 const DEFAULT_SEED: u64 = 1;
 
@@ -138,7 +140,7 @@ impl Resolver<'_> {
             halls,
             classes: Vec::new(),
             trace: None,
-            scheduler: SchedulerConfig { policy: PolicyConfig::Fifo, placement: Placement::Pack },
+            scheduler: SchedulerConfig { policy: PolicyConfig::Fifo, placement: Placement::Pack, max_queued: 1 },
             start: crate::time::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
             weather: None,

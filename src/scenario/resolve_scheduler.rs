@@ -11,6 +11,11 @@ const DEFAULT_BACKFILL_DEPTH: u32 = 128;
 /// Philly and Helios report multi-hour median waits for large jobs, Jeon et al. ATC'19,
 /// Hu et al. SC'21].
 pub const DEFAULT_AGING_MS: u64 = 86_400_000;
+/// The most jobs waiting at once. Slurm refuses submissions beyond `MaxJobCount` (10,000 by
+/// default, raised to millions on large sites: slurm.conf(5)); a million keeps every study of
+/// this project far below it and bounds the queue's memory at about 200-320 MB
+/// (`engine::budget`).
+pub const DEFAULT_MAX_QUEUED: u64 = 1_000_000;
 
 impl Resolver<'_> {
     pub(super) fn scheduler(&self, raw: &RawScenario, sc: &Scenario) -> R<SchedulerConfig> {
@@ -57,6 +62,10 @@ impl Resolver<'_> {
             quotas.push((class.clone(), *share));
         }
         let preemption = s.preemption.unwrap_or(false);
+        let max_queued = s.max_queued.unwrap_or(DEFAULT_MAX_QUEUED);
+        if max_queued == 0 {
+            return self.err(&p.key("max_queued"), "expected at least 1 job waiting, like 1000000");
+        }
         // Every field is checked whatever the policy; each policy keeps the ones it has.
         let depth = backfill_depth;
         let policy = match policy {
@@ -66,7 +75,7 @@ impl Resolver<'_> {
             Policy::Sjf => PolicyConfig::Sjf { depth, aging_ms },
             Policy::BestFit => PolicyConfig::BestFit { depth },
         };
-        Ok(SchedulerConfig { policy, placement })
+        Ok(SchedulerConfig { policy, placement, max_queued })
     }
 }
 

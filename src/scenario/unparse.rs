@@ -89,6 +89,7 @@ fn scheduler(s: &SchedulerConfig) -> RawScheduler {
         policy: Some(s.policy.policy().name().to_string()),
         backfill_depth: s.policy.depth(),
         placement: Some(s.placement.name().to_string()),
+        max_queued: Some(s.max_queued),
         ..Default::default()
     };
     match &s.policy {

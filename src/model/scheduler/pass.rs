@@ -36,11 +36,13 @@ pub struct Scheduling {
     pub stopped: u64,
     /// Queued jobs by requested accelerators (a multiset, O(log) per change).
     queued_requests: BTreeMap<u32, u32>,
+    /// The most jobs waiting at once (`scheduler.max_queued`).
+    max_queued: u64,
 }
 
 impl Scheduling {
     /// A policy over a placement core, nothing queued.
-    pub fn new(policy: Box<dyn Scheduler>, cluster: Cluster) -> Scheduling {
+    pub fn new(policy: Box<dyn Scheduler>, cluster: Cluster, max_queued: u64) -> Scheduling {
         Scheduling {
             policy,
             cluster,
@@ -50,6 +52,7 @@ impl Scheduling {
             preemptions: 0,
             stopped: 0,
             queued_requests: BTreeMap::new(),
+            max_queued,
         }
     }
 
@@ -59,6 +62,13 @@ impl Scheduling {
             self.pending = true;
             clock.push(clock.now_ms, Event::Schedule);
         }
+    }
+
+    /// Why an arrival is refused when `scheduler.max_queued` jobs already wait (this bounds the
+    /// memory of an overloaded run: see `engine::budget`).
+    pub fn queue_full(&self, queued: u64) -> Option<String> {
+        let max = self.max_queued;
+        (queued >= max).then(|| format!("queue full: {max} jobs waiting (scheduler.max_queued)"))
     }
 
     /// The queued pass runs now.

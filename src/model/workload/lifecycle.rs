@@ -119,6 +119,7 @@ impl Life<'_, '_> {
         let refusal = sched
             .cluster
             .never_fits(self.jobs.get(slot))
+            .or_else(|| sched.queue_full(self.load.site.queued_jobs))
             .or_else(|| sched.policy.admit(slot, &self.jobs, &sched.cluster).err().map(|r| r.to_string()));
         if let Some(reason) = refusal {
             self.book.rejected += 1;
