@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
@@ -272,7 +272,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     raw.pv_hours = Some([rise, set]);
     let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
     if let Some(f) = &g.demand_response_file {
-        let path = absolute(&dir, f);
+        let path = super::input::locate(f, &dir).map_err(|m| src.error(&p.key("demand_response_file"), m))?;
         for (line, v) in read_csv(&path, &["start_h", "end_h", "shed_kw"])? {
             let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
                 return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));
@@ -288,7 +288,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     demand_response.sort_by_key(|d| d.start_ms);
     let mut hourly = Hourly::default();
     if let Some(f) = &g.hourly_file {
-        let path = absolute(&dir, f);
+        let path = super::input::locate(f, &dir).map_err(|m| src.error(&p.key("hourly_file"), m))?;
         let rows = read_csv(&path, &["carbon_kg_per_kwh", "pv_kw"])?;
         if rows.is_empty() {
             return Err(csv_error(&path, None, "rows", "expected at least one hourly row"));
@@ -376,27 +376,18 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     }))
 }
 
-fn absolute(dir: &Path, f: &str) -> PathBuf {
-    let p = Path::new(f);
-    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-    std::path::absolute(&joined).unwrap_or(joined)
-}
-
 /// Reads the named columns of a CSV (a missing column or empty cell gives None); returns
 /// (1-based line, values) per row.
 fn read_csv(path: &Path, names: &[&str]) -> R<Vec<(usize, Vec<Option<f64>>)>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: path.to_path_buf(), source },
-        other => csv_error(path, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(path)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let cols: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == *n)).collect();
     if cols.iter().all(Option::is_none) {
         return Err(csv_error(path, Some(1), "header", format!("expected a column among {}", names.join(", "))));
     }
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(path, &e, false))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         let mut v = Vec::with_capacity(names.len());
         for (c, name) in cols.iter().zip(names) {

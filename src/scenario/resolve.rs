@@ -131,13 +131,6 @@ impl Resolver<'_> {
         Err(self.src.error(path, msg))
     }
 
-    /// A referenced file, absolute, so that `scenario.resolved.toml` works from any folder.
-    fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) };
-        std::path::absolute(&joined).unwrap_or(joined)
-    }
-
     fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
         let name = raw.name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.starts_with('.') {
@@ -258,7 +251,8 @@ impl Resolver<'_> {
             let mut calibration = None;
             if let Some(file) = &inline.calibration {
                 let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
-                match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
+                let path = super::input::locate(file, &self.dir).map_err(|m| self.src.error(&ip.key("calibration"), m))?;
+                match crate::calibrate::apply::calibrate(inline, base, &path) {
                     Ok((s, c)) => (spec, calibration) = (s, Some(c)),
                     Err(msg) => return self.err(&ip.key("calibration"), msg),
                 }
@@ -719,7 +713,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = super::node_list::data_file(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+                let path = super::input::locate(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
@@ -741,7 +735,7 @@ impl Resolver<'_> {
         if class.trim().is_empty() || class.contains([',', '"', '\n']) {
             return self.err(&p.key("class"), "expected a class label without commas or quotes");
         }
-        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+        let file = super::input::locate(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
         let limit = crate::model::compute::largest_job(sc);
         let name = t.format.as_deref().unwrap_or("generic");
         let Some(format) = TraceFormat::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
@@ -819,7 +813,8 @@ impl Resolver<'_> {
 /// Reads a one-column CSV of durations (a non-numeric first line is a header), times `factor`
 /// into ms, clipped to [min_ms, max_ms].
 fn read_durations(path: &Path, factor_ms: f64, min_ms: u64, max_ms: u64) -> R<Vec<u64>> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = super::input::read_text(path, super::input::MAX_INPUT_BYTES)
+        .map_err(|e| csv_error(path, None, "file", format!("cannot read: {e}")))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let cell = line.split(',').next().unwrap_or("").trim();

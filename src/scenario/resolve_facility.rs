@@ -84,8 +84,9 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
     let climate = match &site.climate {
         None => None,
         Some(name) if name.ends_with(".toml") => {
-            let path = absolute(dir, name);
-            let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io { path: path.clone(), source })?;
+            let path = super::input::locate(name, dir).map_err(|m| src.error(&sp.key("climate"), m))?;
+            let text = super::input::read_text(&path, super::input::MAX_TEXT_BYTES)
+                .map_err(|e| csv_error(&path, None, "climate", format!("cannot read: {e}")))?;
             let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e))?;
             Some((path.display().to_string(), spec))
         }
@@ -112,7 +113,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 wet_bulb: Some("wet_bulb".into()),
                 relative_humidity: None,
             });
-            let path = absolute(dir, f);
+            let path = super::input::locate(f, dir).map_err(|m| src.error(&sp.key("weather_file"), m))?;
             Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: cols })
         }
     };
@@ -148,12 +149,6 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
         }
     };
     Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility })
-}
-
-fn absolute(dir: &Path, p: &str) -> std::path::PathBuf {
-    let p = Path::new(p);
-    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-    std::path::absolute(&joined).unwrap_or(joined)
 }
 
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
@@ -284,11 +279,8 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
 /// Reads a weather CSV: time (hours since start or "YYYY-MM-DD HH:MM"), dry-bulb °C, and wet-bulb
 /// °C or relative humidity %.
 fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f64, Conditions)>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: path.to_path_buf(), source },
-        other => csv_error(path, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(path)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let find = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             csv_error(
@@ -308,7 +300,7 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f6
     let start_days = start.days();
     let mut rows: Vec<(f64, Conditions)> = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(path, &e, false))?;
         let line = rec.position().map(|p| p.line() as usize);
         let cell = |i: usize| rec.get(i).unwrap_or("");
         let num = |i: usize, name: &str, lo: f64, hi: f64| -> R<f64> {

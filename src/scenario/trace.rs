@@ -17,11 +17,8 @@ pub fn read(
     utilization: f64,
     largest: u64,
 ) -> Result<Trace, ScenarioError> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
-        other => csv_error(file, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(file)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(file, &e, true))?.clone();
     let find = |name: &str| -> Result<usize, ScenarioError> {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             csv_error(
@@ -38,7 +35,7 @@ pub fn read(
     let mut labels: Vec<String> = Vec::new();
     let mut jobs = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(file, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(file, &e, false))?;
         let line = rec.position().map(|p| p.line() as usize);
         let cell = |i: usize| rec.get(i).unwrap_or("");
         let time = |i: usize, name: &str| -> Result<u64, ScenarioError> {
