@@ -39,6 +39,10 @@ const DEMAND_CHARGE: f64 = 40.0;
 const CAP_MARGIN: f64 = 0.02;
 /// National grid factor 2022, kg/kWh: BRIEF §6.
 const NATIONAL_FACTOR: f64 = 0.5366;
+/// The most any power of the grid section may be (PV, battery, targets), W.
+const POWER_W: f64 = super::units::ceiling::POWER_W;
+/// The latest hour of a demand-response window: 1000 years.
+const MAX_HOURS: f64 = 8_760_000.0;
 
 /// `[grid]`: prices, carbon, green supply, battery, power cap, demand response, deferral.
 /// `seasons = [{ months = [6, 7, 8, 9], hours = "..." }]`: an hour pattern for some months.
@@ -236,7 +240,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     let demand = num(src, &p.key("demand_charge"), g.demand_charge, DEMAND_CHARGE, 0.0, 1e4)?;
     let factor = num(src, &p.key("emission_factor"), g.emission_factor, site_factor.unwrap_or(NATIONAL_FACTOR), 0.0, 2.0)?;
     let share = num(src, &p.key("green_share"), g.green_share, 0.0, 0.0, 1.0)?;
-    let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, 1e12)?;
+    let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, POWER_W)?;
     let [rise, set] = g.pv_hours.unwrap_or([6.0, 18.0]);
     if !((0.0..24.0).contains(&rise) && rise < set && set <= 24.0) {
         return Err(
@@ -277,8 +281,13 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
                 return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));
             };
-            if !(s >= 0.0 && e > s && k >= 0.0) {
-                return Err(csv_error(&path, Some(line), "end_h", "expected 0 <= start_h < end_h and shed_kw >= 0"));
+            if !(s >= 0.0 && e > s && e <= MAX_HOURS && (0.0..=POWER_W / 1e3).contains(&k)) {
+                return Err(csv_error(
+                    &path,
+                    Some(line),
+                    "end_h",
+                    "expected 0 <= start_h < end_h <= 8,760,000 (1000 years) and 0 <= shed_kw <= 1e8",
+                ));
             }
             let ms = |h: f64| (h * crate::model::grid::HOUR_MS as f64).round() as u64;
             demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0 });
@@ -294,7 +303,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
             return Err(csv_error(&path, None, "rows", "expected at least one hourly row"));
         }
         for (line, v) in &rows {
-            for (i, (name, lo, hi)) in [("carbon_kg_per_kwh", 0.0, 2.0), ("pv_kw", 0.0, 1e9)].into_iter().enumerate() {
+            for (i, (name, lo, hi)) in [("carbon_kg_per_kwh", 0.0, 2.0), ("pv_kw", 0.0, POWER_W / 1e3)].into_iter().enumerate() {
                 if let Some(x) = v[i]
                     && !(lo..=hi).contains(&x)
                 {
@@ -413,7 +422,7 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
     if capacity <= 0.0 {
         return Err(src.error(&p.key("capacity_kwh"), "expected a capacity above zero, kWh"));
     }
-    let power_w = num(src, &p.key("power"), Some(b.power.0), 0.0, 0.0, 1e12)?;
+    let power_w = num(src, &p.key("power"), Some(b.power.0), 0.0, 0.0, POWER_W)?;
     let round_trip = num(src, &p.key("efficiency"), b.efficiency, 0.88, 0.01, 1.0)?;
     let soc_min = num(src, &p.key("soc_min"), b.soc_min, 0.1, 0.0, 1.0)?;
     let soc_max = num(src, &p.key("soc_max"), b.soc_max, 0.9, 0.0, 1.0)?;
@@ -430,7 +439,7 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
         };
     let target_w = match (policy, b.target) {
         (Policy::PeakShaving, None) => return Err(src.error(&p.key("target"), "policy \"peak-shaving\" needs a target, like \"5MW\"")),
-        (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, 1e12)?,
+        (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, POWER_W)?,
     };
     Ok(BatteryConfig { capacity_j: capacity * 3.6e6, power_w, round_trip, soc_min, soc_max, soc_initial, policy, target_w })
 }

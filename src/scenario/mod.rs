@@ -7,6 +7,7 @@
 //! that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
 //! default spelled out; loading that text gives the same [`Scenario`].
 
+pub mod bounds;
 pub mod error;
 pub mod failures;
 pub mod grid;

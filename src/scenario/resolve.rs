@@ -23,6 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::bounds;
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::model::*;
 use super::raw::*;
@@ -31,9 +32,12 @@ use crate::calibrate::DeviceCalibration;
 use crate::catalog::{AcceleratorSpec, Catalog};
 
 const MS_PER_S: u64 = 1000;
-const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
+/// The longest horizon, ms (50 years).
+pub const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
 const MAX_ACCELERATORS_PER_NODE: u32 = 64;
-const MAX_NODES: u64 = 1 << 24;
+/// The most nodes a scenario may have (node indices are u32; see [`super::bounds`] for the
+/// integer sums this bound keeps safe).
+pub const MAX_NODES: u64 = 1 << 24;
 const DEFAULT_STEP_MS: u64 = 300_000;
 const DEFAULT_SEED: u64 = 1;
 const DEFAULT_FAN_BARROSO_R: f64 = 1.4;
@@ -350,11 +354,44 @@ impl Resolver<'_> {
                 fans,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
             };
+            self.part_powers(n, &nt, &p)?;
             let max_dc = crate::model::power::node_max_dc_w(&nt, &devices[device]);
             nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
+            let worst_w = crate::model::power::node_worst_w(&nt, &devices[device]);
+            if !(worst_w <= bounds::MAX_NODE_W) {
+                return self.err(
+                    &p,
+                    format!(
+                        "one node of this type draws up to {} at the wall (every part at its maximum, the PSU at its lowest efficiency); expected at most {}, the most a node (at most a rack) may draw",
+                        bounds::watts(worst_w),
+                        bounds::watts(bounds::MAX_NODE_W)
+                    ),
+                );
+            }
             out.push(nt);
         }
         Ok((devices, out))
+    }
+
+    /// Checks each part's power against [`bounds::MAX_PART_W`] (the field of the first above it).
+    fn part_powers(&self, raw: &RawNodeType, nt: &NodeType, p: &FieldPath) -> R<()> {
+        let fans = nt.fans.map_or((0.0, 0.0), |f| (f.min_w, f.max_w));
+        let parts = [
+            (p.key("cpu").key("idle"), nt.cpu.idle_w),
+            (p.key("cpu").key("max"), nt.cpu.max_w),
+            (p.key("memory_power"), nt.memory_w),
+            (p.key(if raw.nic_power.is_some() { "nic_power" } else { "accelerators" }), nt.nic_w),
+            (p.key("storage_power"), nt.storage_w),
+            (p.key("other_power"), nt.other_w),
+            (p.key("fans").key("min"), fans.0),
+            (p.key("fans").key("max"), fans.1),
+        ];
+        for (path, w) in parts {
+            if let Err(msg) = bounds::at_most_w(w, bounds::MAX_PART_W, "the power of one part of a node") {
+                return self.err(&path, msg);
+            }
+        }
+        Ok(())
     }
 
     fn cpu(&self, raw: Option<&RawCpu>, p: &FieldPath) -> R<Cpu> {
@@ -365,6 +402,10 @@ impl Resolver<'_> {
             max_w: c.max.map_or(DEFAULT_CPU.max_w, |x| x.0),
             busy_utilization: c.busy_utilization.unwrap_or(DEFAULT_CPU.busy_utilization),
         };
+        if cpu.count > bounds::MAX_SOCKETS {
+            return self
+                .err(&p.key("count"), format!("expected at most {} CPU sockets per node, found {}", bounds::MAX_SOCKETS, cpu.count));
+        }
         if cpu.idle_w > cpu.max_w {
             return self.err(&p.key("idle"), format!("expected idle power not above max ({} W), found {} W", cpu.max_w, cpu.idle_w));
         }
@@ -376,12 +417,15 @@ impl Resolver<'_> {
 
     fn psu(&self, raw: Option<&RawPsu>, max_dc_w: f64, p: &FieldPath) -> R<Psu> {
         let count = raw.and_then(|r| r.count).unwrap_or(DEFAULT_PSU_COUNT);
-        if count == 0 {
-            return self.err(&p.key("count"), "expected at least one power supply");
+        if count == 0 || count > bounds::MAX_PSUS {
+            return self.err(&p.key("count"), format!("expected 1 to {} power supplies, found {count}", bounds::MAX_PSUS));
         }
         let rating_w = raw.and_then(|r| r.rating).map_or(max_dc_w, |x| x.0);
         if !pos_f64(rating_w) {
             return self.err(&p.key("rating"), "expected a positive power rating like \"3300W\"");
+        }
+        if let Err(msg) = bounds::at_most_w(rating_w, bounds::MAX_NODE_W, "a supply rating") {
+            return self.err(&p.key("rating"), msg);
         }
         let (curve_name, points) = match raw.and_then(|r| r.efficiency.clone()) {
             None => (Some("titanium".to_string()), PSU_CURVES[0].1.to_vec()),
@@ -516,10 +560,10 @@ impl Resolver<'_> {
                 None => dutil,
             };
             let estimate_factor = c.estimate_factor.unwrap_or(1.0);
-            if !(estimate_factor.is_finite() && estimate_factor >= 1.0) {
+            if !(1.0..=1000.0).contains(&estimate_factor) {
                 return self.err(
                     &p.key("estimate_factor"),
-                    format!("expected a factor >= 1 (estimates never below the true run time), found {estimate_factor}"),
+                    format!("expected a factor from 1 to 1000 (estimates never below the true run time), found {estimate_factor}"),
                 );
             }
             let device = match &c.accelerator {

@@ -34,6 +34,10 @@ use crate::model::facility::weather::{Conditions, stull_wet_bulb};
 type R<T> = Result<T, ScenarioError>;
 
 const UPS_MODULE_MAX_W: f64 = 500e3;
+/// The most transformers or duty chillers of a plant: the largest campuses have dozens.
+const MAX_UNITS: u32 = 1000;
+/// The longest loop time constant, ms: water loops settle in minutes (BRIEF §4); a week is no loop.
+const MAX_LOOP_TAU_MS: u64 = 7 * 86_400_000;
 const TRANSFORMER_SIZING: f64 = 1.5;
 
 /// The resolved site and facility fields of a scenario.
@@ -156,8 +160,8 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let t = f.transformer.clone().unwrap_or_default();
     let tp = p.key("transformer");
     let transformer_units = t.units.unwrap_or(2);
-    if transformer_units == 0 {
-        return Err(src.error(&tp.key("units"), "expected at least one transformer"));
+    if transformer_units == 0 || transformer_units > MAX_UNITS {
+        return Err(src.error(&tp.key("units"), format!("expected 1 to {MAX_UNITS} transformers")));
     }
     let u = f.ups.clone().unwrap_or_default();
     let up = p.key("ups");
@@ -177,16 +181,16 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let chiller = f.chiller.clone().unwrap_or_default();
     let cp = p.key("chiller");
     let chiller_units = chiller.units.unwrap_or(2);
-    if chiller_units == 0 {
-        return Err(src.error(&cp.key("units"), "expected at least one duty chiller"));
+    if chiller_units == 0 || chiller_units > MAX_UNITS {
+        return Err(src.error(&cp.key("units"), format!("expected 1 to {MAX_UNITS} duty chillers")));
     }
     let tower = f.tower.clone().unwrap_or_default();
     let twp = p.key("tower");
     let dry = f.dry_cooler.clone().unwrap_or_default();
     let dp = p.key("dry_cooler");
     let tau = f.loop_time_constant.map_or(600_000, |d| d.0);
-    if tau == 0 {
-        return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant like \"10m\""));
+    if tau == 0 || tau > MAX_LOOP_TAU_MS {
+        return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant of at most a week, like \"10m\""));
     }
     let cycles = frac(src, tower.cycles, 4.0, &twp.key("cycles"), 1.5, 20.0)?;
     Ok(Facility {
