@@ -338,7 +338,7 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         l.spine.map_or(DEFAULT_LATENCY_S[2], |v| v.0),
     ];
     for (i, (name, s)) in [("domain", l.domain), ("leaf", l.leaf), ("spine", l.spine)].into_iter().enumerate() {
-        if !(latency_s[i] <= MAX_LATENCY_S) {
+        if !(..=MAX_LATENCY_S).contains(&latency_s[i]) {
             let found = s.map_or(0.0, |v| v.0);
             return Err(src.error(&p.key("latency").key(name), format!("expected a latency of at most 1 s per step, found {found} s")));
         }
@@ -364,7 +364,7 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
     };
     let counts = crate::model::network::switch_counts(&net, nodes, nics_per_node).map_err(|msg| src.error(&p.key("tiers"), msg))?;
     let fabric_w = counts.power_w(&net);
-    if !(fabric_w <= super::bounds::MAX_FABRIC_W) {
+    if !(..=super::bounds::MAX_FABRIC_W).contains(&fabric_w) {
         let key = if raw.optic_power.is_some() { "optic_power" } else { "switch_power" };
         let msg = format!(
             "the fabric's {} switches and {} optics draw {}; expected at most {}",
@@ -516,10 +516,10 @@ pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &super::
         return Err(src.error(&p.key("overlap"), format!("expected a fraction from 0 to 1, found {overlap}")));
     }
     // About 500 times the largest models (~2e12 parameters) and training runs (~4e13 tokens).
-    if !(raw.params.0 <= MAX_PARAMS) {
+    if !(..=MAX_PARAMS).contains(&raw.params.0) {
         return Err(src.error(&p.key("params"), format!("expected at most {MAX_PARAMS:e} parameters, found {:e}", raw.params.0)));
     }
-    if !(tokens <= MAX_TOKENS) {
+    if !(..=MAX_TOKENS).contains(&tokens) {
         let key = if raw.steps.is_some() { "steps" } else { "tokens" };
         return Err(src.error(&p.key(key), format!("expected at most {MAX_TOKENS:e} tokens in a job, found {tokens:e}")));
     }

@@ -358,7 +358,7 @@ impl Resolver<'_> {
             let max_dc = crate::model::power::node_max_dc_w(&nt, &devices[device]);
             nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
             let worst_w = crate::model::power::node_worst_w(&nt, &devices[device]);
-            if !(worst_w <= bounds::MAX_NODE_W) {
+            if !(..=bounds::MAX_NODE_W).contains(&worst_w) {
                 return self.err(
                     &p,
                     format!(
