@@ -101,6 +101,7 @@ fn trace_seeds() -> Vec<TraceSeed> {
     };
     let mut out = Vec::new();
     let mut add = |name: &str, path: PathBuf, host: String| out.push(TraceSeed { name: name.into(), bytes: read(&path), host });
+    let mut texts: Vec<TraceSeed> = Vec::new();
     for f in ["trace_ok.csv", "trace_too_large.csv", "trace_missing_column.csv"] {
         add(f, fx.join("bad").join(f), generic.clone());
     }
@@ -119,6 +120,29 @@ fn trace_seeds() -> Vec<TraceSeed> {
     for f in ["nodes_g2.csv", "one_t4.csv", "t4_v100.csv", "nodes_unknown_model.csv"] {
         add(f, traces.join(f), nodes(&t(&traces.join("pods_share.csv"))));
     }
+    // Inputs of the facility and the grid: seeds written here (small, valid).
+    let mut add_text = |name: &str, text: String, host: String| texts.push(TraceSeed { name: name.into(), bytes: text.into_bytes(), host });
+    let weather: String = std::iter::once("time,db,rh\n".to_string())
+        .chain((0..=48).map(|h| format!("{h},{},{}\n", if h < 24 { 33.0 } else { -5.0 }, if h < 24 { 80.0 } else { 40.0 })))
+        .collect();
+    let plant = "[site]\nweather_file = \"{FILE}\"\nweather_columns = { time = \"time\", dry_bulb = \"db\", relative_humidity = \"rh\" }\n\
+                 grid = \"east\"\n[facility]\n[[workload.classes]]\nname = \"t\"\nkind = \"fine-tune\"\nrate = \"20/d\"";
+    add_text("weather.csv", weather, small(plant));
+    let classes = "[[workload.classes]]\nname = \"t\"\nkind = \"fine-tune\"\nrate = \"20/d\"\n";
+    add_text(
+        "hourly.csv",
+        "carbon_kg_per_kwh,pv_kw\n0.2,0\n0.8,100\n0.5,50\n".into(),
+        small(&format!("{classes}[grid]\nhourly_file = \"{{FILE}}\"")),
+    );
+    add_text(
+        "demand_response.csv",
+        "start_h,end_h,shed_kw\n2,4,20\n30,31.5,5\n".into(),
+        small(&format!("{classes}[grid]\ncap = \"60kW\"\ndemand_response_file = \"{{FILE}}\"")),
+    );
+    let durations = "seconds\n60\n3600\n86400\n5\n".to_string();
+    let empirical = "[[workload.classes]]\nname = \"e\"\nkind = \"other\"\nrate = \"30/h\"\n\
+                     duration = { dist = \"empirical\", file = \"{FILE}\", unit = \"1s\" }";
+    add_text("durations.csv", durations, small(empirical));
     if let Some(data) = shared_data() {
         let ali = data.join("alibaba-gpu-v2023");
         if ali.join("openb_pod_list_default.csv").is_file() && ali.join("openb_node_list_gpu_node.csv").is_file() {
@@ -137,6 +161,7 @@ fn trace_seeds() -> Vec<TraceSeed> {
             add("philly_runtime.csv", philly, small(body));
         }
     }
+    out.extend(texts);
     out
 }
 
@@ -331,6 +356,34 @@ fn mutated_traces_keep_the_contract() {
     assert_clean(&report, "trace mutations");
 }
 
+/// The trace seeds and their hosts are valid before mutation (else the fuzzer tests nothing
+/// past the resolver).
+#[test]
+fn every_trace_seed_runs_unmutated() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in trace_seeds() {
+        let file = format!("seed-{}", seed.name);
+        let case = Case {
+            label: seed.name.clone(),
+            scenario: seed.host.replace("{FILE}", &file).into_bytes(),
+            files: vec![(file, seed.bytes.clone())],
+        };
+        let o = run::in_process(&case, tmp.path(), QUICK_LIMIT);
+        // The bad-input fixtures are meant to fail; every other seed runs.
+        let want = if seed.name == "trace_too_large.csv"
+            || seed.name == "trace_missing_column.csv"
+            || seed.name.starts_with("pods_bad")
+            || seed.name.starts_with("pods_no")
+            || seed.name == "nodes_unknown_model.csv"
+        {
+            2
+        } else {
+            0
+        };
+        assert_eq!((o.code, o.problems.clone()), (want, vec![]), "seed {}", seed.name);
+    }
+}
+
 /// Every input the fuzzer found: a folder of `tests/fixtures/fuzz/` with `scenario.toml` and the
 /// files it reads, and `what.txt` saying what it broke.
 #[test]
@@ -380,6 +433,7 @@ fn long_campaign() {
         let started = Instant::now();
         let report = campaign(kind, n, threads, 25, Some(WATCHDOG));
         report.print(&format!("long campaign, {kind:?} mutations"), started.elapsed().as_secs_f64());
+        assert_eq!(report.cases, n, "{kind:?} mutations: every case ran (a worker died?)");
         assert_clean(&report, &format!("{kind:?} mutations"));
     }
 }

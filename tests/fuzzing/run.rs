@@ -231,11 +231,16 @@ pub fn in_process(case: &Case, dir: &Path, deadline: Duration) -> Outcome {
     o
 }
 
-/// Runs the `aidc` binary on a case in `dir` (`run --horizon 2d`, or `check` for a design too
-/// large to run here), under a 8 GiB address-space limit; `limit` kills it after that long.
+/// Runs the `aidc` binary on a case in `dir` (`run`, with `--horizon 2d` past 2 days, or
+/// `check` for a design too large to run here), under a 8 GiB address-space limit; `limit` kills it after that long.
 pub fn binary(case: &Case, dir: &Path, check_only: bool, limit: Duration) -> Outcome {
-    case.write(dir);
-    let mut args = vec!["run", "scenario.toml", "--horizon", "2d", "--out", "out", "--quiet"];
+    let path = case.write(dir);
+    // Shorten a horizon past 2 days (never lengthen a shorter one).
+    let long = aidc::scenario::load(&path).is_ok_and(|sc| sc.horizon_ms > HORIZON_MS);
+    let mut args = vec!["run", "scenario.toml", "--out", "out", "--quiet"];
+    if long {
+        args.extend(["--horizon", "2d"]);
+    }
     if check_only {
         args = vec!["check", "scenario.toml"];
     }
