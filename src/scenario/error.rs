@@ -89,9 +89,12 @@ impl fmt::Display for Diagnostic {
 
 /// The most characters of one echoed value (a quoted string or a word) that an error shows.
 pub const ECHO_CHARS: usize = 200;
+/// The most characters of a whole message, whatever it echoes.
+pub const MESSAGE_CHARS: usize = 10 * ECHO_CHARS;
 
 /// `text` with every quoted part ("..." or `...`) and every word longer than [`ECHO_CHARS`]
-/// cut to that length, so that an error echoing a huge value stays readable.
+/// cut to that length, and the whole cut to [`MESSAGE_CHARS`], so that an error echoing a huge
+/// value stays readable.
 pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().count() <= ECHO_CHARS {
         return std::borrow::Cow::Borrowed(text);
@@ -119,6 +122,11 @@ pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
             out.push_str(&cut(&rest[..end]));
             rest = &rest[end..];
         }
+    }
+    if let Some((i, _)) = out.char_indices().nth(MESSAGE_CHARS) {
+        let more = out[i..].chars().count();
+        out.truncate(i);
+        out += &format!("…[{more} more characters]");
     }
     std::borrow::Cow::Owned(out)
 }
@@ -273,6 +281,8 @@ mod tests {
         assert!(c.starts_with("expected one of a, b, found \"xxx") && c.contains("\"yyyyyyyyyy\""), "{c}");
         let short = "expected \"a\", found \"b\"";
         assert_eq!(clip(short), short);
+        let spaced = format!("found {}", "ab ".repeat(5000));
+        assert!(clip(&spaced).chars().count() < MESSAGE_CHARS + 40, "a long message with short words is cut too");
         let escaped = format!("found {:?} then {:?}", format!("a\"{}", "z".repeat(300)), "ok");
         assert!(clip(&escaped).ends_with("then \"ok\""), "{}", clip(&escaped));
     }

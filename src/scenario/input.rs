@@ -160,6 +160,20 @@ fn data_file(rest: &str, dir: &Path) -> Result<PathBuf, String> {
     Err(format!("{rest} is not in the shared data folder (looked in {}); {DATA_HINT}", tried.join(", ")))
 }
 
+/// The cells of a CSV header for an error message: plain names as they are, anything else
+/// quoted (so that a newline or a quote inside shows escaped and [`super::error::clip`] cuts a
+/// long one), at most 40 of them.
+pub fn header_list<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+    const MAX: usize = 40;
+    let cells: Vec<&str> = cells.into_iter().collect();
+    let plain = |c: &str| !c.is_empty() && c.chars().all(|x| x.is_alphanumeric() || "_-.:/()%".contains(x));
+    let mut out: Vec<String> = cells.iter().take(MAX).map(|c| if plain(c) { c.to_string() } else { format!("{c:?}") }).collect();
+    if cells.len() > MAX {
+        out.push(format!("... ({} columns in all)", cells.len()));
+    }
+    out.join(", ")
+}
+
 /// Opens a CSV input (header on line 1, cells trimmed), bounded by [`MAX_INPUT_BYTES`] and
 /// [`MAX_LINE_BYTES`].
 pub fn csv_reader(path: &Path) -> Result<csv::Reader<Bounded<File>>, ScenarioError> {
@@ -245,6 +259,14 @@ mod tests {
             let e = locate("data:link.csv", &dir).unwrap_err();
             assert!(e.contains("leads outside the data folder"), "{e}");
         }
+    }
+
+    #[test]
+    fn headers_show_odd_cells_quoted_and_few() {
+        assert_eq!(header_list(["a", "b_c", "x y", "q\"\nr", ""]), "a, b_c, \"x y\", \"q\\\"\\nr\", \"\"");
+        let many: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
+        let shown = header_list(many.iter().map(String::as_str));
+        assert!(shown.ends_with("c39, ... (100 columns in all)"), "{shown}");
     }
 
     #[test]

@@ -168,7 +168,10 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
                 file,
                 Some(1),
                 name,
-                format!("the alibaba-v2023 node list needs column {name:?}; the header has: {}", header.join(", ")),
+                format!(
+                    "the alibaba-v2023 node list needs column {name:?}; the header has: {}",
+                    super::input::header_list(header.iter().map(String::as_str))
+                ),
             )
         })?;
     }

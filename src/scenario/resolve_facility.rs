@@ -291,7 +291,7 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f6
                 path,
                 Some(1),
                 name,
-                format!("column {name:?} not found; the header has: {}", headers.iter().collect::<Vec<_>>().join(", ")),
+                format!("column {name:?} not found; the header has: {}", super::input::header_list(headers.iter())),
             )
         })
     };

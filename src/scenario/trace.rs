@@ -25,7 +25,7 @@ pub fn read(
                 file,
                 Some(1),
                 name,
-                format!("column {name:?} not found; the header has: {}", headers.iter().collect::<Vec<_>>().join(", ")),
+                format!("column {name:?} not found; the header has: {}", super::input::header_list(headers.iter())),
             )
         })
     };

@@ -124,7 +124,11 @@ impl<'a> Reader<'a> {
             self.file,
             Some(1),
             missing[0],
-            format!("format = {format:?} needs the column(s) {}{why}; the header has: {}", missing.join(", "), self.header.join(", ")),
+            format!(
+                "format = {format:?} needs the column(s) {}{why}; the header has: {}",
+                missing.join(", "),
+                super::input::header_list(self.header.iter().map(String::as_str))
+            ),
         ))
     }
 
