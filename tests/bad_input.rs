@@ -951,3 +951,19 @@ fn missing_demand_csv_names_the_flag() {
     assert!(err.contains("cannot read"), "{err}");
     case.assert_nothing_written(&[BAD]);
 }
+
+#[test]
+fn services_with_gpu_shares_are_refused() {
+    // Found by the fuzzer: tests/fixtures/fuzz/services-with-gpu-shares.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz/services-with-gpu-shares");
+    let read = |n: &str| fs::read_to_string(Path::new(dir).join(n)).unwrap();
+    let text = read("scenario.toml");
+    let case = Case::new(&text, &[("nodes_g2.csv", &read("nodes_g2.csv")), ("pods_share.csv", &read("pods_share.csv"))]);
+    let err = assert_bad(&case.run(), BAD, "services[0]", None);
+    let first = line_of(&text, "name = \"chat-70b\"");
+    assert!(
+        err.contains(&format!("{BAD}:{}:", first - 1)) || err.contains(&format!("{BAD}:{first}:")),
+        "located at the first service: {err}"
+    );
+    assert!(err.contains("shares"), "{err}");
+}

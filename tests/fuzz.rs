@@ -192,8 +192,16 @@ impl Seeds {
         match self {
             Seeds::Scenarios(seeds) => {
                 let (name, text) = &seeds[i % seeds.len()];
-                let (bytes, log) = mutate::scenario(text, &mut rng);
-                Case { label: format!("scenario:{i} {name}: {}", log.join("; ")), scenario: bytes, files: vec![] }
+                let mut prefix = String::new();
+                let mut text = text.clone();
+                if rng.chance(1, 4) {
+                    let (donor, donor_text) = &seeds[rng.below(seeds.len())];
+                    let (spliced, what) = mutate::splice(&text, donor_text, &mut rng);
+                    text = spliced;
+                    prefix = format!("{what} from {donor}; ");
+                }
+                let (bytes, log) = mutate::scenario(&text, &mut rng);
+                Case { label: format!("scenario:{i} {name}: {prefix}{}", log.join("; ")), scenario: bytes, files: vec![] }
             }
             Seeds::Traces(seeds) => {
                 let seed = &seeds[i % seeds.len()];

@@ -223,6 +223,14 @@ impl Resolver<'_> {
             let p = FieldPath::root("halls").index(h).key("racks").index(g).key("in_service");
             return self.err(&p, "racks entering service later are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet");
         }
+        if !raw.services.is_empty() && scenario.trace.as_ref().is_some_and(Trace::shares) {
+            // Found by the fuzzer: replicas placed as whole accelerators beside shared GPUs
+            // were released through the share accounting (a node's count went below zero).
+            return self.err(
+                &FieldPath::root("services").index(0),
+                "inference services are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [[services]]",
+            );
+        }
         if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
             return self.err(
                 &FieldPath::root("failures"),

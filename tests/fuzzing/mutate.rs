@@ -403,6 +403,24 @@ fn mutate_bytes(b: &mut Vec<u8>, rng: &mut Rng, toml: bool) -> String {
     }
 }
 
+/// `base` with one or two top-level sections taken from `donor` (added, or replacing its own):
+/// failures, a network, services or a grid meet designs and workloads they were not written
+/// for. Returns the text and what was taken.
+pub fn splice(base: &str, donor: &str, rng: &mut Rng) -> (String, String) {
+    let (Ok(mut b), Ok(d)) = (base.parse::<Table>(), donor.parse::<Table>()) else { return (base.to_string(), "no splice".into()) };
+    let keys: Vec<&String> = d.keys().filter(|k| *k != "name").collect();
+    let mut taken = Vec::new();
+    for _ in 0..1 + rng.below(2) {
+        if keys.is_empty() {
+            break;
+        }
+        let k = keys[rng.below(keys.len())];
+        b.insert(k.clone(), d[k].clone());
+        taken.push(k.clone());
+    }
+    (toml::to_string(&b).unwrap_or_else(|_| base.to_string()), format!("splice {}", taken.join(", ")))
+}
+
 /// A mutated scenario and a log of what was done.
 pub fn scenario(text: &str, rng: &mut Rng) -> (Vec<u8>, Vec<String>) {
     let mut log = Vec::new();
