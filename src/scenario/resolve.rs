@@ -35,6 +35,11 @@ const MS_PER_S: u64 = 1000;
 /// The longest horizon, ms (50 years).
 pub const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
 const MAX_ACCELERATORS_PER_NODE: u32 = 64;
+/// The most accelerators a job may ask for: every accelerator a scenario can have (2^24 nodes
+/// of 64). A larger job could never run anywhere, and the placement's round-up to whole nodes
+/// (`ceil(k / per_node) * per_node`) stays within u32 below it (found by the fuzzer).
+pub const MAX_JOB_ACCELERATORS: u32 = 1 << 30;
+const _: () = assert!(MAX_JOB_ACCELERATORS as u64 == MAX_NODES * MAX_ACCELERATORS_PER_NODE as u64);
 /// The most nodes a scenario may have (node indices are u32; see [`super::bounds`] for the
 /// integer sums this bound keeps safe).
 pub const MAX_NODES: u64 = 1 << 24;
@@ -665,8 +670,8 @@ impl Resolver<'_> {
             "fixed" => {
                 self.only(p, d, &present, &["value"])?;
                 let value = self.need(&s.value, p, "value", d, "the accelerators of every job")?;
-                if value == 0 {
-                    return self.err(&p.key("value"), "expected a positive number of accelerators, found 0");
+                if value == 0 || value > MAX_JOB_ACCELERATORS {
+                    return self.err(&p.key("value"), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {value}"));
                 }
                 SizeDist::Fixed(value)
             }
@@ -677,8 +682,8 @@ impl Resolver<'_> {
                 if values.is_empty() || values.len() != weights.len() {
                     return self.err(&p.key("weights"), "expected `values` and `weights` of the same, non-zero length");
                 }
-                if let Some(i) = values.iter().position(|v| *v == 0) {
-                    return self.err(&p.key("values").index(i), "expected a positive number of accelerators, found 0");
+                if let Some(i) = values.iter().position(|v| *v == 0 || *v > MAX_JOB_ACCELERATORS) {
+                    return self.err(&p.key("values").index(i), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {}", values[i]));
                 }
                 if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || !weights.iter().sum::<f64>().is_normal() {
                     return self.err(&p.key("weights"), "expected finite, non-negative weights, not all zero");
@@ -691,8 +696,8 @@ impl Resolver<'_> {
                 let max = self.need(&s.max, p, "max", d, "the largest size, a power of two")?;
                 let alpha = self.need(&s.alpha, p, "alpha", d, "the tail exponent (1 is a common choice)")?;
                 for (k, v) in [("min", min), ("max", max)] {
-                    if v == 0 || !v.is_power_of_two() {
-                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ...), found {v}"));
+                    if v == 0 || !v.is_power_of_two() || v > MAX_JOB_ACCELERATORS {
+                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ... 2^30), found {v}"));
                     }
                 }
                 if min > max {
