@@ -12,7 +12,8 @@
 //! - The long mode, `cargo test --release --test fuzz -- --ignored --nocapture`:
 //!   `AIDC_FUZZ_CASES` scenarios (default 20,000) and `AIDC_FUZZ_TRACES` traces (default
 //!   5,000) on two threads, every 25th through the binary, with a 60 s watchdog per case
-//!   that counts as a failure. `AIDC_FUZZ_SEED` changes the base seed. Findings are written to
+//!   that counts as a failure (CPU time of the case where Linux says, so that a busy machine
+//!   does not fail it; wall time elsewhere). `AIDC_FUZZ_SEED` changes the base seed. Findings are written to
 //!   `target/tmp/fuzz-findings/` (a folder per case, ready to become a regression fixture).
 //! - `AIDC_FUZZ_ONLY=scenario:123` (or `trace:45`) runs one case and prints where it wrote it.
 
@@ -233,6 +234,7 @@ struct Report {
     cases: usize,
     by_code: BTreeMap<i32, usize>,
     capped: BTreeMap<String, usize>,
+    capped_examples: Vec<String>,
     spawned: usize,
     spawned_by_code: BTreeMap<i32, usize>,
     slowest: (f64, String),
@@ -254,6 +256,9 @@ impl Report {
             *self.by_code.entry(o.code).or_default() += 1;
             if let Some(why) = &o.capped {
                 *self.capped.entry(why.split(':').next().unwrap_or("").to_string()).or_default() += 1;
+                if self.capped_examples.len() < 12 {
+                    self.capped_examples.push(format!("{why} ({})", case.label.chars().take(120).collect::<String>()));
+                }
             }
             if o.secs > self.slowest.0 {
                 self.slowest = (o.secs, case.label.chars().take(200).collect());
@@ -269,9 +274,12 @@ impl Report {
     fn print(&self, title: &str, wall_s: f64) {
         println!("{title}: {} cases in {wall_s:.0} s; exits {:?}", self.cases, self.by_code);
         println!("  checked only (too large to run here, pending the resource guards): {:?}", self.capped);
+        for e in &self.capped_examples {
+            println!("    {e}");
+        }
         println!("  through the binary: {} cases, exits {:?}", self.spawned, self.spawned_by_code);
-        println!("  slowest in process: {:.2} s ({})", self.slowest.0, self.slowest.1);
-        println!("  slowest through the binary: {:.2} s ({})", self.slowest_binary.0, self.slowest_binary.1);
+        println!("  slowest in process: {:.2} CPU s ({})", self.slowest.0, self.slowest.1);
+        println!("  slowest through the binary: {:.2} CPU s ({})", self.slowest_binary.0, self.slowest_binary.1);
         println!("  stopped after the time limit (not a failure in the normal run): {:?}", self.abandoned);
         println!("  findings: {}", self.findings.len());
         for f in &self.findings {

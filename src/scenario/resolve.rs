@@ -683,7 +683,8 @@ impl Resolver<'_> {
                     return self.err(&p.key("weights"), "expected `values` and `weights` of the same, non-zero length");
                 }
                 if let Some(i) = values.iter().position(|v| *v == 0 || *v > MAX_JOB_ACCELERATORS) {
-                    return self.err(&p.key("values").index(i), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {}", values[i]));
+                    return self
+                        .err(&p.key("values").index(i), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {}", values[i]));
                 }
                 if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || !weights.iter().sum::<f64>().is_normal() {
                     return self.err(&p.key("weights"), "expected finite, non-negative weights, not all zero");
