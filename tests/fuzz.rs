@@ -273,7 +273,7 @@ impl Report {
 
     fn print(&self, title: &str, wall_s: f64) {
         println!("{title}: {} cases in {wall_s:.0} s; exits {:?}", self.cases, self.by_code);
-        println!("  checked only (too large to run here, pending the resource guards): {:?}", self.capped);
+        println!("  refused by the resource guards, or checked only (too large or busy for the campaign): {:?}", self.capped);
         for e in &self.capped_examples {
             println!("    {e}");
         }
@@ -317,7 +317,7 @@ fn campaign(kind: Kind, n: usize, threads: usize, spawn_every: usize, watchdog: 
                 }
                 let case = seeds.case(i, base);
                 let o = run::in_process(&case, &dir.join("lib"), limit);
-                let capped = o.capped.is_some();
+                let capped = o.capped.is_some() && o.code == 0;
                 if tx.send((case.clone(), o, false)).is_err() {
                     break;
                 }

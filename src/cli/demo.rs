@@ -156,6 +156,7 @@ pub fn run_preset(p: &Preset, out: &Path, lang: Lang) -> anyhow::Result<PathBuf>
     for (label, file, text) in p.runs {
         let path = Path::new("scenarios/demo").join(file);
         let sc = crate::scenario::load_str(text, &path)?;
+        super::guard(&sc, Some(text), crate::engine::budget::Outputs::files(true), &out.join(label), false)?;
         run_to_dir(&sc, &out.join(label), &RunOptions { progress: false })?;
         runs.push(DemoRun { label: label.to_string(), dir: label.to_string(), scenario: path.display().to_string() });
     }

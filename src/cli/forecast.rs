@@ -58,12 +58,15 @@ pub struct ForecastArgs {
     /// Output folder [default: output/<name>-forecast].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
+    /// Worker threads [default: all cores; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Allow runs over the default memory bound (half the memory available): up to 90 %.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 fn share(s: &str) -> Result<f64, BadInput> {
@@ -101,6 +104,7 @@ pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
         max_reject: share(&a.max_reject)?,
         expand: a.expand.as_deref().map(Expansion::parse).transpose().map_err(sweep_error)?,
         threads: a.threads,
+        allow_large: a.allow_large,
     };
     let bar = progress_bar(!a.quiet);
     let f = crate::forecast::run(&a.scenario, &cfg, &bar).map_err(sweep_error)?;

@@ -77,3 +77,19 @@ fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
 fn load(path: &std::path::Path) -> anyhow::Result<crate::scenario::Scenario> {
     Ok(crate::scenario::load(path)?)
 }
+
+/// Refuses a run of `sc` that would not fit in this machine's memory or output bound, with the
+/// scenario field that drives it (exit code 2): see [`crate::engine::budget`]. `text` is the
+/// scenario's text where it is not its file's (demos).
+fn guard(
+    sc: &crate::scenario::Scenario,
+    text: Option<&str>,
+    outputs: crate::engine::budget::Outputs,
+    out: &std::path::Path,
+    allow_large: bool,
+) -> anyhow::Result<()> {
+    use crate::engine::budget;
+    let limits = budget::Limits::of_machine(Some(out), allow_large).map_err(BadInput)?;
+    budget::check(&budget::estimate(sc, outputs), &limits).map_err(|r| r.located(sc, text))?;
+    Ok(())
+}

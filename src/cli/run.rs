@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// Language of the report text.
     #[arg(long, value_enum, default_value = "en", requires = "report")]
     lang: crate::report::Lang,
+    /// Run a design whose memory or output is over the default bounds (half the memory
+    /// available, 4 GiB of output): up to 90 % of the memory and of the free disk space.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
@@ -67,6 +71,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
+    super::guard(&sc, None, crate::engine::budget::Outputs::files(a.report), &out, a.allow_large)?;
     let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;
     let page = if a.report { Some(super::report::write(&report.dir, a.lang)?) } else { None };
     if !a.quiet {

@@ -61,12 +61,16 @@ pub struct SweepArgs {
     /// Output folder [default: output/<name>-sweep, or output/<name>-sweep-shard-K-of-N].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Replace results of a different plan found in the output folder.
     #[arg(long)]
     fresh: bool,
+    /// Allow runs and tables over the default bounds (half the memory available, 4 GiB of
+    /// tables): up to 90 % of the memory and of the free disk space.
+    #[arg(long)]
+    allow_large: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -120,7 +124,9 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         replications: a.replications.or(file.replications).unwrap_or(1),
         design_seed: a.design_seed.or(file.design_seed).unwrap_or(1),
     };
-    let prep = plan.prepare().map_err(sweep_error)?;
+    let at = a.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let limits = crate::engine::budget::Limits::of_machine(Some(&at), a.allow_large).map_err(super::BadInput)?;
+    let prep = plan.prepare(&limits).map_err(sweep_error)?;
     let out = a.out.unwrap_or_else(|| {
         let dir = match shard {
             Some(s) => format!("{}-sweep-shard-{}-of-{}", prep.name, s.k, s.n),

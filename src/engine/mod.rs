@@ -3,6 +3,7 @@
 //! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
 //! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
 
+pub mod budget;
 pub mod calendar;
 mod host;
 pub mod queue;

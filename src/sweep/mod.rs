@@ -41,7 +41,16 @@ use edit::{Document, plain};
 pub use spec::{Design, Param, PlanFile};
 use table::Row;
 
+use crate::engine::budget::{self, Estimate, Limits};
 use crate::scenario::ScenarioError;
+
+/// Memory of one run's row (about 120 metrics, each a name and a value) while a sweep runs,
+/// bytes [measured: 76 to 120 columns in sweep.csv of the ready scenarios; a name and an
+/// optional value take about 100 bytes].
+pub const ROW_BYTES: f64 = 16_384.0;
+/// Disk a run takes at the sweep's peak: its sweep.csv row (1.7 kB for 120 metrics), its line of
+/// sweep.partial.jsonl (names and values, 4.8 kB) and its share of sweep_summary.csv, bytes.
+pub const OUTPUT_BYTES_PER_RUN: f64 = 8_192.0;
 
 /// Why a sweep (or forecast) could not run.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +110,10 @@ pub struct Prepared {
     pub texts: Vec<String>,
     /// The resolved `simulation.seed` of each point.
     pub seeds: Vec<u64>,
+    /// The estimate of the heaviest run (most memory) of any point.
+    pub heaviest: Estimate,
+    /// The limits the sweep is held to.
+    pub limits: Limits,
 }
 
 /// A deterministic slice of a plan: runs with index mod `n` = `k` − 1.
@@ -146,8 +159,9 @@ fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
 }
 
 impl Plan {
-    /// Expands the design and resolves every point; fails before any run on a bad path or value.
-    pub fn prepare(self) -> Result<Prepared, SweepError> {
+    /// Expands the design and resolves every point; fails before any run on a bad path or value,
+    /// or on a point whose run would not fit in `limits` (see [`crate::engine::budget`]).
+    pub fn prepare(self, limits: &Limits) -> Result<Prepared, SweepError> {
         if self.replications == 0 {
             return Err(SweepError::Spec("--replications: expected at least 1".into()));
         }
@@ -157,18 +171,51 @@ impl Plan {
         if total > design::MAX_POINTS as u64 {
             return Err(SweepError::Spec(format!("the plan has {total} runs; at most {} are allowed", design::MAX_POINTS)));
         }
-        let checked: Result<Vec<(String, u64)>, SweepError> = points
+        let written = total as f64 * OUTPUT_BYTES_PER_RUN;
+        if let Err((over, flag)) = limits.check_output(written) {
+            return Err(SweepError::Spec(format!(
+                "the plan's {} runs would write about {} of tables, more than {over}; use fewer points or replications{}",
+                budget::count(total as f64),
+                budget::bytes(written),
+                budget::or_flag(flag)
+            )));
+        }
+        // The edited text of every point is kept for its runs: check it fits before editing.
+        let texts_bytes = points.len() as f64 * self.doc.text.len() as f64;
+        if let Some(cap) = limits.memory_cap().filter(|cap| texts_bytes > *cap) {
+            return Err(SweepError::Spec(format!(
+                "the plan's {} points keep {} of edited scenario text in memory, more than a run may use here ({}); use fewer points",
+                budget::count(points.len() as f64),
+                budget::bytes(texts_bytes),
+                budget::bytes(cap)
+            )));
+        }
+        let checked: Result<Vec<(String, u64, Estimate)>, SweepError> = points
             .par_iter()
             .map(|point| {
                 let sets: Vec<_> = self.params.iter().map(|p| &p.path).zip(point.iter()).collect();
                 let context = sets.iter().map(|(p, v)| format!("{p}={}", plain(v))).collect::<Vec<_>>().join(" ");
                 let doc = self.doc.with(&sets)?;
                 let sc = doc.resolve(&format!("--set {context}"))?;
-                Ok((doc.text, sc.seed))
+                let est = budget::estimate(&sc, budget::Outputs::default());
+                budget::check(&est, limits).map_err(|r| {
+                    let at = if context.is_empty() { String::new() } else { format!("--set {context}: ") };
+                    SweepError::Spec(format!("{at}{}: {} (in {})", r.field, r.message, self.doc.path.display()))
+                })?;
+                Ok((doc.text, sc.seed, est))
             })
             .collect();
-        let (texts, seeds) = checked?.into_iter().unzip();
-        Ok(Prepared { name: base.name, plan: self, points, texts, seeds })
+        let mut texts = Vec::new();
+        let mut seeds = Vec::new();
+        let mut heaviest = budget::estimate(&base, budget::Outputs::default());
+        for (text, seed, est) in checked? {
+            texts.push(text);
+            seeds.push(seed);
+            if est.memory_bound_bytes() > heaviest.memory_bound_bytes() {
+                heaviest = est;
+            }
+        }
+        Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits })
     }
 }
 
@@ -437,7 +484,12 @@ pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, 
     let partial_path = out.join(PARTIAL);
     let partial = std::fs::OpenOptions::new().create(true).append(true).open(&partial_path).map_err(io(&partial_path))?;
     let partial = Mutex::new(std::io::BufWriter::new(partial));
-    let pool = pool(opts.threads)?;
+    // As many runs in parallel as fit beside the rows and the points' texts (results do not
+    // depend on the thread count).
+    let wanted = opts.threads.filter(|t| *t > 0).unwrap_or_else(rayon::current_num_threads).min(todo.len().max(1));
+    let shared = prep.texts.iter().map(|t| t.len() as f64).sum::<f64>() + in_shard.len() as f64 * ROW_BYTES;
+    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes(), shared, wanted, &prep.limits).map_err(SweepError::Spec)?;
+    let pool = pool(Some(threads))?;
     let bar = progress_bar(opts.progress, todo.len() as u64);
     let started = Instant::now();
     let fresh_rows: Result<Vec<Row>, SweepError> = pool.install(|| {

@@ -60,8 +60,15 @@ impl Case {
     }
 }
 
-/// Why a resolved design is too large to run on the test machine (pending the resource guards
-/// of issue 12, item 4), if it is.
+/// The memory a case may count on (as `AIDC_MAX_MEMORY`, the guards' knob for a shared
+/// machine): two workers and the binary's address-space limit fit in a small machine.
+pub const CAMPAIGN_MEMORY: u64 = 4 << 30;
+
+/// The `capped` reason of a run that the resource guards refused (exit code 2).
+pub const GUARDED: &str = "refused by the resource guards";
+
+/// Why a resolved design, accepted by the resource guards, is still too large or too busy to
+/// run in a campaign of thousands of cases on a small machine, if it is.
 pub fn too_large(sc: &Scenario) -> Option<String> {
     let horizon_s = sc.horizon_ms.min(HORIZON_MS) as f64 / 1000.0;
     let arrivals: f64 = sc.classes.iter().map(|c| c.rate_per_s).sum::<f64>() * horizon_s;
@@ -219,6 +226,19 @@ pub fn in_process(case: &Case, dir: &Path, deadline: Duration) -> Outcome {
         };
         sc.horizon_ms = sc.horizon_ms.min(HORIZON_MS);
         sc.step_ms = sc.step_ms.min(sc.horizon_ms);
+        // The resource guards of `aidc run` (issue 12, item 4).
+        {
+            use aidc::engine::budget;
+            if let Ok(mut limits) = budget::Limits::of_machine(None, false) {
+                if let Some(m) = limits.memory.as_mut() {
+                    m.bytes = m.bytes.min(CAMPAIGN_MEMORY);
+                }
+                if let Err(r) = budget::check(&budget::estimate(&sc, budget::Outputs::files(false)), &limits) {
+                    check_error(&r.located(&sc, None), &path, &mut problems);
+                    return (2, Some(GUARDED.into()), false, problems);
+                }
+            }
+        }
         if let Some(why) = too_large(&sc) {
             return (0, Some(why), false, problems);
         }
@@ -283,6 +303,7 @@ pub fn binary(case: &Case, dir: &Path, check_only: bool, limit: Duration) -> Out
         .arg(env!("CARGO_BIN_EXE_aidc"))
         .args(&args)
         .current_dir(dir)
+        .env("AIDC_MAX_MEMORY", CAMPAIGN_MEMORY.to_string() + "B")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
