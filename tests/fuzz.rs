@@ -273,7 +273,7 @@ impl Report {
 
     fn print(&self, title: &str, wall_s: f64) {
         println!("{title}: {} cases in {wall_s:.0} s; exits {:?}", self.cases, self.by_code);
-        println!("  refused by the resource guards, or checked only (too large or busy for the campaign): {:?}", self.capped);
+        println!("  refused by the resource guards, or checked only (too busy for a campaign): {:?}", self.capped);
         for e in &self.capped_examples {
             println!("    {e}");
         }

@@ -6,8 +6,9 @@
 //! engine's invariants are checked at the end); [`binary`] runs the `aidc` binary under a
 //! memory limit (real exit codes, output folders, stderr). Both stop a case after a time limit
 //! and say so; whether that is a failure is the campaign's call (the long mode only).
-//! Horizons are forced to at most 2 days. Designs too large for the test machine are not run
-//! in process ([`too_large`]) but checked with `aidc check` through the binary.
+//! Horizons are forced to at most 2 days. The resource guards of `aidc run` apply (with a
+//! memory figure of 4 GiB, as on a shared machine); runs they accept but that are too busy for
+//! a campaign ([`too_large`]) are checked with `aidc check` through the binary, not run.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ pub struct Outcome {
     pub code: i32,
     /// CPU time where Linux says, else wall time, s.
     pub secs: f64,
-    /// Why it was only checked, not run (a design too large for the test machine).
+    /// Why it was not run: refused by the guards (exit 2) or only checked ([`too_large`]).
     pub capped: Option<String>,
     /// Stopped after its time limit (a finding in the long mode only).
     pub abandoned: bool,
@@ -67,28 +68,20 @@ pub const CAMPAIGN_MEMORY: u64 = 4 << 30;
 /// The `capped` reason of a run that the resource guards refused (exit code 2).
 pub const GUARDED: &str = "refused by the resource guards";
 
-/// Why a resolved design, accepted by the resource guards, is still too large or too busy to
-/// run in a campaign of thousands of cases on a small machine, if it is.
+/// Why a run accepted by the resource guards is still too busy for a campaign of thousands of
+/// cases, if it is: an overloaded queue (more than 10^6 arrivals, or failures, in 2 days) is
+/// correct but slow, since each scheduling pass costs with the queue and the running jobs
+/// (`tests/fixtures/fuzz/*-overloaded`; more than 60 s of CPU for 2 million arrivals on 10,240
+/// accelerators). Large designs are the guards' call and run.
 pub fn too_large(sc: &Scenario) -> Option<String> {
     let horizon_s = sc.horizon_ms.min(HORIZON_MS) as f64 / 1000.0;
     let arrivals: f64 = sc.classes.iter().map(|c| c.rate_per_s).sum::<f64>() * horizon_s;
     let failures: f64 =
         sc.failures.as_ref().map_or(0.0, |f| f.components.iter().map(|c| sc.accelerators() as f64 * horizon_s * 1000.0 / c.mtbf_ms).sum());
-    let samples = sc.horizon_ms.min(HORIZON_MS) / sc.step_ms.max(1);
-    let trace = sc.trace.as_ref().map_or(0, |t| t.jobs.len());
-    let replicas: u64 = sc.services.iter().map(|s| s.max_replicas as u64 * s.accelerators as u64).sum();
-    if sc.accelerators() > 200_000 || sc.nodes() > 50_000 {
-        Some(format!("design: {} accelerators, {} nodes", sc.accelerators(), sc.nodes()))
-    } else if samples > 200_000 {
-        Some(format!("samples: {samples}"))
-    } else if arrivals > 1e6 {
+    if arrivals > 1e6 {
         Some(format!("arrivals: {arrivals:.0}"))
-    } else if failures > 2e6 {
+    } else if failures > 1e6 {
         Some(format!("failures: {failures:.0}"))
-    } else if trace > 2_000_000 {
-        Some(format!("trace rows: {trace}"))
-    } else if replicas > 10_000_000 {
-        Some(format!("service replicas: {replicas}"))
     } else {
         None
     }
@@ -283,7 +276,7 @@ pub fn in_process(case: &Case, dir: &Path, deadline: Duration) -> Outcome {
 }
 
 /// Runs the `aidc` binary on a case in `dir` (`run`, with `--horizon 2d` past 2 days, or
-/// `check` for a design too large to run here), under a 8 GiB address-space limit; `limit` kills it after that long.
+/// `check` for a run too busy for a campaign), under an 8 GiB address-space limit; `limit` kills it after that long.
 pub fn binary(case: &Case, dir: &Path, check_only: bool, limit: Duration) -> Outcome {
     let path = case.write(dir);
     // Shorten a horizon past 2 days (never lengthen a shorter one).
