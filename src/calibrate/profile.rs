@@ -243,7 +243,8 @@ impl Profile {
     /// Reads and checks a profile file.
     pub fn read(path: &Path) -> Result<Profile, ProfileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: shown.clone(), source })?;
+        let text = crate::scenario::input::read_text(path, crate::scenario::input::MAX_TEXT_BYTES)
+            .map_err(|source| ProfileError::Io { path: shown.clone(), source })?;
         let p: Profile = serde_json::from_str(&text)
             .map_err(|e| ProfileError::Invalid { path: shown.clone(), message: format!("not a profile: {e}") })?;
         if p.format != FORMAT {

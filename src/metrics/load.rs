@@ -9,7 +9,8 @@ use bevy_ecs::prelude::*;
 
 use crate::model::compute::{Hall, HallLoad};
 
-/// Instantaneous site totals and their integrals since t = 0.
+/// Instantaneous site totals and their integrals since t = 0. No sum can overflow for a
+/// scenario that resolves: [`crate::scenario::bounds`] gives the argument.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct SiteLoad {
     /// Simulated time of the last integration, ms.

@@ -71,7 +71,8 @@ pub struct NodeLoad {
     pub power_mw: i64,
 }
 
-/// Aggregates of a hall, kept by deltas, with the exact integral of its IT power.
+/// Aggregates of a hall, kept by deltas, with the exact integral of its IT power (bounded as
+/// [`crate::scenario::bounds`] shows: no sum overflows).
 #[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
 pub struct HallLoad {
     /// IT power, mW.

@@ -7,9 +7,11 @@
 //! that the simulation trusts. [`unparse::to_toml`] writes a resolved scenario back with every
 //! default spelled out; loading that text gives the same [`Scenario`].
 
+pub mod bounds;
 pub mod error;
 pub mod failures;
 pub mod grid;
+pub mod input;
 pub mod model;
 pub mod network;
 pub mod node_list;
@@ -31,7 +33,7 @@ use crate::catalog::Catalog;
 
 /// Loads, parses and resolves a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = input::read_text(path, input::MAX_TEXT_BYTES).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
     load_str(&text, path)
 }
 
@@ -46,8 +48,18 @@ pub fn load_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Deserializes the raw schema, mapping serde errors to located diagnostics.
 pub fn parse(src: &Source) -> Result<raw::RawScenario, ScenarioError> {
+    parse_as(src)
+}
+
+/// Deserializes a TOML file of any schema (a scenario, a sweep plan), mapping syntax and serde
+/// errors to diagnostics located at the line, column and field.
+pub fn parse_as<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, ScenarioError> {
     let de = toml::Deserializer::parse(&src.text).map_err(|e| {
-        let msg = e.message().trim().to_string();
+        let mut msg = e.message().trim().to_string();
+        // toml says "duplicate key" without the key: name it from the span.
+        if let Some(key) = e.span().and_then(|s| src.text.get(s)).filter(|k| msg.starts_with("duplicate key") && !k.is_empty()) {
+            msg = format!("{msg} `{}`", key.trim());
+        }
         src.error_at(e.span(), "(syntax)".into(), format!("malformed TOML: {msg}"))
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {

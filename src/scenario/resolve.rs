@@ -24,6 +24,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::bounds;
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::model::*;
 use super::raw::*;
@@ -32,9 +33,16 @@ use crate::calibrate::DeviceCalibration;
 use crate::catalog::{AcceleratorSpec, Catalog};
 
 const MS_PER_S: u64 = 1000;
-const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
+/// The longest horizon, ms (50 years).
+pub const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
 const MAX_ACCELERATORS_PER_NODE: u32 = 64;
-/// The most nodes a design may have (node and accelerator indexes are 32-bit).
+/// The most accelerators a job may ask for: every accelerator a scenario can have (2^24 nodes
+/// of 64). A larger job could never run anywhere, and the placement's round-up to whole nodes
+/// (`ceil(k / per_node) * per_node`) stays within u32 below it (found by the fuzzer).
+pub const MAX_JOB_ACCELERATORS: u32 = 1 << 30;
+const _: () = assert!(MAX_JOB_ACCELERATORS as u64 == MAX_NODES * MAX_ACCELERATORS_PER_NODE as u64);
+/// The most nodes a design may have (node and accelerator indexes are 32-bit; see
+/// [`super::bounds`] for the integer sums this bound keeps safe).
 pub const MAX_NODES: u64 = 1 << 24;
 const DEFAULT_STEP_MS: u64 = 300_000;
 const DEFAULT_SEED: u64 = 1;
@@ -138,13 +146,6 @@ impl Resolver<'_> {
         Err(self.src.error(path, msg))
     }
 
-    /// A referenced file, absolute, so that `scenario.resolved.toml` works from any folder.
-    fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) };
-        std::path::absolute(&joined).unwrap_or(joined)
-    }
-
     fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
         let name = raw.name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.starts_with('.') {
@@ -234,6 +235,14 @@ impl Resolver<'_> {
             let p = FieldPath::root("halls").index(h).key("racks").index(g).key("in_service");
             return self.err(&p, "racks entering service later are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet");
         }
+        if !raw.services.is_empty() && scenario.trace.as_ref().is_some_and(Trace::shares) {
+            // Found by the fuzzer: replicas placed as whole accelerators beside shared GPUs
+            // were released through the share accounting (a node's count went below zero).
+            return self.err(
+                &FieldPath::root("services").index(0),
+                "inference services are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [[services]]",
+            );
+        }
         if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
             return self.err(
                 &FieldPath::root("failures"),
@@ -266,7 +275,10 @@ impl Resolver<'_> {
             let mut calibration = None;
             if let Some(file) = &inline.calibration {
                 let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
-                match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
+                let path = super::input::locate(file, &self.dir).map_err(|m| {
+                    self.src.error(&ip.key("calibration"), m.replacen("cannot read ", "cannot read calibration profile ", 1))
+                })?;
+                match crate::calibrate::apply::calibrate(inline, base, &path) {
                     Ok((s, c)) => (spec, calibration) = (s, Some(c)),
                     Err(msg) => return self.err(&ip.key("calibration"), msg),
                 }
@@ -364,11 +376,44 @@ impl Resolver<'_> {
                 fans,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
             };
+            self.part_powers(n, &nt, &p)?;
             let max_dc = crate::model::power::node_max_dc_w(&nt, &devices[device]);
             nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
+            let worst_w = crate::model::power::node_worst_w(&nt, &devices[device]);
+            if !(..=bounds::MAX_NODE_W).contains(&worst_w) {
+                return self.err(
+                    &p,
+                    format!(
+                        "one node of this type draws up to {} at the wall (every part at its maximum, the PSU at its lowest efficiency); expected at most {}, the most a node (at most a rack) may draw",
+                        bounds::watts(worst_w),
+                        bounds::watts(bounds::MAX_NODE_W)
+                    ),
+                );
+            }
             out.push(nt);
         }
         Ok((devices, out))
+    }
+
+    /// Checks each part's power against [`bounds::MAX_PART_W`] (the field of the first above it).
+    fn part_powers(&self, raw: &RawNodeType, nt: &NodeType, p: &FieldPath) -> R<()> {
+        let fans = nt.fans.map_or((0.0, 0.0), |f| (f.min_w, f.max_w));
+        let parts = [
+            (p.key("cpu").key("idle"), nt.cpu.idle_w),
+            (p.key("cpu").key("max"), nt.cpu.max_w),
+            (p.key("memory_power"), nt.memory_w),
+            (p.key(if raw.nic_power.is_some() { "nic_power" } else { "accelerators" }), nt.nic_w),
+            (p.key("storage_power"), nt.storage_w),
+            (p.key("other_power"), nt.other_w),
+            (p.key("fans").key("min"), fans.0),
+            (p.key("fans").key("max"), fans.1),
+        ];
+        for (path, w) in parts {
+            if let Err(msg) = bounds::at_most_w(w, bounds::MAX_PART_W, "the power of one part of a node") {
+                return self.err(&path, msg);
+            }
+        }
+        Ok(())
     }
 
     fn cpu(&self, raw: Option<&RawCpu>, p: &FieldPath) -> R<Cpu> {
@@ -379,6 +424,10 @@ impl Resolver<'_> {
             max_w: c.max.map_or(DEFAULT_CPU.max_w, |x| x.0),
             busy_utilization: c.busy_utilization.unwrap_or(DEFAULT_CPU.busy_utilization),
         };
+        if cpu.count > bounds::MAX_SOCKETS {
+            return self
+                .err(&p.key("count"), format!("expected at most {} CPU sockets per node, found {}", bounds::MAX_SOCKETS, cpu.count));
+        }
         if cpu.idle_w > cpu.max_w {
             return self.err(&p.key("idle"), format!("expected idle power not above max ({} W), found {} W", cpu.max_w, cpu.idle_w));
         }
@@ -390,12 +439,15 @@ impl Resolver<'_> {
 
     fn psu(&self, raw: Option<&RawPsu>, max_dc_w: f64, p: &FieldPath) -> R<Psu> {
         let count = raw.and_then(|r| r.count).unwrap_or(DEFAULT_PSU_COUNT);
-        if count == 0 {
-            return self.err(&p.key("count"), "expected at least one power supply");
+        if count == 0 || count > bounds::MAX_PSUS {
+            return self.err(&p.key("count"), format!("expected 1 to {} power supplies, found {count}", bounds::MAX_PSUS));
         }
         let rating_w = raw.and_then(|r| r.rating).map_or(max_dc_w, |x| x.0);
         if !pos_f64(rating_w) {
             return self.err(&p.key("rating"), "expected a positive power rating like \"3300W\"");
+        }
+        if let Err(msg) = bounds::at_most_w(rating_w, bounds::MAX_NODE_W, "a supply rating") {
+            return self.err(&p.key("rating"), msg);
         }
         let (curve_name, points) = match raw.and_then(|r| r.efficiency.clone()) {
             None => (Some("titanium".to_string()), PSU_CURVES[0].1.to_vec()),
@@ -530,10 +582,10 @@ impl Resolver<'_> {
                 None => dutil,
             };
             let estimate_factor = c.estimate_factor.unwrap_or(1.0);
-            if !(estimate_factor.is_finite() && estimate_factor >= 1.0) {
+            if !(1.0..=1000.0).contains(&estimate_factor) {
                 return self.err(
                     &p.key("estimate_factor"),
-                    format!("expected a factor >= 1 (estimates never below the true run time), found {estimate_factor}"),
+                    format!("expected a factor from 1 to 1000 (estimates never below the true run time), found {estimate_factor}"),
                 );
             }
             let device = match &c.accelerator {
@@ -627,8 +679,8 @@ impl Resolver<'_> {
             "fixed" => {
                 self.only(p, d, &present, &["value"])?;
                 let value = self.need(&s.value, p, "value", d, "the accelerators of every job")?;
-                if value == 0 {
-                    return self.err(&p.key("value"), "expected a positive number of accelerators, found 0");
+                if value == 0 || value > MAX_JOB_ACCELERATORS {
+                    return self.err(&p.key("value"), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {value}"));
                 }
                 SizeDist::Fixed(value)
             }
@@ -639,8 +691,9 @@ impl Resolver<'_> {
                 if values.is_empty() || values.len() != weights.len() {
                     return self.err(&p.key("weights"), "expected `values` and `weights` of the same, non-zero length");
                 }
-                if let Some(i) = values.iter().position(|v| *v == 0) {
-                    return self.err(&p.key("values").index(i), "expected a positive number of accelerators, found 0");
+                if let Some(i) = values.iter().position(|v| *v == 0 || *v > MAX_JOB_ACCELERATORS) {
+                    return self
+                        .err(&p.key("values").index(i), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {}", values[i]));
                 }
                 if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || !weights.iter().sum::<f64>().is_normal() {
                     return self.err(&p.key("weights"), "expected finite, non-negative weights, not all zero");
@@ -653,8 +706,8 @@ impl Resolver<'_> {
                 let max = self.need(&s.max, p, "max", d, "the largest size, a power of two")?;
                 let alpha = self.need(&s.alpha, p, "alpha", d, "the tail exponent (1 is a common choice)")?;
                 for (k, v) in [("min", min), ("max", max)] {
-                    if v == 0 || !v.is_power_of_two() {
-                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ...), found {v}"));
+                    if v == 0 || !v.is_power_of_two() || v > MAX_JOB_ACCELERATORS {
+                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ... 2^30), found {v}"));
                     }
                 }
                 if min > max {
@@ -727,7 +780,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = super::node_list::data_file(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+                let path = super::input::locate(&file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
@@ -749,7 +802,7 @@ impl Resolver<'_> {
         if class.trim().is_empty() || class.contains([',', '"', '\n']) {
             return self.err(&p.key("class"), "expected a class label without commas or quotes");
         }
-        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
+        let file = super::input::locate(&t.file, &self.dir).map_err(|m| self.src.error(&p.key("file"), m))?;
         let limit = crate::model::compute::largest_job(sc);
         let name = t.format.as_deref().unwrap_or("generic");
         let Some(format) = TraceFormat::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
@@ -832,7 +885,8 @@ impl Resolver<'_> {
 /// Reads a one-column CSV of durations (a non-numeric first line is a header), times `factor`
 /// into ms, clipped to [min_ms, max_ms].
 fn read_durations(path: &Path, factor_ms: f64, min_ms: u64, max_ms: u64) -> R<Vec<u64>> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = super::input::read_text(path, super::input::MAX_INPUT_BYTES)
+        .map_err(|e| csv_error(path, None, "file", format!("cannot read: {e}")))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let cell = line.split(',').next().unwrap_or("").trim();
