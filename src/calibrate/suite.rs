@@ -10,9 +10,11 @@
 //! the triad also on a quarter and a half of the array, to check the bandwidth's plateau);
 //! softmax rows (fitted: its element rate) and a layer norm and an all-reduce among the rayon
 //! threads (held out, memory-bound, sized from the same array); attention blocks (held out,
-//! predicted as two GEMMs and a softmax). [`run_cpu`] makes two passes (three in the full suite) over the plan and times
-//! each sample in each pass ([`super::measure`]), reads RAPL energy around it
-//! where it can ([`super::rapl`]), fits ([`super::fit`]) and predicts the held-out samples.
+//! predicted as two GEMMs and a softmax). [`run_cpu`] makes two passes (three in the full
+//! suite) over the plan and times each sample in each pass ([`super::measure`]) within a time
+//! budget that shrinks where the suite would overrun its deadline ([`sample_budget_s`]), reads
+//! RAPL energy around it where it can ([`super::rapl`]), fits ([`super::fit`]) and predicts
+//! the held-out samples.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +30,11 @@ use super::working_set::WorkingSet;
 const PASSES_QUICK: usize = 2;
 /// Passes of the full suite.
 const PASSES_FULL: usize = 3;
+/// Seconds the sample loop of the quick suite aims to end by (the suite may take 20 s on two
+/// cores, issue 12): see [`sample_budget_s`].
+const DEADLINE_QUICK_S: f64 = 14.0;
+/// Seconds the sample loop of the full suite aims to end by (it may take 2 min).
+const DEADLINE_FULL_S: f64 = 90.0;
 use super::profile::*;
 use super::rapl;
 
@@ -200,8 +207,12 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); plan.len()];
     let mut watts: Vec<Vec<f64>> = vec![Vec::new(); plan.len()];
     let mut works = vec![Work::default(); plan.len()];
+    let deadline_s = if opts.quick { DEADLINE_QUICK_S } else { DEADLINE_FULL_S };
+    let started = std::time::Instant::now();
     for pass in 0..passes {
         for (i, (kernel, _)) in plan.iter().enumerate() {
+            let runs_left = total - (pass * plan.len() + i);
+            let budget_s = sample_budget_s(budget_s, deadline_s, started.elapsed().as_secs_f64(), runs_left);
             let (name, precision, shape) = kernel.describe();
             let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
             progress(pass * plan.len() + i, total, &format!("{name} {precision} {}", shape.join("x")));
@@ -253,6 +264,15 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
         fit,
         validation,
     }
+}
+
+/// The time budget of one sample's timed repetitions, s: its own `budget_s`, or less where the
+/// time left before the suite's deadline, shared evenly among the sample runs left, is less.
+/// On a machine fast enough nothing changes (samples end on their repetition count); on a
+/// slow or busy one the suite ends near its deadline, every sample still timing its
+/// [`super::measure::MIN_REPS`] repetitions.
+pub fn sample_budget_s(budget_s: f64, deadline_s: f64, elapsed_s: f64, runs_left: usize) -> f64 {
+    budget_s.min((deadline_s - elapsed_s).max(0.0) / runs_left.max(1) as f64)
 }
 
 /// The memory held by the largest sample of a plan, bytes.
@@ -558,6 +578,20 @@ mod tests {
         let measured: Vec<(&str, &str, Vec<usize>)> =
             profile.samples.iter().map(|s| (s.kernel.as_str(), s.precision.as_str(), s.shape.clone())).collect();
         assert_eq!(planned, measured);
+    }
+
+    #[test]
+    fn sample_budgets_share_the_time_left_and_never_exceed_their_own() {
+        assert_eq!(sample_budget_s(0.2, 14.0, 0.0, 10), 0.2);
+        assert_eq!(sample_budget_s(1.0, 90.0, 80.0, 20), 0.5);
+        assert_eq!(sample_budget_s(1.0, 90.0, 95.0, 20), 0.0);
+        assert_eq!(sample_budget_s(1.0, 90.0, 89.0, 0), 1.0);
+        // Every run taking its whole budget ends the loop by the deadline.
+        let (mut t, runs) = (0.0, 150);
+        for k in 0..runs {
+            t += sample_budget_s(1.0, 90.0, t, runs - k);
+        }
+        assert!(t <= 90.0 + 1e-9, "{t}");
     }
 
     #[test]
