@@ -23,6 +23,8 @@ use super::cpu::{self, Stream, Work};
 use super::fit::{self, Roofline, gemm_size, median};
 use super::host::{CpuFacts, cpu_facts};
 use super::measure::{Timing, repetition_times};
+use super::profile::*;
+use super::rapl;
 use super::working_set::WorkingSet;
 
 /// Passes over the whole plan: a sample keeps the repetitions of every pass, so a burst of
@@ -35,8 +37,6 @@ const PASSES_FULL: usize = 3;
 const DEADLINE_QUICK_S: f64 = 14.0;
 /// Seconds the sample loop of the full suite aims to end by (it may take 2 min).
 const DEADLINE_FULL_S: f64 = 90.0;
-use super::profile::*;
-use super::rapl;
 
 /// How long and how much to measure.
 #[derive(Debug, Clone, Copy, PartialEq)]
