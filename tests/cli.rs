@@ -9,9 +9,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// The five files of an output folder.
-/// What a run of the classroom (which has a facility, hence alarms.csv) writes.
-const OUTPUTS: [&str; 6] = ["alarms.csv", "jobs.csv", "run.json", "scenario.resolved.toml", "summary.json", "timeseries.csv"];
+/// What a run of the classroom (which has a facility, hence alarms.csv) writes, with the marker
+/// that makes the folder aidc's.
+const OUTPUTS: [&str; 7] =
+    [".aidc-output", "alarms.csv", "jobs.csv", "run.json", "scenario.resolved.toml", "summary.json", "timeseries.csv"];
 
 /// Files that must be identical when a run is repeated (run.json holds wall-clock figures).
 const DETERMINISTIC: [&str; 3] = ["summary.json", "timeseries.csv", "jobs.csv"];
@@ -211,15 +212,26 @@ fn run_without_quiet_prints_a_summary_and_the_folder() {
 }
 
 #[test]
-fn rerun_into_the_same_folder_replaces_it() {
+fn rerun_into_the_same_folder_replaces_it_unless_it_holds_a_file_aidc_did_not_write() {
     let (tmp, out) = run_classroom(&["--seed", "1"]);
-    fs::write(out.join("stale.txt"), "from an earlier run").unwrap();
     let first = fs::read(out.join("summary.json")).unwrap();
-    let o = aidc(["run", "scenarios/classroom.toml", "--out", s(&out), "-q", "--horizon", "3d", "--seed", "2"]);
-    assert_ok(&o);
-    assert_eq!(names(&out), OUTPUTS, "the old folder's extra file is gone");
+    let rerun = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/classroom.toml", "--out", s(&out), "-q", "--horizon", "3d", "--seed", "2"];
+        args.extend_from_slice(extra);
+        aidc(args)
+    };
+    fs::write(out.join("notes.txt"), "the user's").unwrap();
+    let o = rerun(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("notes.txt") && stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(fs::read(out.join("summary.json")).unwrap(), first, "the folder is untouched");
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    assert_ok(&rerun(&[]));
     assert_ne!(fs::read(out.join("summary.json")).unwrap(), first, "summary.json is the new run's (seed 2)");
     assert_eq!(at(&json(&out.join("summary.json")), "scenario.seed").as_u64(), Some(2));
+    fs::write(out.join("notes.txt"), "the user's").unwrap();
+    assert_ok(&rerun(&["--force"]));
+    assert_eq!(names(&out), OUTPUTS, "--force replaced the folder, notes.txt included");
     assert_eq!(names(tmp.path()), ["out"], "no temporary or old folder is left beside the output folder");
 }
 

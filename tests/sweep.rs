@@ -138,8 +138,10 @@ fn a_rerun_skips_finished_runs_and_gives_the_same_tables() {
     let tmp = tempfile::tempdir().unwrap();
     let (full, resumed) = (tmp.path().join("full"), tmp.path().join("resumed"));
     assert_ok(&grid(&full, &[]));
-    // An interrupted sweep: the plan, 5 finished runs, and a line cut short by the interruption.
+    // An interrupted sweep: its marker, the plan, 5 finished runs, and a line cut short by the
+    // interruption.
     fs::create_dir_all(&resumed).unwrap();
+    fs::copy(full.join(".aidc-output"), resumed.join(".aidc-output")).unwrap();
     fs::copy(full.join("sweep.json"), resumed.join("sweep.json")).unwrap();
     let csv = fs::read_to_string(full.join("sweep.csv")).unwrap();
     let first: Vec<&str> = csv.lines().take(6).collect();

@@ -31,7 +31,9 @@ pub enum DeviceArg {
 /// full) and bounded by the available memory, so that the quick suite stays under 1 GB and the
 /// full one under 4 GB whatever cache the CPU reports; the profile records the size and why.
 /// The profile (JSON) goes to output/calibration/<host>-<device>.json or FILE; a scenario uses
-/// it with `calibration = "FILE"` on an [[accelerators]] entry.
+/// it with `calibration = "FILE"` on an [[accelerators]] entry. An existing FILE is replaced
+/// only when it is an aidc calibration profile; anything else is refused with exit code 2
+/// before measuring, unless --force.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  aidc calibrate --quick\n  aidc calibrate --device all --out output/calibration/lab.json")]
 pub struct CalibrateArgs {
@@ -45,6 +47,9 @@ pub struct CalibrateArgs {
     /// the GPU profile goes beside it with a "-cuda" suffix.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace FILE even when it is not an aidc calibration profile.
+    #[arg(long)]
+    force: bool,
     /// No progress bar and no table on the terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -56,6 +61,13 @@ pub fn calibrate(a: CalibrateArgs) -> anyhow::Result<ExitCode> {
     {
         return Err(BadInput(format!("--out: expected a file name, found {}", out.display())).into());
     }
+    if let Some(out) = &a.out {
+        // Checked before measuring, and again when written.
+        check_target(out, a.force)?;
+        if a.device == DeviceArg::All {
+            check_target(&cuda_path(out), a.force)?;
+        }
+    }
     let root = facts_root()?;
     let root = root.as_path();
     if matches!(a.device, DeviceArg::Cpu | DeviceArg::All) {
@@ -63,7 +75,7 @@ pub fn calibrate(a: CalibrateArgs) -> anyhow::Result<ExitCode> {
         let profile = run_cpu(SuiteOptions { quick: a.quick }, root, |done, total, label| progress(&bar, done, total, label));
         bar.finish_and_clear();
         let path = a.out.clone().unwrap_or_else(|| default_path(&profile, "cpu"));
-        write(&profile, &path)?;
+        write(&profile, &path, a.force)?;
         if !a.quiet {
             print_summary(&profile, &path);
         }
@@ -75,21 +87,18 @@ pub fn calibrate(a: CalibrateArgs) -> anyhow::Result<ExitCode> {
         match result {
             Ok(profile) => {
                 let path = match (&a.out, a.device) {
-                    (Some(p), DeviceArg::All) => p.with_file_name(format!(
-                        "{}-cuda.json",
-                        p.file_stem().map_or_else(|| "profile".into(), |s| s.to_string_lossy().into_owned())
-                    )),
+                    (Some(p), DeviceArg::All) => cuda_path(p),
                     (Some(p), _) => p.clone(),
                     (None, _) => default_path(&profile, "cuda"),
                 };
-                write(&profile, &path)?;
+                write(&profile, &path, a.force)?;
                 if !a.quiet {
                     print_summary(&profile, &path);
                 }
             }
             // Asked for CUDA only: its absence is the answer, an error the user can act on.
             Err(no) if a.device == DeviceArg::Cuda => return Err(BadInput(no.to_string()).into()),
-            Err(no) => eprintln!("{no}; only the CPU was calibrated"),
+            Err(no) => errln!("{no}; only the CPU was calibrated"),
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -114,14 +123,39 @@ fn default_path(p: &Profile, device: &str) -> PathBuf {
     PathBuf::from("output/calibration").join(format!("{host}-{device}.json"))
 }
 
-fn write(p: &Profile, path: &Path) -> anyhow::Result<()> {
+/// Where the GPU profile goes with `--device all --out FILE`.
+fn cuda_path(p: &Path) -> PathBuf {
+    p.with_file_name(format!("{}-cuda.json", p.file_stem().map_or_else(|| "profile".into(), |s| s.to_string_lossy().into_owned())))
+}
+
+/// Whether a file is an aidc calibration profile (its `format` and `tool` fields say so).
+fn is_profile(path: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: u32,
+        tool: String,
+    }
+    const MAX_PROFILE_BYTES: u64 = 64 << 20;
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_PROFILE_BYTES);
+    small
+        && std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Head>(&t).ok())
+            .is_some_and(|h| h.format > 0 && h.tool.starts_with("aidc"))
+}
+
+/// The rule of [`crate::output`] for a profile file.
+fn check_target(path: &Path, force: bool) -> Result<(), crate::output::OutputError> {
+    crate::output::check_file(path, "an aidc calibration profile", force, is_profile)
+}
+
+fn write(p: &Profile, path: &Path, force: bool) -> anyhow::Result<()> {
+    check_target(path, force)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
-    // Write beside the target and rename: a failed write leaves no half profile.
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, p.to_json()).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    // Written beside the target and renamed: a failed write leaves no half profile.
+    crate::output::write_atomic(path, p.to_json().as_bytes())?;
     Ok(())
 }
 
@@ -145,11 +179,11 @@ fn progress(bar: &indicatif::ProgressBar, done: usize, total: usize, label: &str
 /// The summary table: peaks, fitted rooflines, bandwidth, held-out errors.
 fn print_summary(p: &Profile, path: &Path) {
     let d = &p.device;
-    println!("{} ({}, {} threads), {}", d.model, d.kind, d.parallelism, if p.quick { "quick suite" } else { "full suite" });
-    println!("{:<6} {:>12} {:>12} {:>12} {:>9} {:>8} {:>6}", "prec", "theory GF/s", "peak GF/s", "sustain GF/s", "e_max", "n_half", "k");
+    outln!("{} ({}, {} threads), {}", d.model, d.kind, d.parallelism, if p.quick { "quick suite" } else { "full suite" });
+    outln!("{:<6} {:>12} {:>12} {:>12} {:>9} {:>8} {:>6}", "prec", "theory GF/s", "peak GF/s", "sustain GF/s", "e_max", "n_half", "k");
     for r in &p.fit.rooflines {
         let theory = d.theoretical_peak_flops.get(&r.precision).copied().unwrap_or(0.0);
-        println!(
+        outln!(
             "{:<6} {:>12.1} {:>12.1} {:>12.1} {:>8.1}% {:>8.0} {:>6.2}",
             r.precision,
             theory / 1e9,
@@ -161,11 +195,15 @@ fn print_summary(p: &Profile, path: &Path) {
         );
     }
     let m = &p.fit.memory;
-    println!(
+    outln!(
         "memory: STREAM copy {:.1} GB/s, triad {:.1} GB/s; fitted read {:.1} GB/s, write {:.1} GB/s (write-allocate), {:.1} GB/s (in place)",
-        m.stream_copy_gbps, m.stream_triad_gbps, m.read_gbps, m.write_gbps, m.write_in_place_gbps
+        m.stream_copy_gbps,
+        m.stream_triad_gbps,
+        m.read_gbps,
+        m.write_gbps,
+        m.write_in_place_gbps
     );
-    println!(
+    outln!(
         "efficiency for scenarios: {:.1} % of {} peak ({})",
         100.0 * p.fit.efficiency,
         p.fit.reference_precision,
@@ -175,13 +213,13 @@ fn print_summary(p: &Profile, path: &Path) {
         println!("memory samples: {}", ws.note);
     }
     match &p.fit.power {
-        Some(f) => println!("power ({}): idle {:.1} W, busy {:.1} W", p.power.note, f.idle_w, f.busy_w),
-        None => println!("power: not measured ({})", p.power.note),
+        Some(f) => outln!("power ({}): idle {:.1} W, busy {:.1} W", p.power.note, f.idle_w, f.busy_w),
+        None => outln!("power: not measured ({})", p.power.note),
     }
-    println!("held-out kernels (predicted from the fit):");
-    println!("  {:<34} {:>8} {:>12} {:>12} {:>8}", "kernel", "bound", "measured ms", "predicted ms", "error");
+    outln!("held-out kernels (predicted from the fit):");
+    outln!("  {:<34} {:>8} {:>12} {:>12} {:>8}", "kernel", "bound", "measured ms", "predicted ms", "error");
     for v in &p.validation {
-        println!(
+        outln!(
             "  {:<34} {:>8} {:>12.3} {:>12.3} {:>+7.1}%",
             v.kernel,
             v.bound,
@@ -190,5 +228,5 @@ fn print_summary(p: &Profile, path: &Path) {
             100.0 * v.relative_error
         );
     }
-    println!("profile: {}", path.display());
+    outln!("profile: {}", path.display());
 }

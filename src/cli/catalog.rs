@@ -33,17 +33,27 @@ pub fn catalog(a: CatalogArgs) -> anyhow::Result<ExitCode> {
         Kind::Accelerators => {
             if a.json {
                 let all: Vec<_> = c.iter().collect();
-                println!("{}", serde_json::to_string_pretty(&all)?);
+                outln!("{}", serde_json::to_string_pretty(&all)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("Dense peak TFLOPS (TOPS for int8); 2:4 sparse figures are in --json. '-' = no public figure.");
-            println!(
+            outln!("Dense peak TFLOPS (TOPS for int8); 2:4 sparse figures are in --json. '-' = no public figure.");
+            outln!(
                 "{:<16} {:<9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>6} {:>6}",
-                "id", "vendor", "fp64", "fp32", "bf16", "fp16", "fp8", "mem GB", "mem GB/s", "TDP W", "idle W"
+                "id",
+                "vendor",
+                "fp64",
+                "fp32",
+                "bf16",
+                "fp16",
+                "fp8",
+                "mem GB",
+                "mem GB/s",
+                "TDP W",
+                "idle W"
             );
             for d in c.iter() {
                 let t = &d.dense_tflops;
-                println!(
+                outln!(
                     "{:<16} {:<9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>6} {:>6}",
                     d.id,
                     d.vendor.as_deref().unwrap_or("-"),
@@ -58,7 +68,7 @@ pub fn catalog(a: CatalogArgs) -> anyhow::Result<ExitCode> {
                     num(d.idle_w)
                 );
             }
-            println!("\nSources: aidc catalog accelerators --json (field \"source\"), or assets/accelerators.toml.");
+            outln!("\nSources: aidc catalog accelerators --json (field \"source\"), or assets/accelerators.toml.");
         }
     }
     Ok(ExitCode::SUCCESS)

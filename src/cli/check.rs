@@ -5,15 +5,18 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::engine::budget;
 use crate::model::power::NodePowerModel;
 use crate::model::workload::ClassSampler;
 use crate::scenario::units::format_duration;
 use crate::scenario::{Scenario, SizeDist};
 
 /// Validate a scenario and print the design: racks, nodes, accelerators by model, peak PFLOPS by
-/// precision, IT design power, the offered load of each job class, and warnings.
+/// precision, IT design power, the offered load of each job class, warnings, and the memory and
+/// output `aidc run` would need against this machine's bounds.
 ///
-/// Exit code 0 when valid, 2 with an error naming file, line, column and field otherwise.
+/// Exit code 0 when valid, 2 with an error naming file, line, column and field otherwise (also
+/// when `aidc run` would refuse the design as too large for this machine).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf")]
 pub struct CheckArgs {
@@ -22,6 +25,9 @@ pub struct CheckArgs {
     /// Scheduling policy: fifo, backfill, priority, sjf or best-fit (overrides scheduler.policy).
     #[arg(long, value_name = "NAME")]
     scheduler: Option<String>,
+    /// Check against the bounds of `aidc run --allow-large` (90 % of the memory and free disk).
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -29,7 +35,13 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &a.scheduler {
         sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?;
     }
-    print!("{}", describe(&sc));
+    out!("{}", describe(&sc));
+    // What `aidc run` would need, against this machine's bounds for its default output folder.
+    let limits =
+        budget::Limits::of_machine(Some(&std::path::Path::new("output").join(&sc.name)), a.allow_large).map_err(super::BadInput)?;
+    let est = budget::estimate(&sc, budget::Outputs::files(false));
+    out!("\n{}", est.describe(&limits));
+    budget::check(&est, &limits).map_err(|r| r.located(&sc, None))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -170,12 +182,7 @@ pub fn describe(sc: &Scenario) -> String {
         }
     }
     for v in &sc.services {
-        let low = match &v.hour_of_day {
-            Some(h) => h.iter().copied().fold(f64::INFINITY, f64::min) / h.iter().copied().fold(0.0, f64::max),
-            None => v.trough_ratio,
-        };
-        let want =
-            |load: f64| (load / (v.replica_rate_per_s * v.target_utilization)).ceil().clamp(v.min_replicas as f64, v.max_replicas as f64);
+        let (low, want) = (v.trough_share(), |load: f64| v.replicas_for(load));
         let _ = writeln!(
             o,
             "service    {}: peak {:.0} requests/s, {} to {} replicas of {} accelerators (p95 target {})",

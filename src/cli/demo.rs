@@ -10,7 +10,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::BadInput;
-use crate::engine::{RunOptions, run_to_dir};
+use crate::engine::{RunOptions, run_into};
+use crate::output::{Kind, Marker, OutputError, Target};
 use crate::report::compare::{DemoManifest, DemoRun, compare_rows, write_manifest};
 use crate::report::{Lang, write_report};
 
@@ -96,6 +97,11 @@ pub const PRESETS: &[Preset] = &[
 /// A preset runs one or more scenarios of scenarios/demo/, prints their key figures side by side
 /// and writes a comparison page (report.html) beside each run's own report. Without a NAME the
 /// first preset runs; --list shows them all with the question each answers.
+///
+/// The folder is written whole into a temporary folder and renamed into place. An existing DIR
+/// is replaced only when it is an aidc demo folder holding only what aidc wrote, or empty;
+/// anything else is refused with exit code 2 unless --force (never /, the home folder or the
+/// current folder).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  aidc demo\n  aidc demo --list\n  aidc demo quotas --lang zh")]
 pub struct DemoArgs {
@@ -107,6 +113,9 @@ pub struct DemoArgs {
     /// Output folder [default: output/demo/<name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace DIR even when it is not an aidc demo folder (see above).
+    #[arg(long)]
+    force: bool,
     /// Language of the report and the terminal table.
     #[arg(long, value_enum, default_value = "en")]
     lang: Lang,
@@ -115,7 +124,7 @@ pub struct DemoArgs {
 /// Runs `aidc demo`.
 pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     if a.list {
-        print!("{}", list(a.lang));
+        out!("{}", list(a.lang));
         return Ok(ExitCode::SUCCESS);
     }
     let preset = match &a.name {
@@ -130,10 +139,10 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("output").join("demo").join(preset.name));
     let started = Instant::now();
-    let page = run_preset(preset, &out, a.lang)?;
-    println!("{}", a.lang.pick(preset.question));
-    print!("{}", terminal_table(preset, &out, a.lang)?);
-    println!("\nreport: {} ({:.1} s)", page.display(), started.elapsed().as_secs_f64());
+    let page = run_preset(preset, &Target::new(&out, Kind::Demo).force(a.force), a.lang)?;
+    outln!("{}", a.lang.pick(preset.question));
+    out!("{}", terminal_table(preset, &out, a.lang)?);
+    outln!("\nreport: {} ({:.1} s)", page.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,18 +159,25 @@ pub fn list(lang: Lang) -> String {
     o
 }
 
-/// Runs every scenario of a preset into `out/<label>/` and writes the comparison page.
-pub fn run_preset(p: &Preset, out: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
+/// Runs every scenario of a preset into `<label>/` of a staging folder, writes the comparison
+/// page and each run's report there, and renames it into place at `out`.
+pub fn run_preset(p: &Preset, out: &Target, lang: Lang) -> anyhow::Result<PathBuf> {
+    let staging = out.stage()?;
     let mut runs = Vec::new();
     for (label, file, text) in p.runs {
         let path = Path::new("scenarios/demo").join(file);
         let sc = crate::scenario::load_str(text, &path)?;
-        run_to_dir(&sc, &out.join(label), &RunOptions { progress: false })?;
+        super::guard(&sc, Some(text), crate::engine::budget::Outputs::files(true), staging.dir(), false)?;
+        let dir = staging.file(label);
+        std::fs::create_dir(&dir).map_err(OutputError::io(&dir))?;
+        run_into(&sc, &dir, &RunOptions { progress: false })?;
+        Marker::listing(Kind::Run, &dir).map_err(OutputError::io(&dir))?.write(&dir)?;
         runs.push(DemoRun { label: label.to_string(), dir: label.to_string(), scenario: path.display().to_string() });
     }
     let manifest = DemoManifest { preset: p.name.into(), question: p.question.0.into(), question_zh: p.question.1.into(), runs };
-    write_manifest(out, &manifest)?;
-    Ok(write_report(out, lang)?)
+    write_manifest(staging.dir(), &manifest)?;
+    write_report(staging.dir(), lang)?;
+    Ok(staging.commit()?.join("report.html"))
 }
 
 /// Display width of text on a terminal (CJK characters take two columns).

@@ -8,6 +8,7 @@ use clap::Args;
 use super::{BadInput, sweep_error};
 use crate::forecast::demand::{self, Demand};
 use crate::forecast::{Expansion, ForecastConfig};
+use crate::output::{Kind, Target};
 use crate::scenario::units::parse_duration_ms;
 
 /// Forecast utilization, idle accelerator-hours, queue waits and energy month by month as
@@ -20,6 +21,11 @@ use crate::scenario::units::parse_duration_ms;
 /// first month where the median queue wait passes --max-wait or the rejection rate passes
 /// --max-reject (medians over replications). --expand RACKS@MONTH adds racks like the first
 /// rack group, in service from the start of that month (one continuous run). Writes forecast.csv (p10/p50/p90 per month) and forecast.json.
+///
+/// DIR is written atomically. An existing DIR is replaced only when it is an aidc forecast
+/// folder holding only what aidc wrote, or empty; anything else is refused with exit code 2
+/// before the forecast runs, unless --force (never /, the home folder, the current folder or
+/// the scenario's folder).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month
@@ -58,12 +64,18 @@ pub struct ForecastArgs {
     /// Output folder [default: output/<name>-forecast].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
+    /// Replace DIR even when it is not an aidc forecast folder (see above).
+    #[arg(long)]
+    force: bool,
+    /// Worker threads [default: all cores; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Allow runs over the default memory bound (half the memory available): up to 90 %.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 fn share(s: &str) -> Result<f64, BadInput> {
@@ -101,15 +113,25 @@ pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
         max_reject: share(&a.max_reject)?,
         expand: a.expand.as_deref().map(Expansion::parse).transpose().map_err(sweep_error)?,
         threads: a.threads,
+        allow_large: a.allow_large,
     };
+    // The folder is checked before the forecast runs, and again when it is written.
+    let out = match a.out {
+        Some(out) => out,
+        None => PathBuf::from("output").join(format!("{}-forecast", super::load(&a.scenario)?.name)),
+    };
+    let mut target = Target::new(out, Kind::Forecast).force(a.force).input(&a.scenario);
+    if let Some(f) = &a.demand {
+        target = target.input(f);
+    }
+    target.check(true)?;
     let bar = progress_bar(!a.quiet);
     let f = crate::forecast::run(&a.scenario, &cfg, &bar).map_err(sweep_error)?;
     bar.finish_and_clear();
-    let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-forecast", f.name)));
-    let dir = crate::forecast::write(&f, &out).map_err(sweep_error)?;
+    let dir = crate::forecast::write(&f, &target).map_err(sweep_error)?;
     if !a.quiet {
-        print!("{}", crate::forecast::text_summary(&f));
-        println!("outputs in {}", dir.display());
+        out!("{}", crate::forecast::text_summary(&f));
+        outln!("outputs in {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
 }

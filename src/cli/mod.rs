@@ -1,5 +1,23 @@
 //! The command line: one file per subcommand. `main.rs` only maps errors to exit codes:
-//! 0 success, 2 bad input or usage ([`BadInput`], scenario errors, clap errors), 1 anything else.
+//! 0 success, 2 bad input or usage ([`BadInput`], scenario errors, an `--out` that the rule of
+//! [`crate::output`] refuses, clap errors), 1 anything else. Commands print through `outln!`,
+//! `out!` and `errln!` ([`stdout`]), never `println!`: a closed pipe must not panic.
+
+/// `println!` that cannot panic on a closed stdout ([`stdout`]).
+macro_rules! outln {
+    () => { $crate::cli::stdout::print(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::cli::stdout::print(format_args!($($arg)*), true) };
+}
+
+/// `print!` that cannot panic on a closed stdout ([`stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::stdout::print(format_args!($($arg)*), false) };
+}
+
+/// `eprintln!` that cannot panic ([`stdout`]).
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::stdout::eprint(format_args!($($arg)*)) };
+}
 
 mod calibrate;
 mod catalog;
@@ -8,6 +26,7 @@ mod demo;
 mod forecast;
 mod report;
 mod run;
+pub mod stdout;
 mod sweep;
 
 use std::process::ExitCode;
@@ -61,7 +80,11 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Whether an error is the user's input (exit code 2).
 pub fn is_bad_input(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.is::<BadInput>() || e.is::<crate::scenario::ScenarioError>())
+    err.chain().any(|e| {
+        e.is::<BadInput>()
+            || e.is::<crate::scenario::ScenarioError>()
+            || e.downcast_ref::<crate::output::OutputError>().is_some_and(crate::output::OutputError::is_refused)
+    })
 }
 
 /// Maps a sweep or forecast error: specifications and scenarios are bad input (exit code 2).
@@ -69,6 +92,7 @@ fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
     match e {
         crate::sweep::SweepError::Spec(m) => BadInput(m).into(),
         crate::sweep::SweepError::Scenario(s) => s.into(),
+        crate::sweep::SweepError::Output(o) => o.into(),
         other => other.into(),
     }
 }
@@ -76,4 +100,20 @@ fn sweep_error(e: crate::sweep::SweepError) -> anyhow::Error {
 /// Loads a scenario, mapping its errors to bad input.
 fn load(path: &std::path::Path) -> anyhow::Result<crate::scenario::Scenario> {
     Ok(crate::scenario::load(path)?)
+}
+
+/// Refuses a run of `sc` that would not fit in this machine's memory or output bound, with the
+/// scenario field that drives it (exit code 2): see [`crate::engine::budget`]. `text` is the
+/// scenario's text where it is not its file's (demos).
+fn guard(
+    sc: &crate::scenario::Scenario,
+    text: Option<&str>,
+    outputs: crate::engine::budget::Outputs,
+    out: &std::path::Path,
+    allow_large: bool,
+) -> anyhow::Result<()> {
+    use crate::engine::budget;
+    let limits = budget::Limits::of_machine(Some(out), allow_large).map_err(BadInput)?;
+    budget::check(&budget::estimate(sc, outputs), &limits).map_err(|r| r.located(sc, text))?;
+    Ok(())
 }

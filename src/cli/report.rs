@@ -29,7 +29,7 @@ pub struct ReportArgs {
 pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let page = write(&a.dir, a.lang)?;
-    println!("report: {} ({:.2} s)", page.display(), started.elapsed().as_secs_f64());
+    outln!("report: {} ({:.2} s)", page.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,16 +6,20 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::BadInput;
-use crate::engine::{RunOptions, run_to_dir};
+use crate::engine::{RunOptions, run_into};
+use crate::output::{Kind, Target};
 use crate::scenario::resolve::check_horizon;
 use crate::scenario::units::parse_duration_ms;
 
 /// Simulate a scenario and write summary.json, run.json, timeseries.csv, jobs.csv and
 /// scenario.resolved.toml.
 ///
-/// Outputs go to DIR (default output/<scenario name>/), written into a temporary folder and
-/// renamed into place, so a failed run leaves nothing behind. A progress bar shows on a
-/// terminal; --quiet (or a pipe) keeps it silent.
+/// Outputs go to DIR (default output/<scenario name>/), written into a temporary folder (the
+/// report too) and renamed into place, so a failed or interrupted run leaves nothing behind.
+/// An existing DIR is replaced only when it is empty, or an aidc run folder (its .aidc-output
+/// marker says so) that holds only what aidc wrote; anything else is refused with exit code 2
+/// unless --force, which still never writes over /, the home folder, the current folder or the
+/// scenario's folder. A progress bar shows on a terminal; --quiet (or a pipe) keeps it silent.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc run scenarios/wuhu-10k.toml --horizon 7d --seed 3 --out output/wuhu-week\n  aidc run scenarios/bench-10k.toml --scheduler sjf --quiet"
@@ -26,6 +30,9 @@ pub struct RunArgs {
     /// Output folder [default: output/<scenario name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace DIR even when it is not an aidc run folder (see above).
+    #[arg(long)]
+    force: bool,
     /// Seed of every random stream (overrides simulation.seed).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -47,6 +54,10 @@ pub struct RunArgs {
     /// Language of the report text.
     #[arg(long, value_enum, default_value = "en", requires = "report")]
     lang: crate::report::Lang,
+    /// Run a design whose memory or output is over the default bounds (half the memory
+    /// available, 4 GiB of output): up to 90 % of the memory and of the free disk space.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
@@ -67,11 +78,16 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         sc.scheduler.policy = crate::scenario::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?;
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
-    let report = run_to_dir(&sc, &out, &RunOptions { progress: !a.quiet })?;
-    let page = if a.report { Some(super::report::write(&report.dir, a.lang)?) } else { None };
+    super::guard(&sc, None, crate::engine::budget::Outputs::files(a.report), &out, a.allow_large)?;
+    let staging = Target::new(&out, Kind::Run).force(a.force).input(&a.scenario).stage()?;
+    let (summary, info) = run_into(&sc, staging.dir(), &RunOptions { progress: !a.quiet })?;
+    if a.report {
+        super::report::write(staging.dir(), a.lang)?;
+    }
+    let dir = staging.commit()?;
     if !a.quiet {
-        let s = &report.summary;
-        println!(
+        let s = &summary;
+        outln!(
             "{}: {} accelerators, {:.0} days, {} jobs submitted, {} completed, {} rejected",
             s.scenario.name,
             s.capacity.accelerators,
@@ -80,19 +96,23 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
             s.jobs.completed,
             s.jobs.rejected
         );
-        println!(
+        outln!(
             "utilization: allocated {:.1} %, effective {:.1} %; idle (unallocated) {:.0} accelerator-hours ({:.1} %)",
             100.0 * s.utilization.allocated_mean,
             100.0 * s.utilization.effective_mean,
             s.idle_capacity.accelerator_hours_unallocated,
             100.0 * s.idle_capacity.fraction_unallocated
         );
-        println!(
+        outln!(
             "wait: median {:.0} s, p95 {:.0} s; IT power mean {:.1} kW, max {:.1} kW; IT energy {:.0} kWh",
-            s.jobs.wait_s.p50, s.jobs.wait_s.p95, s.power.it_kw.mean, s.power.it_kw.max, s.energy.it_kwh
+            s.jobs.wait_s.p50,
+            s.jobs.wait_s.p95,
+            s.power.it_kw.mean,
+            s.power.it_kw.max,
+            s.energy.it_kwh
         );
         if let Some(p) = &s.pue {
-            println!(
+            outln!(
                 "facility: PUE {:.3} (months {:.3}-{:.3}), facility energy {:.0} kWh, WUE {:.2} L/kWh, carbon {:.1} t CO2, {:.0} h of full free cooling",
                 p.annual,
                 p.min_month,
@@ -103,11 +123,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 s.free_cooling_hours.unwrap_or(0.0)
             );
             if let Some(t) = s.thermal.as_ref().filter(|t| t.alarms > 0) {
-                println!("thermal: {:.0} accelerator-hours throttled, {} alarms (alarms.csv)", t.throttled_accelerator_hours, t.alarms);
+                outln!("thermal: {:.0} accelerator-hours throttled, {} alarms (alarms.csv)", t.throttled_accelerator_hours, t.alarms);
             }
         }
         if let (Some(c), Some(k)) = (&s.cost, &s.carbon) {
-            println!(
+            outln!(
                 "grid: cost {:.0} CNY (energy {:.0}, demand {:.0}), peak {:.0} kW; carbon {:.1} t location-based, {:.1} t net, green share {:.1} %",
                 c.total_cny,
                 c.energy_cny,
@@ -118,23 +138,20 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 100.0 * k.green_share
             );
             if let Some(b) = &s.battery {
-                println!(
+                outln!(
                     "battery: {:.1} cycles, {:.0} kWh lost; deferred {:.0} job-hours, {} missed deadlines",
-                    b.cycles, b.losses_kwh, c.deferred_job_hours, c.missed_deadlines
+                    b.cycles,
+                    b.losses_kwh,
+                    c.deferred_job_hours,
+                    c.missed_deadlines
                 );
             } else if c.deferred_job_hours > 0.0 {
-                println!("deferral: {:.0} job-hours deferred, {} missed deadlines", c.deferred_job_hours, c.missed_deadlines);
+                outln!("deferral: {:.0} job-hours deferred, {} missed deadlines", c.deferred_job_hours, c.missed_deadlines);
             }
         }
-        println!(
-            "{} events in {:.2} s ({:.2} M events/s); outputs in {}",
-            report.info.events,
-            report.info.wall_s,
-            report.info.events_per_s / 1e6,
-            report.dir.display()
-        );
-        if let Some(p) = page {
-            println!("report: {}", p.display());
+        outln!("{} events in {:.2} s ({:.2} M events/s); outputs in {}", info.events, info.wall_s, info.events_per_s / 1e6, dir.display());
+        if a.report {
+            outln!("report: {}", dir.join("report.html").display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::sweep_error;
+use crate::output::{Kind, Target};
 use crate::sweep::edit::Document;
 use crate::sweep::table::fold_points;
 use crate::sweep::{Design, Param, Plan, PlanFile, Shard, SweepOptions};
@@ -21,6 +22,10 @@ use crate::sweep::{Design, Param, Plan, PlanFile, Shard, SweepOptions};
 /// or, for --design random and lhs, bounds (`0.5..2.0`). Writes sweep.csv (one row per run),
 /// sweep_summary.csv (per point: n, mean and 95 % Student-t half-width of every metric) and
 /// sweep.json (the plan). A re-run with the same plan skips the runs already done.
+///
+/// DIR may be new, empty, or an aidc sweep folder, which the sweep adds to (resuming); anything
+/// else is refused with exit code 2 before any run, unless --force, which first empties DIR
+/// (never /, the home folder, the current folder or the scenario's folder).
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
@@ -61,12 +66,19 @@ pub struct SweepArgs {
     /// Output folder [default: output/<name>-sweep, or output/<name>-sweep-shard-K-of-N].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS; fewer where memory holds fewer runs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Replace results of a different plan found in the output folder.
     #[arg(long)]
     fresh: bool,
+    /// Use DIR even when it is not an aidc sweep folder, removing what it holds (see above).
+    #[arg(long)]
+    force: bool,
+    /// Allow runs and tables over the default bounds (half the memory available, 4 GiB of
+    /// tables): up to 90 % of the memory and of the free disk space.
+    #[arg(long)]
+    allow_large: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -78,6 +90,10 @@ enum SweepCmd {
 }
 
 /// Fold the sweep.csv of shard folders of one plan into the tables a single run gives.
+///
+/// DIR is written atomically. An existing DIR is replaced only when it is an aidc sweep folder
+/// holding only what aidc wrote, or empty; anything else is refused with exit code 2 unless
+/// --force (never /, the home folder, the current folder or a folder holding a shard).
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  aidc sweep merge out/shard-1 out/shard-2 out/shard-3 --out out/merged")]
 struct MergeArgs {
@@ -87,6 +103,9 @@ struct MergeArgs {
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Replace DIR even when it is not an aidc sweep folder (see above).
+    #[arg(long)]
+    force: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -120,7 +139,9 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         replications: a.replications.or(file.replications).unwrap_or(1),
         design_seed: a.design_seed.or(file.design_seed).unwrap_or(1),
     };
-    let prep = plan.prepare().map_err(sweep_error)?;
+    let at = a.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let limits = crate::engine::budget::Limits::of_machine(Some(&at), a.allow_large).map_err(super::BadInput)?;
+    let prep = plan.prepare(&limits).map_err(sweep_error)?;
     let out = a.out.unwrap_or_else(|| {
         let dir = match shard {
             Some(s) => format!("{}-sweep-shard-{}-of-{}", prep.name, s.k, s.n),
@@ -129,7 +150,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         PathBuf::from("output").join(dir)
     });
     if !a.quiet {
-        eprintln!(
+        errln!(
             "sweep {}: {} point(s) x {} replication(s) = {} runs ({} design){}",
             prep.name,
             prep.points.len(),
@@ -139,14 +160,18 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
             shard.map_or(String::new(), |s| format!("; shard {s}"))
         );
     }
+    let mut target = Target::new(out, Kind::Sweep).force(a.force).input(&scenario);
+    if let Some(p) = &a.plan {
+        target = target.input(p);
+    }
     let opts = SweepOptions { threads: a.threads, progress: !a.quiet, fresh: a.fresh, shard };
-    let o = crate::sweep::run(&prep, &out, &opts).map_err(sweep_error)?;
+    let o = crate::sweep::run(&prep, &target, &opts).map_err(sweep_error)?;
     if !a.quiet {
         if o.skipped > 0 {
-            eprintln!("{} of {} runs already done in {}: skipped", o.skipped, o.in_shard, o.dir.display());
+            errln!("{} of {} runs already done in {}: skipped", o.skipped, o.in_shard, o.dir.display());
         }
         let rate = if o.wall_s > 0.0 { o.ran as f64 / o.wall_s } else { 0.0 };
-        println!("{} runs in {:.2} s on {} threads ({rate:.1} runs/s); outputs in {}", o.ran, o.wall_s, o.threads, o.dir.display());
+        outln!("{} runs in {:.2} s on {} threads ({rate:.1} runs/s); outputs in {}", o.ran, o.wall_s, o.threads, o.dir.display());
         print_points(&o);
     }
     Ok(ExitCode::SUCCESS)
@@ -162,23 +187,27 @@ fn print_points(o: &crate::sweep::Outcome) {
         Some((m, None)) => format!("{:.2}", m * scale),
         None => "-".into(),
     };
-    println!("{:>6} {:>4}  {:>18} {:>22}  parameters", "point", "n", "alloc util %", "wait p95 h");
+    outln!("{:>6} {:>4}  {:>18} {:>22}  parameters", "point", "n", "alloc util %", "wait p95 h");
     for p in points.iter().take(SHOWN) {
         let params: Vec<String> = o.params.iter().zip(&p.params).map(|(k, v)| format!("{k}={v}")).collect();
-        println!("{:>6} {:>4}  {:>18} {:>22}  {}", p.point, p.n, pm(p.stats[0], 100.0), pm(p.stats[1], 1.0 / 3600.0), params.join(" "));
+        outln!("{:>6} {:>4}  {:>18} {:>22}  {}", p.point, p.n, pm(p.stats[0], 100.0), pm(p.stats[1], 1.0 / 3600.0), params.join(" "));
     }
     if points.len() > SHOWN {
-        println!("... {} more points in sweep_summary.csv", points.len() - SHOWN);
+        outln!("... {} more points in sweep_summary.csv", points.len() - SHOWN);
     }
 }
 
 fn merge(m: MergeArgs) -> anyhow::Result<ExitCode> {
-    let (o, missing) = crate::sweep::merge(&m.dirs, &m.out).map_err(sweep_error)?;
+    let mut target = Target::new(&m.out, Kind::Sweep).force(m.force);
+    for d in &m.dirs {
+        target = target.input(d);
+    }
+    let (o, missing) = crate::sweep::merge(&m.dirs, &target).map_err(sweep_error)?;
     if missing > 0 {
-        eprintln!("warning: {missing} of {} runs are missing (unfinished shards?); the tables hold the {} present", o.runs, o.rows.len());
+        errln!("warning: {missing} of {} runs are missing (unfinished shards?); the tables hold the {} present", o.runs, o.rows.len());
     }
     if !m.quiet {
-        println!("merged {} folders: {} of {} runs; outputs in {}", m.dirs.len(), o.rows.len(), o.runs, o.dir.display());
+        outln!("merged {} folders: {} of {} runs; outputs in {}", m.dirs.len(), o.rows.len(), o.runs, o.dir.display());
     }
     Ok(ExitCode::SUCCESS)
 }

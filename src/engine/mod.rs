@@ -3,6 +3,7 @@
 //! Time is an integer number of milliseconds; events are ordered by (time, sequence). The
 //! engine knows events and time, not physics: the models in [`crate::model`] do the rest.
 
+pub mod budget;
 pub mod calendar;
 mod host;
 pub mod queue;
@@ -17,7 +18,7 @@ use std::time::Instant;
 pub use sim::{SamplePipeline, Simulation, capacity};
 
 use crate::metrics::{RunInfo, Summary};
-use crate::output::Staging;
+use crate::output::{Kind, OutputError, Target};
 use crate::scenario::Scenario;
 
 /// How to run.
@@ -38,49 +39,52 @@ pub struct RunReport {
     pub dir: PathBuf,
 }
 
-/// A run that failed after the scenario was accepted (I/O).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
-pub struct RunError {
-    /// The file or folder.
-    pub path: PathBuf,
-    /// The OS error.
-    pub source: std::io::Error,
-}
+/// A run that failed after the scenario was accepted: the output folder was refused, or
+/// writing failed.
+pub type RunError = OutputError;
 
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError { path: path.to_path_buf(), source }
+    OutputError::io(path)
 }
 
 /// Runs a scenario and writes summary.json, run.json, timeseries.csv, jobs.csv and
-/// scenario.resolved.toml into `out`, atomically.
+/// scenario.resolved.toml into `out`, atomically, under the rule of [`crate::output`] (an
+/// existing `out` is replaced only when it is an aidc run folder). It trusts the design to fit:
+/// the commands check it first with [`budget::check`].
 pub fn run_to_dir(sc: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunReport, RunError> {
-    let staging = Staging::new(out).map_err(io_at(out))?;
-    let ts_path = staging.file("timeseries.csv");
-    let jobs_path = staging.file("jobs.csv");
+    let staging = Target::new(out, Kind::Run).input(&sc.file).stage()?;
+    let (summary, info) = run_into(sc, staging.dir(), opts)?;
+    let dir = staging.commit()?;
+    Ok(RunReport { summary, info, dir })
+}
+
+/// Runs a scenario and writes its output files into the existing folder `dir` (a staging
+/// folder: [`run_to_dir`] and the commands make one).
+pub fn run_into(sc: &Scenario, dir: &Path, opts: &RunOptions) -> Result<(Summary, RunInfo), RunError> {
+    let ts_path = dir.join("timeseries.csv");
+    let jobs_path = dir.join("jobs.csv");
     let ts = BufWriter::with_capacity(1 << 16, File::create(&ts_path).map_err(io_at(&ts_path))?);
     let jobs = BufWriter::with_capacity(1 << 16, File::create(&jobs_path).map_err(io_at(&jobs_path))?);
     let bar = progress_bar(opts.progress, sc.horizon_ms);
     let started = Instant::now();
     let mut sim = Simulation::new(sc, ts, jobs).map_err(io_at(&ts_path))?;
-    sim.run(|t| bar.set_position(t / 1000)).map_err(io_at(staging.dir()))?;
+    sim.run(|t| bar.set_position(t / 1000)).map_err(io_at(dir))?;
     let wall_s = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     if sc.facility.is_some() {
-        let path = staging.file("alarms.csv");
+        let path = dir.join("alarms.csv");
         let mut text = String::from("time_s,kind,where,value\n");
         for a in sim.alarms() {
             text += &format!("{},{},{},{:.2}\n", a.time_ms as f64 / 1000.0, a.kind, a.place.replace(',', ";"), a.value);
         }
         std::fs::write(&path, text).map_err(io_at(&path))?;
     }
-    let (summary, info, _, _) = sim.finish(wall_s).map_err(io_at(staging.dir()))?;
-    write_json(&staging.file("summary.json"), &summary)?;
-    write_json(&staging.file("run.json"), &info)?;
-    let resolved = staging.file("scenario.resolved.toml");
+    let (summary, info, _, _) = sim.finish(wall_s).map_err(io_at(dir))?;
+    write_json(&dir.join("summary.json"), &summary)?;
+    write_json(&dir.join("run.json"), &info)?;
+    let resolved = dir.join("scenario.resolved.toml");
     std::fs::write(&resolved, crate::scenario::unparse::to_toml(sc)).map_err(io_at(&resolved))?;
-    let dir = staging.commit().map_err(io_at(out))?;
-    Ok(RunReport { summary, info, dir })
+    Ok((summary, info))
 }
 
 /// Runs a scenario in memory, discarding rows: for sweeps, benchmarks and tests.
@@ -99,7 +103,7 @@ pub fn run_in_memory(sc: &Scenario) -> (Summary, RunInfo) {
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| RunError { path: path.to_path_buf(), source: e.into() })?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Io { path: path.to_path_buf(), source: e.into() })?;
     text.push('\n');
     std::fs::write(path, text).map_err(io_at(path))
 }

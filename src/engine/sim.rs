@@ -437,7 +437,11 @@ impl<'a, W: Write> Simulation<'a, W> {
         });
         self.peak_live = self.peak_live.max(self.jobs.live() as u64);
         self.stats[class as usize].summary.submitted += 1;
-        let refusal = self.cluster.never_fits(self.jobs.get(slot)).or_else(|| self.scheduler.admit(slot, &self.jobs, &self.cluster).err());
+        let refusal = self
+            .cluster
+            .never_fits(self.jobs.get(slot))
+            .or_else(|| self.queue_full())
+            .or_else(|| self.scheduler.admit(slot, &self.jobs, &self.cluster).err());
         if let Some(reason) = refusal {
             self.rejected += 1;
             self.stats[class as usize].summary.rejected += 1;
@@ -450,6 +454,13 @@ impl<'a, W: Write> Simulation<'a, W> {
         self.world.resource_mut::<SiteLoad>().queued_jobs += 1;
         self.request_schedule();
         Ok(Some(slot))
+    }
+
+    /// Why an arrival is refused when `scheduler.max_queued` jobs already wait (this bounds the
+    /// memory of an overloaded run: see `engine::budget`).
+    fn queue_full(&self) -> Option<String> {
+        let max = self.sc.scheduler.max_queued;
+        (self.world.resource::<SiteLoad>().queued_jobs >= max).then(|| format!("queue full: {max} jobs waiting (scheduler.max_queued)"))
     }
 
     fn on_schedule(&mut self) {

@@ -34,8 +34,12 @@ impl LogHistogram {
     pub fn new(rel_precision: f64) -> Self {
         assert!((1e-4..=1.0).contains(&rel_precision), "LogHistogram rel_precision must be in [1e-4, 1], got {rel_precision}");
         let ln_gamma = rel_precision.ln_1p();
-        let buckets = ((u64::MAX as f64).ln() / ln_gamma) as usize + 1;
-        Self { rel_precision, ln_gamma, zeros: 0, counts: vec![0; buckets], count: 0, sum: 0, min: u64::MAX, max: 0 }
+        Self { rel_precision, ln_gamma, zeros: 0, counts: vec![0; Self::buckets(rel_precision)], count: 0, sum: 0, min: u64::MAX, max: 0 }
+    }
+
+    /// Buckets of a histogram of this precision (its memory is 8 bytes each).
+    pub fn buckets(rel_precision: f64) -> usize {
+        ((u64::MAX as f64).ln() / rel_precision.ln_1p()) as usize + 1
     }
 
     /// The relative precision this histogram was created with.

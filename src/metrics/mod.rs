@@ -19,5 +19,5 @@ mod recorder;
 mod summary;
 
 pub use load::{Sample, SampleMemo, SiteLoad, sample_facility, sample_halls, sample_site};
-pub use recorder::{JOBS_TRACE_COLUMNS, JobsWriter, TimeseriesWriter};
+pub use recorder::{FACILITY_COLUMNS, JOBS_HEADER, JOBS_TRACE_COLUMNS, JobsWriter, TIMESERIES_HEADER, TimeseriesWriter};
 pub use summary::*;

@@ -98,13 +98,13 @@ pub fn figure(id: &str, svg: &str, caption: &str) -> String {
     format!("<figure id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n", esc(id), &svg[start..], esc(caption))
 }
 
-/// Writes a file through a temporary sibling and a rename, so a reader never sees half a page.
+/// Writes a file through a temporary sibling and a rename ([`crate::output::write_atomic`]), so
+/// a reader never sees half a page and a failure leaves no temporary file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(ReportError::write(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(ReportError::write(path))
+    crate::output::write_atomic(path, bytes).map_err(|e| match e {
+        crate::output::OutputError::Io { path, source } => ReportError::Io { action: "write", path, source },
+        refused => ReportError::Io { action: "write", path: path.to_path_buf(), source: std::io::Error::other(refused.to_string()) },
+    })
 }
 
 #[cfg(test)]

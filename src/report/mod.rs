@@ -83,8 +83,14 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
 /// `plots/<name>.svg` and `plots/<name>.png` under `dir`. Figures are drawn on parallel threads.
 pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportError> {
     let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(ReportError::write(&plots))?;
-    remove_stale_plots(&plots, figs);
+    // Not create_dir_all: a folder removed under a signal must not be made again.
+    match std::fs::create_dir(&plots) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(ReportError::write(&plots)(e)),
+        _ => {}
+    }
+    if crate::output::marker_of(dir).is_some() {
+        remove_stale_plots(&plots, figs);
+    }
     let draw = |f: &Named| -> Result<String, ReportError> {
         let svg = plot::to_svg(&f.fig, plot::SIZE)?;
         let png = plot::to_png(&f.fig, plot::SIZE)?;
@@ -110,7 +116,8 @@ pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportE
 }
 
 /// Removes plots of an earlier report that this one does not draw (say, facility plots of an
-/// earlier run), so plots/ always matches report.html. Other files are left alone.
+/// earlier run), so plots/ always matches report.html; only in folders that aidc marked as its
+/// own (see [`crate::output`]). Other files are left alone.
 fn remove_stale_plots(plots: &Path, figs: &[Named]) {
     let Ok(entries) = std::fs::read_dir(plots) else { return };
     for e in entries.flatten() {

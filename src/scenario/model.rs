@@ -678,6 +678,8 @@ pub struct SchedulerConfig {
     pub preemption: bool,
     /// SJF aging bound, ms: a job waiting longer is served before every younger job.
     pub aging_ms: u64,
+    /// The most jobs waiting at once: an arrival beyond is rejected (queue full).
+    pub max_queued: u64,
     /// Where multi-node jobs go.
     pub placement: Placement,
 }

@@ -193,6 +193,10 @@ pub fn expand(
     Ok((out, NodeList { file, format, models, rack_nodes, hall, capacity, type_models, assumed }))
 }
 
+/// The most distinct node designs a list may have (the Alibaba 2023 list has 15; each becomes a
+/// node type and a placement pool).
+pub const MAX_DESIGNS: usize = 4096;
+
 /// The distinct node designs of a list, in order of first appearance, with their counts.
 fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, ScenarioError> {
     let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
@@ -250,8 +254,18 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
                 ),
             ));
         }
+        let designs = kinds.len();
         match kinds.iter_mut().find(|k| k.model == model && k.gpus == gpus && k.cpu_milli == cpu_milli && k.memory_mib == memory_mib) {
             Some(k) => k.nodes += 1,
+            // Each design becomes a node type and a placement pool (searched linearly here).
+            None if designs >= MAX_DESIGNS => {
+                return Err(csv_error(
+                    file,
+                    line,
+                    "row",
+                    format!("more than {MAX_DESIGNS} distinct node designs (model, gpu, cpu_milli, memory_mib)"),
+                ));
+            }
             None => kinds.push(Kind { model: model.to_string(), gpus, cpu_milli, memory_mib, nodes: 1 }),
         }
     }

@@ -663,6 +663,9 @@ pub struct RawScheduler {
     /// SJF: a job waiting longer than this goes ahead of younger jobs, e.g. "24h".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aging: Option<DurationMs>,
+    /// The most jobs waiting at once; arrivals beyond are rejected ("queue full").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queued: Option<u64>,
 }
 
 const PSU_EXPECTED: &str = r#""titanium", "platinum", "gold" or [[load_fraction, efficiency], ...]"#;

@@ -19,6 +19,7 @@
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
 //! | `scheduler` | backfill, depth 128, no preemption | |
 //! | `scheduler.aging` | 24 h | [rule of thumb], see [`DEFAULT_AGING_MS`] |
+//! | `scheduler.max_queued` | 1,000,000 jobs | Slurm `MaxJobCount`, see [`DEFAULT_MAX_QUEUED`] |
 //! | class `preemptible` | batch-inference, evaluation, debug | see [`default_preemptible`] |
 
 use std::path::{Path, PathBuf};
@@ -33,7 +34,8 @@ use crate::catalog::{AcceleratorSpec, Catalog};
 const MS_PER_S: u64 = 1000;
 const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
 const MAX_ACCELERATORS_PER_NODE: u32 = 64;
-const MAX_NODES: u64 = 1 << 24;
+/// The most nodes a design may have (node and accelerator indexes are 32-bit).
+pub const MAX_NODES: u64 = 1 << 24;
 const DEFAULT_STEP_MS: u64 = 300_000;
 const DEFAULT_SEED: u64 = 1;
 const DEFAULT_FAN_BARROSO_R: f64 = 1.4;
@@ -51,6 +53,11 @@ const DEFAULT_BACKFILL_DEPTH: u32 = 128;
 /// Philly and Helios report multi-hour median waits for large jobs, Jeon et al. ATC'19,
 /// Hu et al. SC'21].
 pub const DEFAULT_AGING_MS: u64 = 86_400_000;
+/// The most jobs waiting at once. Slurm refuses submissions beyond `MaxJobCount` (10,000 by
+/// default, raised to millions on large sites: slurm.conf(5)); a million keeps every study of
+/// this project far below it and bounds the queue's memory at about 200-320 MB
+/// (`engine::budget`).
+pub const DEFAULT_MAX_QUEUED: u64 = 1_000_000;
 
 /// Whether jobs of a kind may be preempted by default. Preempting loses the work since the
 /// last checkpoint, so the default is yes only where an attempt is cheap to redo or the work
@@ -179,6 +186,7 @@ impl Resolver<'_> {
                 placement: Placement::Pack,
                 preemption: false,
                 aging_ms: DEFAULT_AGING_MS,
+                max_queued: DEFAULT_MAX_QUEUED,
             },
             start: crate::engine::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
@@ -812,7 +820,12 @@ impl Resolver<'_> {
             quotas.push((class.clone(), *share));
         }
         let preemption = s.preemption.unwrap_or(false);
-        Ok(SchedulerConfig { policy, backfill_depth, backfill: s.backfill.unwrap_or(true), quotas, preemption, aging_ms, placement })
+        let max_queued = s.max_queued.unwrap_or(DEFAULT_MAX_QUEUED);
+        if max_queued == 0 {
+            return self.err(&p.key("max_queued"), "expected at least 1 job waiting, like 1000000");
+        }
+        let backfill = s.backfill.unwrap_or(true);
+        Ok(SchedulerConfig { policy, backfill_depth, backfill, quotas, preemption, aging_ms, placement, max_queued })
     }
 }
 

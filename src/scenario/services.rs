@@ -116,6 +116,20 @@ pub struct Service {
 }
 
 impl Service {
+    /// The lowest request rate of a day over the peak.
+    pub fn trough_share(&self) -> f64 {
+        match &self.hour_of_day {
+            Some(h) => h.iter().copied().fold(f64::INFINITY, f64::min) / h.iter().copied().fold(0.0, f64::max),
+            None => self.trough_ratio,
+        }
+    }
+
+    /// Replicas that serve `load_per_s` at the target utilization, within the fewest and most
+    /// (a sizing for people and estimates; the autoscaler itself also watches latency).
+    pub fn replicas_for(&self, load_per_s: f64) -> f64 {
+        (load_per_s / (self.replica_rate_per_s * self.target_utilization)).ceil().clamp(self.min_replicas as f64, self.max_replicas as f64)
+    }
+
     /// Request rate at `t_ms` after the start (00:00 local), 1/s.
     pub fn load_per_s(&self, t_ms: u64) -> f64 {
         let hour = (t_ms % 86_400_000) as f64 / 3.6e6;

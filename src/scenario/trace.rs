@@ -8,6 +8,15 @@ use super::error::{ScenarioError, csv_error};
 use super::model::{Trace, TraceJob};
 use super::raw::RawTraceColumns;
 
+/// The most rows a trace may have: 10 million, about 3 times the largest public GPU trace
+/// replayed here (Helios, 3.4 million jobs), and 640 MB of jobs in memory (`engine::budget`).
+pub const MAX_ROWS: usize = 10_000_000;
+
+/// The error for a trace longer than [`MAX_ROWS`], at `line`.
+pub fn too_long(file: &Path, line: Option<usize>) -> ScenarioError {
+    csv_error(file, line, "row", format!("more than {MAX_ROWS} rows; aidc replays at most {MAX_ROWS} jobs: cut the trace"))
+}
+
 /// Reads and checks a trace. `largest` is the biggest job the cluster can ever hold.
 pub fn read(
     file: &Path,
@@ -40,6 +49,9 @@ pub fn read(
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_error(file, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
         let line = rec.position().map(|p| p.line() as usize);
+        if jobs.len() >= MAX_ROWS {
+            return Err(too_long(file, line));
+        }
         let cell = |i: usize| rec.get(i).unwrap_or("");
         let time = |i: usize, name: &str| -> Result<u64, ScenarioError> {
             match cell(i).parse::<f64>() {

@@ -134,11 +134,16 @@ impl<'a> Reader<'a> {
     /// Calls `f` on every row.
     fn rows(&mut self, mut f: impl FnMut(&Row) -> Result<(), ScenarioError>) -> Result<(), ScenarioError> {
         let mut rec = csv::ByteRecord::new();
+        let mut n = 0;
         loop {
+            n += 1;
             match self.rdr.read_byte_record(&mut rec) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
                     let line = rec.position().map_or(0, |p| p.line() as usize);
+                    if n > super::trace::MAX_ROWS {
+                        return Err(super::trace::too_long(self.file, Some(line)));
+                    }
                     f(&Row { file: self.file, rec: &rec, line, header: &self.header })?;
                 }
                 Err(e) => return Err(csv_error(self.file, e.position().map(|p| p.line() as usize), "row", e.to_string())),

@@ -73,6 +73,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             placement: Some(sc.scheduler.placement.name().to_string()),
             preemption: Some(sc.scheduler.preemption),
             aging: Some(DurationMs(sc.scheduler.aging_ms)),
+            max_queued: Some(sc.scheduler.max_queued),
         }),
         cluster: sc.node_list.as_ref().map(|l| RawCluster {
             node_list: l.file.display().to_string(),

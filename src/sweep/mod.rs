@@ -41,7 +41,16 @@ use edit::{Document, plain};
 pub use spec::{Design, Param, PlanFile};
 use table::Row;
 
+use crate::engine::budget::{self, Estimate, Limits};
 use crate::scenario::ScenarioError;
+
+/// Memory of one run's row (about 120 metrics, each a name and a value) while a sweep runs,
+/// bytes [measured: 76 to 120 columns in sweep.csv of the ready scenarios; a name and an
+/// optional value take about 100 bytes].
+pub const ROW_BYTES: f64 = 16_384.0;
+/// Disk a run takes at the sweep's peak: its sweep.csv row (1.7 kB for 120 metrics), its line of
+/// sweep.partial.jsonl (names and values, 4.8 kB) and its share of sweep_summary.csv, bytes.
+pub const OUTPUT_BYTES_PER_RUN: f64 = 8_192.0;
 
 /// Why a sweep (or forecast) could not run.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +61,9 @@ pub enum SweepError {
     /// The base scenario is invalid (bad input, exit code 2).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The output folder was refused (bad input, exit code 2), or staging it failed.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -101,6 +113,10 @@ pub struct Prepared {
     pub texts: Vec<String>,
     /// The resolved `simulation.seed` of each point.
     pub seeds: Vec<u64>,
+    /// The estimate of the heaviest run (most memory) of any point.
+    pub heaviest: Estimate,
+    /// The limits the sweep is held to.
+    pub limits: Limits,
 }
 
 /// A deterministic slice of a plan: runs with index mod `n` = `k` − 1.
@@ -146,8 +162,9 @@ fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
 }
 
 impl Plan {
-    /// Expands the design and resolves every point; fails before any run on a bad path or value.
-    pub fn prepare(self) -> Result<Prepared, SweepError> {
+    /// Expands the design and resolves every point; fails before any run on a bad path or value,
+    /// or on a point whose run would not fit in `limits` (see [`crate::engine::budget`]).
+    pub fn prepare(self, limits: &Limits) -> Result<Prepared, SweepError> {
         if self.replications == 0 {
             return Err(SweepError::Spec("--replications: expected at least 1".into()));
         }
@@ -157,18 +174,51 @@ impl Plan {
         if total > design::MAX_POINTS as u64 {
             return Err(SweepError::Spec(format!("the plan has {total} runs; at most {} are allowed", design::MAX_POINTS)));
         }
-        let checked: Result<Vec<(String, u64)>, SweepError> = points
+        let written = total as f64 * OUTPUT_BYTES_PER_RUN;
+        if let Err((over, flag)) = limits.check_output(written) {
+            return Err(SweepError::Spec(format!(
+                "the plan's {} runs would write about {} of tables, more than {over}; use fewer points or replications{}",
+                budget::count(total as f64),
+                budget::bytes(written),
+                budget::or_flag(flag)
+            )));
+        }
+        // The edited text of every point is kept for its runs: check it fits before editing.
+        let texts_bytes = points.len() as f64 * self.doc.text.len() as f64;
+        if let Some(cap) = limits.memory_cap().filter(|cap| texts_bytes > *cap) {
+            return Err(SweepError::Spec(format!(
+                "the plan's {} points keep {} of edited scenario text in memory, more than a run may use here ({}); use fewer points",
+                budget::count(points.len() as f64),
+                budget::bytes(texts_bytes),
+                budget::bytes(cap)
+            )));
+        }
+        let checked: Result<Vec<(String, u64, Estimate)>, SweepError> = points
             .par_iter()
             .map(|point| {
                 let sets: Vec<_> = self.params.iter().map(|p| &p.path).zip(point.iter()).collect();
                 let context = sets.iter().map(|(p, v)| format!("{p}={}", plain(v))).collect::<Vec<_>>().join(" ");
                 let doc = self.doc.with(&sets)?;
                 let sc = doc.resolve(&format!("--set {context}"))?;
-                Ok((doc.text, sc.seed))
+                let est = budget::estimate(&sc, budget::Outputs::default());
+                budget::check(&est, limits).map_err(|r| {
+                    let at = if context.is_empty() { String::new() } else { format!("--set {context}: ") };
+                    SweepError::Spec(format!("{at}{}: {} (in {})", r.field, r.message, self.doc.path.display()))
+                })?;
+                Ok((doc.text, sc.seed, est))
             })
             .collect();
-        let (texts, seeds) = checked?.into_iter().unzip();
-        Ok(Prepared { name: base.name, plan: self, points, texts, seeds })
+        let mut texts = Vec::new();
+        let mut seeds = Vec::new();
+        let mut heaviest = budget::estimate(&base, budget::Outputs::default());
+        for (text, seed, est) in checked? {
+            texts.push(text);
+            seeds.push(seed);
+            if est.memory_bound_bytes() > heaviest.memory_bound_bytes() {
+                heaviest = est;
+            }
+        }
+        Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits })
     }
 }
 
@@ -366,7 +416,7 @@ fn earlier(prep: &Prepared, dir: &Path, shard: Option<Shard>, fresh: bool) -> Re
                 m.shard.as_deref().unwrap_or("none")
             )));
         }
-        for f in ["sweep.csv", "sweep_summary.csv", PARTIAL, "sweep.json"] {
+        for f in FILES {
             let p = dir.join(f);
             if p.exists() {
                 std::fs::remove_file(&p).map_err(io(&p))?;
@@ -424,10 +474,14 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, SweepError> {
         .map_err(|e| SweepError::Spec(format!("--threads: cannot start the worker threads: {e}")))
 }
 
+/// The files a sweep writes into its folder.
+const FILES: [&str; 4] = ["sweep.json", "sweep.csv", "sweep_summary.csv", PARTIAL];
+
 /// Runs the plan's runs of `opts.shard` that `out` does not hold yet, then writes sweep.csv,
-/// sweep_summary.csv and sweep.json into `out`.
-pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, SweepError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
+/// sweep_summary.csv and sweep.json into `out`: a new folder, an empty one, or a sweep folder
+/// (the rule of [`crate::output`]), which it adds to.
+pub fn run(prep: &Prepared, out: &crate::output::Target, opts: &SweepOptions) -> Result<Outcome, SweepError> {
+    let out = out.open_in_place(&FILES)?;
     let mut rows = earlier(prep, out, opts.shard, opts.fresh)?;
     let done: BTreeSet<u64> = rows.iter().map(|r| r.run).collect();
     let in_shard: Vec<u64> = (0..prep.runs()).filter(|r| opts.shard.is_none_or(|s| s.contains(*r))).collect();
@@ -437,7 +491,12 @@ pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, 
     let partial_path = out.join(PARTIAL);
     let partial = std::fs::OpenOptions::new().create(true).append(true).open(&partial_path).map_err(io(&partial_path))?;
     let partial = Mutex::new(std::io::BufWriter::new(partial));
-    let pool = pool(opts.threads)?;
+    // As many runs in parallel as fit beside the rows and the points' texts (results do not
+    // depend on the thread count).
+    let wanted = opts.threads.filter(|t| *t > 0).unwrap_or_else(rayon::current_num_threads).min(todo.len().max(1));
+    let shared = prep.texts.iter().map(|t| t.len() as f64).sum::<f64>() + in_shard.len() as f64 * ROW_BYTES;
+    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes(), shared, wanted, &prep.limits).map_err(SweepError::Spec)?;
+    let pool = pool(Some(threads))?;
     let bar = progress_bar(opts.progress, todo.len() as u64);
     let started = Instant::now();
     let fresh_rows: Result<Vec<Row>, SweepError> = pool.install(|| {
@@ -482,9 +541,10 @@ pub fn run(prep: &Prepared, out: &Path, opts: &SweepOptions) -> Result<Outcome, 
     })
 }
 
-/// Folds the sweep.csv of shard folders (or any folders of the same plan) into `out`: the same
-/// tables a single run of the plan gives. Returns the outcome and the number of missing runs.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Outcome, u64), SweepError> {
+/// Folds the sweep.csv of shard folders (or any folders of the same plan) into `out`, written
+/// atomically: the same tables a single run of the plan gives. Returns the outcome and the
+/// number of missing runs.
+pub fn merge(dirs: &[PathBuf], out: &crate::output::Target) -> Result<(Outcome, u64), SweepError> {
     let Some(first) = dirs.first() else { return Err(SweepError::Spec("sweep merge: expected at least one folder".into())) };
     let m0 = read_manifest(first)?;
     let mut rows: Vec<Row> = Vec::new();
@@ -512,15 +572,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Outcome, u64), SweepError>
         }
     }
     rows.dedup_by_key(|r| r.run);
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    let staging = out.stage()?;
     let params: Vec<String> = m0.params.iter().map(|p| p.path.clone()).collect();
-    table::write_runs(&out.join("sweep.csv"), &params, &rows)?;
-    table::write_summary(&out.join("sweep_summary.csv"), &params, &rows)?;
+    table::write_runs(&staging.file("sweep.csv"), &params, &rows)?;
+    table::write_summary(&staging.file("sweep_summary.csv"), &params, &rows)?;
     let missing = m0.runs.saturating_sub(rows.len() as u64);
     let merged = Manifest { shard: None, completed: rows.len() as u64, complete: missing == 0, ..m0.clone() };
-    write_manifest(&out.join("sweep.json"), &merged)?;
+    write_manifest(&staging.file("sweep.json"), &merged)?;
+    let dir = staging.commit()?;
     let n = rows.len() as u64;
-    let outcome =
-        Outcome { dir: out.to_path_buf(), runs: m0.runs, in_shard: m0.runs, skipped: n, ran: 0, threads: 0, wall_s: 0.0, rows, params };
+    let outcome = Outcome { dir, runs: m0.runs, in_shard: m0.runs, skipped: n, ran: 0, threads: 0, wall_s: 0.0, rows, params };
     Ok((outcome, missing))
 }

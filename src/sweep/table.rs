@@ -5,7 +5,6 @@
 //! that the same runs give byte-identical tables whatever the thread count, the order in which
 //! runs finished, or how they were split into shards and merged.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::SweepError;
@@ -54,21 +53,13 @@ fn value(r: &Row, col: &str) -> Option<f64> {
     r.metrics.iter().find(|(k, _)| k == col).and_then(|(_, v)| *v)
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
-    move |source| SweepError::Io { path: path.to_path_buf(), source }
-}
-
 fn csv_io(path: &Path) -> impl Fn(csv::Error) -> SweepError + '_ {
     move |e| SweepError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
 }
 
-/// Writes `bytes` to `path` atomically (a temporary sibling renamed into place).
+/// Writes `bytes` to `path` atomically ([`crate::output::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    Ok(crate::output::write_atomic(path, bytes)?)
 }
 
 fn to_csv(path: &Path, records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, SweepError> {
