@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["calibrate"],
     &["config"],
-    &["catalog", "time", "output"],
+    &["catalog", "time", "output", "input"],
 ];
 
 /// Files of `src/` that belong to no layer: the crate root declares every module.

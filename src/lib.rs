@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod forecast;
+pub mod input;
 #[cfg(test)]
 mod layers;
 pub mod metrics;

@@ -478,8 +478,12 @@ fn trace_job_larger_than_the_cluster() {
 
 #[test]
 fn missing_trace_file() {
-    let err = bad_trace(None, "trace.csv", None);
-    assert!(err.contains("cannot read"), "says the file cannot be read: {err}");
+    // Issue 12, item 7: reported at the field that names the file, with its line.
+    let text = fixture("trace.toml");
+    let case = Case::new(&text, &[]);
+    let err = assert_bad(&case.run(), BAD, "workload.trace.file", Some(line_of(&text, "file = \"trace.csv\"")));
+    assert!(err.contains("cannot read") && err.contains("trace.csv"), "says which file cannot be read: {err}");
+    case.assert_nothing_written(&[BAD]);
 }
 
 #[test]
@@ -791,4 +795,175 @@ fn unknown_scheduler_flag_value() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--scheduler") && err.contains("\"best-fit\""), "{err}");
     case.assert_nothing_written(&[BAD]);
+}
+
+// Issue 12, item 5: no silent overflow. Every power has a physical bound, named with its field.
+
+#[test]
+fn overflowing_part_powers_are_refused() {
+    for (power, says) in [("1000000GW", "100 GW"), ("99999999999999999999W", "100 GW"), ("200kW", "100 kW")] {
+        let text = edit(&base(), "fans = {", &format!("memory_power = \"{power}\"\nfans = {{"));
+        let err = bad_scenario(&text, "node_types[0].memory_power", "memory_power");
+        assert!(err.contains(says), "says the bound {says}: {err}");
+    }
+}
+
+#[test]
+fn a_node_above_a_megawatt_at_the_wall_is_refused() {
+    // Every part is within its bound, but a PSU at 0.1 % efficiency would draw 7 MW.
+    let text = edit(&base(), "efficiency = \"titanium\"", "efficiency = [[0.5, 0.001]]");
+    let err = bad_scenario(&text, "node_types[0]", "[[node_types]]");
+    assert!(err.contains("1 MW") && err.contains("lowest efficiency"), "says the bound and why: {err}");
+}
+
+#[test]
+fn too_many_cpu_sockets() {
+    let text = edit(&base(), "cpu = { count = 2,", "cpu = { count = 4000000000,");
+    bad_scenario(&text, "node_types[0].cpu.count", "4000000000");
+}
+
+#[test]
+fn an_accelerator_above_its_bound() {
+    let text = edit(&base(), "accelerator = \"H100-SXM\"", "accelerator = \"big\"")
+        + "\n[[accelerators]]\nid = \"big\"\nbase = \"H100-SXM\"\ntdp_w = 1e12\n";
+    bad_scenario(&text, "accelerators[0].tdp_w", "tdp_w = 1e12");
+}
+
+// Issue 12, item 7: every bad input is exit 2 with a location.
+
+/// `base.toml` with `lines` appended.
+fn base_with(lines: &str) -> String {
+    format!("{}\n{lines}\n", base())
+}
+
+#[test]
+fn missing_files_are_reported_at_the_field_that_names_them() {
+    let dur = "duration = { dist = \"lognormal\", median = \"4h\", sigma = 0.8, min = \"10m\", max = \"2d\" }";
+    let cases = [
+        (
+            edit(&base(), dur, "duration = { dist = \"empirical\", file = \"runtimes.csv\" }"),
+            "workload.classes[0].duration.file",
+            "runtimes.csv",
+        ),
+        (base_with("[site]\nclimate = \"my-climate.toml\""), "site.climate", "my-climate.toml"),
+        (base_with("[site]\nclimate = \"wuhu\"\nweather_file = \"weather.csv\""), "site.weather_file", "weather.csv"),
+        (base_with("[grid]\nhourly_file = \"hourly.csv\""), "grid.hourly_file", "hourly.csv"),
+        (base_with("[grid]\ndemand_response_file = \"dr.csv\""), "grid.demand_response_file", "dr.csv"),
+    ];
+    for (text, field, file) in cases {
+        let err = bad_scenario(&text, field, file);
+        assert!(err.contains("cannot read") && err.contains(file), "names the missing file: {err}");
+    }
+}
+
+#[test]
+fn missing_node_list() {
+    let text = "name = \"nl\"\n[simulation]\nhorizon = \"1d\"\n[cluster]\nnode_list = \"nodes.csv\"\n\
+                [[workload.classes]]\nname = \"d\"\nkind = \"debug\"\nrate = \"1/h\"\n";
+    let err = bad_scenario(text, "cluster.node_list", "nodes.csv");
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn data_names_cannot_leave_the_data_folder() {
+    for name in ["data:../../etc/passwd", "data:/etc/passwd", "data:alibaba-gpu-v2023/../../../x.csv"] {
+        let text = fixture("trace.toml").replace("file = \"trace.csv\"", &format!("file = \"{name}\""));
+        let err = bad_scenario(&text, "workload.trace.file", "data:");
+        assert!(err.contains("inside the data folder"), "{name}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_trace_without_newlines_is_refused_at_its_first_line() {
+    // `file = "/dev/zero"` allocated 4 GB and aborted; now the line bound stops it.
+    let text = fixture("trace.toml").replace("file = \"trace.csv\"", "file = \"/dev/zero\"");
+    let case = Case::new(&text, &[]);
+    let err = assert_bad(&case.run(), "/dev/zero", "row", Some(1));
+    assert!(err.contains("longer than 1 MiB"), "says the bound: {err}");
+    case.assert_nothing_written(&[BAD]);
+}
+
+#[test]
+fn a_trace_line_longer_than_the_bound_is_located() {
+    let csv = format!("submit,gpus,dur\n0,8,3600\n60,8,{}\n", "9".repeat(2 << 20));
+    let case = Case::new(&fixture("trace.toml"), &[("trace.csv", &csv)]);
+    let err = assert_bad(&case.run(), "trace.csv", "row", Some(3));
+    assert!(err.contains("line 3 is longer than 1 MiB"), "{err}");
+    case.assert_nothing_written(&[BAD, "trace.csv"]);
+}
+
+#[test]
+fn duplicate_key_names_the_key() {
+    let text = edit(&base(), "seed = 3", "seed = 3\nseed = 4");
+    let err = bad_scenario(&text, "malformed TOML", "seed = 4");
+    assert!(err.contains("duplicate key `seed`"), "names the key: {err}");
+}
+
+#[test]
+fn deep_nesting_is_located() {
+    let text = format!("{}\n[grid]\nprices = {}1{}\n", base(), "[".repeat(5000), "]".repeat(5000));
+    let err = bad_scenario(&text, "malformed TOML", "prices =");
+    assert!(err.contains("recurs"), "says why: {err}");
+}
+
+#[test]
+fn long_echoed_values_are_cut() {
+    let long = "x".repeat(100_000);
+    let text = edit(&base(), "policy = \"priority\"", &format!("policy = \"{long}\""));
+    let err = bad_scenario(&text, "scheduler.policy", "policy =");
+    assert!(err.len() < 2_000, "an error of {} bytes", err.len());
+    assert!(err.contains("more characters"), "says the value was cut: {err}");
+    // Unknown keys are echoed in the field too.
+    let text = edit(&base(), "seed = 3", &format!("seed = 3\n{long} = 1"));
+    let case = Case::new(&text, &[]);
+    let err = stderr(&case.run());
+    assert!(err.len() < 4_000 && err.contains("more characters"), "an error of {} bytes", err.len());
+}
+
+#[test]
+fn missing_plan_file_names_the_flag() {
+    let case = Case::new(&base(), &[]);
+    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "no-plan.toml", "--out", "out"]);
+    let err = assert_bad(&o, "no-plan.toml", "--plan", None);
+    assert!(err.contains("cannot read"), "{err}");
+    case.assert_nothing_written(&[BAD]);
+}
+
+#[test]
+fn a_plan_file_error_is_located() {
+    let plan = format!("replications = 2\n[[set]]\npath = \"scheduler.policy\"\nvalues = {}1{}\n", "[".repeat(3000), "]".repeat(3000));
+    let case = Case::new(&base(), &[("plan.toml", &plan)]);
+    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
+    assert_bad(&o, "plan.toml", "malformed TOML", Some(4));
+    let plan = "replications = \"two\"\n";
+    let case = Case::new(&base(), &[("plan.toml", plan)]);
+    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
+    assert_bad(&o, "plan.toml", "replications", Some(1));
+    case.assert_nothing_written(&[BAD, "plan.toml"]);
+}
+
+#[test]
+fn missing_demand_csv_names_the_flag() {
+    let case = Case::new(&base(), &[]);
+    let o = aidc(case.dir(), ["forecast", BAD, "--months", "2", "--demand", "no-demand.csv", "--out", "out"]);
+    let err = assert_bad(&o, "no-demand.csv", "--demand", None);
+    assert!(err.contains("cannot read"), "{err}");
+    case.assert_nothing_written(&[BAD]);
+}
+
+#[test]
+fn services_with_gpu_shares_are_refused() {
+    // Found by the fuzzer: tests/fixtures/fuzz/services-with-gpu-shares.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz/services-with-gpu-shares");
+    let read = |n: &str| fs::read_to_string(Path::new(dir).join(n)).unwrap();
+    let text = read("scenario.toml");
+    let case = Case::new(&text, &[("nodes_g2.csv", &read("nodes_g2.csv")), ("pods_share.csv", &read("pods_share.csv"))]);
+    let err = assert_bad(&case.run(), BAD, "services[0]", None);
+    let first = line_of(&text, "name = \"chat-70b\"");
+    assert!(
+        err.contains(&format!("{BAD}:{}:", first - 1)) || err.contains(&format!("{BAD}:{first}:")),
+        "located at the first service: {err}"
+    );
+    assert!(err.contains("shares"), "{err}");
 }

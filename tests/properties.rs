@@ -108,3 +108,83 @@ proptest! {
         prop_assert_eq!(samples, (2 * 24 * 60u64).div_ceil(step_min as u64));
     }
 }
+
+/// A power from zero to past the 100 kW bound of one part, spread over orders of magnitude.
+fn part_power() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => Just("0W".to_string()),
+        12 => (0u32..4, 1u32..10).prop_map(|(e, m)| format!("{}W", m as u64 * 10u64.pow(e))),
+        1 => Just("100kW".to_string()),
+        1 => prop::sample::select(vec!["100.001kW".to_string(), "5MW".to_string()]),
+    ]
+}
+
+/// A scenario with the given part powers and PSU curve, cooled (air, cold plate or immersion)
+/// by a plant in Wuhu.
+fn powered(parts: &[String], eff: (f64, f64), cooling: &str, cpus: u32, tdp: f64) -> String {
+    format!(
+        "name = \"power\"\n[simulation]\nhorizon = \"1d\"\nstep = \"1h\"\nseed = 2\n[site]\nclimate = \"wuhu\"\n\
+         [[accelerators]]\nid = \"x\"\nbase = \"H100-SXM\"\nidle_w = {idle}\ntdp_w = {tdp}\n\
+         [[node_types]]\nname = \"n\"\naccelerator = \"x\"\naccelerators = 8\n\
+         cpu = {{ count = {cpus}, idle = \"{}\", max = \"{}\" }}\nmemory_power = \"{}\"\nnic_power = \"{}\"\n\
+         storage_power = \"{}\"\nother_power = \"{}\"\nfans = {{ min = \"{}\", max = \"{}\" }}\n\
+         psu = {{ efficiency = [[0.1, {}], [1.0, {}]] }}\n\
+         [[halls]]\nname = \"h\"\ncooling = {{ kind = \"{cooling}\" }}\n[[halls.racks]]\ncount = 2\nnodes = 2\nnode_type = \"n\"\n\
+         [facility]\n[[workload.classes]]\nname = \"t\"\nkind = \"fine-tune\"\nrate = \"40/d\"\n\
+         size = {{ dist = \"power2\", min = 1, max = 16, alpha = 1.0 }}\n",
+        parts[0],
+        parts[1],
+        parts[2],
+        parts[3],
+        parts[4],
+        parts[5],
+        parts[6],
+        parts[7],
+        eff.0,
+        eff.1,
+        idle = tdp / 10.0,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// Issue 12, item 5: any accepted scenario gives IT energy >= 0 and PUE >= 1, however large
+    /// or small its parts' powers; parts or nodes above their bounds are refused with the field.
+    #[test]
+    fn any_accepted_power_gives_non_negative_energy_and_pue_of_at_least_one(
+        mut parts in prop::collection::vec(part_power(), 8),
+        eff in prop_oneof![4 => (0.5f64..1.0, 0.5f64..1.0), 1 => (0.01f64..1.0, 0.01f64..1.0)],
+        cooling in prop::sample::select(vec!["air", "cold-plate", "immersion"]),
+        cpus in prop_oneof![8 => 0u32..=4, 1 => 5u32..40],
+        tdp in prop_oneof![6 => Just(700.0), 1 => prop::sample::select(vec![50e3, 100e3, 150e3])],
+    ) {
+        // CPU idle and fan minimum not above their maximum.
+        let w = |s: &str| aidc::scenario::units::parse_power_w(s).unwrap_or(0.0);
+        for (lo, hi) in [(0, 1), (6, 7)] {
+            if w(&parts[lo]) > w(&parts[hi]) {
+                parts.swap(lo, hi);
+            }
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let text = powered(&parts, eff, cooling, cpus, tdp);
+        match common::from_text(&text, tmp.path()) {
+            Err(e) => {
+                let msg = e.to_string();
+                prop_assert!(msg.contains("node_types[0]") || msg.contains("accelerators[0].tdp_w"), "refused at the field: {msg}");
+                prop_assert!(msg.contains("at most"), "says the bound: {msg}");
+            }
+            Ok(sc) => {
+                let worst_w = aidc::model::compute::power::node_worst_w(&sc.node_types[0], &sc.devices[0]);
+                prop_assert!(worst_w <= aidc::scenario::bounds::MAX_NODE_W);
+                let (s, _) = aidc::engine::run_in_memory(&sc);
+                prop_assert!(s.energy.it_kwh >= 0.0, "IT energy {} kWh", s.energy.it_kwh);
+                prop_assert!(s.energy.it_kwh <= 4.0 * worst_w * 24.0 / 1000.0 * (1.0 + 1e-9), "at most 4 nodes at their worst for a day");
+                let pue = s.facility.pue.expect("a facility gives a PUE");
+                prop_assert!(pue.annual >= 1.0 && pue.min_month >= 1.0, "PUE {} (min month {})", pue.annual, pue.min_month);
+                let facility = s.energy.facility_kwh.expect("a facility gives its energy");
+                prop_assert!(facility >= s.energy.it_kwh, "facility {facility} kWh below IT {} kWh", s.energy.it_kwh);
+            }
+        }
+    }
+}

@@ -312,6 +312,8 @@ mod backend {
                 measured: result.power.is_some(),
                 note: if nvml.is_some() { "NVML board power".into() } else { "NVML not available".into() },
             },
+            // Device copies of fixed size in device memory: nothing is sized from the host.
+            working_set: None,
             samples,
             fit: result,
             validation,

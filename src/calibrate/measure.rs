@@ -67,7 +67,8 @@ pub fn repetition_times(warmup: usize, reps: usize, budget_s: f64, mut kernel: i
         let t = Instant::now();
         kernel();
         times.push(t.elapsed().as_secs_f64());
-        if times.len() >= MIN_REPS && started.elapsed().as_secs_f64() > budget_s {
+        // `>=`: a spent budget of 0 stops at MIN_REPS even on a clock too coarse to advance.
+        if times.len() >= MIN_REPS && started.elapsed().as_secs_f64() >= budget_s {
             break;
         }
     }

@@ -4,7 +4,8 @@
 //! ## How it works
 //! [`suite::run_cpu`] runs the CPU kernels ([`cpu`]: GEMM through the `gemm` crate in fp64,
 //! fp32 and fp16, STREAM, layer norm, softmax, an attention block, an all-reduce among threads)
-//! with warm-up and repetitions ([`measure`]), reads the host's facts and theoretical peak
+//! with warm-up and repetitions ([`measure`]) on working sets sized within bounds whatever the
+//! machine reports ([`working_set`]), reads the host's facts and theoretical peak
 //! ([`host`]) and its RAPL energy counters where readable ([`rapl`]), fits a roofline per
 //! precision with an efficiency-vs-size curve and the memory bandwidth ([`fit`]), predicts the
 //! held-out kernels, and returns a [`profile::Profile`]. [`cuda`] does the same for an NVIDIA
@@ -21,6 +22,7 @@ pub mod measure;
 pub mod profile;
 pub mod rapl;
 pub mod suite;
+pub mod working_set;
 
 pub use apply::DEFAULT_NOMINAL_EFFICIENCY;
 pub use profile::Profile;

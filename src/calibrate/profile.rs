@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::fit::{PowerFit, Roofline};
 use super::host::CpuFacts;
 use super::measure::Timing;
+use super::working_set::WorkingSet;
 
 /// The version of the profile format; readers refuse other versions.
 pub const FORMAT: u32 = 1;
@@ -32,6 +33,10 @@ pub struct Profile {
     pub device: DeviceFacts,
     /// Whether and how power was measured.
     pub power: PowerInfo,
+    /// The size of the memory-bound samples and why (CPU profiles; absent in GPU profiles and
+    /// in profiles written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_set: Option<WorkingSet>,
     /// Every kernel sample.
     pub samples: Vec<Sample>,
     /// Fitted parameters.
@@ -108,7 +113,8 @@ pub struct Sample {
     /// Shape: (m, n, k) for GEMM, (len) for STREAM, (rows, cols), (seq, head) for attention,
     /// (threads, len) for all-reduce.
     pub shape: Vec<usize>,
-    /// "fit" (used by the fit), "holdout" (predicted and compared) or "info" (reported only).
+    /// "fit" (used by the fit), "holdout" (predicted and compared), "info" (reported only) or
+    /// "probe" (a smaller STREAM triad that checks the bandwidth's plateau; not fitted).
     pub role: String,
     /// FLOPs per call.
     pub flops: f64,
@@ -243,7 +249,8 @@ impl Profile {
     /// Reads and checks a profile file.
     pub fn read(path: &Path) -> Result<Profile, ProfileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: shown.clone(), source })?;
+        let text = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+            .map_err(|source| ProfileError::Io { path: shown.clone(), source })?;
         let p: Profile = serde_json::from_str(&text)
             .map_err(|e| ProfileError::Invalid { path: shown.clone(), message: format!("not a profile: {e}") })?;
         if p.format != FORMAT {

@@ -4,14 +4,17 @@
 //! ## How it works
 //! [`plan`] lists the samples: dense GEMM in fp64, fp32 and fp16 over square sizes (fitted)
 //! and some square and non-square shapes between them (held out); STREAM kernels on arrays
-//! four times the last-level cache (scale, add, triad and in-place scale and triad fitted: the
-//! read, write-allocate and in-place write costs; copy reported only, as memcpy uses streaming
-//! stores);
+//! sized by [`super::working_set`] (four times the last-level cache, capped and bounded by the
+//! available memory: scale, add, triad and in-place scale and triad fitted: the read,
+//! write-allocate and in-place write costs; copy reported only, as memcpy uses streaming stores;
+//! the triad also on a quarter and a half of the array, to check the bandwidth's plateau);
 //! softmax rows (fitted: its element rate) and a layer norm and an all-reduce among the rayon
-//! threads (held out, memory-bound); attention blocks (held out, predicted as two GEMMs and a
-//! softmax). [`run_cpu`] makes two passes (three in the full suite) over the plan and times
-//! each sample in each pass ([`super::measure`]), reads RAPL energy around it
-//! where it can ([`super::rapl`]), fits ([`super::fit`]) and predicts the held-out samples.
+//! threads (held out, memory-bound, sized from the same array); attention blocks (held out,
+//! predicted as two GEMMs and a softmax). [`run_cpu`] makes two passes (three in the full
+//! suite) over the plan and times each sample in each pass ([`super::measure`]) within a time
+//! budget that shrinks where the suite would overrun its deadline ([`sample_budget_s`]), reads
+//! RAPL energy around it where it can ([`super::rapl`]), fits ([`super::fit`]) and predicts
+//! the held-out samples.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,19 +23,25 @@ use super::cpu::{self, Stream, Work};
 use super::fit::{self, Roofline, gemm_size, median};
 use super::host::{CpuFacts, cpu_facts};
 use super::measure::{Timing, repetition_times};
+use super::profile::*;
+use super::rapl;
+use super::working_set::WorkingSet;
 
 /// Passes over the whole plan: a sample keeps the repetitions of every pass, so a burst of
 /// load from another process spoils one pass of it, not its fastest repetition.
 const PASSES_QUICK: usize = 2;
 /// Passes of the full suite.
 const PASSES_FULL: usize = 3;
-use super::profile::*;
-use super::rapl;
+/// Seconds the sample loop of the quick suite aims to end by (the suite may take 20 s on two
+/// cores, issue 12): see [`sample_budget_s`].
+const DEADLINE_QUICK_S: f64 = 14.0;
+/// Seconds the sample loop of the full suite aims to end by (it may take 2 min).
+const DEADLINE_FULL_S: f64 = 90.0;
 
 /// How long and how much to measure.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SuiteOptions {
-    /// The quick suite (CI: well under a minute on two cores).
+    /// The quick suite (fewer and smaller samples).
     pub quick: bool,
 }
 
@@ -62,6 +71,9 @@ pub enum Role {
     Holdout,
     /// Reported only.
     Info,
+    /// A smaller STREAM triad, to check that the bandwidth has stopped falling at the suite's
+    /// array size ([`WorkingSet::conclude`]); not fitted.
+    Probe,
 }
 
 fn precision_name(bits: u32) -> &'static str {
@@ -89,28 +101,25 @@ impl Kernel {
             Kernel::AllReduce(t, l) => ("allreduce", "fp32", vec![t, l]),
         }
     }
-}
 
-/// The largest cache under `root` (sysfs cpu0 cache indices), bytes; 32 MiB where unknown.
-pub fn last_level_cache_bytes(root: &Path) -> u64 {
-    let mut best = 0;
-    for i in 0..8 {
-        let Ok(s) = std::fs::read_to_string(root.join(format!("sys/devices/system/cpu/cpu0/cache/index{i}/size"))) else { continue };
-        let s = s.trim();
-        let (num, mult) = match s.chars().last() {
-            Some('K') => (&s[..s.len() - 1], 1024),
-            Some('M') => (&s[..s.len() - 1], 1 << 20),
-            _ => (s, 1),
-        };
-        if let Ok(v) = num.parse::<u64>() {
-            best = best.max(v * mult);
+    /// The memory the sample holds while it runs, bytes (its inputs, outputs and scratch, as
+    /// [`build`] allocates them).
+    pub fn footprint_bytes(&self) -> u64 {
+        let b = |elements: usize, bytes: usize| (elements as u64).saturating_mul(bytes as u64);
+        match *self {
+            Kernel::Gemm(bits, m, n, k) => b(m * k + k * n + m * n, bits as usize / 8),
+            Kernel::Stream(_, len) => b(3 * len, 8),
+            Kernel::LayerNorm(r, c) => b(2 * r * c, 4),
+            Kernel::Softmax(r, c) => b(r * c, 4),
+            Kernel::Attention(s, d) => b(4 * s * d + s * s, 4),
+            Kernel::AllReduce(t, l) => b(t.max(1) * l, 4),
         }
     }
-    if best == 0 { 32 << 20 } else { best }
 }
 
-/// The samples of the CPU suite, in run order.
-pub fn plan(quick: bool, llc_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> {
+/// The samples of the CPU suite, in run order, with STREAM arrays of `array_bytes` each (see
+/// [`super::working_set`]).
+pub fn plan(quick: bool, array_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> {
     use Kernel::*;
     use Role::*;
     let mut out = Vec::new();
@@ -128,11 +137,12 @@ pub fn plan(quick: bool, llc_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> 
             out.push((Gemm(bits, 2048, 512, 1024), Holdout));
         }
     }
-    // Arrays four times the last-level cache, at least 32 MiB each.
-    let len = ((4 * llc_bytes / 8) as usize).max(1 << 22);
+    let len = (array_bytes / 8) as usize;
     // Copy is reported only: copy_from_slice becomes memcpy, which uses streaming stores on
     // large arrays (no write-allocate), unlike the other kernels.
     out.push((Stream(cpu::Stream::Copy, len), Info));
+    out.push((Stream(cpu::Stream::Triad, len / 4), Probe));
+    out.push((Stream(cpu::Stream::Triad, len / 2), Probe));
     out.push((Stream(cpu::Stream::Triad, len), Fit));
     if !quick {
         out.push((Stream(cpu::Stream::Triad, 2 * len), Fit));
@@ -142,7 +152,10 @@ pub fn plan(quick: bool, llc_bytes: u64, threads: usize) -> Vec<(Kernel, Role)> 
     out.push((Stream(cpu::Stream::ScaleInPlace, len), Fit));
     out.push((Stream(cpu::Stream::TriadInPlace, len), Fit));
     out.push((LayerNorm(len / 2048, 4096), Holdout));
-    out.push((AllReduce(threads.max(2), len), Holdout));
+    // One buffer per thread: on many cores the buffers are shortened so that together they
+    // hold no more than the triad's three arrays.
+    let t = threads.max(2);
+    out.push((AllReduce(t, len.min(6 * len / t)), Holdout));
     out.push((Softmax(len / 1024, 1024), Fit));
     out.push((Softmax(len / 4096, 2048), Fit));
     out.push((Softmax(len / 2048, 4096), Holdout));
@@ -185,15 +198,21 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
     {
         power_points.push((0.0, idle));
     }
-    let plan = plan(opts.quick, last_level_cache_bytes(root), threads);
+    let mut working_set = WorkingSet::for_host(opts.quick, root);
+    let plan = plan(opts.quick, working_set.array_bytes, threads);
+    working_set.peak_sample_bytes = peak_footprint_bytes(&plan);
     let passes = if opts.quick { PASSES_QUICK } else { PASSES_FULL };
     let total = passes * plan.len();
     // Repetition times and power readings of each sample over all passes.
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); plan.len()];
     let mut watts: Vec<Vec<f64>> = vec![Vec::new(); plan.len()];
     let mut works = vec![Work::default(); plan.len()];
+    let deadline_s = if opts.quick { DEADLINE_QUICK_S } else { DEADLINE_FULL_S };
+    let started = std::time::Instant::now();
     for pass in 0..passes {
         for (i, (kernel, _)) in plan.iter().enumerate() {
+            let runs_left = total - (pass * plan.len() + i);
+            let budget_s = sample_budget_s(budget_s, deadline_s, started.elapsed().as_secs_f64(), runs_left);
             let (name, precision, shape) = kernel.describe();
             let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
             progress(pass * plan.len() + i, total, &format!("{name} {precision} {}", shape.join("x")));
@@ -222,6 +241,7 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
     let mut fit = fit_samples(&samples, &device.peak_flops, "fp32");
     fit.power = fit::fit_power(&power_points);
     let validation = validate(&samples, &fit);
+    working_set.conclude(&samples);
     Profile {
         format: FORMAT,
         tool: format!("aidc {}", crate::VERSION),
@@ -239,10 +259,25 @@ pub fn run_cpu(opts: SuiteOptions, root: &Path, mut progress: impl FnMut(usize, 
             Ok(m) => PowerInfo { measured: false, note: format!("{}: too few readings to fit", m.source) },
             Err(why) => PowerInfo { measured: false, note: why.to_string() },
         },
+        working_set: Some(working_set),
         samples,
         fit,
         validation,
     }
+}
+
+/// The time budget of one sample's timed repetitions, s: its own `budget_s`, or less where the
+/// time left before the suite's deadline, shared evenly among the sample runs left, is less.
+/// On a machine fast enough nothing changes (samples end on their repetition count); on a
+/// slow or busy one the suite ends near its deadline, every sample still timing its
+/// [`super::measure::MIN_REPS`] repetitions.
+pub fn sample_budget_s(budget_s: f64, deadline_s: f64, elapsed_s: f64, runs_left: usize) -> f64 {
+    budget_s.min((deadline_s - elapsed_s).max(0.0) / runs_left.max(1) as f64)
+}
+
+/// The memory held by the largest sample of a plan, bytes.
+pub fn peak_footprint_bytes(plan: &[(Kernel, Role)]) -> u64 {
+    plan.iter().map(|(k, _)| k.footprint_bytes()).max().unwrap_or(0)
 }
 
 fn device_facts(facts: &CpuFacts, threads: usize, fma_s: f64) -> DeviceFacts {
@@ -284,6 +319,7 @@ fn sample(kernel: &str, precision: &str, shape: Vec<usize>, role: Role, w: Work,
             Role::Fit => "fit",
             Role::Holdout => "holdout",
             Role::Info => "info",
+            Role::Probe => "probe",
         }
         .into(),
         flops: w.flops,
@@ -329,7 +365,11 @@ pub fn fit_samples(samples: &[Sample], peaks: &BTreeMap<String, f64>, reference:
     }
     let [read_gbps, write_gbps, write_in_place_gbps] = fit::fit_memory(&points).map_or([0.0; 3], |c| c.map(|x| 1e-9 / x));
     let best = |kernel: &str| {
-        samples.iter().filter(|s| s.kernel == kernel && s.role != "holdout").map(|s| s.bytes / s.timing.min_s / 1e9).fold(0.0, f64::max)
+        samples
+            .iter()
+            .filter(|s| s.kernel == kernel && (s.role == "fit" || s.role == "info"))
+            .map(|s| s.bytes / s.timing.min_s / 1e9)
+            .fold(0.0, f64::max)
     };
     let memory = MemoryFit {
         read_gbps,
@@ -407,6 +447,7 @@ pub fn validate(samples: &[Sample], fit: &FitResult) -> Vec<Validation> {
 mod tests {
     use super::*;
     use crate::calibrate::fit::EfficiencyCurve;
+    use crate::calibrate::working_set;
 
     fn synthetic(kernel: &str, precision: &str, shape: Vec<usize>, role: &str, w: Work, t: f64) -> Sample {
         let mut s = sample(kernel, precision, shape, Role::Fit, w, Timing::of(&[t]), None);
@@ -458,23 +499,113 @@ mod tests {
 
     #[test]
     fn plans_hold_out_shapes_that_are_not_fitted() {
-        let p = plan(true, 32 << 20, 2);
+        let p = plan(true, 128 << 20, 2);
         let fitted: Vec<Kernel> = p.iter().filter(|(_, r)| *r == Role::Fit).map(|(k, _)| *k).collect();
         for (k, r) in &p {
             if *r == Role::Holdout {
                 assert!(!fitted.contains(k), "{k:?} is both fitted and held out");
             }
         }
-        assert!(plan(false, 32 << 20, 2).len() > p.len());
+        assert!(plan(false, 128 << 20, 2).len() > p.len());
+    }
+
+    /// Caches a CPU or a VM may report (none, tiny, usual, a shared host's 480 MiB, absurd),
+    /// available memory (none known, little, this machine's size) and thread counts.
+    const CACHES: [Option<u64>; 6] = [None, Some(4 << 10), Some(1 << 20), Some(32 << 20), Some(480 << 20), Some(u64::MAX / 2)];
+    const AVAILABLE: [Option<u64>; 5] = [None, Some(0), Some(300 << 20), Some(2 << 30), Some(24 << 30)];
+
+    #[test]
+    fn planned_working_sets_stay_within_the_memory_bounds_whatever_the_machine_reports() {
+        for quick in [true, false] {
+            let budget = working_set::sample_budget_bytes(quick);
+            // The suite may use 1 GB (quick) or 4 GB (full) in all: a sample takes at most a
+            // little over half of it, the rest is the process and allocator slack.
+            assert!(budget as f64 <= if quick { 0.55e9 } else { 2.2e9 });
+            for cache in CACHES {
+                for available in AVAILABLE {
+                    let ws = WorkingSet::plan(quick, cache, available);
+                    for threads in [1, 2, 64, 1024] {
+                        let p = plan(quick, ws.array_bytes, threads);
+                        let peak = peak_footprint_bytes(&p);
+                        let case = format!("quick {quick}, cache {cache:?}, available {available:?}, {threads} threads: {ws:?}");
+                        assert!(peak <= budget, "{case}: a sample holds {peak} bytes");
+                        // The samples sized from the array stay within a quarter of the memory
+                        // available (down to the smallest array).
+                        let scaled = p.iter().filter(|(k, _)| !matches!(k, Kernel::Gemm(..) | Kernel::Attention(..)));
+                        let limit = available.map_or(u64::MAX, |a| (a / 4).max(6 * working_set::MIN_ARRAY_BYTES));
+                        assert!(scaled.clone().all(|(k, _)| k.footprint_bytes() <= limit), "{case}");
+                        // Every shape is non-empty.
+                        assert!(p.iter().all(|(k, _)| k.describe().2.iter().all(|d| *d > 0)), "{case}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
-    fn cache_size_is_read_from_sysfs_or_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(last_level_cache_bytes(dir.path()), 32 << 20);
-        let c = dir.path().join("sys/devices/system/cpu/cpu0/cache/index3");
-        std::fs::create_dir_all(&c).unwrap();
-        std::fs::write(c.join("size"), "96M\n").unwrap();
-        assert_eq!(last_level_cache_bytes(dir.path()), 96 << 20);
+    fn a_shared_host_reporting_480_mib_of_cache_gets_the_suite_cap() {
+        let available = Some(23 << 30);
+        let quick = WorkingSet::plan(true, Some(480 << 20), available);
+        assert_eq!((quick.array_bytes, quick.limited_by.as_str()), (128 << 20, "cap"), "{quick:?}");
+        assert_eq!(peak_footprint_bytes(&plan(true, quick.array_bytes, 2)), 3 * (128 << 20));
+        let full = WorkingSet::plan(false, Some(480 << 20), available);
+        assert_eq!((full.array_bytes, full.limited_by.as_str()), (256 << 20, "cap"), "{full:?}");
+        assert_eq!(peak_footprint_bytes(&plan(false, full.array_bytes, 2)), 6 * (256 << 20));
+    }
+
+    #[test]
+    fn this_machine_is_planned_within_the_bounds() {
+        for quick in [true, false] {
+            let ws = WorkingSet::for_host(quick, Path::new("/"));
+            let p = plan(quick, ws.array_bytes, rayon::current_num_threads());
+            assert!(peak_footprint_bytes(&p) <= working_set::sample_budget_bytes(quick), "{ws:?}");
+        }
+    }
+
+    #[test]
+    fn the_reference_machine_keeps_the_plan_its_shipped_profile_was_measured_with() {
+        // 2 vCPUs of an AMD EPYC reporting a 32 MiB L3: arrays of 4 x 32 MiB, as before the cap.
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/calibration/amd-epyc-zen5-2vcpu.json");
+        let profile = Profile::read(&shipped).expect("the shipped profile reads");
+        assert!(profile.working_set.is_none(), "written before the working set was recorded");
+        let ws = WorkingSet::plan(profile.quick, Some(32 << 20), Some(20 << 30));
+        assert_eq!((ws.array_bytes, ws.limited_by.as_str()), (128 << 20, "4 x cache"));
+        let planned: Vec<(&str, &str, Vec<usize>)> = plan(profile.quick, ws.array_bytes, profile.device.parallelism as usize)
+            .iter()
+            .filter(|(_, r)| *r != Role::Probe)
+            .map(|(k, _)| k.describe())
+            .collect();
+        let measured: Vec<(&str, &str, Vec<usize>)> =
+            profile.samples.iter().map(|s| (s.kernel.as_str(), s.precision.as_str(), s.shape.clone())).collect();
+        assert_eq!(planned, measured);
+    }
+
+    #[test]
+    fn sample_budgets_share_the_time_left_and_never_exceed_their_own() {
+        assert_eq!(sample_budget_s(0.2, 14.0, 0.0, 10), 0.2);
+        assert_eq!(sample_budget_s(1.0, 90.0, 80.0, 20), 0.5);
+        assert_eq!(sample_budget_s(1.0, 90.0, 95.0, 20), 0.0);
+        assert_eq!(sample_budget_s(1.0, 90.0, 89.0, 0), 1.0);
+        // Every run taking its whole budget ends the loop by the deadline.
+        let (mut t, runs) = (0.0, 150);
+        for k in 0..runs {
+            t += sample_budget_s(1.0, 90.0, t, runs - k);
+        }
+        assert!(t <= 90.0 + 1e-9, "{t}");
+    }
+
+    #[test]
+    fn stream_copy_and_triad_figures_ignore_the_probes() {
+        let w = Work { flops: 0.0, read_bytes: 2.0, write_bytes: 1.0 };
+        let mut samples = vec![
+            synthetic("stream-triad", "fp64", vec![4], "probe", w, 1.0),
+            synthetic("stream-triad", "fp64", vec![16], "fit", w, 3.0),
+            synthetic("stream-copy", "fp64", vec![16], "info", w, 1.5),
+        ];
+        samples[0].bytes = 3e9;
+        samples[1].bytes = 3e9;
+        samples[2].bytes = 3e9;
+        let fit = fit_samples(&samples, &BTreeMap::new(), "fp32");
+        assert_eq!((fit.memory.stream_triad_gbps, fit.memory.stream_copy_gbps), (1.0, 2.0));
     }
 }

@@ -15,6 +15,11 @@ const BUILTIN: &str = include_str!("../../assets/accelerators.toml");
 pub const PRECISIONS: [&str; 8] = ["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"];
 
 /// Peak throughput per precision, TFLOPS (TOPS for int8). Absent means no public figure.
+/// The most one part of a node (an accelerator, a CPU socket, memory, a NIC) may draw, W:
+/// about four times the largest device (Cerebras CS-3, 23 kW), so that a typo in a unit is
+/// refused. Every part of a node is held to it when a scenario resolves (`scenario::bounds`).
+pub const MAX_PART_W: f64 = 100e3;
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
@@ -160,22 +165,25 @@ impl AcceleratorSpec {
     /// Problems with the numbers of this entry: each as (field, what is wrong).
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let mut num = |field: &str, v: Option<f64>| {
+        // Upper bounds: about 100 times the largest device of each figure (Cerebras WSE-3 / CS-3:
+        // 44 GB on chip, 21 PB/s, 125 PFLOPS fp16 sparse, 23 kW; B200: 192 GB HBM3e), so that a
+        // typo in a unit is refused; power as every part of a node.
+        let mut num = |field: &str, v: Option<f64>, max: f64| {
             if let Some(v) = v
-                && !(v.is_finite() && v > 0.0)
+                && !(v.is_finite() && v > 0.0 && v <= max)
             {
-                out.push((field.to_string(), format!("expected a positive number, found {v}")));
+                out.push((field.to_string(), format!("expected a positive number of at most {max}, found {v}")));
             }
         };
-        num("memory_gb", self.memory_gb);
-        num("memory_bw_gbps", self.memory_bw_gbps);
-        num("tdp_w", self.tdp_w);
-        num("idle_w", self.idle_w);
+        num("memory_gb", self.memory_gb, 1e5);
+        num("memory_bw_gbps", self.memory_bw_gbps, 1e9);
+        num("tdp_w", self.tdp_w, MAX_PART_W);
+        num("idle_w", self.idle_w, MAX_PART_W);
         for (p, v) in self.dense_tflops.iter() {
-            num(&format!("dense_tflops.{p}"), Some(v));
+            num(&format!("dense_tflops.{p}"), Some(v), 1e7);
         }
         for (p, v) in self.sparse_tflops.iter() {
-            num(&format!("sparse_tflops.{p}"), Some(v));
+            num(&format!("sparse_tflops.{p}"), Some(v), 1e7);
         }
         if let Some(e) = self.nominal_efficiency
             && !(e.is_finite() && e > 0.0 && e <= 1.0)

@@ -14,6 +14,6 @@ pub mod node_lists;
 pub mod psu;
 pub mod tariffs;
 
-pub use accelerators::{AcceleratorSpec, Catalog, CatalogError, PRECISIONS, Precisions};
+pub use accelerators::{AcceleratorSpec, Catalog, CatalogError, MAX_PART_W, PRECISIONS, Precisions};
 pub use classes::ClassKind;
 pub use climates::{ClimateSpec, GridSpec};

@@ -35,7 +35,7 @@ use clap::{Parser, Subcommand};
 
 /// Bad input or usage: exit code 2.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error("{}", crate::scenario::error::clip(.0))]
 pub struct BadInput(pub String);
 
 /// aidc: a digital twin of AI data centers (智算中心).

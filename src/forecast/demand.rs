@@ -89,7 +89,8 @@ pub fn parse_step(s: &str) -> Result<Step, SweepError> {
 
 /// Reads monthly multipliers from a CSV.
 pub fn read_csv(path: &Path) -> Result<Vec<f64>, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io { path: path.to_path_buf(), source })?;
+    let text = crate::input::read_text(path, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| spec(format!("--demand {}: cannot read: {e}", path.display())))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let cell = line.split(',').map(str::trim).next_back().unwrap_or("");

@@ -121,7 +121,8 @@ pub struct Document {
 impl Document {
     /// Reads and parses a scenario file (syntax only; resolving checks the rest).
     pub fn read(path: &Path) -> Result<Document, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+        let text = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+            .map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
         // Syntax errors get the scenario loader's located message.
         let table: Table = match text.parse() {
             Ok(t) => t,

@@ -83,7 +83,73 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{col}")?;
             }
         }
-        write!(f, ": {}: {}", self.field, self.message)
+        write!(f, ": {}: {}", clip(&self.field), clip(&self.message))
+    }
+}
+
+/// The most characters of one echoed value (a quoted string or a word) that an error shows.
+pub const ECHO_CHARS: usize = 200;
+/// The most characters of a whole message, whatever it echoes.
+pub const MESSAGE_CHARS: usize = 10 * ECHO_CHARS;
+
+/// `text` with every quoted part ("..." or `...`) and every word longer than [`ECHO_CHARS`]
+/// cut to that length, and the whole cut to [`MESSAGE_CHARS`], so that an error echoing a huge
+/// value stays readable.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= ECHO_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(4 * ECHO_CHARS);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' || c == '`' {
+            let body = &rest[1..];
+            let end = closing(body, c);
+            out.push(c);
+            out.push_str(&cut(&body[..end.unwrap_or(body.len())]));
+            match end {
+                Some(e) => {
+                    out.push(c);
+                    rest = &body[e + 1..];
+                }
+                None => rest = "",
+            }
+        } else if c.is_whitespace() {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        } else {
+            let end = rest.find(|x: char| x.is_whitespace() || x == '"' || x == '`').unwrap_or(rest.len());
+            out.push_str(&cut(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    if let Some((i, _)) = out.char_indices().nth(MESSAGE_CHARS) {
+        let more = out[i..].chars().count();
+        out.truncate(i);
+        out += &format!("…[{more} more characters]");
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Byte index of the quote `q` that closes `s` (backslash escapes skipped).
+fn closing(s: &str, q: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == q => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    match s.char_indices().nth(ECHO_CHARS) {
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…[{} more characters]", &s[..i], n - ECHO_CHARS)),
+        None => std::borrow::Cow::Borrowed(s),
     }
 }
 
@@ -203,6 +269,22 @@ mod tests {
     fn paths_display_like_toml_keys() {
         let p = FieldPath::root("halls").index(0).key("racks").index(2).key("count");
         assert_eq!(p.to_string(), "halls[0].racks[2].count");
+    }
+
+    #[test]
+    fn long_echoed_values_are_cut() {
+        let long = "x".repeat(5000);
+        let msg = format!("expected one of a, b, found {long:?}; or `{long}` or {long} and \"{}\"", "y".repeat(10));
+        let c = clip(&msg);
+        assert!(c.len() < 1000, "{c}");
+        assert_eq!(c.matches("…[4800 more characters]").count(), 3, "{c}");
+        assert!(c.starts_with("expected one of a, b, found \"xxx") && c.contains("\"yyyyyyyyyy\""), "{c}");
+        let short = "expected \"a\", found \"b\"";
+        assert_eq!(clip(short), short);
+        let spaced = format!("found {}", "ab ".repeat(5000));
+        assert!(clip(&spaced).chars().count() < MESSAGE_CHARS + 40, "a long message with short words is cut too");
+        let escaped = format!("found {:?} then {:?}", format!("a\"{}", "z".repeat(300)), "ok");
+        assert!(clip(&escaped).ends_with("then \"ok\""), "{}", clip(&escaped));
     }
 
     #[test]

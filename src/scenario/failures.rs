@@ -139,15 +139,23 @@ pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String]) -> R<Failures
     Ok(Failures { components, spares: raw.spares.unwrap_or(0), checkpoint: base, classes })
 }
 
+/// The shortest mean time between failures of one unit, ms: a part that fails more than once an
+/// hour is not in service (accelerators fail about once in 10^5 h, Kokolis et al. 2024).
+const MIN_MTBF_MS: u64 = 3_600_000;
+/// The highest annualized failure rate, per unit-year: once an hour.
+const MAX_AFR: f64 = 8760.0;
+
 fn component(c: Component, raw: Option<&RawComponent>, src: &Source, p: &FieldPath) -> R<ComponentFailures> {
     let (mtbf_h, repair_h) = defaults(c);
     let raw = raw.cloned().unwrap_or_default();
     let mtbf_ms = match (raw.mtbf, raw.afr) {
         (Some(_), Some(_)) => return Err(src.error(&p.key("afr"), "give either mtbf or afr, not both")),
-        (Some(m), None) if m.0 == 0 => return Err(src.error(&p.key("mtbf"), "expected a mean time between failures above zero")),
+        (Some(m), None) if m.0 < MIN_MTBF_MS => {
+            return Err(src.error(&p.key("mtbf"), "expected a mean time between failures of at least 1h (per unit)"));
+        }
         (Some(m), None) => m.0 as f64,
-        (None, Some(a)) if !(a.is_finite() && a >= 0.0) => {
-            return Err(src.error(&p.key("afr"), format!("expected failures per unit-year >= 0, found {a}")));
+        (None, Some(a)) if !(a.is_finite() && (0.0..=MAX_AFR).contains(&a)) => {
+            return Err(src.error(&p.key("afr"), format!("expected failures per unit-year from 0 to {MAX_AFR} (one an hour), found {a}")));
         }
         (None, Some(a)) => HOURS_PER_YEAR * 3.6e6 / a,
         (None, None) => mtbf_h * 3.6e6,

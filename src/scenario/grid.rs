@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::units::{DurationMs, PowerW};
@@ -32,6 +32,10 @@ type R<T> = Result<T, ScenarioError>;
 const CAP_MARGIN: f64 = 0.02;
 /// Joules in a kWh.
 const J_PER_KWH: f64 = 3.6e6;
+/// The most any power of the grid section may be (PV, battery, targets), W.
+const POWER_W: f64 = super::units::ceiling::POWER_W;
+/// The latest hour of a demand-response window: 1000 years.
+const MAX_HOURS: f64 = 8_760_000.0;
 
 /// `[grid]`: prices, carbon, green supply, battery, power cap, demand response, deferral.
 /// `seasons = [{ months = [6, 7, 8, 9], hours = "..." }]`: an hour pattern for some months.
@@ -229,7 +233,7 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     let demand = num(src, &p.key("demand_charge"), g.demand_charge, DEMAND_CHARGE, 0.0, 1e4)?;
     let factor = num(src, &p.key("emission_factor"), g.emission_factor, site_factor.unwrap_or(NATIONAL_FACTOR), 0.0, 2.0)?;
     let share = num(src, &p.key("green_share"), g.green_share, 0.0, 0.0, 1.0)?;
-    let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, 1e12)?;
+    let pv_peak_w = num(src, &p.key("pv_peak"), g.pv_peak.map(|w| w.0), 0.0, 0.0, POWER_W)?;
     let [rise, set] = g.pv_hours.unwrap_or([6.0, 18.0]);
     if !((0.0..24.0).contains(&rise) && rise < set && set <= 24.0) {
         return Err(
@@ -253,14 +257,22 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
         demand_response.push(DemandResponse { start_ms: d.start.0, end_ms: d.end.0, shed_w: d.shed.0, from_file: false });
     }
     let dir = src.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    let demand_response_file = g.demand_response_file.as_ref().map(|f| absolute(&dir, f));
+    let demand_response_file = match &g.demand_response_file {
+        Some(f) => Some(super::input::locate(f, &dir).map_err(|e| src.error(&p.key("demand_response_file"), e.to_string()))?),
+        None => None,
+    };
     if let Some(path) = demand_response_file.clone() {
         for (line, v) in read_csv(&path, &["start_h", "end_h", "shed_kw"])? {
             let (Some(s), Some(e), Some(k)) = (v[0], v[1], v[2]) else {
                 return Err(csv_error(&path, Some(line), "start_h", "expected start_h, end_h and shed_kw on every row"));
             };
-            if !(s >= 0.0 && e > s && k >= 0.0) {
-                return Err(csv_error(&path, Some(line), "end_h", "expected 0 <= start_h < end_h and shed_kw >= 0"));
+            if !(s >= 0.0 && e > s && e <= MAX_HOURS && (0.0..=POWER_W / 1e3).contains(&k)) {
+                return Err(csv_error(
+                    &path,
+                    Some(line),
+                    "end_h",
+                    "expected 0 <= start_h < end_h <= 8,760,000 (1000 years) and 0 <= shed_kw <= 1e8",
+                ));
             }
             let ms = |h: f64| (h * HOUR_MS as f64).round() as u64;
             demand_response.push(DemandResponse { start_ms: ms(s), end_ms: ms(e), shed_w: k * 1000.0, from_file: true });
@@ -269,13 +281,13 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     demand_response.sort_by_key(|d| d.start_ms);
     let mut hourly = Hourly::default();
     if let Some(f) = &g.hourly_file {
-        let path = absolute(&dir, f);
+        let path = super::input::locate(f, &dir).map_err(|e| src.error(&p.key("hourly_file"), e.to_string()))?;
         let rows = read_csv(&path, &["carbon_kg_per_kwh", "pv_kw"])?;
         if rows.is_empty() {
             return Err(csv_error(&path, None, "rows", "expected at least one hourly row"));
         }
         for (line, v) in &rows {
-            for (i, (name, lo, hi)) in [("carbon_kg_per_kwh", 0.0, 2.0), ("pv_kw", 0.0, 1e9)].into_iter().enumerate() {
+            for (i, (name, lo, hi)) in [("carbon_kg_per_kwh", 0.0, 2.0), ("pv_kw", 0.0, POWER_W / 1e3)].into_iter().enumerate() {
                 if let Some(x) = v[i]
                     && !(lo..=hi).contains(&x)
                 {
@@ -341,27 +353,18 @@ pub fn resolve(raw: Option<&RawGrid>, src: &Source, site_factor: Option<f64>, cl
     }))
 }
 
-fn absolute(dir: &Path, f: &str) -> PathBuf {
-    let p = Path::new(f);
-    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-    std::path::absolute(&joined).unwrap_or(joined)
-}
-
 /// Reads the named columns of a CSV (a missing column or empty cell gives None); returns
 /// (1-based line, values) per row.
 fn read_csv(path: &Path, names: &[&str]) -> R<Vec<(usize, Vec<Option<f64>>)>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: path.to_path_buf(), source },
-        other => csv_error(path, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(path)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let cols: Vec<Option<usize>> = names.iter().map(|n| headers.iter().position(|h| h == *n)).collect();
     if cols.iter().all(Option::is_none) {
         return Err(csv_error(path, Some(1), "header", format!("expected a column among {}", names.join(", "))));
     }
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(path, &e, false))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         let mut v = Vec::with_capacity(names.len());
         for (c, name) in cols.iter().zip(names) {
@@ -387,7 +390,7 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
     if capacity <= 0.0 {
         return Err(src.error(&p.key("capacity_kwh"), "expected a capacity above zero, kWh"));
     }
-    let power_w = num(src, &p.key("power"), Some(b.power.0), 0.0, 0.0, 1e12)?;
+    let power_w = num(src, &p.key("power"), Some(b.power.0), 0.0, 0.0, POWER_W)?;
     let round_trip = num(src, &p.key("efficiency"), b.efficiency, 0.88, 0.01, 1.0)?;
     let soc_min = num(src, &p.key("soc_min"), b.soc_min, 0.1, 0.0, 1.0)?;
     let soc_max = num(src, &p.key("soc_max"), b.soc_max, 0.9, 0.0, 1.0)?;
@@ -404,7 +407,7 @@ fn battery(b: &RawBattery, src: &Source, p: &FieldPath) -> R<BatteryConfig> {
         };
     let target_w = match (policy, b.target) {
         (Policy::PeakShaving, None) => return Err(src.error(&p.key("target"), "policy \"peak-shaving\" needs a target, like \"5MW\"")),
-        (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, 1e12)?,
+        (_, t) => num(src, &p.key("target"), t.map(|t| t.0), 0.0, 0.0, POWER_W)?,
     };
     Ok(BatteryConfig { capacity_j: capacity * J_PER_KWH, power_w, round_trip, soc_min, soc_max, soc_initial, policy, target_w })
 }

@@ -8,10 +8,12 @@
 //! default spelled out; loading that text gives the same [`Scenario`]. [`edit`] changes a
 //! document before it is resolved: swept values by path, and typed [`Overrides`].
 
+pub mod bounds;
 pub mod edit;
 pub mod error;
 pub mod failures;
 pub mod grid;
+pub mod input;
 pub mod network;
 pub mod node_list;
 mod overrides;
@@ -47,7 +49,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Loads a scenario file with `overrides` applied to the document before it is resolved.
 pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = input::read_text(path, input::MAX_TEXT_BYTES).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
     load_str_with(&text, path, overrides)
 }
 
@@ -74,8 +76,18 @@ pub fn load_str_with(text: &str, path: &Path, overrides: &Overrides) -> Result<S
 
 /// Deserializes the raw schema, mapping serde errors to located diagnostics.
 pub fn parse(src: &Source) -> Result<raw::RawScenario, ScenarioError> {
+    parse_as(src)
+}
+
+/// Deserializes a TOML file of any schema (a scenario, a sweep plan), mapping syntax and serde
+/// errors to diagnostics located at the line, column and field.
+pub fn parse_as<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, ScenarioError> {
     let de = toml::Deserializer::parse(&src.text).map_err(|e| {
-        let msg = e.message().trim().to_string();
+        let mut msg = e.message().trim().to_string();
+        // toml says "duplicate key" without the key: name it from the span.
+        if let Some(key) = e.span().and_then(|s| src.text.get(s)).filter(|k| msg.starts_with("duplicate key") && !k.is_empty()) {
+            msg = format!("{msg} `{}`", key.trim());
+        }
         src.error_at(e.span(), "(syntax)".into(), format!("malformed TOML: {msg}"))
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {

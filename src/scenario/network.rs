@@ -42,6 +42,15 @@ pub const DEFAULT_GRADIENT_BYTES: f64 = 2.0;
 /// Default fraction of the gradient all-reduce hidden behind compute [rule of thumb].
 pub const DEFAULT_OVERLAP: f64 = 0.5;
 
+/// The most parameters of a work-defined job's model.
+pub const MAX_PARAMS: f64 = 1e15;
+/// The most tokens of a work-defined job.
+pub const MAX_TOKENS: f64 = 1e16;
+
+/// The longest per-step latency, s: a switch hop is about 1 µs, a collective step tens of µs;
+/// a second per step is no fabric.
+pub const MAX_LATENCY_S: f64 = 1.0;
+
 /// A latency in seconds, written "5us", "500ns" or "0.01ms".
 #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
 pub struct LatencyS(pub f64);
@@ -269,8 +278,17 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         l.leaf.map_or(DEFAULT_LATENCY_S[1], |v| v.0),
         l.spine.map_or(DEFAULT_LATENCY_S[2], |v| v.0),
     ];
+    for (i, (name, s)) in [("domain", l.domain), ("leaf", l.leaf), ("spine", l.spine)].into_iter().enumerate() {
+        if !(..=MAX_LATENCY_S).contains(&latency_s[i]) {
+            let found = s.map_or(0.0, |v| v.0);
+            return Err(src.error(&p.key("latency").key(name), format!("expected a latency of at most 1 s per step, found {found} s")));
+        }
+    }
     let switch_w = raw.switch_power.map_or(DEFAULT_SWITCH_W, |w| w.0);
     let optic_w = raw.optic_power.map_or(DEFAULT_OPTIC_W, |w| w.0);
+    let part = |key: &str, w: f64, max: f64, what: &str| super::bounds::at_most_w(w, max, what).map_err(|m| src.error(&p.key(key), m));
+    part("switch_power", switch_w, super::bounds::MAX_SWITCH_W, "a switch's power without optics")?;
+    part("optic_power", optic_w, super::bounds::MAX_OPTIC_W, "the power of one optic")?;
     let net = Network {
         fabric,
         tiers,
@@ -285,9 +303,18 @@ pub fn resolve(raw: &RawNetwork, src: &Source, nodes: u64, nics_per_node: u32) -
         switch_w,
         optic_w,
     };
-    let counts = crate::model::network::switch_counts(&net, nodes, nics_per_node);
-    if let Err(e) = counts {
-        return Err(src.error(&p.key("tiers"), e.to_string()));
+    let counts = crate::model::network::switch_counts(&net, nodes, nics_per_node).map_err(|e| src.error(&p.key("tiers"), e.to_string()))?;
+    let fabric_w = counts.power_w(&net);
+    if !(..=super::bounds::MAX_FABRIC_W).contains(&fabric_w) {
+        let key = if raw.optic_power.is_some() { "optic_power" } else { "switch_power" };
+        let msg = format!(
+            "the fabric's {} switches and {} optics draw {}; expected at most {}",
+            counts.total(),
+            counts.ports,
+            super::bounds::watts(fabric_w),
+            super::bounds::watts(super::bounds::MAX_FABRIC_W)
+        );
+        return Err(src.error(&p.key(key), msg));
     }
     Ok(net)
 }
@@ -393,6 +420,14 @@ pub fn resolve_work(raw: &RawWork, src: &Source, p: &FieldPath, device: &crate::
     let overlap = raw.overlap.unwrap_or(DEFAULT_OVERLAP);
     if !(overlap.is_finite() && (0.0..=1.0).contains(&overlap)) {
         return Err(src.error(&p.key("overlap"), format!("expected a fraction from 0 to 1, found {overlap}")));
+    }
+    // About 500 times the largest models (~2e12 parameters) and training runs (~4e13 tokens).
+    if !(..=MAX_PARAMS).contains(&raw.params.0) {
+        return Err(src.error(&p.key("params"), format!("expected at most {MAX_PARAMS:e} parameters, found {:e}", raw.params.0)));
+    }
+    if !(..=MAX_TOKENS).contains(&tokens) {
+        let key = if raw.steps.is_some() { "steps" } else { "tokens" };
+        return Err(src.error(&p.key(key), format!("expected at most {MAX_TOKENS:e} tokens in a job, found {tokens:e}")));
     }
     if batch_tokens > tokens {
         return Err(

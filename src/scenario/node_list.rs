@@ -24,11 +24,10 @@
 //! | G1, G2, G3 | A10 | **[assumption]** the models are anonymised in the trace; A10 (150 W) is a mid-range GPU of the same generation as the named ones. Set `models = { G2 = "..." }` to change it |
 //!
 //! `rack_nodes` defaults to 8 servers per rack **[assumption]**: the list gives no racks.
-//! `data:REST` names `$AIDC_DATA/REST` when that variable is set, else `../shared/data/REST`
-//! seen from the scenario's folder or the nearest of its ancestors that has it.
+//! `data:REST` names a file of the shared data folder ([`super::input`]).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error, csv_error_at};
 use super::raw::{RawCluster, RawHall, RawNodeType, RawRackGroup, RawScenario};
@@ -41,62 +40,6 @@ pub const DEFAULT_RACK_NODES: u32 = 8;
 
 /// Default hall name.
 pub const DEFAULT_HALL: &str = "cluster";
-
-/// Where to get the shared data, for error messages.
-const DATA_HINT: &str = "the public traces come from https://github.com/alibaba/clusterdata (cluster-trace-gpu-v2023, \
-     cluster-trace-gpu-v2020); put them in ../shared/data (see its README.md) or set AIDC_DATA to the folder that holds them";
-
-/// A `data:` file name that names no file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DataFileError {
-    /// `AIDC_DATA` is set and the file is not under it.
-    #[error("{} not found (AIDC_DATA = {}); {hint}", .path.display(), .root.display(), hint = DATA_HINT)]
-    NotUnderAidcData {
-        /// Where it was looked for.
-        path: PathBuf,
-        /// The value of `AIDC_DATA`.
-        root: PathBuf,
-    },
-    /// No shared data folder near the scenario holds it.
-    #[error("{rest} is not in the shared data folder (looked in {}); {hint}", .tried.join(", "), hint = DATA_HINT)]
-    NotInSharedData {
-        /// The name after `data:`.
-        rest: String,
-        /// The folders looked in.
-        tried: Vec<String>,
-    },
-}
-
-/// Resolves a file name of a scenario: `data:REST` (see the module doc) or a path relative to
-/// `dir`. Returns an absolute path, or why a `data:` name names no file.
-pub fn data_file(name: &str, dir: &Path) -> Result<PathBuf, DataFileError> {
-    let Some(rest) = name.strip_prefix("data:") else {
-        let p = Path::new(name);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-        return Ok(std::path::absolute(&joined).unwrap_or(joined));
-    };
-    let rest = rest.trim_start_matches('/');
-    if let Some(root) = std::env::var_os("AIDC_DATA").filter(|v| !v.is_empty()) {
-        let p = Path::new(&root).join(rest);
-        if p.is_file() {
-            return Ok(p.canonicalize().unwrap_or(p));
-        }
-        return Err(DataFileError::NotUnderAidcData { path: p, root: PathBuf::from(&root) });
-    }
-    let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut tried = Vec::new();
-    for anc in start.ancestors() {
-        let p = anc.join("../shared/data").join(rest);
-        if p.is_file() {
-            return Ok(p.canonicalize().unwrap_or(p));
-        }
-        tried.push(anc.join("../shared/data").display().to_string());
-        if tried.len() >= 4 {
-            break;
-        }
-    }
-    Err(DataFileError::NotInSharedData { rest: rest.to_string(), tried })
-}
 
 /// One distinct node design of the list.
 struct Kind {
@@ -144,7 +87,7 @@ pub fn expand(
         }
         models.insert(m.clone(), id.clone());
     }
-    let file = data_file(&c.node_list, dir).map_err(|e| src.error(&p.key("node_list"), e.to_string()))?;
+    let file = super::input::locate(&c.node_list, dir).map_err(|e| src.error(&p.key("node_list"), e.to_string()))?;
     let kinds = read(&file, &models)?;
     let mut out = raw.clone();
     out.cluster = None;
@@ -188,12 +131,8 @@ pub const MAX_DESIGNS: usize = 4096;
 
 /// The distinct node designs of a list, in order of first appearance, with their counts.
 fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, ScenarioError> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
-        other => csv_error(file, Some(1), "header", format!("{other:?}")),
-    })?;
-    let header: Vec<String> =
-        rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.iter().map(str::to_string).collect();
+    let mut rdr = super::input::csv_reader(file)?;
+    let header: Vec<String> = rdr.headers().map_err(|e| super::input::csv_failure(file, &e, true))?.iter().map(str::to_string).collect();
     let mut cols = [0usize; 4];
     for (i, name) in ["cpu_milli", "memory_mib", "gpu", "model"].iter().enumerate() {
         cols[i] = header.iter().position(|h| h == name).ok_or_else(|| {
@@ -201,7 +140,10 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
                 file,
                 Some(1),
                 name,
-                format!("the alibaba-v2023 node list needs column {name:?}; the header has: {}", header.join(", ")),
+                format!(
+                    "the alibaba-v2023 node list needs column {name:?}; the header has: {}",
+                    super::input::header_list(header.iter().map(String::as_str))
+                ),
             )
         })?;
     }
@@ -211,7 +153,7 @@ fn read(file: &Path, models: &BTreeMap<String, String>) -> Result<Vec<Kind>, Sce
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(csv_error(file, e.position().map(|p| p.line() as usize), "row", e.to_string())),
+            Err(e) => return Err(super::input::csv_failure(file, &e, false)),
         }
         let line = rec.position().map(|p| p.line() as usize);
         let cell = |i: usize| rec.get(cols[i]).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim();

@@ -34,8 +34,15 @@ use crate::catalog::Catalog;
 use crate::config::*;
 
 pub(super) const MS_PER_S: u64 = 1000;
-pub(super) const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
-/// The most nodes a design may have (node and accelerator indexes are 32-bit).
+/// The longest horizon, ms (50 years).
+pub const MAX_HORIZON_MS: u64 = 50 * 365 * 86_400_000;
+/// The most accelerators a job may ask for: every accelerator a scenario can have (2^24 nodes
+/// of 64). A larger job could never run anywhere, and the placement's round-up to whole nodes
+/// (`ceil(k / per_node) * per_node`) stays within u32 below it (found by the fuzzer).
+pub const MAX_JOB_ACCELERATORS: u32 = 1 << 30;
+const _: () = assert!(MAX_JOB_ACCELERATORS as u64 == MAX_NODES * super::resolve_hardware::MAX_ACCELERATORS_PER_NODE as u64);
+/// The most nodes a design may have (node and accelerator indexes are 32-bit; see
+/// [`super::bounds`] for the integer sums this bound keeps safe).
 pub const MAX_NODES: u64 = 1 << 24;
 const DEFAULT_STEP_MS: u64 = 300_000;
 const DEFAULT_SEED: u64 = 1;
@@ -98,13 +105,6 @@ pub(super) fn pos_f64(v: f64) -> bool {
 impl Resolver<'_> {
     pub(super) fn err<T>(&self, path: &FieldPath, msg: impl Into<String>) -> R<T> {
         Err(self.src.error(path, msg))
-    }
-
-    /// A referenced file, absolute, so that `scenario.resolved.toml` works from any folder.
-    pub(super) fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) };
-        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
@@ -186,6 +186,14 @@ impl Resolver<'_> {
         {
             let p = FieldPath::root("halls").index(h).key("racks").index(g).key("in_service");
             return self.err(&p, "racks entering service later are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet");
+        }
+        if !raw.services.is_empty() && scenario.trace.as_ref().is_some_and(Trace::shares) {
+            // Found by the fuzzer: replicas placed as whole accelerators beside shared GPUs
+            // were released through the share accounting (a node's count went below zero).
+            return self.err(
+                &FieldPath::root("services").index(0),
+                "inference services are not modelled with fractional GPU shares (an alibaba-v2023 trace) yet; remove [[services]]",
+            );
         }
         if raw.failures.is_some() && scenario.trace.as_ref().is_some_and(Trace::shares) {
             return self.err(

@@ -34,6 +34,10 @@ use crate::time::calendar::Date;
 type R<T> = Result<T, ScenarioError>;
 
 const UPS_MODULE_MAX_W: f64 = 500e3;
+/// The most transformers or duty chillers of a plant: the largest campuses have dozens.
+const MAX_UNITS: u32 = 1000;
+/// The longest loop time constant, ms: water loops settle in minutes (BRIEF §4); a week is no loop.
+const MAX_LOOP_TAU_MS: u64 = 7 * 86_400_000;
 const TRANSFORMER_SIZING: f64 = 1.5;
 
 /// The resolved site and facility fields of a scenario.
@@ -84,8 +88,9 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
     let climate = match &site.climate {
         None => None,
         Some(name) if name.ends_with(".toml") => {
-            let path = absolute(dir, name);
-            let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io { path: path.clone(), source })?;
+            let path = super::input::locate(name, dir).map_err(|e| src.error(&sp.key("climate"), e.to_string()))?;
+            let text = super::input::read_text(&path, super::input::MAX_TEXT_BYTES)
+                .map_err(|e| csv_error(&path, None, "climate", format!("cannot read: {e}")))?;
             let spec = climates::ClimateSpec::parse(&text).map_err(|e| csv_error(&path, None, "climate", e.to_string()))?;
             Some((path.display().to_string(), spec))
         }
@@ -112,7 +117,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 wet_bulb: Some("wet_bulb".into()),
                 relative_humidity: None,
             });
-            let path = absolute(dir, f);
+            let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
             Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: (&cols).into() })
         }
     };
@@ -150,19 +155,13 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
     Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility })
 }
 
-fn absolute(dir: &Path, p: &str) -> std::path::PathBuf {
-    let p = Path::new(p);
-    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-    std::path::absolute(&joined).unwrap_or(joined)
-}
-
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let p = FieldPath::root("facility");
     let t = f.transformer.clone().unwrap_or_default();
     let tp = p.key("transformer");
     let transformer_units = t.units.unwrap_or(2);
-    if transformer_units == 0 {
-        return Err(src.error(&tp.key("units"), "expected at least one transformer"));
+    if transformer_units == 0 || transformer_units > MAX_UNITS {
+        return Err(src.error(&tp.key("units"), format!("expected 1 to {MAX_UNITS} transformers")));
     }
     let u = f.ups.clone().unwrap_or_default();
     let up = p.key("ups");
@@ -182,16 +181,16 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let chiller = f.chiller.clone().unwrap_or_default();
     let cp = p.key("chiller");
     let chiller_units = chiller.units.unwrap_or(2);
-    if chiller_units == 0 {
-        return Err(src.error(&cp.key("units"), "expected at least one duty chiller"));
+    if chiller_units == 0 || chiller_units > MAX_UNITS {
+        return Err(src.error(&cp.key("units"), format!("expected 1 to {MAX_UNITS} duty chillers")));
     }
     let tower = f.tower.clone().unwrap_or_default();
     let twp = p.key("tower");
     let dry = f.dry_cooler.clone().unwrap_or_default();
     let dp = p.key("dry_cooler");
     let tau = f.loop_time_constant.map_or(600_000, |d| d.0);
-    if tau == 0 {
-        return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant like \"10m\""));
+    if tau == 0 || tau > MAX_LOOP_TAU_MS {
+        return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant of at most a week, like \"10m\""));
     }
     let cycles = frac(src, tower.cycles, 4.0, &twp.key("cycles"), 1.5, 20.0)?;
     Ok(Facility {
@@ -284,18 +283,15 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
 /// Reads a weather CSV: time (hours since start or "YYYY-MM-DD HH:MM"), dry-bulb °C, and wet-bulb
 /// °C or relative humidity %.
 fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f64, Conditions)>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: path.to_path_buf(), source },
-        other => csv_error(path, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(path)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let find = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             csv_error(
                 path,
                 Some(1),
                 name,
-                format!("column {name:?} not found; the header has: {}", headers.iter().collect::<Vec<_>>().join(", ")),
+                format!("column {name:?} not found; the header has: {}", super::input::header_list(headers.iter())),
             )
         })
     };
@@ -308,7 +304,7 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f6
     let start_days = start.days();
     let mut rows: Vec<(f64, Conditions)> = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(path, &e, false))?;
         let line = rec.position().map(|p| p.line() as usize);
         let cell = |i: usize| rec.get(i).unwrap_or("");
         let num = |i: usize, name: &str, lo: f64, hi: f64| -> R<f64> {

@@ -2,6 +2,7 @@
 //! profiles), node types with their host CPUs, fans and power supplies, and halls of rack
 //! groups. The defaults and their sources are in the table of [`super::resolve`].
 
+use super::bounds;
 use super::error::FieldPath;
 use super::raw::*;
 use super::resolve::{R, Resolver, pos_f64};
@@ -10,7 +11,8 @@ use crate::catalog::psu::PSU_CURVES;
 use crate::config::calibration::DeviceCalibration;
 use crate::config::*;
 
-const MAX_ACCELERATORS_PER_NODE: u32 = 64;
+/// The most accelerators of one node.
+pub(super) const MAX_ACCELERATORS_PER_NODE: u32 = 64;
 const DEFAULT_FAN_BARROSO_R: f64 = 1.4;
 const DEFAULT_CPU: Cpu = Cpu { count: 2, idle_w: 90.0, max_w: 280.0, busy_utilization: 0.3 };
 const DEFAULT_MEMORY_W: f64 = 74.0;
@@ -37,7 +39,10 @@ impl Resolver<'_> {
             let mut calibration = None;
             if let Some(file) = &inline.calibration {
                 let base = inline.base.as_deref().and_then(|b| self.catalog.get(b));
-                match crate::calibrate::apply::calibrate(inline, base, &self.path(file)) {
+                let path = super::input::locate(file, &self.dir).map_err(|e| {
+                    self.src.error(&ip.key("calibration"), e.to_string().replacen("cannot read ", "cannot read calibration profile ", 1))
+                })?;
+                match crate::calibrate::apply::calibrate(inline, base, &path) {
                     Ok((s, c)) => (spec, calibration) = (s, Some(c)),
                     Err(e) => return self.err(&ip.key("calibration"), e.to_string()),
                 }
@@ -135,11 +140,44 @@ impl Resolver<'_> {
                 fans,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
             };
+            self.part_powers(n, &nt, &p)?;
             let max_dc = crate::model::compute::power::node_max_dc_w(&nt, &devices[device]);
             nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
+            let worst_w = crate::model::compute::power::node_worst_w(&nt, &devices[device]);
+            if !(..=bounds::MAX_NODE_W).contains(&worst_w) {
+                return self.err(
+                    &p,
+                    format!(
+                        "one node of this type draws up to {} at the wall (every part at its maximum, the PSU at its lowest efficiency); expected at most {}, the most a node (at most a rack) may draw",
+                        bounds::watts(worst_w),
+                        bounds::watts(bounds::MAX_NODE_W)
+                    ),
+                );
+            }
             out.push(nt);
         }
         Ok((devices, out))
+    }
+
+    /// Checks each part's power against [`bounds::MAX_PART_W`] (the field of the first above it).
+    fn part_powers(&self, raw: &RawNodeType, nt: &NodeType, p: &FieldPath) -> R<()> {
+        let fans = nt.fans.map_or((0.0, 0.0), |f| (f.min_w, f.max_w));
+        let parts = [
+            (p.key("cpu").key("idle"), nt.cpu.idle_w),
+            (p.key("cpu").key("max"), nt.cpu.max_w),
+            (p.key("memory_power"), nt.memory_w),
+            (p.key(if raw.nic_power.is_some() { "nic_power" } else { "accelerators" }), nt.nic_w),
+            (p.key("storage_power"), nt.storage_w),
+            (p.key("other_power"), nt.other_w),
+            (p.key("fans").key("min"), fans.0),
+            (p.key("fans").key("max"), fans.1),
+        ];
+        for (path, w) in parts {
+            if let Err(msg) = bounds::at_most_w(w, bounds::MAX_PART_W, "the power of one part of a node") {
+                return self.err(&path, msg);
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn cpu(&self, raw: Option<&RawCpu>, p: &FieldPath) -> R<Cpu> {
@@ -150,6 +188,10 @@ impl Resolver<'_> {
             max_w: c.max.map_or(DEFAULT_CPU.max_w, |x| x.0),
             busy_utilization: c.busy_utilization.unwrap_or(DEFAULT_CPU.busy_utilization),
         };
+        if cpu.count > bounds::MAX_SOCKETS {
+            return self
+                .err(&p.key("count"), format!("expected at most {} CPU sockets per node, found {}", bounds::MAX_SOCKETS, cpu.count));
+        }
         if cpu.idle_w > cpu.max_w {
             return self.err(&p.key("idle"), format!("expected idle power not above max ({} W), found {} W", cpu.max_w, cpu.idle_w));
         }
@@ -161,12 +203,15 @@ impl Resolver<'_> {
 
     pub(super) fn psu(&self, raw: Option<&RawPsu>, max_dc_w: f64, p: &FieldPath) -> R<Psu> {
         let count = raw.and_then(|r| r.count).unwrap_or(DEFAULT_PSU_COUNT);
-        if count == 0 {
-            return self.err(&p.key("count"), "expected at least one power supply");
+        if count == 0 || count > bounds::MAX_PSUS {
+            return self.err(&p.key("count"), format!("expected 1 to {} power supplies, found {count}", bounds::MAX_PSUS));
         }
         let rating_w = raw.and_then(|r| r.rating).map_or(max_dc_w, |x| x.0);
         if !pos_f64(rating_w) {
             return self.err(&p.key("rating"), "expected a positive power rating like \"3300W\"");
+        }
+        if let Err(msg) = bounds::at_most_w(rating_w, bounds::MAX_NODE_W, "a supply rating") {
+            return self.err(&p.key("rating"), msg);
         }
         let (curve_name, points) = match raw.and_then(|r| r.efficiency.clone()) {
             None => (Some("titanium".to_string()), PSU_CURVES[0].1.to_vec()),

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::error::{FieldPath, ScenarioError, csv_error};
+use super::error::{FieldPath, csv_error};
 use super::raw::*;
-use super::resolve::{MAX_HORIZON_MS, MS_PER_S, R, Resolver, pos_f64};
+use super::resolve::{MAX_HORIZON_MS, MAX_JOB_ACCELERATORS, MS_PER_S, R, Resolver, pos_f64};
 use super::units::DurationMs;
 use crate::catalog::classes::{DURATION_MIN_MS as DEFAULT_DURATION_MIN_MS, default_preemptible};
 use crate::config::*;
@@ -81,10 +81,10 @@ impl Resolver<'_> {
                 None => dutil,
             };
             let estimate_factor = c.estimate_factor.unwrap_or(1.0);
-            if !(estimate_factor.is_finite() && estimate_factor >= 1.0) {
+            if !(1.0..=1000.0).contains(&estimate_factor) {
                 return self.err(
                     &p.key("estimate_factor"),
-                    format!("expected a factor >= 1 (estimates never below the true run time), found {estimate_factor}"),
+                    format!("expected a factor from 1 to 1000 (estimates never below the true run time), found {estimate_factor}"),
                 );
             }
             let device = match &c.accelerator {
@@ -178,8 +178,8 @@ impl Resolver<'_> {
             "fixed" => {
                 self.only(p, d, &present, &["value"])?;
                 let value = self.need(&s.value, p, "value", d, "the accelerators of every job")?;
-                if value == 0 {
-                    return self.err(&p.key("value"), "expected a positive number of accelerators, found 0");
+                if value == 0 || value > MAX_JOB_ACCELERATORS {
+                    return self.err(&p.key("value"), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {value}"));
                 }
                 SizeDist::Fixed(value)
             }
@@ -190,8 +190,9 @@ impl Resolver<'_> {
                 if values.is_empty() || values.len() != weights.len() {
                     return self.err(&p.key("weights"), "expected `values` and `weights` of the same, non-zero length");
                 }
-                if let Some(i) = values.iter().position(|v| *v == 0) {
-                    return self.err(&p.key("values").index(i), "expected a positive number of accelerators, found 0");
+                if let Some(i) = values.iter().position(|v| *v == 0 || *v > MAX_JOB_ACCELERATORS) {
+                    return self
+                        .err(&p.key("values").index(i), format!("expected 1 to {MAX_JOB_ACCELERATORS} accelerators, found {}", values[i]));
                 }
                 if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || !weights.iter().sum::<f64>().is_normal() {
                     return self.err(&p.key("weights"), "expected finite, non-negative weights, not all zero");
@@ -204,8 +205,8 @@ impl Resolver<'_> {
                 let max = self.need(&s.max, p, "max", d, "the largest size, a power of two")?;
                 let alpha = self.need(&s.alpha, p, "alpha", d, "the tail exponent (1 is a common choice)")?;
                 for (k, v) in [("min", min), ("max", max)] {
-                    if v == 0 || !v.is_power_of_two() {
-                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ...), found {v}"));
+                    if v == 0 || !v.is_power_of_two() || v > MAX_JOB_ACCELERATORS {
+                        return self.err(&p.key(k), format!("expected a power of two (1, 2, 4, 8 ... 2^30), found {v}"));
                     }
                 }
                 if min > max {
@@ -278,7 +279,7 @@ impl Resolver<'_> {
                     return self.err(&p.key("scale"), format!("expected a positive multiplier, found {scale}"));
                 }
                 let (min_ms, max_ms) = self.clip(r.min, r.max, p)?;
-                let path = super::node_list::data_file(&file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
+                let path = super::input::locate(&file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
                 let values_ms = read_durations(&path, unit_ms as f64 * scale, min_ms, max_ms)?;
                 DurationDist::Empirical { file: path, unit_ms, scale, min_ms, max_ms, values_ms }
             }
@@ -300,7 +301,7 @@ impl Resolver<'_> {
         if class.trim().is_empty() || class.contains([',', '"', '\n']) {
             return self.err(&p.key("class"), "expected a class label without commas or quotes");
         }
-        let file = super::node_list::data_file(&t.file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
+        let file = super::input::locate(&t.file, &self.dir).map_err(|e| self.src.error(&p.key("file"), e.to_string()))?;
         let limit = crate::model::compute::largest_job(sc);
         let name = t.format.as_deref().unwrap_or("generic");
         let Some(format) = TraceFormat::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
@@ -331,7 +332,8 @@ impl Resolver<'_> {
 /// Reads a one-column CSV of durations (a non-numeric first line is a header), times `factor`
 /// into ms, clipped to [min_ms, max_ms].
 fn read_durations(path: &Path, factor_ms: f64, min_ms: u64, max_ms: u64) -> R<Vec<u64>> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let text = super::input::read_text(path, super::input::MAX_INPUT_BYTES)
+        .map_err(|e| csv_error(path, None, "file", format!("cannot read: {e}")))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let cell = line.split(',').next().unwrap_or("").trim();

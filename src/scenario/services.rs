@@ -123,9 +123,9 @@ pub fn resolve(raw: &[RawService], src: &Source, sc: &Scenario) -> R<Vec<Service
             return err("peak_hour", format!("expected a local hour from 0 to 24, found {peak_hour}"));
         }
         if let Some(v) = &r.hour_of_day
-            && (v.len() != 24 || v.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || v.iter().all(|x| *x == 0.0))
+            && (v.len() != 24 || v.iter().any(|x| !(0.0..=1e6).contains(x)) || v.iter().all(|x| *x == 0.0))
         {
-            return err("hour_of_day", format!("expected 24 multipliers >= 0, not all zero, found {} values", v.len()));
+            return err("hour_of_day", format!("expected 24 multipliers from 0 to 1e6, not all zero, found {} values", v.len()));
         }
         let replica_rate = r.replica_rate.map_or(70.0, |x| x.0);
         if !(replica_rate.is_finite() && replica_rate > 0.0) {

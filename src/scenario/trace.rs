@@ -26,18 +26,15 @@ pub fn read(
     utilization: f64,
     largest: u64,
 ) -> Result<Trace, ScenarioError> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
-        other => csv_error(file, Some(1), "header", format!("{other:?}")),
-    })?;
-    let headers = rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.clone();
+    let mut rdr = super::input::csv_reader(file)?;
+    let headers = rdr.headers().map_err(|e| super::input::csv_failure(file, &e, true))?.clone();
     let find = |name: &str| -> Result<usize, ScenarioError> {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             csv_error(
                 file,
                 Some(1),
                 name,
-                format!("column {name:?} not found; the header has: {}", headers.iter().collect::<Vec<_>>().join(", ")),
+                format!("column {name:?} not found; the header has: {}", super::input::header_list(headers.iter())),
             )
         })
     };
@@ -47,7 +44,7 @@ pub fn read(
     let mut labels: Vec<String> = Vec::new();
     let mut jobs = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(file, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+        let rec = rec.map_err(|e| super::input::csv_failure(file, &e, false))?;
         let line = rec.position().map(|p| p.line() as usize);
         if jobs.len() >= MAX_ROWS {
             return Err(too_long(file, line));

@@ -61,7 +61,7 @@ impl Table {
 /// A CSV file open for reading with its header.
 struct Reader<'a> {
     file: &'a Path,
-    rdr: csv::Reader<std::fs::File>,
+    rdr: csv::Reader<super::input::Bounded<std::fs::File>>,
     header: Vec<String>,
 }
 
@@ -104,11 +104,8 @@ impl Row<'_> {
 
 impl<'a> Reader<'a> {
     fn open(file: &'a Path) -> Result<Reader<'a>, ScenarioError> {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => ScenarioError::Io { path: file.to_path_buf(), source },
-            other => csv_error(file, Some(1), "header", format!("{other:?}")),
-        })?;
-        let header = rdr.headers().map_err(|e| csv_error(file, Some(1), "header", e.to_string()))?.iter().map(str::to_string).collect();
+        let mut rdr = super::input::csv_reader(file)?;
+        let header = rdr.headers().map_err(|e| super::input::csv_failure(file, &e, true))?.iter().map(str::to_string).collect();
         Ok(Reader { file, rdr, header })
     }
 
@@ -126,7 +123,11 @@ impl<'a> Reader<'a> {
             self.file,
             Some(1),
             missing[0],
-            format!("format = {format:?} needs the column(s) {}{why}; the header has: {}", missing.join(", "), self.header.join(", ")),
+            format!(
+                "format = {format:?} needs the column(s) {}{why}; the header has: {}",
+                missing.join(", "),
+                super::input::header_list(self.header.iter().map(String::as_str))
+            ),
         ))
     }
 
@@ -145,7 +146,7 @@ impl<'a> Reader<'a> {
                     }
                     f(&Row { file: self.file, rec: &rec, line, header: &self.header })?;
                 }
-                Err(e) => return Err(csv_error(self.file, e.position().map(|p| p.line() as usize), "row", e.to_string())),
+                Err(e) => return Err(super::input::csv_failure(self.file, &e, false)),
             }
         }
     }

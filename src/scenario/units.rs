@@ -30,6 +30,30 @@ const RATE: &str = r#"a rate like "12/h", "300/d" or "0.5/min""#;
 const DELTA: &str = r#"a temperature difference like "10K" or "6C""#;
 const PRESSURE: &str = r#"a pressure like "250kPa", "2.5bar" or "101325Pa""#;
 
+/// Upper bounds of every quantity a scenario can write, whatever the field: a value above is
+/// not a data center's, and the bounds keep every sum the engine forms far from overflow
+/// (fields have tighter, physical bounds where they are resolved).
+pub mod ceiling {
+    /// 100 GW: more than any site draws (the largest power station, Three Gorges, is 22.5 GW;
+    /// the largest AI campuses announced are about 5 GW).
+    pub const POWER_W: f64 = 100e9;
+    /// 1000 °C: far above any air, coolant or junction temperature (silicon fails near 150 °C).
+    pub const TEMP_C: f64 = 1000.0;
+    /// 1000 K: a temperature difference bounded like [`TEMP_C`].
+    pub const DELTA_K: f64 = 1000.0;
+    /// 100 MPa (1000 bar): hydraulic systems top out near 70 MPa; water loops run below 2 MPa.
+    pub const PRESSURE_PA: f64 = 100e6;
+    /// 10 Pbit/s: about 700 times the fastest device interface (NVLink 5, 1.8 TB/s = 14.4 Tbit/s).
+    pub const BANDWIDTH_BPS: f64 = 1e16;
+    /// 1 EB: more than the storage of the largest data centers.
+    pub const BYTES: f64 = 1e18;
+    /// 10^9 events per second: 100 times the largest request rate a service takes (1e7/s).
+    pub const RATE_PER_S: f64 = 1e9;
+    /// 1000 years, ms: twenty times the longest horizon (50 years); keeps every time sum of
+    /// the engine below u64::MAX ms (585 million years).
+    pub const DURATION_MS: u64 = 1000 * 31_536_000_000;
+}
+
 fn fail(what: &str, found: &str, detail: impl fmt::Display) -> UnitError {
     UnitError { message: format!("expected {what}, found {found:?} ({detail})") }
 }
@@ -80,6 +104,11 @@ impl Split<'_> {
 
 fn unknown_unit(what: &str, s: &str, unit: &str, known: &str) -> UnitError {
     fail(what, s, format!("unknown unit {unit:?}; use {known}"))
+}
+
+/// `v` if it is at most `max` (the dimension's [`ceiling`]), else an error saying `why`.
+fn at_most(v: f64, max: f64, what: &str, s: &str, why: &str) -> Result<f64, UnitError> {
+    if v > max { Err(fail(what, s, why)) } else { Ok(v) }
 }
 
 fn non_negative(v: f64, what: &str, s: &str) -> Result<f64, UnitError> {
@@ -141,7 +170,11 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, UnitError> {
         let detail = "it is not a whole number of milliseconds";
         return Err(fail(DURATION, s, detail));
     }
-    u64::try_from(whole + frac_scaled / denom).map_err(|_| too_long())
+    let ms = u64::try_from(whole + frac_scaled / denom).map_err(|_| too_long())?;
+    if ms > ceiling::DURATION_MS {
+        return Err(fail(DURATION, s, "it is longer than 1000 years"));
+    }
+    Ok(ms)
 }
 
 /// Formats milliseconds exactly with the largest of d, h, m, s, ms that divides evenly ("30d", "1500ms", "0s").
@@ -163,7 +196,8 @@ pub fn parse_power_w(s: &str) -> Result<f64, UnitError> {
     let Some(exp) = p.unit.strip_suffix('W').and_then(decimal_prefix) else {
         return Err(unknown_unit(POWER, s, p.unit, "W, kW, MW or GW"));
     };
-    non_negative(p.scaled(exp, POWER, s)?, POWER, s)
+    let w = non_negative(p.scaled(exp, POWER, s)?, POWER, s)?;
+    at_most(w, ceiling::POWER_W, POWER, s, "it is above 100 GW, more than any data center draws")
 }
 
 /// Formats watts as "{w}W"; parsing the result gives back the identical f64.
@@ -184,7 +218,7 @@ pub fn parse_temp_c(s: &str) -> Result<f64, UnitError> {
     if v < floor {
         return Err(fail(TEMP, s, "it is below absolute zero"));
     }
-    Ok(c.max(-273.15))
+    at_most(c.max(-273.15), ceiling::TEMP_C, TEMP, s, "it is above 1000 °C")
 }
 
 /// Formats °C as "{c}C"; parsing the result gives back the identical f64.
@@ -201,7 +235,8 @@ pub fn parse_bandwidth_bps(s: &str) -> Result<f64, UnitError> {
         let known = "bps, kbps .. Tbps or B/s, kB/s .. TB/s";
         return Err(unknown_unit(BANDWIDTH, s, p.unit, known));
     };
-    non_negative(p.scaled(exp, BANDWIDTH, s)? * factor, BANDWIDTH, s)
+    let bps = non_negative(p.scaled(exp, BANDWIDTH, s)? * factor, BANDWIDTH, s)?;
+    at_most(bps, ceiling::BANDWIDTH_BPS, BANDWIDTH, s, "it is above 10 Pbit/s")
 }
 
 /// Formats bits/s as "{bps}bps"; parsing the result gives back the identical f64.
@@ -224,7 +259,8 @@ pub fn parse_bytes(s: &str) -> Result<f64, UnitError> {
         let known = "B, kB, MB, GB, TB or KiB, MiB, GiB, TiB";
         return Err(unknown_unit(BYTES, s, p.unit, known));
     };
-    non_negative(p.scaled(exp, BYTES, s)? * factor, BYTES, s)
+    let b = non_negative(p.scaled(exp, BYTES, s)? * factor, BYTES, s)?;
+    at_most(b, ceiling::BYTES, BYTES, s, "it is above 1 EB")
 }
 
 /// Formats bytes as "{b}B"; parsing the result gives back the identical f64.
@@ -243,7 +279,8 @@ pub fn parse_rate_per_s(s: &str) -> Result<f64, UnitError> {
     let n = p.scaled(0, RATE, s)?;
     // One correctly rounded operation, so "{x}/s" round-trips exactly.
     let per_s = if ms == 1 { n * 1000.0 } else { n / (ms / 1000) as f64 };
-    non_negative(per_s, RATE, s)
+    let per_s = non_negative(per_s, RATE, s)?;
+    at_most(per_s, ceiling::RATE_PER_S, RATE, s, "it is above a billion per second")
 }
 
 /// Formats events/s as "{per_s}/s"; parsing the result gives back the identical f64.
@@ -255,7 +292,10 @@ pub fn format_rate(per_s: f64) -> String {
 pub fn parse_delta_k(s: &str) -> Result<f64, UnitError> {
     let p = split(s, DELTA)?;
     match p.unit {
-        "K" | "C" | "°C" => non_negative(p.scaled(0, DELTA, s)?, DELTA, s),
+        "K" | "C" | "°C" => {
+            let k = non_negative(p.scaled(0, DELTA, s)?, DELTA, s)?;
+            at_most(k, ceiling::DELTA_K, DELTA, s, "it is above 1000 K")
+        }
         other => Err(unknown_unit(DELTA, s, other, "K or C")),
     }
 }
@@ -268,13 +308,15 @@ pub fn format_delta(k: f64) -> String {
 /// Parses a non-negative pressure ("250kPa", "101325Pa", "2.5bar", "0.3MPa") into pascals.
 pub fn parse_pressure_pa(s: &str) -> Result<f64, UnitError> {
     let p = split(s, PRESSURE)?;
-    if p.unit == "bar" {
-        return non_negative(p.scaled(5, PRESSURE, s)?, PRESSURE, s);
-    }
-    let Some(exp) = p.unit.strip_suffix("Pa").and_then(decimal_prefix) else {
-        return Err(unknown_unit(PRESSURE, s, p.unit, "Pa, kPa, MPa or bar"));
+    let exp = match p.unit {
+        "bar" => 5,
+        u => match u.strip_suffix("Pa").and_then(decimal_prefix) {
+            Some(exp) => exp,
+            None => return Err(unknown_unit(PRESSURE, s, p.unit, "Pa, kPa, MPa or bar")),
+        },
     };
-    non_negative(p.scaled(exp, PRESSURE, s)?, PRESSURE, s)
+    let pa = non_negative(p.scaled(exp, PRESSURE, s)?, PRESSURE, s)?;
+    at_most(pa, ceiling::PRESSURE_PA, PRESSURE, s, "it is above 100 MPa (1000 bar)")
 }
 
 /// Formats pascals as "{pa}Pa"; parsing the result gives back the identical f64.
@@ -445,7 +487,7 @@ mod tests {
         let t = "250ms=250;90s=90000;5m=300000;5min=300000;1.5h=5400000;30d=2592000000;\
                  2w=1209600000;1y=31536000000;0s=0;5 m=300000; 0.25s =250;1.000s=1000;.5s=500";
         check_ok(duration_f64, t);
-        assert_eq!(parse_duration_ms("18446744073709551615ms"), Ok(u64::MAX));
+        assert_eq!(parse_duration_ms("1000y"), Ok(ceiling::DURATION_MS));
         check_ok(parse_power_w, "700W=700;35kW=35e3;1.2MW=1.2e6;0.5GW=0.5e9;-0W=0");
         check_ok(parse_temp_c, "32C=32;-5C=-5;32°C=32;273.15K=0;32F=0;212°F=100");
         assert!((parse_temp_c("300K").unwrap() - 26.85).abs() < 1e-9);
@@ -469,19 +511,22 @@ mod tests {
         let t = "|empty;5|unit is missing;5x|unknown unit \"x\";-5m|negative;\
                  NaNs|does not start with a number;1.2.3s|does not start;m|does not start;\
                  1.0005s|whole number of milliseconds;18446744073709551616ms|u64::MAX;\
-                 600000000y|u64::MAX;99999999999999999999999999999999999999999s|u64::MAX";
+                 600000000y|u64::MAX;99999999999999999999999999999999999999999s|u64::MAX;1001y|1000 years";
         check_err(duration_f64, DURATION, t);
         let msg = parse_duration_ms("5x").unwrap_err().message;
         assert!(msg.starts_with(r#"expected a duration like "5m", "30d" or "250ms", found "5x""#));
-        let t = format!("700|missing;-1W|negative;5kV|\"kV\";1{}W|too large", "0".repeat(400));
+        let t =
+            format!("700|missing;-1W|negative;5kV|\"kV\";1{}W|too large;1000000GW|100 GW;99999999999999999999W|100 GW", "0".repeat(400));
         check_err(parse_power_w, POWER, &t);
-        let t = "-300C|absolute zero;-1K|absolute zero;20X|unknown";
+        let t = "-300C|absolute zero;-1K|absolute zero;20X|unknown;1001C|1000 °C;2000K|1000 °C";
         check_err(parse_temp_c, TEMP, t);
-        let t = "400Gbit|unknown unit;-1bps|negative";
+        let t = "400Gbit|unknown unit;-1bps|negative;20000Tbps|10 Pbit/s";
         check_err(parse_bandwidth_bps, BANDWIDTH, t);
-        check_err(parse_bytes, BYTES, "80GIB|unknown;inf B|does not start");
-        let t = "12h|unknown unit;-1/s|negative;1/x|unknown";
+        check_err(parse_bytes, BYTES, "80GIB|unknown;inf B|does not start;2000PB|1 EB");
+        let t = "12h|unknown unit;-1/s|negative;1/x|unknown;2000000000/s|billion";
         check_err(parse_rate_per_s, RATE, t);
+        check_err(parse_delta_k, DELTA, "1001K|1000 K");
+        check_err(parse_pressure_pa, PRESSURE, "101MPa|100 MPa;1001bar|100 MPa");
     }
 
     #[test]
@@ -500,15 +545,28 @@ mod tests {
             (format_rate, parse_rate_per_s),
             (format_bandwidth, parse_bandwidth_bps),
         ];
-        for v in [0.0, -0.0, 1e-300, 5e-324, 1e300, f64::MAX, 0.1, 1.0 / 3.0] {
+        for v in [0.0, -0.0, 1e-300, 5e-324, 1e5, 0.1, 1.0 / 3.0] {
             for (format, parse) in formats {
                 assert_eq!(parse(&format(v)).map(f64::to_bits), Ok(v.to_bits()));
             }
         }
-        for c in [-273.15, -5.0, 0.0, 26.850000000000023, 1e6] {
+        for (format, parse, max) in [
+            (format_power as Format, parse_power_w as Parse, ceiling::POWER_W),
+            (format_bytes, parse_bytes, ceiling::BYTES),
+            (format_rate, parse_rate_per_s, ceiling::RATE_PER_S),
+            (format_bandwidth, parse_bandwidth_bps, ceiling::BANDWIDTH_BPS),
+            (format_temp, parse_temp_c, ceiling::TEMP_C),
+            (format_delta, parse_delta_k, ceiling::DELTA_K),
+            (format_pressure, parse_pressure_pa, ceiling::PRESSURE_PA),
+        ] {
+            assert_eq!(parse(&format(max)), Ok(max), "the ceiling itself is accepted");
+            assert!(parse(&format(max.next_up())).is_err(), "just above the ceiling is refused");
+        }
+        for c in [-273.15, -5.0, 0.0, 26.850000000000023, 1e3] {
             assert_eq!(parse_temp_c(&format_temp(c)), Ok(c));
         }
-        assert_eq!(parse_duration_ms(&format_duration(u64::MAX)), Ok(u64::MAX));
+        assert_eq!(parse_duration_ms(&format_duration(ceiling::DURATION_MS)), Ok(ceiling::DURATION_MS));
+        assert!(parse_duration_ms(&format_duration(ceiling::DURATION_MS + 1)).is_err());
     }
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
@@ -558,21 +616,25 @@ mod tests {
 
     proptest! {
         #[test]
-        fn duration_round_trip(ms in 0u64..=1_000_000_000_000_000, unit in 0usize..5) {
+        fn duration_round_trip(ms in 0u64..=ceiling::DURATION_MS, unit in 0usize..5) {
             prop_assert_eq!(parse_duration_ms(&format_duration(ms)), Ok(ms));
             // Also hit the coarse units, which random values almost never divide.
-            let whole = ms / 1_000_000 * [1, 1_000, 60_000, 3_600_000, 86_400_000][unit];
+            let whole = ms / 100_000_000 * [1, 1_000, 60_000, 3_600_000, 86_400_000][unit];
             prop_assert_eq!(parse_duration_ms(&format_duration(whole)), Ok(whole));
         }
 
         #[test]
         fn power_round_trip(w in prop::num::f64::POSITIVE | prop::num::f64::ZERO) {
             let back = parse_power_w(&format_power(w)).map(f64::to_bits);
-            prop_assert_eq!(back, Ok(w.to_bits()));
+            if w <= ceiling::POWER_W {
+                prop_assert_eq!(back, Ok(w.to_bits()));
+            } else {
+                prop_assert!(back.is_err());
+            }
         }
 
         #[test]
-        fn other_round_trips(v in 0.0f64..1e30, c in -273.15f64..1e4) {
+        fn other_round_trips(v in 0.0f64..1e9, c in -273.15f64..1e3) {
             prop_assert_eq!(parse_temp_c(&format_temp(c)), Ok(c));
             prop_assert_eq!(parse_bandwidth_bps(&format_bandwidth(v)), Ok(v));
             prop_assert_eq!(parse_bytes(&format_bytes(v)), Ok(v));

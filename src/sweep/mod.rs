@@ -55,7 +55,7 @@ pub const OUTPUT_BYTES_PER_RUN: f64 = 8_192.0;
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     /// A bad specification: path, value, range, design or plan (bad input, exit code 2).
-    #[error("{0}")]
+    #[error("{}", crate::scenario::error::clip(.0))]
     Spec(String),
     /// A parameter's VALUES text does not parse (bad input, exit code 2).
     #[error("{path}: {source}")]

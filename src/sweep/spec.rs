@@ -262,8 +262,9 @@ pub struct PlanParam {
 impl PlanFile {
     /// Reads a plan file.
     pub fn read(path: &Path) -> Result<PlanFile, SweepError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|e| SweepError::Spec(format!("{}: {}", path.display(), e.message().trim())))
+        let text = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+            .map_err(|e| SweepError::Spec(format!("--plan {}: cannot read: {e}", path.display())))?;
+        Ok(crate::scenario::parse_as(&crate::scenario::Source::new(path, text))?)
     }
 
     /// Its parameters.

@@ -23,7 +23,8 @@ use bevy_ecs::system::SystemParam;
 use super::{HallLoad, NodeInfo, NodeLoads, Topology};
 use crate::model::workload::Job;
 
-/// Instantaneous site totals and their integrals since t = 0 (a resource).
+/// Instantaneous site totals and their integrals since t = 0 (a resource). No sum can overflow
+/// for a scenario that resolves: [`crate::scenario::bounds`] gives the argument.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct SiteLoad {
     /// Simulated time of the last integration, ms.

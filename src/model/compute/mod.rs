@@ -35,7 +35,8 @@ pub struct Hall {
     pub index: u32,
 }
 
-/// Aggregates of a hall, kept by deltas, with the exact integral of its IT power.
+/// Aggregates of a hall, kept by deltas, with the exact integral of its IT power (bounded as
+/// [`crate::scenario::bounds`] shows: no sum overflows).
 #[derive(Component, Debug, Default, Clone, Copy, PartialEq)]
 pub struct HallLoad {
     /// IT power, mW.

@@ -68,6 +68,8 @@ pub struct NodePowerModel {
     heat_max_w: f64,
     psu_capacity_w: f64,
     psu_points: Vec<(f64, f64)>,
+    /// The most it can draw at the wall (see [`node_worst_w`]), mW.
+    worst_mw: i64,
     /// The curve of the accelerators.
     pub curve: PowerCurve,
 }
@@ -96,7 +98,9 @@ impl NodePowerModel {
         let cpus = nt.cpu.count as f64;
         let const_w = nt.memory_w + nt.nic_w + nt.storage_w + nt.other_w;
         let heat_max_w = n * dev.max_w + cpus * (nt.cpu.idle_w + (nt.cpu.max_w - nt.cpu.idle_w) * nt.cpu.busy_utilization) + const_w;
+        let worst_w = node_worst_w(nt, dev);
         NodePowerModel {
+            worst_mw: (worst_w * 1000.0).ceil() as i64,
             n,
             acc_idle_w: dev.idle_w,
             acc_span_w: dev.max_w - dev.idle_w,
@@ -130,9 +134,11 @@ impl NodePowerModel {
         NodePower { accelerators_w, cpu_w, constant_w: self.const_w, fans_w, psu_loss_w: ac_w - dc, ac_w }
     }
 
-    /// Wall power in integer milliwatts.
+    /// Wall power in integer milliwatts, never above the node's worst case: with at most
+    /// `n` accelerators allocated and f(u) <= 1 each, the physics stays below it anyway, and the
+    /// bound is what keeps the engine's sums exact ([`crate::scenario::bounds`]).
     pub fn power_mw(&self, allocated: u32, dyn_ppm: u64) -> i64 {
-        (self.power(allocated, dyn_ppm).ac_w * 1000.0).round() as i64
+        ((self.power(allocated, dyn_ppm).ac_w * 1000.0).round() as i64).clamp(0, self.worst_mw)
     }
 
     /// Wall power with every accelerator at full utilization (the design point).
@@ -155,6 +161,13 @@ impl NodePowerModel {
     pub fn idle_w(&self) -> f64 {
         self.power(0, 0).ac_w
     }
+}
+
+/// The most a node can draw at the wall: its maximum DC load at the lowest efficiency of its
+/// PSU curve, W. [`NodePowerModel::power_mw`] never exceeds it (see [`crate::scenario::bounds`]).
+pub fn node_worst_w(nt: &NodeType, dev: &Device) -> f64 {
+    let eff = nt.psu.points.iter().map(|p| p.1).fold(1.0, f64::min);
+    node_max_dc_w(nt, dev) / eff
 }
 
 /// The node's maximum DC load (all accelerators at full power, fans at maximum): the default

@@ -24,7 +24,8 @@ pub fn add_switch_power(world: &mut World, net: Option<&NetState>) -> i64 {
     let mut given = 0i64;
     let last = per_hall.len().saturating_sub(1);
     for (i, count) in per_hall.iter().enumerate() {
-        let mw = if i == last { total_mw - given } else { total_mw * count / n_nodes };
+        // i128: fabric (<= 1e13 mW, scenario::bounds) times nodes (<= 2^24) passes i64::MAX.
+        let mw = if i == last { total_mw - given } else { (total_mw as i128 * *count as i128 / n_nodes as i128) as i64 };
         given += mw;
         if let Some(mut h) = world.get_mut::<HallLoad>(halls[i]) {
             h.it_power_mw += mw;
