@@ -40,8 +40,8 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let ignored = crate::scenario::ignored_settings(&doc.raw()?, &sc);
     out!("{}", describe(&sc, &ignored));
     // What `aidc run` would need, against this machine's bounds for its default output folder.
-    let limits =
-        budget::Limits::of_machine(Some(&std::path::Path::new("output").join(&sc.name)), a.allow_large).map_err(super::BadInput)?;
+    let limits = budget::Limits::of_machine(Some(&std::path::Path::new("output").join(&sc.name)), a.allow_large)
+        .map_err(|e| super::BadInput(e.to_string()))?;
     let est = budget::estimate(&sc, budget::Outputs::files(false));
     out!("\n{}", est.describe(&limits));
     budget::check(&est, &limits).map_err(|r| r.located(&sc, None))?;

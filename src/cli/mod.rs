@@ -109,7 +109,7 @@ fn guard(
     allow_large: bool,
 ) -> anyhow::Result<()> {
     use crate::engine::budget;
-    let limits = budget::Limits::of_machine(Some(out), allow_large).map_err(BadInput)?;
+    let limits = budget::Limits::of_machine(Some(out), allow_large).map_err(|e| BadInput(e.to_string()))?;
     budget::check(&budget::estimate(sc, outputs), &limits).map_err(|r| r.located(sc, text))?;
     Ok(())
 }

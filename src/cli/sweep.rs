@@ -140,7 +140,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         design_seed: a.design_seed.or(file.design_seed).unwrap_or(1),
     };
     let at = a.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let limits = crate::engine::budget::Limits::of_machine(Some(&at), a.allow_large).map_err(super::BadInput)?;
+    let limits = crate::engine::budget::Limits::of_machine(Some(&at), a.allow_large).map_err(|e| super::BadInput(e.to_string()))?;
     let prep = plan.prepare(&limits).map_err(sweep_error)?;
     let out = a.out.unwrap_or_else(|| {
         let dir = match shard {

@@ -428,7 +428,7 @@ fn guard(doc: &Document, variants: &[&Scenario], cfg: &ForecastConfig) -> Result
         let found = budget::count(x.nodes() as f64);
         return Err(SweepError::Spec(format!("--expand {}@{}: at most {max_nodes} nodes are supported, found {found}", e.racks, e.month)));
     }
-    let limits = budget::Limits::of_machine(None, cfg.allow_large).map_err(SweepError::Spec)?;
+    let limits = budget::Limits::of_machine(None, cfg.allow_large).map_err(|e| SweepError::Spec(e.to_string()))?;
     let mut per_run: f64 = 0.0;
     for (v, sc) in variants.iter().enumerate() {
         let est = budget::estimate(sc, budget::Outputs::default());

@@ -21,17 +21,17 @@ pub struct Table {
 impl Table {
     /// Reads a CSV file with a header line.
     pub fn read(path: &Path) -> Result<Table, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(ReportError::read(path))?;
-        Table::parse(&text).map_err(|msg| ReportError::Malformed { path: path.to_path_buf(), msg })
+        let text = crate::input::read_text(path, crate::input::MAX_INPUT_BYTES).map_err(ReportError::read(path))?;
+        Table::parse(&text).map_err(|e| ReportError::Malformed { path: path.to_path_buf(), msg: e.to_string() })
     }
 
     /// Parses CSV text with a header line; rows of another length are an error naming the line.
-    pub fn parse(text: &str) -> Result<Table, String> {
+    pub fn parse(text: &str) -> Result<Table, csv::Error> {
         let mut rd = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-        let headers: Vec<String> = rd.headers().map_err(|e| e.to_string())?.iter().map(|h| h.trim().to_string()).collect();
+        let headers: Vec<String> = rd.headers()?.iter().map(|h| h.trim().to_string()).collect();
         let mut rows = Vec::new();
         for rec in rd.records() {
-            let rec = rec.map_err(|e| e.to_string())?;
+            let rec = rec?;
             rows.push(rec.iter().map(|c| c.trim().to_string()).collect());
         }
         Ok(Table { headers, rows })

@@ -519,7 +519,8 @@ pub fn run(prep: &Prepared, out: &crate::output::Target, opts: &SweepOptions) ->
     // depend on the thread count).
     let wanted = opts.threads.filter(|t| *t > 0).unwrap_or_else(rayon::current_num_threads).min(todo.len().max(1));
     let shared = prep.texts.iter().map(|t| t.len() as f64).sum::<f64>() + in_shard.len() as f64 * ROW_BYTES;
-    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes(), shared, wanted, &prep.limits).map_err(SweepError::Spec)?;
+    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes(), shared, wanted, &prep.limits)
+        .map_err(|e| SweepError::Spec(e.to_string()))?;
     let pool = pool(Some(threads))?;
     let bar = progress_bar(opts.progress, todo.len() as u64);
     let started = Instant::now();

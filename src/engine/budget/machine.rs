@@ -30,12 +30,16 @@ pub struct Memory {
 }
 
 /// The memory available to this process now, bounded (see the module documentation).
-pub fn memory() -> Result<Memory, String> {
+pub fn memory() -> Result<Memory, super::BudgetError> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
     let cgroup = cgroup_room();
     let mut m = bounded_memory(meminfo.as_deref(), cgroup);
     if let Ok(v) = std::env::var(MEMORY_VAR) {
-        let cap = crate::scenario::units::parse_bytes(&v).map_err(|e| format!("{MEMORY_VAR}={v:?}: {e}"))?;
+        let cap = crate::scenario::units::parse_bytes(&v).map_err(|e| super::BudgetError::Setting {
+            var: MEMORY_VAR,
+            value: v.clone(),
+            why: e.to_string(),
+        })?;
         m.bytes = m.bytes.min(cap as u64);
         m.measured = true;
     }

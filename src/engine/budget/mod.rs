@@ -52,6 +52,37 @@ pub const MEMORY_SHARE: (f64, f64) = (0.5, 0.9);
 /// Share of the free disk space a run may fill.
 pub const DISK_SHARE: f64 = 0.9;
 
+/// Why the limits of this machine cannot be read or no run fits in them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BudgetError {
+    /// An environment variable that sets a bound holds no size.
+    #[error("{var}={value:?}: {why}")]
+    Setting {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it is not a size.
+        why: String,
+    },
+    /// Not even one run of a sweep or forecast fits in memory (sizes said for people).
+    #[error(
+        "one run needs up to {per_run} beside {shared} of tables for all runs and the program, more than a run may use here ({cap}, {rule}){flag}"
+    )]
+    NoRoomForOneRun {
+        /// What one run needs.
+        per_run: String,
+        /// What the tables shared by all runs and the program need.
+        shared: String,
+        /// What a run may use here.
+        cap: String,
+        /// The rule that sets the cap.
+        rule: String,
+        /// ", or pass --allow-large" where the flag would help.
+        flag: &'static str,
+    },
+}
+
 /// The limits a run is held to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -67,9 +98,13 @@ pub struct Limits {
 
 impl Limits {
     /// This machine's limits for a run writing into `out` (None: a run in memory).
-    pub fn of_machine(out: Option<&Path>, allow_large: bool) -> Result<Limits, String> {
+    pub fn of_machine(out: Option<&Path>, allow_large: bool) -> Result<Limits, BudgetError> {
         let max_output = match std::env::var(OUTPUT_VAR) {
-            Ok(v) => crate::scenario::units::parse_bytes(&v).map_err(|e| format!("{OUTPUT_VAR}={v:?}: {e}"))? as u64,
+            Ok(v) => crate::scenario::units::parse_bytes(&v).map_err(|e| BudgetError::Setting {
+                var: OUTPUT_VAR,
+                value: v.clone(),
+                why: e.to_string(),
+            })? as u64,
             Err(_) => DEFAULT_MAX_OUTPUT,
         };
         Ok(Limits { memory: Some(machine::memory()?), max_output, disk_free: out.and_then(machine::disk_free), allow_large })
@@ -208,19 +243,18 @@ pub fn or_flag(helps: bool) -> &'static str {
 
 /// How many of `wanted` runs of `per_run_bytes` each (see [`Estimate::parallel_run_bytes`]) fit
 /// in parallel beside `shared_bytes` (tables kept for all runs); an error says why not even one.
-pub fn parallel_runs(per_run_bytes: f64, shared_bytes: f64, wanted: usize, limits: &Limits) -> Result<usize, String> {
+pub fn parallel_runs(per_run_bytes: f64, shared_bytes: f64, wanted: usize, limits: &Limits) -> Result<usize, BudgetError> {
     let wanted = wanted.max(1);
     let Some(cap) = limits.memory_cap() else { return Ok(wanted) };
     let fit = ((cap - PROGRAM_BYTES - shared_bytes) / per_run_bytes).floor();
     if fit < 1.0 {
-        return Err(format!(
-            "one run needs up to {} beside {} of tables for all runs and the program, more than a run may use here ({}, {}){}",
-            bytes(per_run_bytes),
-            bytes(shared_bytes + PROGRAM_BYTES),
-            bytes(cap),
-            limits.memory_rule(PROGRAM_BYTES + shared_bytes + per_run_bytes),
-            or_flag(limits.flag_helps(PROGRAM_BYTES + shared_bytes + per_run_bytes))
-        ));
+        return Err(BudgetError::NoRoomForOneRun {
+            per_run: bytes(per_run_bytes),
+            shared: bytes(shared_bytes + PROGRAM_BYTES),
+            cap: bytes(cap),
+            rule: limits.memory_rule(PROGRAM_BYTES + shared_bytes + per_run_bytes),
+            flag: or_flag(limits.flag_helps(PROGRAM_BYTES + shared_bytes + per_run_bytes)),
+        });
     }
     Ok((fit as usize).min(wanted))
 }
