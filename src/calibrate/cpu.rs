@@ -17,7 +17,7 @@
 //!
 //! Every kernel reports the bytes it reads and the bytes it writes apart: a written byte may
 //! cost more than a read one (write-allocate reads the line first on many x86 cores), and the
-//! fit measures the two costs ([`super::fit::fit_read_write`]).
+//! fit measures the two costs ([`super::fit::fit_memory`]).
 
 use gemm::Parallelism;
 use rayon::prelude::*;

@@ -1,7 +1,7 @@
 //! The calibration profile: what `aidc calibrate` measured on one device, what it fitted, and
 //! how well the fit predicted the kernels it did not see. A JSON file (serde), provenance
 //! included (tool version, host, timestamp); scenarios read it through
-//! [`super::apply::load_profile`].
+//! [`super::apply::calibrate`].
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -19,9 +19,9 @@
 //!
 //! ## Why the integer sums cannot overflow
 //! Node power is kept in integer milliwatts (i64, [`crate::model::compute::NodeLoad`]), and
-//! [`crate::model::power::NodePowerModel::power_mw`] never returns more than the node's worst
+//! [`crate::model::compute::power::NodePowerModel::power_mw`] never returns more than the node's worst
 //! case, at most [`MAX_NODE_W`] = 10^9 mW. A hall's and the site's IT power
-//! ([`crate::model::compute::HallLoad`], [`crate::metrics::SiteLoad`]) are sums over at most
+//! ([`crate::model::compute::HallLoad`], [`crate::model::compute::SiteLoad`]) are sums over at most
 //! [`super::resolve::MAX_NODES`] = 2^24 nodes plus the fabric (at most 10^13 mW), so at most
 //! [`MAX_SITE_MW`] ≈ 1.7·10^16 mW, 500 times below i64::MAX ≈ 9.2·10^18; a change of one job or
 //! one node is a difference of such sums. Energies are i128 mW·ms: at most 1.7·10^16 mW over a

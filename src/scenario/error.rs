@@ -1,7 +1,7 @@
 //! Scenario errors that name the file, the line, the column and the field, and say what is expected.
 //!
 //! Type and unit errors come from serde with a span; semantic errors found while resolving come
-//! with a [`FieldPath`], which [`Source::locate`] maps to a position by walking toml's spanned
+//! with a [`FieldPath`], which [`Source::span_of`] maps to a position by walking toml's spanned
 //! parse tree of the same text.
 
 use std::fmt;

@@ -10,7 +10,7 @@
 //! | `emission_factor` | the site grid's factor (`[site] grid` / `emission_factor`), else national 0.5366 kg/kWh | BRIEF §6 (MEE 2022) |
 //! | `green_share` | 0 | |
 //! | `pv_peak`, `pv_hours` | 0 W; sunrise 6, sunset 18 (half-sine) | [rule of thumb] |
-//! | battery `efficiency` | 0.88 round trip | BRIEF §6 (85-90 %) [unverified] |
+//! | battery `efficiency` | 0.88 round trip | BRIEF §6 (85-90 %) \[unverified\] |
 //! | battery `soc_min`, `soc_max`, `soc_initial` | 0.1, 0.9, 0.5 | [rule of thumb] for Li-ion (LFP) |
 //! | battery `policy` | arbitrage | |
 //! | deferral `signal`, `deadline` | price, 24 h | |

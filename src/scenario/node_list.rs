@@ -19,11 +19,11 @@
 //! |---|---|---|
 //! | P100 | P100-PCIe-16GB | the list's P100 servers hold 1-2 GPUs: PCIe cards |
 //! | T4 | T4 | |
-//! | V100M16 / V100M32 | V100-SXM2-16GB / -32GB | most V100 servers of the list hold 4-8 GPUs: SXM2 boards [assumption] |
+//! | V100M16 / V100M32 | V100-SXM2-16GB / -32GB | most V100 servers of the list hold 4-8 GPUs: SXM2 boards \[assumption\] |
 //! | A10 | A10 | |
-//! | G1, G2, G3 | A10 | **[assumption]** the models are anonymised in the trace; A10 (150 W) is a mid-range GPU of the same generation as the named ones. Set `models = { G2 = "..." }` to change it |
+//! | G1, G2, G3 | A10 | **\[assumption\]** the models are anonymised in the trace; A10 (150 W) is a mid-range GPU of the same generation as the named ones. Set `models = { G2 = "..." }` to change it |
 //!
-//! `rack_nodes` defaults to 8 servers per rack **[assumption]**: the list gives no racks.
+//! `rack_nodes` defaults to 8 servers per rack **\[assumption\]**: the list gives no racks.
 //! `data:REST` names a file of the shared data folder ([`super::input`]).
 
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ use crate::catalog::Catalog;
 use crate::catalog::node_lists::{ASSUMED_MODELS, DEFAULT_MODELS};
 use crate::config::node_list::NodeList;
 
-/// Default nodes per rack [assumption]: the node list names no racks.
+/// Default nodes per rack \[assumption\]: the node list names no racks.
 pub const DEFAULT_RACK_NODES: u32 = 8;
 
 /// Default hall name.

@@ -5,10 +5,10 @@
 //! | field | default | source |
 //! |---|---|---|
 //! | `simulation.start` | 2025-01-01 | |
-//! | transformer | 2 units (2N), each rated 1.5 x IT design; P0 0.15 %, Pk 0.8 % of rating | BRIEF §3 (P0 0.1-0.2 %, Pk 0.7-1 %) [unverified] |
+//! | transformer | 2 units (2N), each rated 1.5 x IT design; P0 0.15 %, Pk 0.8 % of rating | BRIEF §3 (P0 0.1-0.2 %, Pk 0.7-1 %) \[unverified\] |
 //! | UPS | double conversion, 2N, modules of up to 500 kW sized to the IT design; L0 1 %, k1 1 %, k2 1.5 % | Schneider WP108 (BRIEF §3) [rule of thumb] |
 //! | UPS eco mode | L0 0.3 %, k1 0.5 %, k2 0.2 % (about 99 % at half load) | BRIEF §3 (eco ~99 %) [rule of thumb] |
-//! | `pdu_loss` | 0.5 % at rated load | BRIEF §3 (0.3-1 %) [unverified] |
+//! | `pdu_loss` | 0.5 % at rated load | BRIEF §3 (0.3-1 %) \[unverified\] |
 //! | `auxiliary` | 1 % of IT design (lighting, offices, security, BMS) | [rule of thumb] |
 //! | chilled water | 15 °C supply, 6 K, towers, chillers, 250 kPa, pump η 0.7 | [rule of thumb] for modern centers (12-18 °C) |
 //! | facility water | 32 °C supply (ASHRAE W32), 10 K, towers, trim chillers, 200 kPa, η 0.7 | ASHRAE liquid classes; BRIEF §4 (10 K CDU example) |

@@ -103,7 +103,7 @@ impl Kernel {
     }
 
     /// The memory the sample holds while it runs, bytes (its inputs, outputs and scratch, as
-    /// [`build`] allocates them).
+    /// `build` allocates them).
     pub fn footprint_bytes(&self) -> u64 {
         let b = |elements: usize, bytes: usize| (elements as u64).saturating_mul(bytes as u64);
         match *self {

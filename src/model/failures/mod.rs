@@ -8,7 +8,7 @@
 //! to its node by binary search over the nodes' first accelerators). Each failure is O(log n),
 //! never a scan of the devices. Failures are counted whatever they hit, so counts are exactly
 //! Poisson; a failure of an idle hot spare has no effect (spares are assumed healthy
-//! [simplification]).
+//! \[simplification\]).
 //!
 //! A failed node leaves the placement index until repaired (repair time lognormal with the
 //! given median and sigma). The jobs holding it (found through a per-accelerator holder table

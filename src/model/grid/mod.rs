@@ -124,7 +124,7 @@ impl DemandHistogram {
         below as f64 / 1e9 + above as f64 / 1e3 * level
     }
 
-    /// The largest λ in [0, 1] with [`Self::power_w`](λ) ≤ `target_w` (bisection to 1 ppm).
+    /// The largest λ in [0, 1] with [`Self::power_w`]\(λ\) ≤ `target_w` (bisection to 1 ppm).
     pub fn level(&self, target_w: f64) -> f64 {
         if self.power_w(1.0) <= target_w {
             return 1.0;

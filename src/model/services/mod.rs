@@ -1,5 +1,5 @@
 //! Inference services: the diurnal load, the autoscaler that queues and stops replicas as jobs,
-//! the M/M/c latency model ([`model`]) and the `services` summary section.
+//! the M/M/c latency model (`model.rs`) and the `services` summary section.
 
 mod model;
 

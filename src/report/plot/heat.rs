@@ -22,7 +22,7 @@ pub struct HeatMap {
     pub x_categories: Vec<String>,
     /// y categories, bottom to top.
     pub y_categories: Vec<String>,
-    /// values[y][x]; NaN for a missing cell (drawn grey).
+    /// `values[y][x]`; NaN for a missing cell (drawn grey).
     pub values: Vec<Vec<f64>>,
 }
 
