@@ -1,4 +1,4 @@
-//! The layering of `src/` (ARCHITECTURE.md, "Layers"), checked by reading the sources: a
+//! The layering of `src/` (docs/architecture.md, "Layers"), checked by reading the sources: a
 //! top-level folder may use the folders of the layers below it, and those of its own layer as
 //! long as no cycle forms; never a folder above it.
 //!

@@ -36,8 +36,8 @@ pub(super) const FACILITY: &[Entry] = &[
     e("free_cooling_fraction", Num, "fraction", Facility, WithFacility, ("Free-cooling fraction", "自然冷却占比"),
       ("share of loop heat removed without chillers, energy-weighted", "")),
     e("thermal.throttled_accelerator_hours", Num, "accelerator-hours", Thermal, WithFacility, ("Throttled accelerator-hours", "降频卡时"),
-      ("accelerator-hours run slowed down by heat", "因过热而降频运行的卡时"))
-      .note("a job's accelerators capped below their demand by their hall's thermal limit, sampled at each step"),
+      ("accelerator-hours run slowed down by heat or by the grid's power cap", "因过热或电网功率上限而降频运行的卡时"))
+      .note("a job's accelerators capped below their demand by their hall's thermal limit or by the grid's draw level, sampled at each step"),
     e("thermal.alarms", Int, "1", Thermal, WithFacility, ("Thermal alarms", "温度告警"),
       ("temperature alarms raised during the run", "运行期间触发的温度告警次数"))
       .note("a loop's supply more than `alarm_margin` above its set-point, or a hall's accelerators starting to throttle; \

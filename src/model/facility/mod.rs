@@ -181,8 +181,6 @@ pub struct FacilityTotals {
     pub loop_heat_j: f64,
     /// Per hall: IT energy and attributed overhead, kWh.
     pub hall_kwh: Vec<(f64, f64)>,
-    /// Accelerator-hours run below demand by thermal throttling.
-    pub throttled_accelerator_hours: f64,
     /// Alarms raised (all of them).
     pub alarm_count: u64,
     /// The first [`MAX_ALARM_ROWS`] alarms.
