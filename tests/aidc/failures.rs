@@ -2,12 +2,10 @@
 //! checkpoint interval, the checkpoint interval trades off as Young/Daly predicts, spares keep
 //! capacity in service, invariants hold and runs are deterministic with failures on.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::Simulation;
 use aidc::model::failures::FailuresSummary;
 use aidc::scenario::Scenario;
-use common::*;
 
 const DAY_MS: u64 = 86_400_000;
 

@@ -17,9 +17,7 @@
 //!   `target/tmp/fuzz-findings/` (a folder per case, ready to become a regression fixture).
 //! - `AIDC_FUZZ_ONLY=scenario:123` (or `trace:45`) runs one case and prints where it wrote it.
 
-#[path = "fuzzing/mutate.rs"]
 mod mutate;
-#[path = "fuzzing/run.rs"]
 mod run;
 
 use std::collections::BTreeMap;

@@ -1,10 +1,8 @@
 //! Grid coordination: tariffs, batteries, power caps and deferral (the invariants of issue 8).
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::Simulation;
 use aidc::engine::Summary;
-use common::*;
 
 /// Steady work on 10 racks (160 H100): 8-accelerator jobs of 3 h arriving at 4/h (about 75 % load).
 const STEADY: &str = "[[workload.classes]]\nname = \"train\"\nkind = \"fine-tune\"\nrate = \"4/h\"\nsize = { dist = \"fixed\", value = 8 }\nduration = { dist = \"fixed\", value = \"3h\" }\nutilization = { mean = 0.9 }\n";

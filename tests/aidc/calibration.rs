@@ -3,15 +3,13 @@
 //! BENCHMARKS.md), profiles in scenarios (job durations scale by nominal / calibrated efficiency,
 //! power from a measured profile, summary.json records the profile), and "no CUDA" handling.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::*;
 use aidc::calibrate::Profile;
 use aidc::calibrate::fit::{EfficiencyCurve, PowerFit, Roofline};
 use aidc::engine::{RunOptions, run_to_dir};
-use common::*;
 
 fn aidc(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")

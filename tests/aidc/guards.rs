@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const CLASSROOM: &str = include_str!("../scenarios/classroom.toml");
+const CLASSROOM: &str = include_str!("../../scenarios/classroom.toml");
 
 fn aidc(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aidc"));

@@ -5,14 +5,12 @@
 //! Tests that read the real data look in `$AIDC_DATA`, then `../shared/data` from the project
 //! root, and are skipped with a message where it is absent.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
 use aidc::model::compute::power::{NodePowerModel, PPM};
-use common::*;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");
 

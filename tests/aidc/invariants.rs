@@ -1,10 +1,8 @@
 //! Invariants of whole runs: job conservation, capacity, energy = ∫ power, and agreement of the
 //! ECS equipment state, the placement core and the site aggregates throughout a run.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
-use common::*;
 
 const DAY_MS: u64 = 86_400_000;
 

@@ -1,15 +1,13 @@
 //! `aidc forecast` end to end: a flat forecast under zero growth, the trigger moving earlier
 //! under stronger growth, an expansion that postpones it, and bad input refused.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 fn aidc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(common::root()).output().expect("the aidc binary starts")
+    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(crate::support::root()).output().expect("the aidc binary starts")
 }
 
 fn text(b: &[u8]) -> String {

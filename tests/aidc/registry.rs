@@ -8,14 +8,12 @@
 //! To regenerate the README's tables after changing the registry:
 //! `AIDC_BLESS=1 cargo test --release --test registry`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::support::*;
 use aidc::engine::{RunOptions, run_to_dir};
 use aidc::metrics::registry::{self, Shape, When};
-use common::*;
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");

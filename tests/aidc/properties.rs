@@ -1,8 +1,6 @@
 //! Property tests: random small scenarios (node shapes, two accelerator models, job classes with
 //! sizes that may not fit, every policy, quotas, odd sampling steps) keep every invariant.
 
-mod common;
-
 use aidc::engine::Simulation;
 use proptest::prelude::*;
 
@@ -87,7 +85,7 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let text = scenario([per_node.0, per_node.1], [racks.0, racks.1], nodes, &classes, policy, step_min, quota);
-        let sc = common::from_text(&text, dir.path()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let sc = crate::support::from_text(&text, dir.path()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let mut sim = Simulation::new(&sc, Vec::new(), Vec::new()).unwrap();
         for h in 1..=12u64 {
             sim.run_until(h * 4 * 3_600_000, |_| {}).unwrap();
@@ -168,7 +166,7 @@ proptest! {
         }
         let tmp = tempfile::tempdir().unwrap();
         let text = powered(&parts, eff, cooling, cpus, tdp);
-        match common::from_text(&text, tmp.path()) {
+        match crate::support::from_text(&text, tmp.path()) {
             Err(e) => {
                 let msg = e.to_string();
                 prop_assert!(msg.contains("node_types[0]") || msg.contains("accelerators[0].tdp_w"), "refused at the field: {msg}");

@@ -1,10 +1,8 @@
 //! Phased build-out: rack groups that enter service during a run (`in_service` on
 //! `[[halls.racks]]`), which the forecast's `--expand RACKS@MONTH` uses.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_in_memory, run_to_dir};
-use common::*;
 
 const DAY_MS: u64 = 86_400_000;
 

@@ -2,10 +2,8 @@
 //! battery. Invariants hold throughout, every job ends in exactly one state, and the run is
 //! deterministic.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::Simulation;
-use common::*;
 
 fn scenario() -> String {
     let base = std::fs::read_to_string(root().join("scenarios/wuhu-10k-failures.toml")).unwrap();

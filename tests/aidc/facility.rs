@@ -1,11 +1,9 @@
 //! Facility physics: energy balance at every tick, PUE >= 1, monotonic behaviour, the PUE bands of
 //! the seed reports, thermal throttling and real weather files.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::Summary;
 use aidc::engine::{RunOptions, Simulation, run_in_memory, run_to_dir};
-use common::*;
 
 /// A one-year center of 400 H100 nodes at about 70 % load in `climate` with a hall cooling and
 /// extra [facility] lines.

@@ -3,12 +3,10 @@
 //! jobs only on oversubscribed fabrics, switch power joins IT energy, bad `[network]` and `work`
 //! input, determinism.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::Simulation;
 use aidc::engine::Summary;
 use aidc::scenario::Scenario;
-use common::*;
 
 const H100_BF16: f64 = 989.4e12;
 

@@ -1,10 +1,8 @@
 //! Results checked against published reference values, and replay of real traces.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::{RunOptions, run_to_dir};
 use aidc::model::compute::power::NodePowerModel;
-use common::*;
 
 #[test]
 fn frontier_it_power_matches_the_exadigit_raps_reference() {

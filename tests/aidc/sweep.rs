@@ -2,15 +2,13 @@
 //! shards merged equal to one run, resuming, and bad specifications refused before any run.
 //! Runs are 3-day classroom runs (a few milliseconds each in release).
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs `aidc` with `args` from the project root.
 fn aidc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(common::root()).output().expect("the aidc binary starts")
+    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(crate::support::root()).output().expect("the aidc binary starts")
 }
 
 fn text(b: &[u8]) -> String {
@@ -61,8 +59,8 @@ fn grid_of_nine_points_with_two_replications_aggregates_by_hand() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sw");
     assert_ok(&grid(&out, &[]));
-    let runs = common::csv_rows(&out.join("sweep.csv"));
-    let summary = common::csv_rows(&out.join("sweep_summary.csv"));
+    let runs = crate::support::csv_rows(&out.join("sweep.csv"));
+    let summary = crate::support::csv_rows(&out.join("sweep_summary.csv"));
     assert_eq!(runs.len(), 1 + 18);
     assert_eq!(summary.len(), 1 + 9);
     let (h, sh) = (&runs[0], &summary[0]);
@@ -117,7 +115,7 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     for k in 1..=3 {
         let dir = tmp.path().join(format!("shard-{k}"));
         assert_ok(&grid(&dir, &["--shard", &format!("{k}/3")]));
-        let rows = common::csv_rows(&dir.join("sweep.csv"));
+        let rows = crate::support::csv_rows(&dir.join("sweep.csv"));
         assert_eq!(rows.len(), 1 + 6, "shard {k} holds every third run");
         shards.push(dir);
     }
@@ -165,7 +163,7 @@ fn a_rerun_skips_finished_runs_and_gives_the_same_tables() {
     assert!(text(&o.stderr).contains("--fresh"));
     let o = aidc(&["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--fresh", "--out", s(&resumed)]);
     assert_ok(&o);
-    assert_eq!(common::csv_rows(&resumed.join("sweep.csv")).len(), 2);
+    assert_eq!(crate::support::csv_rows(&resumed.join("sweep.csv")).len(), 2);
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! Scheduling policies, preemption and inference services on whole runs: hand-made scenarios
 //! whose right answer is known, the `--scheduler` override, invariants and determinism.
 
-mod common;
-
 use std::process::Command;
 
+use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
-use common::*;
 
 const H: f64 = 3600.0;
 

@@ -1,9 +1,7 @@
 //! Same scenario and seed: byte-identical outputs; another seed: different outputs.
 
-mod common;
-
+use crate::support::*;
 use aidc::engine::{RunOptions, run_to_dir};
-use common::*;
 
 const FILES: [&str; 3] = ["summary.json", "timeseries.csv", "jobs.csv"];
 
