@@ -9,45 +9,21 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad");
+use crate::support::*;
 
 /// The name every bad scenario is written under.
 const BAD: &str = "bad.toml";
 
+/// A fixture of `tests/fixtures/bad/`.
 fn fixture(name: &str) -> String {
-    let p = Path::new(FIXTURES).join(name);
+    let p = fixture_path("bad").join(name);
     fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", p.display()))
 }
 
 fn base() -> String {
     fixture("base.toml")
-}
-
-fn aidc<I, S>(dir: &Path, args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// `text` with `from` (which must occur exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "the fixture should hold {from:?} exactly once");
-    text.replacen(from, to, 1)
-}
-
-/// The 1-based line of the one line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    let hits: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.contains(needle)).map(|(i, _)| i + 1).collect();
-    assert_eq!(hits.len(), 1, "{needle:?} should be on exactly one line, found on lines {hits:?}");
-    hits[0]
 }
 
 /// A temporary folder holding a bad scenario and the files it refers to.
@@ -80,12 +56,12 @@ impl Case {
 
     /// `aidc run <tmp>/bad.toml --out <tmp>/out`.
     fn run(&self) -> Output {
-        aidc(self.dir(), [OsStr::new("run"), self.scenario().as_os_str(), OsStr::new("--out"), self.out().as_os_str()])
+        aidc_in(self.dir(), [OsStr::new("run"), self.scenario().as_os_str(), OsStr::new("--out"), self.out().as_os_str()])
     }
 
     /// `aidc check <tmp>/bad.toml`.
     fn check(&self) -> Output {
-        aidc(self.dir(), [OsStr::new("check"), self.scenario().as_os_str()])
+        aidc_in(self.dir(), [OsStr::new("check"), self.scenario().as_os_str()])
     }
 
     /// Asserts that nothing was written: no `out`, no `.out.tmp-*`, only the inputs.
@@ -106,7 +82,7 @@ fn assert_bad(o: &Output, file: &str, field: &str, line: Option<usize>) -> Strin
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(2), "expected exit code 2 (bad input), stderr:\n{err}");
     assert!(!err.contains("panicked"), "the binary panicked:\n{err}");
-    assert!(o.stdout.is_empty(), "nothing on stdout on bad input, found:\n{}", String::from_utf8_lossy(&o.stdout));
+    assert!(o.stdout.is_empty(), "nothing on stdout on bad input, found:\n{}", stdout(o));
     assert!(err.starts_with("error: "), "stderr starts with `error: `:\n{err}");
     assert!(err.contains(file), "stderr names the file {file}:\n{err}");
     assert!(err.contains(field), "stderr names the field {field}:\n{err}");
@@ -412,7 +388,7 @@ fn psu_efficiency_of_the_wrong_type_says_what_is_expected() {
 /// Runs `text` for 14 days; returns the exit code, stderr and, on success, jobs.csv.
 fn run_14d(text: &str) -> (Option<i32>, String, Option<String>) {
     let case = Case::new(text, &[]);
-    let o = aidc(case.dir(), ["run", BAD, "--out", "out", "-q", "--horizon", "14d"]);
+    let o = aidc_in(case.dir(), ["run", BAD, "--out", "out", "-q", "--horizon", "14d"]);
     let jobs = fs::read_to_string(case.out().join("jobs.csv")).ok();
     (o.status.code(), stderr(&o), jobs)
 }
@@ -515,10 +491,10 @@ fn trace_without_rows() {
 #[test]
 fn missing_scenario_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = aidc(tmp.path(), ["run", "no-such-scenario.toml", "--out", "out"]);
+    let o = aidc_in(tmp.path(), ["run", "no-such-scenario.toml", "--out", "out"]);
     assert_bad(&o, "no-such-scenario.toml", "cannot read", None);
     assert!(fs::read_dir(tmp.path()).unwrap().next().is_none(), "nothing is written");
-    let o = aidc(tmp.path(), ["check", "no-such-scenario.toml"]);
+    let o = aidc_in(tmp.path(), ["check", "no-such-scenario.toml"]);
     assert_bad(&o, "no-such-scenario.toml", "cannot read", None);
 }
 
@@ -526,7 +502,7 @@ fn missing_scenario_file() {
 fn scenario_path_is_a_folder() {
     let tmp = tempfile::tempdir().unwrap();
     fs::create_dir(tmp.path().join("dir.toml")).unwrap();
-    let o = aidc(tmp.path(), ["run", "dir.toml", "--out", "out"]);
+    let o = aidc_in(tmp.path(), ["run", "dir.toml", "--out", "out"]);
     assert_bad(&o, "dir.toml", "cannot read", None);
     assert!(!tmp.path().join("out").exists());
 }
@@ -535,7 +511,7 @@ fn scenario_path_is_a_folder() {
 fn bad_horizon_flag() {
     let case = Case::new(&base(), &[]);
     for h in ["abc", "0s", "30", "-1d", "1.5ms"] {
-        let o = aidc(case.dir(), ["run", BAD, "--out", "out", &format!("--horizon={h}")]);
+        let o = aidc_in(case.dir(), ["run", BAD, "--out", "out", &format!("--horizon={h}")]);
         assert_bad(&o, "--horizon", "--horizon", None);
         case.assert_nothing_written(&[BAD]);
     }
@@ -544,7 +520,7 @@ fn bad_horizon_flag() {
 #[test]
 fn bad_seed_flag() {
     let case = Case::new(&base(), &[]);
-    let o = aidc(case.dir(), ["run", BAD, "--out", "out", "--seed=-1"]);
+    let o = aidc_in(case.dir(), ["run", BAD, "--out", "out", "--seed=-1"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--seed"), "{}", stderr(&o));
     case.assert_nothing_written(&[BAD]);
@@ -555,7 +531,7 @@ fn usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     let cases: [&[&str]; 6] = [&["frobnicate"], &[], &["run"], &["check"], &["catalog", "gpus"], &["run", "x.toml", "--no-such-flag"]];
     for args in cases {
-        let o = aidc(tmp.path(), args);
+        let o = aidc_in(tmp.path(), args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "`aidc {}` is a usage error:\n{err}", args.join(" "));
         assert!(err.contains("Usage") || err.contains("--help"), "`aidc {}` points to the usage:\n{err}", args.join(" "));
@@ -663,7 +639,7 @@ fn mutants(text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn check_never_panics_on_mutated_scenarios() {
-    let text = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/classroom.toml")).unwrap();
+    let text = fs::read_to_string(ready_path("classroom.toml")).unwrap();
     let list = mutants(&text);
     assert!(list.len() >= 30, "expected at least 30 mutants, made {}", list.len());
     let tmp = tempfile::tempdir().unwrap();
@@ -672,7 +648,7 @@ fn check_never_panics_on_mutated_scenarios() {
     let mut rejected = 0;
     for (what, mutant) in &list {
         fs::write(&file, mutant).unwrap();
-        let o = aidc(tmp.path(), ["check", "mutant.toml"]);
+        let o = aidc_in(tmp.path(), ["check", "mutant.toml"]);
         let err = stderr(&o);
         match o.status.code() {
             Some(0) => {}
@@ -694,7 +670,7 @@ fn check_never_panics_on_mutated_base() {
     // A second pass over a different scenario, starting the mutation cycle elsewhere.
     for (what, mutant) in mutants(&text).iter().skip(1) {
         fs::write(&file, mutant).unwrap();
-        let o = aidc(tmp.path(), ["check", "mutant.toml"]);
+        let o = aidc_in(tmp.path(), ["check", "mutant.toml"]);
         let err = stderr(&o);
         if !matches!(o.status.code(), Some(0 | 2)) || err.contains("panicked") {
             failures.push(format!("{what}: exit {:?}\n{err}", o.status.code()));
@@ -790,7 +766,7 @@ fn service_unknown_field() {
 #[test]
 fn unknown_scheduler_flag_value() {
     let case = Case::new(&base(), &[]);
-    let o = aidc(case.tmp.path(), ["run", BAD, "--scheduler", "lifo", "--out", "out"]);
+    let o = aidc_in(case.tmp.path(), ["run", BAD, "--scheduler", "lifo", "--out", "out"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--scheduler") && err.contains("\"best-fit\""), "{err}");
@@ -924,7 +900,7 @@ fn long_echoed_values_are_cut() {
 #[test]
 fn missing_plan_file_names_the_flag() {
     let case = Case::new(&base(), &[]);
-    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "no-plan.toml", "--out", "out"]);
+    let o = aidc_in(case.dir(), ["sweep", BAD, "--plan", "no-plan.toml", "--out", "out"]);
     let err = assert_bad(&o, "no-plan.toml", "--plan", None);
     assert!(err.contains("cannot read"), "{err}");
     case.assert_nothing_written(&[BAD]);
@@ -934,11 +910,11 @@ fn missing_plan_file_names_the_flag() {
 fn a_plan_file_error_is_located() {
     let plan = format!("replications = 2\n[[set]]\npath = \"scheduler.policy\"\nvalues = {}1{}\n", "[".repeat(3000), "]".repeat(3000));
     let case = Case::new(&base(), &[("plan.toml", &plan)]);
-    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
+    let o = aidc_in(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
     assert_bad(&o, "plan.toml", "malformed TOML", Some(4));
     let plan = "replications = \"two\"\n";
     let case = Case::new(&base(), &[("plan.toml", plan)]);
-    let o = aidc(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
+    let o = aidc_in(case.dir(), ["sweep", BAD, "--plan", "plan.toml", "--out", "out"]);
     assert_bad(&o, "plan.toml", "replications", Some(1));
     case.assert_nothing_written(&[BAD, "plan.toml"]);
 }
@@ -946,7 +922,7 @@ fn a_plan_file_error_is_located() {
 #[test]
 fn missing_demand_csv_names_the_flag() {
     let case = Case::new(&base(), &[]);
-    let o = aidc(case.dir(), ["forecast", BAD, "--months", "2", "--demand", "no-demand.csv", "--out", "out"]);
+    let o = aidc_in(case.dir(), ["forecast", BAD, "--months", "2", "--demand", "no-demand.csv", "--out", "out"]);
     let err = assert_bad(&o, "no-demand.csv", "--demand", None);
     assert!(err.contains("cannot read"), "{err}");
     case.assert_nothing_written(&[BAD]);
@@ -955,8 +931,8 @@ fn missing_demand_csv_names_the_flag() {
 #[test]
 fn services_with_gpu_shares_are_refused() {
     // Found by the fuzzer: tests/fixtures/fuzz/services-with-gpu-shares.
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz/services-with-gpu-shares");
-    let read = |n: &str| fs::read_to_string(Path::new(dir).join(n)).unwrap();
+    let dir = fixture_path("fuzz/services-with-gpu-shares");
+    let read = |n: &str| fs::read_to_string(dir.join(n)).unwrap();
     let text = read("scenario.toml");
     let case = Case::new(&text, &[("nodes_g2.csv", &read("nodes_g2.csv")), ("pods_share.csv", &read("pods_share.csv"))]);
     let err = assert_bad(&case.run(), BAD, "services[0]", None);

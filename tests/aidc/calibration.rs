@@ -4,16 +4,11 @@
 //! power from a measured profile, summary.json records the profile), and "no CUDA" handling.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::support::*;
 use aidc::calibrate::Profile;
 use aidc::calibrate::fit::{EfficiencyCurve, PowerFit, Roofline};
 use aidc::engine::{RunOptions, run_to_dir};
-
-fn aidc(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")
-}
 
 /// A host root whose sysfs reports a 480 MiB last-level cache, as a shared Xeon host's VM did
 /// (the quick suite then took 90 s and 5.9 GB), with this machine's cpuinfo and meminfo.
@@ -37,14 +32,9 @@ fn the_quick_cpu_suite_sizes_its_arrays_within_bounds_on_a_huge_reported_cache_a
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p.json");
     let root = host_reporting_a_480_mib_cache(dir.path());
-    let o = Command::new(env!("CARGO_BIN_EXE_aidc"))
-        .args(["calibrate", "--quick", "--out", out.to_str().unwrap()])
-        .env("AIDC_CALIBRATE_ROOT", &root)
-        .current_dir(dir.path())
-        .output()
-        .expect("the aidc binary starts");
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{text}\n{}", String::from_utf8_lossy(&o.stderr));
+    let o = aidc_env(dir.path(), &[("AIDC_CALIBRATE_ROOT", &root)], ["calibrate", "--quick", "--out", s(&out)]);
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
     assert!(
         text.contains("held-out kernels") && text.contains("STREAM") && text.contains("memory samples: STREAM arrays of 128 MiB"),
         "{text}"
@@ -80,13 +70,8 @@ fn the_quick_cpu_suite_sizes_its_arrays_within_bounds_on_a_huge_reported_cache_a
 #[test]
 fn a_fake_host_root_that_is_not_a_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_aidc"))
-        .args(["calibrate", "--quick", "--quiet"])
-        .env("AIDC_CALIBRATE_ROOT", dir.path().join("absent"))
-        .current_dir(dir.path())
-        .output()
-        .expect("the aidc binary starts");
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = aidc_env(dir.path(), &[("AIDC_CALIBRATE_ROOT", dir.path().join("absent"))], ["calibrate", "--quick", "--quiet"]);
+    let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("AIDC_CALIBRATE_ROOT") && err.contains("absent"), "{err}");
     assert!(!dir.path().join("output").exists(), "nothing written");
@@ -94,7 +79,7 @@ fn a_fake_host_root_that_is_not_a_folder_is_refused() {
 
 #[test]
 fn profiles_written_before_the_working_set_was_recorded_still_read() {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/calibration/amd-epyc-zen5-2vcpu.json");
+    let shipped = root().join("assets/calibration/amd-epyc-zen5-2vcpu.json");
     let p = Profile::read(&shipped).expect("the shipped profile reads");
     assert!(p.working_set.is_none() && p.fit.efficiency > 0.0);
     assert_eq!(serde_json::from_str::<Profile>(&p.to_json()).unwrap(), p, "and round-trips without the field");
@@ -107,8 +92,8 @@ fn cuda_absent_is_a_clean_message_with_exit_code_2() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = aidc(dir.path(), &["calibrate", "--device", "cuda", "--quiet"]);
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = aidc_in(dir.path(), ["calibrate", "--device", "cuda", "--quiet"]);
+    let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("no CUDA device"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -150,8 +135,7 @@ fn run_s_of(dir: &Path, text: &str, name: &str) -> (Vec<f64>, serde_json::Value)
     let col = rows[0].iter().position(|c| c == "run_s").unwrap();
     let state = rows[0].iter().position(|c| c == "state").unwrap();
     let run = rows[1..].iter().filter(|r| r[state] == "completed").map(|r| r[col].parse().unwrap()).collect();
-    let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    (run, summary)
+    (run, summary_json(&out))
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! `--version` print and write. Every run is short (`--horizon 3d` of the classroom, a few
 //! milliseconds in release) and writes into its own temporary folder.
 
-use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
+
+use crate::support::*;
 
 /// What a run of the classroom (which has a facility, hence alarms.csv) writes, with the marker
 /// that makes the folder aidc's.
@@ -16,52 +16,6 @@ const OUTPUTS: [&str; 7] =
 
 /// Files that must be identical when a run is repeated (run.json holds wall-clock figures).
 const DETERMINISTIC: [&str; 3] = ["summary.json", "timeseries.csv", "jobs.csv"];
-
-/// Runs `aidc` with `args` from the project root.
-fn aidc<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    aidc_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-/// Runs `aidc` with `args` from `dir`.
-fn aidc_in<I, S>(dir: &Path, args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(dir).output().expect("the aidc binary starts")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts exit code 0, showing the output otherwise.
-fn assert_ok(o: &Output) {
-    assert_eq!(o.status.code(), Some(0), "expected success\nstdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
-}
-
-/// The sorted file names of a folder (hidden ones included).
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-/// A temporary path as a command-line argument (temporary folders have UTF-8 names here).
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
 
 /// `aidc run scenarios/classroom.toml --quiet --horizon 3d --out <tmp>/out <extra>`; returns the
 /// temporary folder (keep it alive) and the output folder.
@@ -73,11 +27,6 @@ fn run_classroom(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let o = aidc(&args);
     assert_ok(&o);
     (tmp, out)
-}
-
-fn json(path: &Path) -> Value {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
 }
 
 /// The value at a dotted path, failing with the path when it is absent.
@@ -107,7 +56,7 @@ fn quiet_run_writes_exactly_the_outputs_and_nothing_else() {
 #[test]
 fn summary_has_every_required_key() {
     let (_tmp, out) = run_classroom(&[]);
-    let s = json(&out.join("summary.json"));
+    let s = summary_json(&out);
     let keys = [
         "scenario.name",
         "scenario.seed",
@@ -161,7 +110,7 @@ fn summary_has_every_required_key() {
 #[test]
 fn seed_flag_shows_in_summary() {
     let (_tmp, out) = run_classroom(&["--seed", "7"]);
-    let s = json(&out.join("summary.json"));
+    let s = summary_json(&out);
     assert_eq!(at(&s, "scenario.seed").as_u64(), Some(7));
     let resolved = fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
     assert!(resolved.lines().any(|l| l.trim() == "seed = 7"), "the resolved scenario records the overriding seed:\n{resolved}");
@@ -189,7 +138,7 @@ fn csv_outputs_have_the_documented_columns() {
 #[test]
 fn run_json_has_run_facts() {
     let (_tmp, out) = run_classroom(&[]);
-    let r = json(&out.join("run.json"));
+    let r = read_json(&out.join("run.json"));
     for k in ["events", "wall_s", "events_per_s", "version"] {
         assert!(r.get(k).is_some(), "run.json lacks `{k}`: {r}");
     }
@@ -228,7 +177,7 @@ fn rerun_into_the_same_folder_replaces_it_unless_it_holds_a_file_aidc_did_not_wr
     fs::remove_file(out.join("notes.txt")).unwrap();
     assert_ok(&rerun(&[]));
     assert_ne!(fs::read(out.join("summary.json")).unwrap(), first, "summary.json is the new run's (seed 2)");
-    assert_eq!(at(&json(&out.join("summary.json")), "scenario.seed").as_u64(), Some(2));
+    assert_eq!(at(&summary_json(&out), "scenario.seed").as_u64(), Some(2));
     fs::write(out.join("notes.txt"), "the user's").unwrap();
     assert_ok(&rerun(&["--force"]));
     assert_eq!(names(&out), OUTPUTS, "--force replaced the folder, notes.txt included");
@@ -238,7 +187,7 @@ fn rerun_into_the_same_folder_replaces_it_unless_it_holds_a_file_aidc_did_not_wr
 #[test]
 fn default_output_folder_is_output_slash_name() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/classroom.toml");
+    let scenario = ready_path("classroom.toml");
     let o = aidc_in(tmp.path(), ["run", s(&scenario), "-q", "--horizon", "1d"]);
     assert_ok(&o);
     assert_eq!(names(tmp.path()), ["output"]);
@@ -271,7 +220,7 @@ fn check_wuhu_shows_10240_accelerators() {
 #[test]
 fn check_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/classroom.toml");
+    let scenario = ready_path("classroom.toml");
     let o = aidc_in(tmp.path(), ["check", s(&scenario)]);
     assert_ok(&o);
     assert!(names(tmp.path()).is_empty(), "check created {:?}", names(tmp.path()));
@@ -415,7 +364,7 @@ fn resolved_scenario_with_an_absolute_trace_can_be_rerun() {
     for f in DETERMINISTIC {
         assert!(fs::read(out.join(f)).unwrap() == fs::read(again.join(f)).unwrap(), "{f} differs");
     }
-    let s = json(&out.join("summary.json"));
+    let s = summary_json(&out);
     assert_eq!(at(&s, "jobs.submitted").as_u64(), Some(2), "both trace jobs are submitted");
 }
 

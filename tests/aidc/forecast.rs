@@ -2,17 +2,10 @@
 //! under stronger growth, an expansion that postpones it, and bad input refused.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn aidc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(crate::support::root()).output().expect("the aidc binary starts")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::*;
 
 /// Runs a classroom forecast into a temporary folder and returns forecast.json.
 fn forecast(args: &[&str]) -> Value {
@@ -21,7 +14,7 @@ fn forecast(args: &[&str]) -> Value {
     let mut all = vec!["forecast", "scenarios/classroom.toml", "--quiet", "--out", out.to_str().unwrap()];
     all.extend_from_slice(args);
     let o = aidc(&all);
-    assert_eq!(o.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
     let csv = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("forecast.json")).unwrap()).unwrap();
     assert_eq!(csv.lines().count(), 1 + json["months"].as_u64().unwrap() as usize);
@@ -115,7 +108,7 @@ fn bad_forecast_input_exits_2() {
         let mut all = vec!["forecast", "scenarios/classroom.toml", "--quiet", "--out", "/nonexistent/never"];
         all.extend_from_slice(args);
         let o = aidc(&all);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
-        assert!(text(&o.stderr).contains(what), "{args:?}: {}", text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
     }
 }

@@ -7,41 +7,19 @@
 //! `AIDC_MAX_OUTPUT`) so that the outcome does not depend on the machine the tests run on.
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+use crate::support::*;
 
 const CLASSROOM: &str = include_str!("../../scenarios/classroom.toml");
 
-fn aidc(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_aidc"));
-    c.args(args).current_dir(dir).env_remove("AIDC_MAX_MEMORY").env_remove("AIDC_MAX_OUTPUT");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("the aidc binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// The classroom scenario with each `(from, to)` replaced once.
 fn classroom_with(edits: &[(&str, &str)]) -> String {
-    let mut text = CLASSROOM.to_string();
-    for (from, to) in edits {
-        assert_eq!(text.matches(from).count(), 1, "classroom.toml should hold {from:?} once");
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
-
-/// The 1-based line of `text` holding `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or_else(|| panic!("{needle:?} not in the scenario"))
+    edits.iter().fold(CLASSROOM.to_string(), |text, (from, to)| edit(&text, from, to))
 }
 
 /// Asserts that `args` exits 2 naming `file:line:` and `field`, and leaves nothing in `dir/out`.
 fn assert_refused(dir: &Path, env: &[(&str, &str)], args: &[&str], line: usize, field: &str) -> String {
-    let o = aidc(dir, env, args);
+    let o = aidc_env(dir, env, args);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{args:?} should be refused: {err}");
     assert!(err.contains(&format!("big.toml:{line}:")) && err.contains(field), "{args:?}: expected big.toml:{line}: {field}, got {err}");
@@ -99,7 +77,7 @@ fn allow_large_lets_a_moderately_large_design_through() {
     let line = line_of(CLASSROOM, "step = ");
     let err = assert_refused(tmp.path(), &bound, &["run", "big.toml", "--out", "out", "--quiet"], line, "simulation.step");
     assert!(err.contains("--allow-large"), "the refusal should name the flag: {err}");
-    let o = aidc(tmp.path(), &bound, &["run", "big.toml", "--out", "out", "--quiet", "--allow-large"]);
+    let o = aidc_env(tmp.path(), &bound, &["run", "big.toml", "--out", "out", "--quiet", "--allow-large"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(tmp.path().join("out").join("timeseries.csv").is_file());
 
@@ -107,19 +85,18 @@ fn allow_large_lets_a_moderately_large_design_through() {
     let text = classroom_with(&[("\ncount = 8\n", "\ncount = 100000\n"), ("\nnodes = 4\n", "\nnodes = 1\n")]);
     std::fs::write(tmp.path().join("big.toml"), &text).unwrap();
     let small = [("AIDC_MAX_MEMORY", "256MiB")];
-    let o = aidc(tmp.path(), &small, &["check", "big.toml"]);
+    let o = aidc_env(tmp.path(), &small, &["check", "big.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("halls[0].racks[0].count") && stderr(&o).contains("pass --allow-large"), "{}", stderr(&o));
-    let o = aidc(tmp.path(), &small, &["check", "big.toml", "--allow-large"]);
+    let o = aidc_env(tmp.path(), &small, &["check", "big.toml", "--allow-large"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]
 fn check_prints_the_estimate() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = aidc(root, &[], &["check", "scenarios/classroom.toml"]);
+    let o = aidc(&["check", "scenarios/classroom.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
+    let out = stdout(&o);
     for want in ["memory     about ", "equipment ", "available here", "timeseries.csv 8,641 rows x 21 columns", "jobs.csv about 3,6"] {
         assert!(out.contains(want), "check should print {want:?}:\n{out}");
     }
@@ -128,31 +105,25 @@ fn check_prints_the_estimate() {
 
 #[test]
 fn forecast_replications_are_bounded_like_sweeps() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("f");
-    let o = aidc(root, &[], &["forecast", "scenarios/classroom.toml", "-n", "4000000000", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = aidc(&["forecast", "scenarios/classroom.toml", "-n", "4000000000", "--quiet", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--replications") && stderr(&o).contains("10,000,000"), "{}", stderr(&o));
     assert!(!out.exists());
     // An expansion beyond the node limit is refused by its flag.
-    let o = aidc(
-        root,
-        &[],
-        &["forecast", "scenarios/classroom.toml", "--expand", "100000000@2", "--months", "2", "--out", out.to_str().unwrap()],
-    );
+    let o = aidc(&["forecast", "scenarios/classroom.toml", "--expand", "100000000@2", "--months", "2", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--expand 100000000@2"), "{}", stderr(&o));
 }
 
 #[test]
 fn a_sweep_point_too_large_is_refused_by_its_assignment() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("s");
     let (count, nodes) = ("halls.0.racks.0.count=8,10000000", "halls.0.racks.0.nodes=1");
     let args = ["sweep", "scenarios/classroom.toml", "--set", count, "--set", nodes, "--quiet", "--out", out.to_str().unwrap()];
-    let o = aidc(root, &[EIGHT_GIB], &args);
+    let o = aidc_env(&root(), &[EIGHT_GIB], &args);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("--set halls.0.racks.0.count=10000000 halls.0.racks.0.nodes=1: halls[0].racks[0].count: this run needs"), "{err}");
@@ -166,7 +137,7 @@ fn the_queue_holds_at_most_max_queued_jobs() {
         + "\n[[workload.classes]]\nname = \"flood\"\nkind = \"other\"\nrate = \"100/h\"\nsize = { dist = \"fixed\", value = 256 }\nduration = { dist = \"fixed\", value = \"2h\" }\n";
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("q.toml"), &text).unwrap();
-    let o = aidc(tmp.path(), &[], &["run", "q.toml", "--horizon", "1d", "--out", "out", "--quiet"]);
+    let o = aidc_in(tmp.path(), &["run", "q.toml", "--horizon", "1d", "--out", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let jobs = std::fs::read_to_string(tmp.path().join("out/jobs.csv")).unwrap();
     let full = jobs.lines().filter(|l| l.contains("queue full")).count();
@@ -182,7 +153,7 @@ fn the_queue_holds_at_most_max_queued_jobs() {
     let bad = text.replacen("max_queued = 20", "max_queued = 0", 1);
     std::fs::write(tmp.path().join("big.toml"), &bad).unwrap();
     let line = line_of(&bad, "max_queued = 0");
-    let o = aidc(tmp.path(), &[], &["check", "big.toml"]);
+    let o = aidc_in(tmp.path(), &["check", "big.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(&format!("big.toml:{line}:")) && stderr(&o).contains("scheduler.max_queued"), "{}", stderr(&o));
 }
@@ -196,12 +167,12 @@ fn a_node_list_of_too_many_designs_is_refused_at_its_line() {
         nodes.push_str(&format!("n{i},{},65536,1,T4\n", 8000 + i));
     }
     std::fs::write(tmp.path().join("nodes.csv"), nodes).unwrap();
-    let pods = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces/pods_share.csv");
+    let pods = format!("{TRACES}/pods_share.csv");
     let text = format!(
         "name = \"many\"\n[simulation]\nhorizon = \"1d\"\n[cluster]\nnode_list = \"nodes.csv\"\n[workload.trace]\nfile = \"{pods}\"\nformat = \"alibaba-v2023\"\n"
     );
     std::fs::write(tmp.path().join("many.toml"), text).unwrap();
-    let o = aidc(tmp.path(), &[], &["check", "many.toml"]);
+    let o = aidc_in(tmp.path(), &["check", "many.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("nodes.csv:4098") && stderr(&o).contains("4096 distinct node designs"), "{}", stderr(&o));
 }

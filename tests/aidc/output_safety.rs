@@ -4,52 +4,12 @@
 //! folder. Every case runs the binary; outcomes are asserted, never times (the poll loops only
 //! wait for a file to appear, with a generous limit).
 
-use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scenario(name: &str) -> PathBuf {
-    root().join("scenarios").join(name)
-}
-
-fn aidc_cmd<I, S>(args: I) -> Command
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut c = Command::new(env!("CARGO_BIN_EXE_aidc"));
-    c.args(args).current_dir(root());
-    c
-}
-
-fn aidc<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    aidc_cmd(args).output().expect("the aidc binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temporary path")
-}
-
-/// The sorted names in a folder, hidden ones included.
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
-}
+use crate::support::*;
 
 fn assert_no_panic(what: &str, o: &Output) {
     let err = stderr(o);
@@ -60,7 +20,7 @@ fn assert_no_panic(what: &str, o: &Output) {
 /// The command line of each command that writes an output folder, writing to `out`; `shard`
 /// is a finished sweep folder for `sweep merge`. Each is short (a day of the classroom).
 fn commands(out: &Path, shard: &Path) -> Vec<(&'static str, Vec<String>)> {
-    let classroom = scenario("classroom.toml").display().to_string();
+    let classroom = ready_path("classroom.toml").display().to_string();
     let out = out.display().to_string();
     let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
@@ -75,7 +35,7 @@ fn commands(out: &Path, shard: &Path) -> Vec<(&'static str, Vec<String>)> {
 /// A finished one-run sweep to merge.
 fn shard(dir: &Path) -> PathBuf {
     let shard = dir.join("shard");
-    let o = aidc(["sweep", s(&scenario("classroom.toml")), "--set", "simulation.horizon=1d", "-q", "--out", s(&shard)]);
+    let o = aidc(["sweep", s(&ready_path("classroom.toml")), "--set", "simulation.horizon=1d", "-q", "--out", s(&shard)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     shard
 }
@@ -134,9 +94,9 @@ fn an_aidc_folder_of_the_same_kind_is_replaced_and_of_another_kind_refused() {
         let before = names(&out);
         let other = if kind == "run" { "forecast" } else { "run" };
         let o = if other == "run" {
-            aidc(["run", s(&scenario("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)])
+            aidc(["run", s(&ready_path("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)])
         } else {
-            aidc(["forecast", s(&scenario("classroom.toml")), "--months", "1", "-n", "1", "--warmup", "1d", "-q", "--out", s(&out)])
+            aidc(["forecast", s(&ready_path("classroom.toml")), "--months", "1", "-n", "1", "--warmup", "1d", "-q", "--out", s(&out)])
         };
         assert_eq!(o.status.code(), Some(2), "{other} into a {what} folder\n{}", stderr(&o));
         assert!(stderr(&o).contains(&format!("an aidc {kind} output")), "{}", stderr(&o));
@@ -147,7 +107,7 @@ fn an_aidc_folder_of_the_same_kind_is_replaced_and_of_another_kind_refused() {
 #[test]
 fn force_replaces_a_foreign_folder_but_never_a_catastrophic_target() {
     let tmp = tempfile::tempdir().unwrap();
-    let classroom = scenario("classroom.toml");
+    let classroom = ready_path("classroom.toml");
     let mine = tmp.path().join("mine");
     fs::create_dir(&mine).unwrap();
     fs::write(mine.join("thesis.tex"), "old").unwrap();
@@ -179,7 +139,7 @@ fn force_replaces_a_foreign_folder_but_never_a_catastrophic_target() {
         let mut args = vec![cmd, s(&sc)];
         args.extend_from_slice(if cmd == "run" { &["--horizon", "1d"][..] } else { &["--set", "simulation.horizon=1d"][..] });
         args.extend_from_slice(&["-q", "--force", "--out", out]);
-        let o = aidc_cmd(&args).current_dir(&work).env("HOME", &home).output().unwrap();
+        let o = aidc_env(&work, &[("HOME", &home)], &args);
         assert_eq!(o.status.code(), Some(2), "{cmd} --out {out} --force\n{}", stderr(&o));
         assert!(stderr(&o).contains(what) && stderr(&o).contains("even with --force"), "{out}: {}", stderr(&o));
         assert_eq!(names(&work), ["keep.txt"], "{out}: the working folder is untouched");
@@ -205,7 +165,7 @@ fn every_command_that_writes_says_the_rule_in_its_help() {
         let mut args = cmd.to_vec();
         args.push("--help");
         let o = aidc(&args);
-        let help = String::from_utf8_lossy(&o.stdout);
+        let help = stdout(&o);
         assert_eq!(o.status.code(), Some(0));
         assert!(help.contains("--force") && help.contains("exit code 2"), "{cmd:?} --help explains the rule:\n{help}");
     }
@@ -215,14 +175,14 @@ fn every_command_that_writes_says_the_rule_in_its_help() {
 fn into_closed_pipe(args: &[&str]) -> Output {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    aidc_cmd(args).stdout(writer).stderr(Stdio::piped()).output().expect("the aidc binary starts")
+    command(&root(), args).stdout(writer).stderr(Stdio::piped()).output().expect("the aidc binary starts")
 }
 
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let classroom = scenario("classroom.toml");
+    let classroom = ready_path("classroom.toml");
     let cases: [&[&str]; 7] = [
         &["catalog", "accelerators", "--json"],
         &["catalog", "accelerators"],
@@ -239,7 +199,7 @@ fn a_closed_pipe_ends_quietly() {
     }
     assert!(out.join("summary.json").is_file(), "the run finished its work");
     // As `| head -1` does: read one line, then close.
-    let mut child = aidc_cmd(["catalog", "accelerators", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = command(&root(), ["catalog", "accelerators", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
     assert_eq!(first.trim(), "[");
@@ -251,7 +211,7 @@ fn a_closed_pipe_ends_quietly() {
 #[test]
 fn a_full_stdout_is_an_error_not_a_panic() {
     let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") else { return };
-    let o = aidc_cmd(["catalog", "accelerators", "--json"]).stdout(full).stderr(Stdio::piped()).output().unwrap();
+    let o = command(&root(), ["catalog", "accelerators", "--json"]).stdout(full).stderr(Stdio::piped()).output().unwrap();
     assert_no_panic("> /dev/full", &o);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot write to stdout"), "{}", stderr(&o));
@@ -283,7 +243,7 @@ fn a_signal_leaves_nothing_behind() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let mut child = aidc_cmd(["run", s(&scenario("bench-10k.toml")), "--horizon", "2y", "--quiet", "--out", s(&out)])
+        let mut child = command(&root(), ["run", s(&ready_path("bench-10k.toml")), "--horizon", "2y", "--quiet", "--out", s(&out)])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -312,12 +272,12 @@ fn stale_temporary_folders_of_dead_processes_are_removed_by_the_next_run() {
     let live = format!(".out.tmp-{}", std::process::id()); // this test runs: its folder stays
     fs::create_dir(tmp.path().join(&live)).unwrap();
     let out = tmp.path().join("out");
-    let o = aidc(["run", s(&scenario("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)]);
+    let o = aidc(["run", s(&ready_path("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(names(tmp.path()), [live, "out".to_string()]);
     // The same for a sweep's tables inside its folder.
     let sweep = tmp.path().join("sweep");
-    let classroom = scenario("classroom.toml");
+    let classroom = ready_path("classroom.toml");
     let args = ["sweep", s(&classroom), "--set", "simulation.horizon=1d", "-q", "--out", s(&sweep)];
     assert_eq!(aidc(args).status.code(), Some(0));
     fs::write(sweep.join(format!(".sweep.csv.tmp-{dead}")), "half a table").unwrap();
@@ -329,10 +289,10 @@ fn stale_temporary_folders_of_dead_processes_are_removed_by_the_next_run() {
 fn a_failing_report_leaves_the_earlier_folder_and_no_partial_one() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = aidc(["run", s(&scenario("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)]);
+    let o = aidc(["run", s(&ready_path("classroom.toml")), "--horizon", "1d", "-q", "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let earlier = fs::read(out.join("summary.json")).unwrap();
-    let mut child = aidc_cmd(["run", s(&scenario("bench-10k.toml")), "--report", "--quiet", "--out", s(&out)])
+    let mut child = command(&root(), ["run", s(&ready_path("bench-10k.toml")), "--report", "--quiet", "--out", s(&out)])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -44,7 +44,7 @@ fn trace_replay_starts_jobs_exactly_where_fifo_puts_them() {
     // nodes) waits for both: job 1 ends at 1900 s, job 0 at 3700 s; under FIFO job 3 waits
     // behind job 2, which holds both nodes until 4300 s.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("tests/fixtures/trace_small.csv"), dir.path().join("t.csv")).unwrap();
+    std::fs::copy(fixture_path("trace_small.csv"), dir.path().join("t.csv")).unwrap();
     let text = small(1, "", "fifo", "2h").replace(
         "[scheduler]",
         "[workload.trace]\nfile = \"t.csv\"\ncolumns = { submit = \"submit_time\", accelerators = \"gpu_num\", duration = \"duration\", class = \"type\", utilization = \"util\" }\nstart_at_zero = false\nutilization = 0.6\n[scheduler]",
@@ -65,15 +65,9 @@ fn trace_replay_starts_jobs_exactly_where_fifo_puts_them() {
     assert_eq!(r.summary.jobs.by_class["Eval"].completed, 1);
 }
 
-/// `../shared/data` or `$AIDC_DATA`, if present.
-fn data_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("AIDC_DATA").map(std::path::PathBuf::from).unwrap_or_else(|| root().join("../shared/data"));
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn philly_runtimes_as_an_empirical_duration_distribution() {
-    let Some(data) = data_dir() else {
+    let Some(data) = shared_data() else {
         eprintln!("skipped: no trace data (set AIDC_DATA or place shared/data beside the project)");
         return;
     };

@@ -16,8 +16,6 @@ use aidc::engine::{RunOptions, run_to_dir};
 use aidc::metrics::registry::{self, Shape, When};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");
-
 /// Every feature at once on 256 calibrated H100 for 3 days across a month end (two months of
 /// PUE and demand charges); a profile `cal.json` is written into `dir`.
 fn all_features(dir: &Path) -> String {
@@ -69,7 +67,7 @@ size = {{ dist = "fixed", value = 8 }}
 name = "chat"
 peak_rate = "200/s"
 [workload.trace]
-file = "{FIXTURES}/acme.csv"
+file = "{TRACES}/acme.csv"
 format = "acme"
 [scheduler]
 policy = "priority"
@@ -97,8 +95,8 @@ policy = "arbitrage"
 /// Pods sharing GPUs (an Alibaba v2023 pod list on its node list): no facility, no grid.
 fn gpu_shares() -> String {
     format!(
-        "name = \"pods\"\n[simulation]\nhorizon = \"1h\"\nstep = \"10m\"\n[cluster]\nnode_list = \"{FIXTURES}/one_t4.csv\"\n\
-         [workload.trace]\nfile = \"{FIXTURES}/pods_share.csv\"\nformat = \"alibaba-v2023\"\n"
+        "name = \"pods\"\n[simulation]\nhorizon = \"1h\"\nstep = \"10m\"\n[cluster]\nnode_list = \"{TRACES}/one_t4.csv\"\n\
+         [workload.trace]\nfile = \"{TRACES}/pods_share.csv\"\nformat = \"alibaba-v2023\"\n"
     )
 }
 
@@ -131,7 +129,7 @@ fn run(text: &str, dir: &Path, name: &str) -> (Value, Vec<Vec<String>>) {
     let sc = from_text(text, dir).unwrap_or_else(|e| panic!("{name}: {e}"));
     let out = dir.join(name);
     run_to_dir(&sc, &out, &RunOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_json(&out);
     (summary, csv_rows(&out.join("timeseries.csv")))
 }
 

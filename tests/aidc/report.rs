@@ -4,46 +4,27 @@
 //! there, sweep and forecast pages read generic tables, demos run end to end, and bad folders
 //! are exit code 2 naming what is missing. Runs are 3 days of the classroom (milliseconds).
 
-use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use aidc::report::format::{count, duration_s, energy_kwh, fixed, pct, power_kw};
 use aidc::report::{Lang, write_report};
 use serde_json::{Value, json};
 
+use crate::support::*;
+
 /// Size of every report plot.
 const W: u32 = 960;
 const H: u32 = 420;
-
-fn aidc<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("the aidc binary starts")
-}
-
-fn text(o: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
 
 /// Three days of the classroom, IT only (`--it-only`), into a temporary folder.
 fn small_run() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("run");
     let o = aidc(["run", "scenarios/classroom.toml", "--out", s(&out), "--quiet", "--horizon", "3d", "--it-only"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
     (tmp, out)
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(p).expect("readable")).expect("valid JSON")
 }
 
 fn num(v: &Value, path: &str) -> f64 {
@@ -96,7 +77,7 @@ fn run_report_holds_the_key_numbers_and_every_core_plot() {
     fs::write(out.join("plots/pue_outdoor.png"), b"stale").expect("write");
     let page = write_report(&out, Lang::En).expect("report writes");
     let html = fs::read_to_string(&page).expect("report.html");
-    let sm = read_json(&out.join("summary.json"));
+    let sm = summary_json(&out);
     let expected = [
         count(num(&sm, "capacity.accelerators")),
         format!("{} PFLOPS", fixed(num(&sm, "capacity.peak_pflops_fp16"), 1)),
@@ -144,7 +125,7 @@ fn add_facility(dir: &Path, by_month: Value) {
         out.push_str(&format!("{l},{db:.2},{:.2},{fac:.3},{cooling:.3},{loss:.3},{:.4},{:.1},0.3,18\n", db - 4.0, fac / it, 2.0 * cooling));
     }
     fs::write(dir.join("timeseries.csv"), out).expect("write timeseries.csv");
-    let mut sm = read_json(&dir.join("summary.json"));
+    let mut sm = summary_json(&dir);
     let it_kwh = num(&sm, "energy.it_kwh");
     sm["pue"] = json!({"annual": 1.3187, "min_month": 1.2512, "max_month": 1.4021, "by_month": by_month});
     sm["wue_l_per_kwh"] = json!(0.412);
@@ -182,9 +163,9 @@ fn a_real_facility_run_reports_its_pue_and_plots() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("run");
     let o = aidc(["run", "scenarios/wuhu-10k.toml", "--out", s(&out), "--quiet", "--horizon", "3d", "--report"]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", printed(&o));
     let html = fs::read_to_string(out.join("report.html")).expect("report.html");
-    let sm = read_json(&out.join("summary.json"));
+    let sm = summary_json(&out);
     let pue = format!("{:.3}", num(&sm, "pue.annual"));
     assert!(html.contains(&pue), "report.html lacks the PUE {pue}");
     assert!(!html.contains("no facility model"));
@@ -199,7 +180,7 @@ fn chinese_report_uses_the_seed_terms() {
     let (_tmp, out) = small_run();
     add_facility(&out, json!(vec![1.3; 12]));
     let o = aidc(["report", s(&out), "--lang", "zh"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
     let html = fs::read_to_string(out.join("report.html")).expect("report.html");
     for term in ["lang=\"zh-CN\"", "智算中心", "算力", "利用率", "闲置算力", "PUE", "关键指标", "卡时"] {
         assert!(html.contains(term), "the Chinese report lacks {term}");
@@ -211,34 +192,34 @@ fn run_with_report_writes_the_page() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("r");
     let o = aidc(["run", "scenarios/classroom.toml", "--out", s(&out), "--horizon", "2d", "--report"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("report: "), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
+    assert!(stdout(&o).contains("report: "), "{}", printed(&o));
     assert!(out.join("report.html").is_file() && out.join("plots/utilization.png").is_file());
     let o = aidc(["run", "scenarios/classroom.toml", "--out", s(&out), "--lang", "zh"]);
-    assert_eq!(o.status.code(), Some(2), "--lang needs --report: {}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "--lang needs --report: {}", printed(&o));
 }
 
 #[test]
 fn bad_folders_are_exit_code_2_naming_what_is_missing() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let o = aidc(["report", s(tmp.path())]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", printed(&o));
+    let err = stderr(&o);
     for f in ["summary.json", "sweep_summary.csv", "forecast.csv"] {
         assert!(err.contains(f), "the error names {f}: {err}");
     }
     let o = aidc(["report", s(&tmp.path().join("nope"))]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no such folder"));
+    assert_eq!(o.status.code(), Some(2), "{}", printed(&o));
+    assert!(stderr(&o).contains("no such folder"));
     fs::write(tmp.path().join("summary.json"), "{not json").expect("write");
     let o = aidc(["report", s(tmp.path())]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("summary.json"));
+    assert_eq!(o.status.code(), Some(2), "{}", printed(&o));
+    assert!(stderr(&o).contains("summary.json"));
     fs::remove_file(tmp.path().join("summary.json")).expect("remove");
     fs::write(tmp.path().join("forecast.csv"), "a,b\nx,y\n").expect("write");
     let o = aidc(["report", s(tmp.path())]);
-    assert_eq!(o.status.code(), Some(2), "a forecast without percentile columns: {}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("_p50"));
+    assert_eq!(o.status.code(), Some(2), "a forecast without percentile columns: {}", printed(&o));
+    assert!(stderr(&o).contains("_p50"));
 }
 
 #[test]
@@ -287,8 +268,8 @@ fn forecast_page_draws_fans() {
 #[test]
 fn demos_run_end_to_end() {
     let o = aidc(["demo", "--list"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let list = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
+    let list = stdout(&o);
     for name in ["fifo-vs-backfill", "quotas", "growth", "shanghai-vs-ulanqab", "cold-plate-vs-air"] {
         assert!(list.contains(name), "--list shows {name}");
     }
@@ -302,8 +283,8 @@ fn demos_run_end_to_end() {
     ] {
         let out = tmp.path().join(name);
         let o = aidc(["demo", name, "--out", s(&out)]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
+        let stdout = stdout(&o);
         assert!(stdout.contains("Allocation utilization") && stdout.contains(runs[0]) && stdout.contains(runs[1]), "{stdout}");
         assert!(stdout.contains(&format!("report: {}", out.join("report.html").display())), "{stdout}");
         for r in runs {
@@ -316,11 +297,11 @@ fn demos_run_end_to_end() {
         assert_plots(&out, &["cmp_power", "cmp_queue", "cmp_utilization", "cmp_wait_cdf"]);
     }
     // The facility demos compare PUE.
-    let table = String::from_utf8_lossy(&aidc(["demo", "cold-plate-vs-air", "--out", s(&tmp.path().join("x"))]).stdout).into_owned();
+    let table = stdout(&aidc(["demo", "cold-plate-vs-air", "--out", s(&tmp.path().join("x"))]));
     assert!(table.contains("PUE") && table.contains("Free-cooling hours"), "{table}");
     let o = aidc(["demo", "no-such-demo"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("fifo-vs-backfill"), "the error lists the demos");
+    assert_eq!(o.status.code(), Some(2), "{}", printed(&o));
+    assert!(stderr(&o).contains("fifo-vs-backfill"), "the error lists the demos");
 }
 
 /// A screenshot of report.html in headless Chromium, where Debian's chromium is installed.
@@ -339,7 +320,7 @@ fn report_renders_in_headless_chromium() {
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium starts");
-    assert!(shot.is_file(), "no screenshot: {}", text(&o));
+    assert!(shot.is_file(), "no screenshot: {}", printed(&o));
     assert_png(&shot, 1100, 2400);
 }
 
@@ -348,12 +329,12 @@ fn grid_and_failure_runs_get_their_plots_and_others_do_not() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (g, f) = (tmp.path().join("grid"), tmp.path().join("failures"));
     let o = aidc(["run", "scenarios/grid-east-aware.toml", "--out", s(&g), "--quiet", "--horizon", "3d", "--report"]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", printed(&o));
     let o = aidc(["run", "scenarios/wuhu-10k-failures.toml", "--out", s(&f), "--quiet", "--horizon", "10d", "--report"]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", printed(&o));
     let (gn, fn_) = (plot_names(&g), plot_names(&f));
     assert!(gn.iter().any(|x| x == "grid") && !gn.iter().any(|x| x == "interruptions"), "{gn:?}");
-    let interrupted: f64 = read_json(&f.join("summary.json"))["failures"]["interruptions"]
+    let interrupted: f64 = summary_json(&f)["failures"]["interruptions"]
         .as_object()
         .expect("interruptions by component")
         .values()

@@ -1,8 +1,6 @@
 //! Scheduling policies, preemption and inference services on whole runs: hand-made scenarios
 //! whose right answer is known, the `--scheduler` override, invariants and determinism.
 
-use std::process::Command;
-
 use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
 
@@ -210,38 +208,38 @@ fn sjf_shortens_the_mean_wait_of_the_classroom() {
 #[test]
 fn scheduler_flag_overrides_the_policy_and_rejects_unknown_names() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = env!("CARGO_BIN_EXE_aidc");
-    let scenario = root().join("scenarios/classroom.toml");
+    let scenario = ready_path("classroom.toml");
     let out = dir.path().join("o");
-    let st = Command::new(exe)
-        .args(["run", scenario.to_str().unwrap(), "--scheduler", "best-fit", "--quiet", "--horizon", "2d", "--out", out.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let o = aidc(["run", s(&scenario), "--scheduler", "best-fit", "--quiet", "--horizon", "2d", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", printed(&o));
+    let summary = summary_json(&out);
     assert_eq!(summary["scenario"]["scheduler"], "best-fit");
     let resolved = std::fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
     assert!(resolved.contains("policy = \"best-fit\""), "{resolved}");
-    let o = Command::new(exe).args(["run", scenario.to_str().unwrap(), "--scheduler", "lottery", "--quiet"]).output().unwrap();
+    let o = aidc(["run", s(&scenario), "--scheduler", "lottery", "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(err.contains("--scheduler") && err.contains("\"sjf\"") && err.contains("\"best-fit\"") && err.contains("lottery"), "{err}");
-    let help = Command::new(exe).args(["run", "--help"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&help.stdout).contains("--scheduler sjf"));
+    let help = aidc(["run", "--help"]);
+    assert!(stdout(&help).contains("--scheduler sjf"));
 }
 
 #[test]
 fn sweeps_accept_the_new_policy_names() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let o = Command::new(env!("CARGO_BIN_EXE_aidc"))
-        .args(["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=2d", "--set", "scheduler.policy=sjf,best-fit", "--quiet"])
-        .arg("--out")
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aidc([
+        "sweep",
+        "scenarios/classroom.toml",
+        "--set",
+        "simulation.horizon=2d",
+        "--set",
+        "scheduler.policy=sjf,best-fit",
+        "--quiet",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert!(csv.contains("sjf") && csv.contains("best-fit"), "{csv}");
 }

@@ -4,24 +4,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// Runs `aidc` with `args` from the project root.
-fn aidc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidc")).args(args).current_dir(crate::support::root()).output().expect("the aidc binary starts")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn assert_ok(o: &Output) {
-    assert_eq!(o.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", text(&o.stdout), text(&o.stderr));
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
+use crate::support::*;
 
 /// The arguments of the 3 x 3 grid (x 2 replications) used below, into `out`.
 fn grid_args(out: &Path) -> Vec<String> {
@@ -59,8 +44,8 @@ fn grid_of_nine_points_with_two_replications_aggregates_by_hand() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sw");
     assert_ok(&grid(&out, &[]));
-    let runs = crate::support::csv_rows(&out.join("sweep.csv"));
-    let summary = crate::support::csv_rows(&out.join("sweep_summary.csv"));
+    let runs = csv_rows(&out.join("sweep.csv"));
+    let summary = csv_rows(&out.join("sweep_summary.csv"));
     assert_eq!(runs.len(), 1 + 18);
     assert_eq!(summary.len(), 1 + 9);
     let (h, sh) = (&runs[0], &summary[0]);
@@ -115,7 +100,7 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     for k in 1..=3 {
         let dir = tmp.path().join(format!("shard-{k}"));
         assert_ok(&grid(&dir, &["--shard", &format!("{k}/3")]));
-        let rows = crate::support::csv_rows(&dir.join("sweep.csv"));
+        let rows = csv_rows(&dir.join("sweep.csv"));
         assert_eq!(rows.len(), 1 + 6, "shard {k} holds every third run");
         shards.push(dir);
     }
@@ -128,7 +113,7 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     // A merge with a shard missing says so.
     let o = aidc(&["sweep", "merge", s(&shards[0]), s(&shards[1]), "--out", s(&tmp.path().join("part"))]);
     assert_ok(&o);
-    assert!(text(&o.stderr).contains("6 of 18 runs are missing"), "{}", text(&o.stderr));
+    assert!(stderr(&o).contains("6 of 18 runs are missing"), "{}", stderr(&o));
 }
 
 #[test]
@@ -151,19 +136,19 @@ fn a_rerun_skips_finished_runs_and_gives_the_same_tables() {
     };
     let o = loud(&resumed);
     assert_ok(&o);
-    assert!(text(&o.stderr).contains("5 of 18 runs already done"), "{}", text(&o.stderr));
+    assert!(stderr(&o).contains("5 of 18 runs already done"), "{}", stderr(&o));
     same_tables(&full, &resumed);
     let o = loud(&resumed);
     assert_ok(&o);
-    assert!(text(&o.stderr).contains("18 of 18 runs already done"), "{}", text(&o.stderr));
+    assert!(stderr(&o).contains("18 of 18 runs already done"), "{}", stderr(&o));
     same_tables(&full, &resumed);
     // A different plan in the same folder is refused unless --fresh.
     let o = aidc(&["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--out", s(&resumed)]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("--fresh"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--fresh"));
     let o = aidc(&["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--fresh", "--out", s(&resumed)]);
     assert_ok(&o);
-    assert_eq!(crate::support::csv_rows(&resumed.join("sweep.csv")).len(), 2);
+    assert_eq!(csv_rows(&resumed.join("sweep.csv")).len(), 2);
 }
 
 #[test]
@@ -185,7 +170,7 @@ fn bad_specifications_fail_before_any_run_naming_the_path() {
         let mut all = vec!["sweep", "scenarios/classroom.toml", "--quiet", "--out", s(&out)];
         all.extend_from_slice(args);
         let o = aidc(&all);
-        let err = text(&o.stderr);
+        let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: expected exit 2\n{err}");
         assert!(err.contains(path), "{args:?}: the message should name {path}:\n{err}");
         assert!(!out.exists(), "{args:?}: nothing may be written before the plan is valid");

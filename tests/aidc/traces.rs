@@ -5,14 +5,12 @@
 //! Tests that read the real data look in `$AIDC_DATA`, then `../shared/data` from the project
 //! root, and are skipped with a message where it is absent.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::support::*;
 use aidc::engine::{RunOptions, Simulation, run_to_dir};
 use aidc::model::compute::power::{NodePowerModel, PPM};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/traces");
 
 /// A scenario reading the node list `nodes` and the pod list `pods` of the fixtures folder.
 fn alibaba(nodes: &str, pods: &str, horizon: &str, extra: &str) -> String {
@@ -23,9 +21,9 @@ name = "pods"
 horizon = "{horizon}"
 step = "10m"
 [cluster]
-node_list = "{FIXTURES}/{nodes}"
+node_list = "{TRACES}/{nodes}"
 [workload.trace]
-file = "{FIXTURES}/{pods}"
+file = "{TRACES}/{pods}"
 format = "alibaba-v2023"
 utilization = 0.5
 {extra}
@@ -38,10 +36,6 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut rdr = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     rdr.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
-}
-
-fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
 #[test]
@@ -73,7 +67,7 @@ fn pods_share_a_gpu_wait_for_room_and_are_rejected_with_a_reason_when_no_node_fi
     assert_eq!(by_line(4)["trace_state"], "Succeeded");
 
     // Fractional allocation: (600 + 400 + 500) milli x 1000 s over one GPU for 3600 s.
-    let s = summary(&out);
+    let s = summary_json(&out);
     let u = &s["utilization"];
     assert_eq!(u["allocation_basis"], "gpu-share");
     let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
@@ -125,7 +119,7 @@ fn the_node_list_builds_node_types_racks_and_a_hall_and_round_trips() {
 fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
     let dir = tempfile::tempdir().unwrap();
     let sc = |file: &str, format: &str| {
-        let t = format!("[workload.trace]\nfile = \"{FIXTURES}/{file}\"\nformat = \"{format}\"\n");
+        let t = format!("[workload.trace]\nfile = \"{TRACES}/{file}\"\nformat = \"{format}\"\n");
         from_text(&small(4, &t, "backfill", "1d"), dir.path()).unwrap()
     };
     let acme = sc("acme.csv", "acme");
@@ -175,14 +169,9 @@ fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
 fn run_bad(text: &str, env: Option<(&str, &Path)>) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.toml"), text).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aidc"));
-    cmd.args(["run", "bad.toml", "--out", "out"]).current_dir(dir.path());
-    if let Some((k, v)) = env {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
+    let o = aidc_env(dir.path(), env.as_slice(), ["run", "bad.toml", "--out", "out"]);
     assert!(!dir.path().join("out").exists(), "a failed run writes nothing");
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let err = stderr(&o);
     assert!(!err.contains("panicked"), "{err}");
     (o.status.code(), err)
 }
@@ -208,7 +197,7 @@ fn bad_trace_input_names_the_file_the_line_and_the_column() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("bad.toml:") && err.contains("cluster.models.T4"), "{err}");
 
-    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace(&format!("{FIXTURES}/pods_share.csv"), "data:nowhere/pods.csv");
+    let text = alibaba("one_t4.csv", "pods_share.csv", "1h", "").replace(&format!("{TRACES}/pods_share.csv"), "data:nowhere/pods.csv");
     let empty = tempfile::tempdir().unwrap();
     let (code, err) = run_bad(&text, Some(("AIDC_DATA", empty.path())));
     assert_eq!(code, Some(2), "{err}");
@@ -222,8 +211,7 @@ fn bad_trace_input_names_the_file_the_line_and_the_column() {
 
 /// The shared data folder, or None (with a message) where it is absent.
 fn data() -> Option<PathBuf> {
-    let dir = std::env::var_os("AIDC_DATA").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/data"));
-    let dir = dir.join("alibaba-gpu-v2023");
+    let dir = shared_data_dir().join("alibaba-gpu-v2023");
     if dir.join("openb_pod_list_default.csv").is_file() && dir.join("openb_node_list_gpu_node.csv").is_file() {
         Some(dir)
     } else {
@@ -410,8 +398,8 @@ fn anonymised_gpu_models_are_mapped_by_a_stated_assumption() {
     let list = sc.node_list.as_ref().unwrap();
     assert_eq!(list.assumed, ["G2"]);
     assert_eq!(sc.devices[sc.node_types[0].device].spec.id, "A10");
-    let o = Command::new(env!("CARGO_BIN_EXE_aidc")).arg("check").arg(&path).output().unwrap();
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = aidc([OsStr::new("check"), path.as_os_str()]);
+    let text = stdout(&o);
     assert!(text.contains("G2 are anonymised") && text.contains("G2 = A10"), "check says it is an assumption:\n{text}");
     // Naming the model removes the warning.
     std::fs::write(&path, alibaba("nodes_g2.csv", "pods_share.csv", "1h", "[cluster.models]\nG2 = \"V100-SXM2-32GB\"\n")).unwrap();
@@ -423,7 +411,7 @@ fn anonymised_gpu_models_are_mapped_by_a_stated_assumption() {
 #[test]
 fn gpu_shares_on_hand_written_halls_place_by_device_id_and_refuse_late_racks() {
     let dir = tempfile::tempdir().unwrap();
-    let trace = format!("[workload.trace]\nfile = \"{FIXTURES}/pods_spec.csv\"\nformat = \"alibaba-v2023\"\n");
+    let trace = format!("[workload.trace]\nfile = \"{TRACES}/pods_spec.csv\"\nformat = \"alibaba-v2023\"\n");
     // Without a node list, CPU and memory are not tracked and gpu_spec names device ids: no
     // H100 node is a "V100M32", so both pods are rejected with that reason.
     let sc = from_text(&small(1, &trace, "backfill", "1h"), dir.path()).unwrap();

@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 use mutate::Rng;
 use run::{Case, Outcome};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::support::{FIXTURES, fixture_path, root, shared_data};
+
 /// Per-case time limit of the long mode (a failure there, never asserted in the normal run).
 const WATCHDOG: Duration = Duration::from_secs(60);
 /// In the normal run a case still going after this long is stopped and listed, not failed.
@@ -51,7 +52,7 @@ fn read(path: &Path) -> Vec<u8> {
 fn scenario_seeds() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for dir in ["scenarios", "scenarios/demo"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join(dir))
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
             .expect("scenarios folder")
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -69,14 +70,8 @@ fn scenario_seeds() -> Vec<(String, String)> {
     out
 }
 
-/// The shared data folder (`../shared/data` or `AIDC_DATA`), when present.
-fn shared_data() -> Option<PathBuf> {
-    let p = std::env::var_os("AIDC_DATA").map(PathBuf::from).unwrap_or_else(|| Path::new(ROOT).join("../shared/data"));
-    p.is_dir().then(|| p.canonicalize().unwrap_or(p))
-}
-
 fn trace_seeds() -> Vec<TraceSeed> {
-    let fx = Path::new(ROOT).join("tests/fixtures");
+    let fx = Path::new(FIXTURES);
     let traces = fx.join("traces");
     let t = |p: &Path| p.display().to_string();
     let small = |body: &str| {
@@ -402,7 +397,7 @@ fn every_trace_seed_runs_unmutated() {
 /// files it reads, and `what.txt` saying what it broke.
 #[test]
 fn every_input_the_fuzzer_found_keeps_the_contract() {
-    let dir = Path::new(ROOT).join("tests/fixtures/fuzz");
+    let dir = fixture_path("fuzz");
     let mut cases: Vec<PathBuf> =
         std::fs::read_dir(&dir).map_or(vec![], |rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect());
     cases.sort();

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use aidc::engine::Simulation;
 use aidc::scenario::{Scenario, ScenarioError};
 
+use crate::support::BIN;
+
 /// The longest horizon a case runs, ms.
 pub const HORIZON_MS: u64 = 2 * 86_400_000;
 
@@ -293,7 +295,7 @@ pub fn binary(case: &Case, dir: &Path, check_only: bool, limit: Duration) -> Out
         .arg("-c")
         .arg("ulimit -v 8388608 2>/dev/null; exec \"$@\"")
         .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_aidc"))
+        .arg(BIN)
         .args(&args)
         .current_dir(dir)
         .env("AIDC_MAX_MEMORY", CAMPAIGN_MEMORY.to_string() + "B")
