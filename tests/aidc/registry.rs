@@ -6,7 +6,7 @@
 //! declared condition holds. The README's metric tables are the registry's, generated.
 //!
 //! To regenerate the README's tables after changing the registry:
-//! `AIDC_BLESS=1 cargo test --release --test registry`.
+//! `AIDC_BLESS=1 cargo test --release --test aidc registry::`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -196,7 +196,7 @@ fn every_key_and_column_is_declared_and_every_declaration_is_produced() {
     assert!(missing.is_empty(), "declared timeseries columns produced by no run: {missing:?}");
 }
 
-const BEGIN: &str = "<!-- metrics registry: begin (generated; AIDC_BLESS=1 cargo test --test registry rewrites it) -->\n";
+const BEGIN: &str = "<!-- metrics registry: begin (generated; AIDC_BLESS=1 cargo test --test aidc registry:: rewrites it) -->\n";
 const END: &str = "<!-- metrics registry: end -->";
 
 #[test]
@@ -218,7 +218,7 @@ fn the_readme_metric_tables_are_the_registry() {
     let first = have.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(have.len().min(want.len()));
     panic!(
         "README.md's metric tables differ from the metrics registry at their line {}:\n  README:   {}\n  registry: {}\n\
-         regenerate them with AIDC_BLESS=1 cargo test --test registry",
+         regenerate them with AIDC_BLESS=1 cargo test --release --test aidc registry::",
         first + 1,
         have.get(first).unwrap_or(&"(end)"),
         want.get(first).unwrap_or(&"(end)")

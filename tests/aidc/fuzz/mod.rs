@@ -7,9 +7,9 @@
 //! 0, 1 or 2, a bad input located, no partial output folder, IT energy >= 0 and PUE >= 1.
 //! Case `i` of a campaign is reproduced from `i` and the base seed alone.
 //!
-//! - `cargo test --release --test fuzz`: a few hundred cases in process, a sample through the
+//! - `cargo test --release --test aidc fuzz::`: a few hundred cases in process, a sample through the
 //!   binary, and every input the fuzzer ever found (`tests/fixtures/fuzz/`). No time is asserted.
-//! - The long mode, `cargo test --release --test fuzz -- --ignored --nocapture`:
+//! - The long mode, `cargo test --profile fuzz --test aidc fuzz::long_campaign -- --ignored --nocapture`:
 //!   `AIDC_FUZZ_CASES` scenarios (default 20,000) and `AIDC_FUZZ_TRACES` traces (default
 //!   5,000) on two threads, every 25th through the binary, with a 60 s watchdog per case
 //!   that counts as a failure (CPU time of the case where Linux says, so that a busy machine

@@ -1,4 +1,4 @@
-//! Mutations of scenario TOML files and CSV inputs for the fuzzer (`tests/fuzz.rs`).
+//! Mutations of scenario TOML files and CSV inputs for the fuzzer (the parent module, `fuzz`).
 //!
 //! A scenario is mutated mostly in its parsed form (a leaf's value replaced by an extreme, a
 //! wrong type, a swapped unit, an empty or a very long string; a key or table deleted; an array
