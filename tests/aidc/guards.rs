@@ -77,7 +77,7 @@ fn allow_large_lets_a_moderately_large_design_through() {
     let line = line_of(CLASSROOM, "step = ");
     let err = assert_refused(tmp.path(), &bound, &["run", "big.toml", "--out", "out", "--quiet"], line, "simulation.step");
     assert!(err.contains("--allow-large"), "the refusal should name the flag: {err}");
-    let o = aidc_env(tmp.path(), &bound, &["run", "big.toml", "--out", "out", "--quiet", "--allow-large"]);
+    let o = aidc_env(tmp.path(), &bound, ["run", "big.toml", "--out", "out", "--quiet", "--allow-large"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(tmp.path().join("out").join("timeseries.csv").is_file());
 
@@ -85,16 +85,16 @@ fn allow_large_lets_a_moderately_large_design_through() {
     let text = classroom_with(&[("\ncount = 8\n", "\ncount = 100000\n"), ("\nnodes = 4\n", "\nnodes = 1\n")]);
     std::fs::write(tmp.path().join("big.toml"), &text).unwrap();
     let small = [("AIDC_MAX_MEMORY", "256MiB")];
-    let o = aidc_env(tmp.path(), &small, &["check", "big.toml"]);
+    let o = aidc_env(tmp.path(), &small, ["check", "big.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("halls[0].racks[0].count") && stderr(&o).contains("pass --allow-large"), "{}", stderr(&o));
-    let o = aidc_env(tmp.path(), &small, &["check", "big.toml", "--allow-large"]);
+    let o = aidc_env(tmp.path(), &small, ["check", "big.toml", "--allow-large"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]
 fn check_prints_the_estimate() {
-    let o = aidc(&["check", "scenarios/classroom.toml"]);
+    let o = aidc(["check", "scenarios/classroom.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     for want in ["memory     about ", "equipment ", "available here", "timeseries.csv 8,641 rows x 21 columns", "jobs.csv about 3,6"] {
@@ -107,12 +107,12 @@ fn check_prints_the_estimate() {
 fn forecast_replications_are_bounded_like_sweeps() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("f");
-    let o = aidc(&["forecast", "scenarios/classroom.toml", "-n", "4000000000", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = aidc(["forecast", "scenarios/classroom.toml", "-n", "4000000000", "--quiet", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--replications") && stderr(&o).contains("10,000,000"), "{}", stderr(&o));
     assert!(!out.exists());
     // An expansion beyond the node limit is refused by its flag.
-    let o = aidc(&["forecast", "scenarios/classroom.toml", "--expand", "100000000@2", "--months", "2", "--out", out.to_str().unwrap()]);
+    let o = aidc(["forecast", "scenarios/classroom.toml", "--expand", "100000000@2", "--months", "2", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--expand 100000000@2"), "{}", stderr(&o));
 }
@@ -123,7 +123,7 @@ fn a_sweep_point_too_large_is_refused_by_its_assignment() {
     let out = tmp.path().join("s");
     let (count, nodes) = ("halls.0.racks.0.count=8,10000000", "halls.0.racks.0.nodes=1");
     let args = ["sweep", "scenarios/classroom.toml", "--set", count, "--set", nodes, "--quiet", "--out", out.to_str().unwrap()];
-    let o = aidc_env(&root(), &[EIGHT_GIB], &args);
+    let o = aidc_env(&root(), &[EIGHT_GIB], args);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("--set halls.0.racks.0.count=10000000 halls.0.racks.0.nodes=1: halls[0].racks[0].count: this run needs"), "{err}");
@@ -137,7 +137,7 @@ fn the_queue_holds_at_most_max_queued_jobs() {
         + "\n[[workload.classes]]\nname = \"flood\"\nkind = \"other\"\nrate = \"100/h\"\nsize = { dist = \"fixed\", value = 256 }\nduration = { dist = \"fixed\", value = \"2h\" }\n";
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("q.toml"), &text).unwrap();
-    let o = aidc_in(tmp.path(), &["run", "q.toml", "--horizon", "1d", "--out", "out", "--quiet"]);
+    let o = aidc_in(tmp.path(), ["run", "q.toml", "--horizon", "1d", "--out", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let jobs = std::fs::read_to_string(tmp.path().join("out/jobs.csv")).unwrap();
     let full = jobs.lines().filter(|l| l.contains("queue full")).count();
@@ -153,7 +153,7 @@ fn the_queue_holds_at_most_max_queued_jobs() {
     let bad = text.replacen("max_queued = 20", "max_queued = 0", 1);
     std::fs::write(tmp.path().join("big.toml"), &bad).unwrap();
     let line = line_of(&bad, "max_queued = 0");
-    let o = aidc_in(tmp.path(), &["check", "big.toml"]);
+    let o = aidc_in(tmp.path(), ["check", "big.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(&format!("big.toml:{line}:")) && stderr(&o).contains("scheduler.max_queued"), "{}", stderr(&o));
 }
@@ -172,7 +172,7 @@ fn a_node_list_of_too_many_designs_is_refused_at_its_line() {
         "name = \"many\"\n[simulation]\nhorizon = \"1d\"\n[cluster]\nnode_list = \"nodes.csv\"\n[workload.trace]\nfile = \"{pods}\"\nformat = \"alibaba-v2023\"\n"
     );
     std::fs::write(tmp.path().join("many.toml"), text).unwrap();
-    let o = aidc_in(tmp.path(), &["check", "many.toml"]);
+    let o = aidc_in(tmp.path(), ["check", "many.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("nodes.csv:4098") && stderr(&o).contains("4096 distinct node designs"), "{}", stderr(&o));
 }

@@ -125,7 +125,7 @@ fn add_facility(dir: &Path, by_month: Value) {
         out.push_str(&format!("{l},{db:.2},{:.2},{fac:.3},{cooling:.3},{loss:.3},{:.4},{:.1},0.3,18\n", db - 4.0, fac / it, 2.0 * cooling));
     }
     fs::write(dir.join("timeseries.csv"), out).expect("write timeseries.csv");
-    let mut sm = summary_json(&dir);
+    let mut sm = summary_json(dir);
     let it_kwh = num(&sm, "energy.it_kwh");
     sm["pue"] = json!({"annual": 1.3187, "min_month": 1.2512, "max_month": 1.4021, "by_month": by_month});
     sm["wue_l_per_kwh"] = json!(0.412);

@@ -32,7 +32,7 @@ fn grid(out: &Path, extra: &[&str]) -> Output {
     let mut args = grid_args(out);
     args.push("--quiet".into());
     args.extend(extra.iter().map(|a| a.to_string()));
-    aidc(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    aidc(args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 fn column(header: &[String], name: &str) -> usize {
@@ -111,7 +111,7 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     assert_ok(&aidc(&args));
     same_tables(&single, &merged);
     // A merge with a shard missing says so.
-    let o = aidc(&["sweep", "merge", s(&shards[0]), s(&shards[1]), "--out", s(&tmp.path().join("part"))]);
+    let o = aidc(["sweep", "merge", s(&shards[0]), s(&shards[1]), "--out", s(&tmp.path().join("part"))]);
     assert_ok(&o);
     assert!(stderr(&o).contains("6 of 18 runs are missing"), "{}", stderr(&o));
 }
@@ -132,7 +132,7 @@ fn a_rerun_skips_finished_runs_and_gives_the_same_tables() {
     fs::write(resumed.join("sweep.partial.jsonl"), "{\"run\":7,\"se").unwrap();
     let loud = |out: &Path| {
         let args = grid_args(out);
-        aidc(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        aidc(args.iter().map(String::as_str).collect::<Vec<_>>())
     };
     let o = loud(&resumed);
     assert_ok(&o);
@@ -143,10 +143,10 @@ fn a_rerun_skips_finished_runs_and_gives_the_same_tables() {
     assert!(stderr(&o).contains("18 of 18 runs already done"), "{}", stderr(&o));
     same_tables(&full, &resumed);
     // A different plan in the same folder is refused unless --fresh.
-    let o = aidc(&["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--out", s(&resumed)]);
+    let o = aidc(["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--out", s(&resumed)]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--fresh"));
-    let o = aidc(&["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--fresh", "--out", s(&resumed)]);
+    let o = aidc(["sweep", "scenarios/classroom.toml", "--set", "simulation.horizon=1d", "--quiet", "--fresh", "--out", s(&resumed)]);
     assert_ok(&o);
     assert_eq!(csv_rows(&resumed.join("sweep.csv")).len(), 2);
 }
