@@ -14,7 +14,7 @@
 //! The consumers read from here: the report's key figures take their labels and definitions,
 //! the sweep page tells metric columns from parameters with [`is_metric`], the recorder writes
 //! its header with [`timeseries_header`]. Adding a metric is an entry here plus the subsystem
-//! that measures it; `tests/registry.rs` runs every feature at once and fails on a key or a
+//! that measures it; `tests/aidc/registry.rs` runs every feature at once and fails on a key or a
 //! column that is not declared, or a declared one that no run produced.
 
 mod site;
