@@ -8,8 +8,38 @@ use crate::model::network::NetState;
 use crate::model::scheduler::Scheduling;
 use crate::model::workload::Jobs;
 
+/// The first invariant that fails, with the figures that show it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "at t = {at_ms} ms: {what} fails (site allocated {site_allocated}, installed {installed}, nodes {nodes_allocated}, halls {halls_allocated}, held {held}, free {free}, power site {site_mw} nodes {nodes_mw} halls {halls_mw})"
+)]
+pub struct InvariantError {
+    /// Simulated time of the site's last update, ms.
+    pub at_ms: u64,
+    /// The invariant, in words.
+    pub what: &'static str,
+    /// Accelerators allocated, as the site counts them.
+    pub site_allocated: u64,
+    /// Accelerators installed (in service).
+    pub installed: u64,
+    /// Accelerators allocated, summed over nodes.
+    pub nodes_allocated: u64,
+    /// Accelerators allocated, summed over halls.
+    pub halls_allocated: u64,
+    /// Accelerators held by running jobs, recounted.
+    pub held: u64,
+    /// Accelerators free in the placement core.
+    pub free: u64,
+    /// IT power of the site, mW.
+    pub site_mw: i64,
+    /// IT power summed over nodes, mW.
+    pub nodes_mw: i64,
+    /// IT power summed over halls, mW.
+    pub halls_mw: i64,
+}
+
 /// Checks every invariant; returns the first that fails, with the figures.
-pub fn check(world: &mut World) -> Result<(), String> {
+pub fn check(world: &mut World) -> Result<(), InvariantError> {
     let site = world.resource::<SiteLoad>().clone();
     let nodes = world.resource::<NodeLoads>();
     let (node_alloc, node_mw) = nodes.0.iter().fold((0u64, 0i64), |(a, p), l| (a + l.allocated as u64, p + l.power_mw));
@@ -45,10 +75,19 @@ pub fn check(world: &mut World) -> Result<(), String> {
         ("every node has a load row", nodes.0.len() == topo.nodes.len()),
     ];
     match checks.iter().find(|(_, ok)| !ok) {
-        Some((what, _)) => Err(format!(
-            "at t = {} ms: {what} fails (site allocated {}, installed {}, nodes {node_alloc}, halls {hall_alloc}, held {held}, free {free}, power site {} nodes {node_mw} halls {hall_mw})",
-            site.last_ms, site.allocated, site.installed, site.it_power_mw
-        )),
+        Some((what, _)) => Err(InvariantError {
+            at_ms: site.last_ms,
+            what,
+            site_allocated: site.allocated,
+            installed: site.installed,
+            nodes_allocated: node_alloc,
+            halls_allocated: hall_alloc,
+            held,
+            free,
+            site_mw: site.it_power_mw,
+            nodes_mw: node_mw,
+            halls_mw: hall_mw,
+        }),
         None => Ok(()),
     }
 }

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use build::{SamplePipeline, Stage};
+pub use invariants::InvariantError;
 pub use sim::Simulation;
 pub use summary::{RunInfo, ScenarioInfo, Summary};
 

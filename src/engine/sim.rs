@@ -18,6 +18,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemState;
 
 use super::dispatch::{Handlers, dispatch};
+use super::invariants::InvariantError;
 use super::summary::{RunInfo, Summary};
 use crate::config::Scenario;
 use crate::model::facility::{Alarm, FacilityModel};
@@ -153,7 +154,7 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
 
     /// Checks that the equipment state, the placement core and the site aggregates agree (a
     /// full scan: for tests, never on the hot path). Returns what disagrees.
-    pub fn check_invariants(&mut self) -> Result<(), String> {
+    pub fn check_invariants(&mut self) -> Result<(), InvariantError> {
         super::invariants::check(&mut self.world)
     }
 

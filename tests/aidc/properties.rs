@@ -89,7 +89,7 @@ proptest! {
         let mut sim = Simulation::new(&sc, Vec::new(), Vec::new()).unwrap();
         for h in 1..=12u64 {
             sim.run_until(h * 4 * 3_600_000, |_| {}).unwrap();
-            sim.check_invariants().map_err(TestCaseError::fail)?;
+            sim.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
         let (s, _, ts, jobs) = sim.finish(0.0).unwrap();
         let j = &s.jobs;
