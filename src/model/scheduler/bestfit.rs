@@ -17,7 +17,8 @@
 //! their estimates.
 //!
 //! Cost per start: O(depth x n_per_node) leftover queries from the per-free-count buckets, no
-//! scan of the nodes.
+//! scan of the nodes, and a sort of the jobs that fit; the jobs that fit but would delay the
+//! head are tried in rank order once per start, not the ranking recomputed after each.
 
 use std::collections::VecDeque;
 
@@ -28,14 +29,15 @@ use crate::model::workload::{JobSlot, Jobs};
 pub struct BestFit {
     depth: u32,
     queue: VecDeque<JobSlot>,
-    reservation: Reservation,
     skipped: Vec<JobSlot>,
+    /// Scratch: the jobs that fit now, ranked.
+    ranked: Vec<(u32, std::cmp::Reverse<u32>, usize)>,
 }
 
 impl BestFit {
     /// Best fit over the first `depth` queued jobs.
     pub fn new(depth: u32) -> BestFit {
-        BestFit { depth, queue: VecDeque::new(), reservation: Reservation::default(), skipped: Vec::new() }
+        BestFit { depth, queue: VecDeque::new(), skipped: Vec::new(), ranked: Vec::new() }
     }
 }
 
@@ -53,41 +55,41 @@ impl Scheduler for BestFit {
     }
 
     fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, _preempted: &mut Vec<JobSlot>) {
-        let mut reserved = false;
+        let mut reserved: Option<Reservation> = None;
         self.skipped.clear();
         while let Some(&head) = self.queue.front() {
-            if !reserved && cluster.fit_leftover(jobs.get(head)).is_none() {
-                reserved = cluster.reservation(head, jobs, &mut self.reservation);
-                if !reserved {
+            if reserved.is_none() && cluster.fit_leftover(jobs.get(head)).is_none() {
+                reserved = cluster.reservation(head, jobs);
+                if reserved.is_none() {
                     break;
                 }
             }
-            // (leftover, larger request first, position) of the best job that fits now.
-            let mut best: Option<(u32, std::cmp::Reverse<u32>, usize)> = None;
+            // The jobs that fit now, best first: (leftover, larger request first, position).
+            self.ranked.clear();
             for (i, &slot) in self.queue.iter().take(self.depth as usize + 1).enumerate() {
                 if self.skipped.contains(&slot) {
                     continue;
                 }
                 let job = jobs.get(slot);
                 if let Some(left) = cluster.fit_leftover(job) {
-                    let key = (left, std::cmp::Reverse(job.requested), i);
-                    if best.is_none_or(|b| key < b) {
-                        best = Some(key);
-                    }
+                    self.ranked.push((left, std::cmp::Reverse(job.requested), i));
                 }
             }
-            let Some((_, _, i)) = best else { break };
-            let slot = self.queue[i];
-            if cluster.try_start(slot, jobs, now, reserved.then_some(&self.reservation)) {
-                self.queue.remove(i);
-                started.push(slot);
-            } else {
+            self.ranked.sort_unstable();
+            // A start that fails changes nothing: the next best is the next in rank.
+            let mut start = None;
+            for &(_, _, i) in &self.ranked {
+                let slot = self.queue[i];
+                if cluster.try_start(slot, jobs, now, reserved) {
+                    start = Some((i, slot));
+                    break;
+                }
                 // It fits only on the reserved nodes and would delay the head: not this pass.
                 self.skipped.push(slot);
             }
-        }
-        if reserved {
-            cluster.clear_reservation(&self.reservation);
+            let Some((i, slot)) = start else { break };
+            self.queue.remove(i);
+            started.push(slot);
         }
     }
 

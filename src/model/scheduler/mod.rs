@@ -24,12 +24,27 @@
 //!   strictly lower priority, so preemption cannot cycle.
 //! - **sjf**: smallest estimated area first ([`sjf`]).
 //! - **best-fit**: fragmentation-aware best fit ([`bestfit`]).
+//!
+//! ## Cost under an overloaded queue
+//! A pass considers at most `backfill_depth` jobs behind the blocked head, whatever the queue's
+//! length, and passes over the jobs a class quota holds back without reading them (the queue
+//! is kept in lanes: [`lanes`]); the head's reservation is cached while the cluster does not change
+//! ([`Cluster::reservation`]), and so are the requests that failed to start
+//! ([`Cluster::try_start`]). A list scheduler also skips a pass that provably starts nothing:
+//! the previous pass started and preempted nothing, the cluster has not changed since
+//! ([`Cluster::stamp`]), and no job entered or left the part of the queue that pass read. Such
+//! a pass would read the same jobs against the same cluster; only the time differs, and a
+//! later time cannot make a job fit (a job that had to keep off the reserved nodes still must,
+//! its estimated end only comes later) or change a reservation (a function of the state).
+//! With random placement a failed attempt draws from the placement stream, so no pass is
+//! skipped there.
 
 mod bestfit;
 mod bitset;
 pub mod build;
 mod cluster;
 mod fragmentation;
+mod lanes;
 mod pass;
 mod shares;
 mod sjf;
@@ -39,6 +54,7 @@ use std::collections::VecDeque;
 pub use bitset::IndexSet;
 pub use cluster::{Cluster, Reservation};
 pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentation};
+use lanes::Lanes;
 pub use pass::Scheduling;
 pub use shares::{PoolShape, Shares};
 
@@ -109,28 +125,21 @@ pub fn build(cfg: &SchedulerConfig, labels: &[String], installed: u64) -> Box<dy
 /// A list scheduler: an ordered queue, optional EASY backfilling, optional class quotas.
 pub struct ListScheduler {
     name: &'static str,
-    by_priority: bool,
     backfill: bool,
     depth: u32,
     quotas: Option<Vec<u64>>,
-    queue: VecDeque<JobSlot>,
-    reservation: Reservation,
+    queue: Lanes,
     preempt: bool,
+    /// The last pass started and preempted nothing: the cluster's stamp then, and the key of
+    /// the last queued job it read ([`lanes::ALL`]: all, so that any arrival counts).
+    idle: Option<(u64, lanes::Key)>,
 }
 
 impl ListScheduler {
     /// A list scheduler; see the module documentation for the policies it implements.
     pub fn new(name: &'static str, by_priority: bool, backfill: bool, depth: u32, quotas: Option<Vec<u64>>) -> ListScheduler {
-        ListScheduler {
-            name,
-            by_priority,
-            backfill,
-            depth,
-            quotas,
-            queue: VecDeque::new(),
-            reservation: Reservation::default(),
-            preempt: false,
-        }
+        let split = quotas.as_ref().map_or(Vec::new(), |q| q.iter().map(|&x| x != u64::MAX).collect());
+        ListScheduler { name, backfill, depth, quotas, queue: Lanes::new(by_priority, split), preempt: false, idle: None }
     }
 
     /// Lets the top blocked job preempt lower-priority preemptible jobs.
@@ -142,6 +151,23 @@ impl ListScheduler {
     fn over_quota(&self, slot: JobSlot, jobs: &Jobs, cluster: &Cluster, allocated: u64) -> bool {
         let job = jobs.get(slot);
         self.quotas.as_ref().is_some_and(|q| cluster.class_allocated[job.class as usize] + allocated > q[job.class as usize])
+    }
+
+    /// A job entered or left the queue at `key`: a pass that read past it is no longer known
+    /// to start nothing.
+    fn touched(&mut self, key: lanes::Key) {
+        if self.idle.is_some_and(|(_, read)| key < read) {
+            self.idle = None;
+        }
+    }
+
+    /// A job entered the queue at `key`, and the queue was numbered again (`renumbered`: the
+    /// key of what the last pass read no longer applies).
+    fn entered(&mut self, (key, renumbered): (lanes::Key, bool)) {
+        if renumbered {
+            self.idle = None;
+        }
+        self.touched(key);
     }
 }
 
@@ -161,73 +187,77 @@ impl Scheduler for ListScheduler {
     }
 
     fn enqueue(&mut self, slot: JobSlot, jobs: &Jobs) {
-        if self.by_priority {
-            // Stable: after every queued job of the same or higher priority.
-            let p = jobs.get(slot).priority;
-            let at = self.queue.partition_point(|s| jobs.get(*s).priority >= p);
-            self.queue.insert(at, slot);
-        } else {
-            self.queue.push_back(slot);
-        }
+        // Stable: after every queued job of the same or higher priority.
+        let entered = self.queue.insert(slot, jobs.get(slot), false);
+        self.entered(entered);
     }
 
     fn requeue(&mut self, slot: JobSlot, jobs: &Jobs) {
-        if self.by_priority {
-            // Before every queued job of the same or lower priority.
-            let p = jobs.get(slot).priority;
-            let at = self.queue.partition_point(|s| jobs.get(*s).priority > p);
-            self.queue.insert(at, slot);
-        } else {
-            self.queue.push_front(slot);
-        }
+        // Before every queued job of the same or lower priority.
+        let entered = self.queue.insert(slot, jobs.get(slot), true);
+        self.entered(entered);
     }
 
     fn schedule(&mut self, now: u64, cluster: &mut Cluster, jobs: &mut Jobs, started: &mut Vec<JobSlot>, preempted: &mut Vec<JobSlot>) {
-        let mut i = 0;
-        let mut reserved = false;
+        let stamp = cluster.stamp();
+        if stamp.is_some() && self.idle.map(|(s, _)| s) == stamp {
+            return;
+        }
+        let (started_before, mut preempts) = (started.len(), false);
+        let mut reserved: Option<Reservation> = None;
         let mut considered = 0;
-        while i < self.queue.len() {
-            let slot = self.queue[i];
+        // The last queued job this pass reads (all unless it stops early).
+        let mut read = lanes::ALL;
+        self.queue.walk();
+        while let Some((key, lane, slot)) = self.queue.next() {
             if self.quotas.is_some() {
                 let need = cluster.allocation_size(jobs.get(slot)) as u64;
                 if self.over_quota(slot, jobs, cluster, need) {
-                    i += 1;
+                    // So is every job of its lane (same class and need): not read this pass.
                     continue;
                 }
             }
-            if reserved {
+            if reserved.is_some() {
                 considered += 1;
                 if considered > self.depth {
+                    read = key;
                     break;
                 }
             }
-            let res = reserved.then_some(&self.reservation);
-            if cluster.try_start(slot, jobs, now, res) {
+            if cluster.try_start(slot, jobs, now, reserved) {
                 started.push(slot);
-                self.queue.remove(i);
+                self.queue.take(lane);
                 continue;
             }
-            if !reserved {
+            self.queue.pass_over(lane);
+            if reserved.is_none() {
                 if self.preempt && cluster.preemption_plan(slot, jobs, self.depth, preempted) {
+                    preempts = true;
                     break;
                 }
                 if !self.backfill {
+                    read = key;
                     break;
                 }
-                reserved = cluster.reservation(slot, jobs, &mut self.reservation);
-                if !reserved {
+                reserved = cluster.reservation(slot, jobs);
+                if reserved.is_none() {
+                    read = key;
                     break;
                 }
             }
-            i += 1;
         }
-        if reserved {
-            cluster.clear_reservation(&self.reservation);
-        }
+        let idle = started.len() == started_before && !preempts;
+        self.idle = stamp.filter(|_| idle).map(|s| (s, read));
     }
 
-    fn cancel(&mut self, slot: JobSlot, _jobs: &Jobs) -> bool {
-        remove_queued(&mut self.queue, slot)
+    fn cancel(&mut self, slot: JobSlot, jobs: &Jobs) -> bool {
+        match self.queue.remove(slot, jobs.get(slot)) {
+            Some(key) => {
+                self.touched(key);
+                true
+            }
+            None => false,
+        }
     }
 
     fn queue_len(&self) -> usize {
@@ -235,7 +265,8 @@ impl Scheduler for ListScheduler {
     }
 
     fn drain(&mut self) -> Vec<JobSlot> {
-        self.queue.drain(..).collect()
+        self.idle = None;
+        self.queue.drain()
     }
 }
 

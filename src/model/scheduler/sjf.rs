@@ -38,14 +38,13 @@ pub struct Sjf {
     aging_ms: u64,
     by_area: BTreeSet<AreaKey>,
     by_age: BTreeSet<AgeKey>,
-    reservation: Reservation,
     done: Vec<JobSlot>,
 }
 
 impl Sjf {
     /// SJF considering `depth` jobs behind the blocked head, aging jobs after `aging_ms`.
     pub fn new(depth: u32, aging_ms: u64) -> Sjf {
-        Sjf { depth, aging_ms, by_area: BTreeSet::new(), by_age: BTreeSet::new(), reservation: Reservation::default(), done: Vec::new() }
+        Sjf { depth, aging_ms, by_area: BTreeSet::new(), by_age: BTreeSet::new(), done: Vec::new() }
     }
 
     fn keys(slot: JobSlot, jobs: &Jobs) -> (AreaKey, AgeKey) {
@@ -62,32 +61,27 @@ pub(super) fn easy_pass(
     cluster: &mut Cluster,
     jobs: &mut Jobs,
     depth: u32,
-    reservation: &mut Reservation,
     started: &mut Vec<JobSlot>,
 ) {
-    let mut reserved = false;
+    let mut reserved: Option<Reservation> = None;
     let mut considered = 0;
     for slot in order {
-        if reserved {
+        if reserved.is_some() {
             considered += 1;
             if considered > depth {
                 break;
             }
         }
-        let res = reserved.then_some(&*reservation);
-        if cluster.try_start(slot, jobs, now, res) {
+        if cluster.try_start(slot, jobs, now, reserved) {
             started.push(slot);
             continue;
         }
-        if !reserved {
-            reserved = cluster.reservation(slot, jobs, reservation);
-            if !reserved {
+        if reserved.is_none() {
+            reserved = cluster.reservation(slot, jobs);
+            if reserved.is_none() {
                 break;
             }
         }
-    }
-    if reserved {
-        cluster.clear_reservation(reservation);
     }
 }
 
@@ -110,7 +104,7 @@ impl Scheduler for Sjf {
         done.clear();
         let first = self.by_age.iter().take_while(|k| aged(k.0)).map(|k| k.2);
         let rest = self.by_area.iter().filter(|k| !aged(k.2)).map(|k| k.3);
-        easy_pass(first.chain(rest), now, cluster, jobs, self.depth, &mut self.reservation, &mut done);
+        easy_pass(first.chain(rest), now, cluster, jobs, self.depth, &mut done);
         for &slot in &done {
             let (area, age) = Sjf::keys(slot, jobs);
             self.by_area.remove(&area);

@@ -265,3 +265,130 @@ fn preemption_spares_victims_that_do_not_help() {
     assert_eq!(preempted, vec![big]);
     assert_eq!(c.free_accelerators(), 0, "planning left the cluster as it was");
 }
+
+#[test]
+fn a_pass_after_an_idle_one_still_sees_what_changed_in_what_it_read() {
+    // One node busy for 10 h; the head needs both; two long jobs wait behind it (depth 1).
+    let (mut c, mut jobs) = cluster(2, 1);
+    let mut s = ListScheduler::new("priority", true, true, 1, None);
+    let busy = job(&mut jobs, 8, 10, 0, 0);
+    s.enqueue(busy, &jobs);
+    assert_eq!(run(&mut s, 0, &mut c, &mut jobs), vec![busy]);
+    let head = job(&mut jobs, 16, 1, 0, 0);
+    let long = job(&mut jobs, 8, 20, 0, 0);
+    let long2 = job(&mut jobs, 8, 20, 0, 0);
+    for j in [head, long, long2] {
+        s.enqueue(j, &jobs);
+    }
+    assert!(run(&mut s, H, &mut c, &mut jobs).is_empty());
+    assert!(s.idle.is_some_and(|(_, read)| read != lanes::ALL), "read the head, one candidate, and stopped at the next");
+    assert!(run(&mut s, 2 * H, &mut c, &mut jobs).is_empty());
+    // Behind what the pass read: the pass stays skipped (it could not have reached the job).
+    let beyond = job(&mut jobs, 8, 1, 0, 0);
+    s.enqueue(beyond, &jobs);
+    assert!(s.idle.is_some());
+    assert!(run(&mut s, 2 * H, &mut c, &mut jobs).is_empty());
+    // A short job of higher priority goes ahead of the head: within what was read, it starts.
+    let urgent = job(&mut jobs, 8, 1, 0, 5);
+    s.enqueue(urgent, &jobs);
+    assert!(s.idle.is_none());
+    assert_eq!(run(&mut s, 3 * H, &mut c, &mut jobs), vec![urgent]);
+    assert!(run(&mut s, 3 * H, &mut c, &mut jobs).is_empty());
+    // The cluster changes (both jobs end): the pass runs and the head starts.
+    for j in [urgent, busy] {
+        let r = jobs.get(j).clone();
+        c.finish(j, &r);
+    }
+    assert_eq!(run(&mut s, 10 * H, &mut c, &mut jobs), vec![head]);
+}
+
+/// Random arrivals, ends, preemptions and requeues through two copies of a policy: one with the
+/// caches (reservation, failed requests, idle passes), one computing every decision afresh.
+/// Every pass starts and preempts the same jobs on the same nodes. Returns the starts and the
+/// passes that `idle` says the policy could skip.
+fn twin_runs<S: Scheduler>(make: &dyn Fn() -> S, idle: &dyn Fn(&S, &Cluster) -> bool, seed: u64) -> (usize, usize) {
+    use rand::RngExt;
+    let mut rng = crate::time::rng::stream(seed, "policy-twins");
+    let new_cluster = || Cluster::new(&[(0..8).collect(), (8..12).collect()], &[8, 4], &[0, 1], 12, 2);
+    let (mut fast, mut slow) = ((make(), new_cluster(), Jobs::default()), (make(), new_cluster().without_caches(), Jobs::default()));
+    let (mut running, mut now, mut starts, mut skipped) = (Vec::<(u64, JobSlot)>::new(), 0, 0, 0);
+    for _ in 0..3000 {
+        now += rng.random_range(0..H / 3);
+        // Jobs whose (actual) end has come, earliest first.
+        running.sort_unstable();
+        while running.first().is_some_and(|&(end, _)| end <= now) {
+            let (_, slot) = running.remove(0);
+            for (_, c, jobs) in [&mut fast, &mut slow] {
+                let j = jobs.get(slot).clone();
+                c.finish(slot, &j);
+                jobs.remove(slot);
+            }
+        }
+        for _ in 0..rng.random_range(0..4) {
+            let requested = [1, 2, 4, 8, 8, 16, 24, 32][rng.random_range(0..8)];
+            let (class, priority) = [(0, 0), (0, 1), (1, 3)][rng.random_range(0..3)];
+            let estimate_ms = rng.random_range(1..48) * H / 4;
+            let job = Job {
+                requested,
+                class,
+                priority,
+                device: [None, None, Some(0), Some(1)][rng.random_range(0..4)],
+                estimate_ms,
+                duration_ms: estimate_ms * rng.random_range(2..=4) / 4,
+                preemptible: rng.random_bool(0.5),
+                submit_ms: now,
+                ..Default::default()
+            };
+            for (s, c, jobs) in [&mut fast, &mut slow] {
+                let slot = jobs.insert(job.clone());
+                if c.never_fits(jobs.get(slot)).is_none() && s.admit(slot, jobs, c).is_ok() {
+                    s.enqueue(slot, jobs);
+                } else {
+                    jobs.remove(slot);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (s, c, jobs) in [&mut fast, &mut slow] {
+            let idle = idle(s, c);
+            let (mut started, mut preempted) = (Vec::new(), Vec::new());
+            s.schedule(now, c, jobs, &mut started, &mut preempted);
+            let placed: Vec<_> = started.iter().map(|&j| (j, jobs.get(j).alloc.clone())).collect();
+            out.push((placed, preempted, idle));
+        }
+        assert_eq!((&out[0].0, &out[0].1), (&out[1].0, &out[1].1), "at {now} ms");
+        skipped += out[0].2 as usize;
+        let (placed, preempted, _) = out.swap_remove(0);
+        starts += placed.len();
+        for (slot, _) in placed {
+            running.push((now + fast.2.get(slot).duration_ms, slot));
+        }
+        for slot in preempted {
+            running.retain(|&(_, s)| s != slot);
+            for (s, c, jobs) in [&mut fast, &mut slow] {
+                let j = jobs.get(slot).clone();
+                c.finish(slot, &j);
+                s.requeue(slot, jobs);
+            }
+        }
+    }
+    (starts, skipped)
+}
+
+#[test]
+fn policies_decide_the_same_with_and_without_the_caches() {
+    let skippable = |s: &ListScheduler, c: &Cluster| s.idle.is_some_and(|(stamp, _)| c.stamp() == Some(stamp));
+    let policies: [(&str, &dyn Fn() -> ListScheduler); 4] = [
+        ("fifo", &|| ListScheduler::new("fifo", false, false, 0, None)),
+        ("backfill", &|| ListScheduler::new("backfill", false, true, 6, None)),
+        ("priority", &|| ListScheduler::new("priority", true, true, 6, Some(vec![40, 64]))),
+        ("preemption", &|| ListScheduler::new("priority", true, true, 6, Some(vec![u64::MAX, 48])).with_preemption(true)),
+    ];
+    for (name, make) in policies {
+        let (starts, skipped) = twin_runs(make, &skippable, 3);
+        assert!(starts > 300 && skipped > 100, "{name}: {starts} starts, {skipped} passes skipped");
+    }
+    let (sjf_starts, _) = twin_runs(&|| sjf::Sjf::new(6, 24 * H), &|_, _| false, 4);
+    let (best_fit_starts, _) = twin_runs(&|| bestfit::BestFit::new(6), &|_, _| false, 5);
+    assert!(sjf_starts > 300 && best_fit_starts > 300, "sjf {sjf_starts}, best-fit {best_fit_starts} starts");
+}

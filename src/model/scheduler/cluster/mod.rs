@@ -16,7 +16,14 @@
 //! node, and EASY reservations, always use packing.
 //!
 //! Running jobs are also kept per pool ordered by estimated end, so EASY backfilling can find
-//! the head job's shadow time by releasing them in order ([`Cluster::reservation`]).
+//! the head job's shadow time by releasing them in order ([`Cluster::reservation`], cached while
+//! it provably holds: see [`easy`]).
+//!
+//! A pass of an overloaded queue tries the same few sizes again and again against a cluster
+//! that has not changed: `try_start` remembers the requests that failed since the last change
+//! (request, device, and the reservation's pool if it had to avoid it) and answers them without
+//! a search. A failed placement changes nothing, so the answer is the one a search would give;
+//! random placement, which draws from its stream while it searches, is not remembered.
 
 use std::collections::BTreeSet;
 
@@ -154,16 +161,22 @@ fn lowest_bits(mut mask: u64, k: u32) -> u64 {
     out
 }
 
-/// The head job's reservation under EASY backfilling.
-#[derive(Debug, Clone, Default)]
+/// The head job's reservation under EASY backfilling (its nodes are marked in the cluster:
+/// [`Cluster::reserved_nodes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reservation {
     /// Pool of the reservation.
     pub pool: usize,
     /// When the head job is expected to start, ms.
     pub shadow_ms: u64,
-    /// Local nodes the head job would take at the shadow time.
-    pub nodes: Vec<u32>,
 }
+
+/// A `try_start` known to fail in the current state: (accelerators, device, the pool whose
+/// reserved nodes it had to avoid).
+type Failed = (u32, Option<u16>, Option<usize>);
+
+/// At most this many failed requests are remembered between changes (a linear search).
+const FAILED_MAX: usize = 32;
 
 /// Free capacity, placement and running jobs of every pool.
 #[derive(Debug)]
@@ -185,6 +198,15 @@ pub struct Cluster {
     victims: BTreeSet<(i32, std::cmp::Reverse<u64>, JobSlot)>,
     /// Placement by shares (GPU fractions, CPU, memory) instead of whole free slots, if enabled.
     shares: Option<Box<super::Shares>>,
+    /// The last EASY reservation, kept while it holds.
+    easy: easy::Cache,
+    /// Requests that failed to start since the state or the reserved nodes last changed.
+    failed: Vec<Failed>,
+    /// Counts changes of the state (starts, ends, nodes out of or back in service).
+    version: u64,
+    /// Whether reservations, failed requests and idle passes are remembered (off only in
+    /// tests, as the reference that computes everything afresh).
+    caches: bool,
 }
 
 impl Cluster {
@@ -234,6 +256,10 @@ impl Cluster {
             absent: 0,
             victims: BTreeSet::new(),
             shares: None,
+            easy: easy::Cache::default(),
+            failed: Vec::new(),
+            version: 0,
+            caches: true,
         }
     }
 
@@ -241,6 +267,30 @@ impl Cluster {
     /// pools is left unused. EASY reservations become greedy: a blocked pod holds nothing back.
     pub fn enable_shares(&mut self, shares: super::Shares) {
         self.shares = Some(Box::new(shares));
+        self.changed();
+    }
+
+    /// The state changed: the cached reservation and the failed requests are void.
+    fn changed(&mut self) {
+        self.version += 1;
+        self.forget_reservation();
+        self.failed.clear();
+    }
+
+    /// A stamp of what placement reads (free slots, nodes in service, running jobs): under
+    /// equal stamps a request that did not fit, or had to keep off the same head job's
+    /// reserved nodes, still does not, later too (its estimated end only comes later). None
+    /// with random placement, where a failed attempt draws from the placement stream, so that
+    /// no attempt may be skipped.
+    pub fn stamp(&self) -> Option<u64> {
+        (self.caches && self.placement != Placement::Random).then_some(self.version)
+    }
+
+    /// The same cluster computing every decision afresh: the reference for the caches.
+    #[cfg(test)]
+    pub fn without_caches(mut self) -> Cluster {
+        self.caches = false;
+        self
     }
 
     /// The share allocator, if placement is by shares.
@@ -280,7 +330,9 @@ impl Cluster {
         }
         p.held[l] = true;
         p.set_mask(l, 0);
-        p.per_node as u64
+        let n = p.per_node as u64;
+        self.changed();
+        n
     }
 
     /// Frees a held node with every slot free; returns the accelerators that came back (0 if
@@ -293,7 +345,9 @@ impl Cluster {
         }
         p.held[l] = false;
         p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
-        p.per_node as u64
+        let n = p.per_node as u64;
+        self.changed();
+        n
     }
 
     /// Accelerators on nodes not in service yet.
@@ -304,6 +358,7 @@ impl Cluster {
     /// Sets how many hot spare nodes pool `pool` keeps: jobs larger than the rest are rejected.
     pub fn set_spares(&mut self, pool: usize, spares: usize) {
         self.pools[pool].spares = spares.min(self.pools[pool].nodes.len());
+        self.changed();
     }
 
     /// Accelerators on nodes out of service.
@@ -328,14 +383,6 @@ impl Cluster {
     fn eligible(&self, job: &Job) -> impl Iterator<Item = usize> + '_ {
         let device = job.device;
         (0..self.pools.len()).filter(move |&p| !self.pools[p].nodes.is_empty() && device.is_none_or(|d| self.pools[p].device == d))
-    }
-
-    /// The running job after `after` in estimated-end order.
-    fn next_running(&self, p: usize, after: Option<(u64, JobSlot)>) -> Option<(u64, JobSlot)> {
-        match after {
-            None => self.pools[p].running.first().copied(),
-            Some(cur) => self.pools[p].running.range((std::ops::Bound::Excluded(cur), std::ops::Bound::Unbounded)).next().copied(),
-        }
     }
 
     /// Why the job can never run here, if it cannot.
@@ -367,7 +414,7 @@ impl Cluster {
 
     /// Tries to start a job now. With a reservation, a job that may still run at the shadow time
     /// avoids the reserved nodes. Returns whether it started.
-    pub fn try_start(&mut self, slot: JobSlot, jobs: &mut Jobs, now: u64, reservation: Option<&Reservation>) -> bool {
+    pub fn try_start(&mut self, slot: JobSlot, jobs: &mut Jobs, now: u64, reservation: Option<Reservation>) -> bool {
         if let Some(s) = self.shares.as_mut() {
             let Some((p, node, mask)) = s.place(jobs.get(slot)) else { return false };
             let job = jobs.get_mut(slot);
@@ -378,10 +425,16 @@ impl Cluster {
             job.start_ms = now;
             self.pools[p].running.insert((now + job.estimate_ms, slot));
             self.class_allocated[job.class as usize] += job.allocated as u64;
+            self.version += 1;
             return true;
         }
         let job = jobs.get(slot);
         let (requested, ends_by) = (job.requested, now + job.estimate_ms);
+        let failed: Failed = (requested, job.device, reservation.filter(|r| ends_by > r.shadow_ms).map(|r| r.pool));
+        let remember = self.caches && self.placement != Placement::Random;
+        if remember && self.failed.contains(&failed) {
+            return false;
+        }
         let mut found = None;
         for p in 0..self.pools.len() {
             if !self.is_eligible(p, job) {
@@ -406,7 +459,15 @@ impl Cluster {
                 break;
             }
         }
-        let Some(p) = found else { return false };
+        let Some(p) = found else {
+            if remember && self.failed.len() < FAILED_MAX {
+                self.failed.push(failed);
+            }
+            return false;
+        };
+        self.version += 1;
+        self.failed.clear();
+        self.reservation_after_start(p, ends_by);
         let pool = &mut self.pools[p];
         let job = jobs.get_mut(slot);
         job.alloc.clear();
@@ -431,6 +492,7 @@ impl Cluster {
 
     /// Releases a finished job's accelerators.
     pub fn finish(&mut self, slot: JobSlot, job: &Job) {
+        self.changed();
         let pool = &mut self.pools[job.pool as usize];
         pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
         if job.preemptible {
@@ -459,3 +521,6 @@ impl Cluster {
         self.pools.iter().map(|p| p.free_mask.iter().map(|m| m.count_ones() as u64).sum::<u64>()).sum()
     }
 }
+
+#[cfg(test)]
+mod tests;

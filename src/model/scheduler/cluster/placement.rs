@@ -97,6 +97,7 @@ impl Cluster {
     /// Sets the placement of multi-node jobs; `pod_of_node` maps global nodes to pods (needed by
     /// topology placement) and `seed` seeds the "placement" stream of random placement.
     pub fn set_placement(&mut self, placement: Placement, pod_of_node: &[u32], seed: u64) {
+        self.changed();
         self.placement = placement;
         if placement == Placement::Random {
             self.rng = Some(crate::time::rng::stream(seed, "placement"));
