@@ -22,13 +22,13 @@
 //!   "preemption": they lose the work since their last checkpoint, or the whole attempt without
 //!   `[failures]` checkpoints) and runs another pass, where the top job starts. Victims have
 //!   strictly lower priority, so preemption cannot cycle.
-//! - **sjf**: smallest estimated area first ([`sjf`]).
-//! - **best-fit**: fragmentation-aware best fit ([`bestfit`]).
+//! - **sjf**: smallest estimated area first (`sjf.rs`).
+//! - **best-fit**: fragmentation-aware best fit (`bestfit.rs`).
 //!
 //! ## Cost under an overloaded queue
 //! A pass considers at most `backfill_depth` jobs behind the blocked head, whatever the queue's
 //! length, and passes over the jobs a class quota holds back without reading them (the queue
-//! is kept in lanes: [`lanes`]); the head's reservation is cached while the cluster does not change
+//! is kept in lanes: `lanes`); the head's reservation is cached while the cluster does not change
 //! ([`Cluster::reservation`]), and so are the requests that failed to start
 //! ([`Cluster::try_start`]). A list scheduler also skips a pass that provably starts nothing:
 //! the previous pass started and preempted nothing, the cluster has not changed since

@@ -4,7 +4,7 @@
 use super::Cluster;
 use crate::model::workload::{Job, JobSlot, Jobs};
 
-/// Queries and plans for the policies of [`super::sjf`], [`super::bestfit`] and preemption: read-only except for tentative releases that are always undone.
+/// Queries and plans for the policies of `sjf`, `bestfit` and preemption: read-only except for tentative releases that are always undone.
 impl Cluster {
     /// Free slots a job would leave on the node(s) it would take now (best fit, ignoring
     /// reservations): c - k on the fullest node with c >= k free for a job of k within a node,
