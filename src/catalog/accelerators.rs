@@ -211,7 +211,7 @@ pub enum CatalogError {
         message: String,
     },
     /// An entry breaks a rule (duplicate id, missing source, bad number).
-    #[error("{origin}: accelerator '{id}': {field}: {message}")]
+    #[error("{origin}: '{id}': {field}: {message}")]
     Entry {
         /// Which catalog.
         origin: String,
@@ -235,12 +235,16 @@ struct CatalogFile {
 pub struct Catalog {
     devices: BTreeMap<String, AcceleratorSpec>,
     order: Vec<String>,
+    /// Server platforms (`assets/platforms.toml`; empty for a catalog parsed from text).
+    pub platforms: super::platforms::Platforms,
 }
 
 impl Catalog {
     /// The catalog compiled into the binary from `assets/accelerators.toml`.
     pub fn builtin() -> Result<Catalog, CatalogError> {
-        Catalog::parse(BUILTIN, "assets/accelerators.toml")
+        let mut c = Catalog::parse(BUILTIN, "assets/accelerators.toml")?;
+        c.platforms = super::platforms::Platforms::builtin(&c)?;
+        Ok(c)
     }
 
     /// Parses and checks a catalog file's text; `origin` names it in errors.

@@ -1,4 +1,4 @@
-//! Catalogs: accelerators, climate normals and grid emission factors read from `assets/`, and
+//! Catalogs: accelerators, server platforms, climate normals and grid emission factors read from `assets/`, and
 //! the tables of defaults a scenario falls back on (job kinds and their class defaults, PSU
 //! efficiency curves, fabric equipment), each with its unit and source.
 //!
@@ -11,9 +11,11 @@ pub mod climates;
 pub mod failures;
 pub mod network;
 pub mod node_lists;
+pub mod platforms;
 pub mod psu;
 pub mod tariffs;
 
 pub use accelerators::{AcceleratorSpec, Catalog, CatalogError, MAX_PART_W, PRECISIONS, Precisions};
 pub use classes::ClassKind;
 pub use climates::{ClimateSpec, GridSpec};
+pub use platforms::{PlatformSpec, Platforms};

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::config::{Scenario, SizeDist};
 use crate::engine::budget;
-use crate::model::compute::power::NodePowerModel;
+use crate::model::compute::power::PPM;
 use crate::model::workload::ClassSampler;
 use crate::scenario::units::format_duration;
 
@@ -48,6 +48,9 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How far a node type's modelled maximum may lie from its nameplate before `check` warns.
+const NAMEPLATE_TOLERANCE: f64 = 0.10;
+
 /// Draws per class used to estimate offered load.
 const LOAD_DRAWS: usize = 20_000;
 
@@ -78,11 +81,12 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
     let peaks: Vec<String> = cap.peak_pflops.iter().map(|(p, v)| format!("{p} {v:.1}")).collect();
     let _ = writeln!(o, "peak       dense PFLOPS (PetaOPS for int8): {}", peaks.join(", "));
     let _ = writeln!(o, "IT power   design {:.1} kW (all accelerators busy), idle {:.1} kW", cap.it_design_kw, cap.it_idle_kw);
-    for nt in &sc.node_types {
-        let m = NodePowerModel::new(nt, &sc.devices[nt.device]);
+    for (i, nt) in sc.node_types.iter().enumerate() {
+        let m = crate::model::compute::air_model(sc, i);
+        let platform = nt.platform.as_ref().map_or_else(String::new, |p| format!(" (platform {p})"));
         let _ = writeln!(
             o,
-            "node type  {}: {} x {}, {:.2} kW max, {:.2} kW idle, PSU {} x {:.0} W {}",
+            "node type  {}{platform}: {} x {}, {:.2} kW at full load, {:.2} kW idle, PSU {} x {:.0} W {}",
             nt.name,
             nt.accelerators,
             sc.devices[nt.device].spec.id,
@@ -92,6 +96,25 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
             nt.psu.rating_w,
             nt.psu.curve_name.as_deref().unwrap_or("custom curve")
         );
+        let nameplate = match nt.nameplate_w {
+            Some(n) => format!("nameplate {:.2} kW ({:+.1} %)", n / 1000.0, 100.0 * (m.worst_w() - n) / n),
+            None => "no nameplate given".to_string(),
+        };
+        let _ = writeln!(o, "           modelled maximum {:.2} kW (every part at its maximum) vs {nameplate}", m.worst_w() / 1000.0);
+        for h in sc.halls.iter().filter(|h| h.racks.iter().any(|g| g.node_type == i) && h.cooling.kind != crate::config::CoolingKind::Air) {
+            let full = crate::model::compute::installed_model(sc, h, i).power(nt.accelerators, nt.accelerators as u64 * PPM);
+            let air = m.power(nt.accelerators, nt.accelerators as u64 * PPM);
+            let _ = writeln!(
+                o,
+                "           in {} ({}, {:.0} % of the heat to air): {:.2} kW at full load, server fans {:.0} W (air-cooled: {:.0} W)",
+                h.name,
+                h.cooling.kind.name(),
+                100.0 * h.cooling.air_share(),
+                full.ac_w / 1000.0,
+                full.fans_w,
+                air.fans_w
+            );
+        }
     }
     if let Some(f) = &sc.facility {
         let climate = sc.climate.as_ref().map_or_else(|| "measured weather file".to_string(), |(_, c)| c.name.clone());
@@ -225,6 +248,32 @@ pub fn warnings(sc: &Scenario) -> Vec<String> {
                     g.nodes,
                     rack_w / 1000.0,
                     limit / 1000.0
+                ));
+            }
+        }
+    }
+    for (i, nt) in sc.node_types.iter().enumerate() {
+        let worst = crate::model::compute::air_model(sc, i).worst_w();
+        if let Some(n) = nt.nameplate_w
+            && (worst - n).abs() > NAMEPLATE_TOLERANCE * n
+        {
+            out.push(format!(
+                "node type {}: modelled maximum {:.2} kW differs from its nameplate {:.2} kW by {:+.0} %; check its parts (other_power, fans, cpu, psu) or the nameplate",
+                nt.name,
+                worst / 1000.0,
+                n / 1000.0,
+                100.0 * (worst - n) / n
+            ));
+        }
+        let design = nt.fans.map_or(1.0, |f| f.air_share);
+        for h in sc.halls.iter().filter(|h| h.racks.iter().any(|g| g.node_type == i)) {
+            if h.cooling.air_share() > design + 1e-9 {
+                out.push(format!(
+                    "node type {}: its fans are sized for {:.0} % of the heat in air, hall {} leaves {:.0} % to air; the fans are held at their maximum",
+                    nt.name,
+                    100.0 * design,
+                    h.name,
+                    100.0 * h.cooling.air_share()
                 ));
             }
         }

@@ -43,13 +43,17 @@ pub struct Cpu {
     pub busy_utilization: f64,
 }
 
-/// Server fans: P = max(min, max * x^3) with x the heat fraction (fan affinity law).
+/// Server fans: P = max(min, max * x^3) with x the airflow as a fraction of the fans' design
+/// airflow (fan affinity law; airflow follows the heat the air must remove).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fans {
     /// Power at minimum speed, W.
     pub min_w: f64,
     /// Power at maximum heat, W.
     pub max_w: f64,
+    /// Share of the node's heat its air removes when the fans draw `max_w` (1 for a server
+    /// designed for air cooling).
+    pub air_share: f64,
 }
 
 /// Power supplies of a node.
@@ -90,6 +94,10 @@ pub struct NodeType {
     pub fans: Option<Fans>,
     /// Power supplies.
     pub psu: Psu,
+    /// The catalog platform the node type was built from, if any.
+    pub platform: Option<String>,
+    /// The vendor's maximum input power of one node, W (from the scenario or the platform).
+    pub nameplate_w: Option<f64>,
 }
 
 /// A hall.
@@ -164,4 +172,16 @@ pub struct Cooling {
     pub r_k_per_w: f64,
     /// Throttle junction temperature, °C.
     pub throttle_c: f64,
+}
+
+impl Cooling {
+    /// Share of the servers' heat their own air must remove: all of it in an air hall, the
+    /// residual the cold plates leave (1 - `liquid_fraction`), none under immersion (the
+    /// servers have no fans there).
+    pub fn air_share(&self) -> f64 {
+        match self.kind {
+            CoolingKind::Immersion => 0.0,
+            _ => (1.0 - self.liquid_fraction).clamp(0.0, 1.0),
+        }
+    }
 }

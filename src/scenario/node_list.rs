@@ -102,8 +102,8 @@ pub fn expand(
         }
         out.node_types.push(RawNodeType {
             name: name.clone(),
-            accelerator: models[&k.model].clone(),
-            accelerators: k.gpus,
+            accelerator: Some(models[&k.model].clone()),
+            accelerators: Some(k.gpus),
             ..Default::default()
         });
         let (full, rest) = (k.nodes / rack_nodes, k.nodes % rack_nodes);

@@ -46,10 +46,21 @@ pub struct RawCooling {
 pub struct RawNodeType {
     /// Name referenced by rack groups.
     pub name: String,
-    /// Accelerator id: a catalog id or the id of a scenario `[[accelerators]]` entry.
-    pub accelerator: String,
-    /// Accelerators per node (1 to 64).
-    pub accelerators: u32,
+    /// A server platform of the catalog (`assets/platforms.toml`) whose parts are the defaults
+    /// of every field below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Accelerator id: a catalog id or the id of a scenario `[[accelerators]]` entry (default:
+    /// the platform's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<String>,
+    /// Accelerators per node, 1 to 64 (default: the platform's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<u32>,
+    /// The vendor's maximum input power of one node (default: the platform's); `aidc check`
+    /// compares the modelled maximum with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nameplate: Option<PowerW>,
     /// "linear" or "fan-barroso".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_curve: Option<String>,
@@ -97,14 +108,20 @@ pub struct RawCpu {
     pub busy_utilization: Option<f64>,
 }
 
-/// `fans = { min, max }`: fan power at minimum speed and at full heat load.
+/// `fans = { min, max, air_share }`: fan power at minimum speed and at full heat load, and the
+/// share of the heat the fans were sized to remove.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFans {
-    /// Fan power at minimum speed.
-    pub min: PowerW,
-    /// Fan power when the node dissipates its maximum heat.
-    pub max: PowerW,
+    /// Fan power at minimum speed (default 5 % of `max`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<PowerW>,
+    /// Fan power when the node dissipates its maximum heat with `air_share` of it in its air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<PowerW>,
+    /// Share of the node's heat its air removes at `max` (default 1: designed for air cooling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_share: Option<f64>,
 }
 
 /// `psu = { count, rating, efficiency }`.

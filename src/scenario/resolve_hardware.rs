@@ -19,6 +19,17 @@ const DEFAULT_MEMORY_W: f64 = 74.0;
 const DEFAULT_NIC_W_PER_ACCELERATOR: f64 = 20.0;
 const DEFAULT_STORAGE_W: f64 = 30.0;
 const DEFAULT_PSU_COUNT: u32 = 2;
+/// Switch board, PCIe switches, baseboard and BMC per accelerator of a node that names no
+/// platform, W: the 8-GPU HGX estimate of `assets/platforms.toml` (4 NVSwitch chips at about
+/// 100 W, 4 PCIe Gen5 switches at about 50 W, 50 W of BMC and board: 650 W / 8).
+const DEFAULT_OTHER_W_PER_ACCELERATOR: f64 = 80.0;
+/// Fan power at full speed as a share of the heat of every other part at its maximum, for a
+/// node that names neither a platform nor fans [rule of thumb, as `assets/platforms.toml`: the
+/// airflow law P_fan / Q = dp / (rho c_p dT eta) gives 12-18 % for 750-1000 Pa, 15 K, 30-35 %].
+const DEFAULT_FAN_SHARE: f64 = 0.15;
+/// Fan power at minimum speed as a share of its maximum [rule of thumb: 20-30 % minimum speed
+/// gives 1-3 % by the cube law, plus the fan electronics].
+const DEFAULT_FAN_MIN_SHARE: f64 = 0.05;
 
 impl Resolver<'_> {
     pub(super) fn device(&self, raw: &RawScenario, id: &str, path: &FieldPath) -> R<(AcceleratorSpec, bool, Option<DeviceCalibration>)> {
@@ -80,7 +91,28 @@ impl Resolver<'_> {
             if n.name.trim().is_empty() || raw.node_types[..i].iter().any(|m| m.name == n.name) {
                 return self.err(&p.key("name"), format!("expected a unique, non-empty node type name, found {:?}", n.name));
             }
-            let (spec, inline, calibration) = self.device(raw, &n.accelerator, &p.key("accelerator"))?;
+            let plat = match &n.platform {
+                None => None,
+                Some(id) => match self.catalog.platforms.get(id) {
+                    Some(pl) => Some(pl),
+                    None => {
+                        return self.err(
+                            &p.key("platform"),
+                            format!("unknown platform {id:?}; expected one of {}", self.catalog.platforms.ids().join(", ")),
+                        );
+                    }
+                },
+            };
+            let Some(acc_id) = n.accelerator.clone().or_else(|| plat.and_then(|pl| pl.accelerator.clone())) else {
+                return match plat {
+                    Some(pl) => self.err(
+                        &p.key("platform"),
+                        format!("platform {:?} is a CPU-only node; a node type holds accelerators: name one with accelerator = \"...\"", pl.id),
+                    ),
+                    None => self.err(&p.key("accelerator"), "expected an accelerator id (or a platform = \"...\" that has one)"),
+                };
+            };
+            let (spec, inline, calibration) = self.device(raw, &acc_id, &p.key("accelerator"))?;
             let device = match devices.iter().position(|d| d.spec.id == spec.id) {
                 Some(d) => d,
                 None => {
@@ -100,10 +132,11 @@ impl Resolver<'_> {
                     devices.len() - 1
                 }
             };
-            if n.accelerators == 0 || n.accelerators > MAX_ACCELERATORS_PER_NODE {
+            let accelerators = n.accelerators.or(plat.map(|pl| pl.accelerators).filter(|a| *a > 0)).unwrap_or(0);
+            if accelerators == 0 || accelerators > MAX_ACCELERATORS_PER_NODE {
                 return self.err(
                     &p.key("accelerators"),
-                    format!("expected 1 to {MAX_ACCELERATORS_PER_NODE} accelerators per node, found {}", n.accelerators),
+                    format!("expected 1 to {MAX_ACCELERATORS_PER_NODE} accelerators per node, found {accelerators}"),
                 );
             }
             let curve = match n.power_curve.as_deref().unwrap_or("linear") {
@@ -118,31 +151,46 @@ impl Resolver<'_> {
                 }
                 other => return self.err(&p.key("power_curve"), format!("expected \"linear\" or \"fan-barroso\", found {other:?}")),
             };
-            let cpu = self.cpu(n.cpu.as_ref(), &p.key("cpu"))?;
-            let w = |v: Option<crate::scenario::units::PowerW>, d: f64| v.map_or(d, |x| x.0);
-            let fans = match &n.fans {
-                Some(f) if f.min.0 > f.max.0 => {
-                    return self.err(&p.key("fans").key("min"), "expected fan minimum power not above its maximum");
-                }
-                Some(f) => Some(Fans { min_w: f.min.0, max_w: f.max.0 }),
-                None => None,
-            };
+            let base_cpu = plat.map_or(DEFAULT_CPU, |pl| Cpu {
+                count: pl.cpu.count,
+                idle_w: pl.cpu.idle_w,
+                max_w: pl.cpu.max_w,
+                busy_utilization: DEFAULT_CPU.busy_utilization,
+            });
+            let cpu = self.cpu(n.cpu.as_ref(), base_cpu, &p.key("cpu"))?;
+            let w = |v: Option<crate::scenario::units::PowerW>, platform: Option<f64>, d: f64| v.map_or(platform.unwrap_or(d), |x| x.0);
+            if let Some(v) = n.nameplate
+                && !pos_f64(v.0)
+            {
+                return self.err(&p.key("nameplate"), "expected a positive power like \"10.2kW\"");
+            }
             let mut nt = NodeType {
                 name: n.name.clone(),
                 device,
-                accelerators: n.accelerators,
+                accelerators,
                 curve,
                 cpu,
-                memory_w: w(n.memory_power, DEFAULT_MEMORY_W),
-                nic_w: w(n.nic_power, DEFAULT_NIC_W_PER_ACCELERATOR * n.accelerators as f64),
-                storage_w: w(n.storage_power, DEFAULT_STORAGE_W),
-                other_w: w(n.other_power, 0.0),
-                fans,
+                memory_w: w(n.memory_power, plat.map(|pl| pl.memory.power_w), DEFAULT_MEMORY_W),
+                nic_w: w(n.nic_power, plat.map(|pl| pl.nics.power_w), DEFAULT_NIC_W_PER_ACCELERATOR * accelerators as f64),
+                storage_w: w(n.storage_power, plat.map(|pl| pl.storage.power_w), DEFAULT_STORAGE_W),
+                other_w: w(n.other_power, plat.map(|pl| pl.other.power_w), DEFAULT_OTHER_W_PER_ACCELERATOR * accelerators as f64),
+                fans: None,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
+                platform: plat.map(|pl| pl.id.clone()),
+                nameplate_w: n.nameplate.map(|x| x.0).or(plat.and_then(|pl| pl.nameplate_w)),
             };
+            nt.fans = Some(self.fans(n.fans.as_ref(), plat, &nt, &devices[device], &p.key("fans"))?);
             self.part_powers(n, &nt, &p)?;
             let max_dc = crate::model::compute::power::node_max_dc_w(&nt, &devices[device]);
-            nt.psu = self.psu(n.psu.as_ref(), max_dc, &p.key("psu"))?;
+            let psu = match (plat, n.psu.as_ref()) {
+                (Some(pl), r) => Some(RawPsu {
+                    count: r.and_then(|r| r.count).or(Some(pl.psu.count)),
+                    rating: r.and_then(|r| r.rating).or(Some(crate::scenario::units::PowerW(pl.psu.rating_w))),
+                    efficiency: r.and_then(|r| r.efficiency.clone()).or(Some(RawPsuCurve::Named(pl.psu.efficiency.clone()))),
+                }),
+                (None, r) => r.cloned(),
+            };
+            nt.psu = self.psu(psu.as_ref(), max_dc, &p.key("psu"))?;
             let worst_w = crate::model::compute::power::node_worst_w(&nt, &devices[device]);
             if !(..=bounds::MAX_NODE_W).contains(&worst_w) {
                 return self.err(
@@ -180,13 +228,42 @@ impl Resolver<'_> {
         Ok(())
     }
 
-    pub(super) fn cpu(&self, raw: Option<&RawCpu>, p: &FieldPath) -> R<Cpu> {
-        let Some(c) = raw else { return Ok(DEFAULT_CPU) };
+    /// A node's fans: the written fields over the platform's, or the default rule (a share of
+    /// the heat of every other part at its maximum) for a node that names neither.
+    fn fans(&self, raw: Option<&RawFans>, plat: Option<&crate::catalog::PlatformSpec>, nt: &NodeType, dev: &Device, p: &FieldPath) -> R<Fans> {
+        let base = match plat {
+            Some(pl) => Fans { min_w: pl.fans.min_w, max_w: pl.fans.max_w, air_share: pl.fans.air_share },
+            None => {
+                let heat = crate::model::compute::power::node_worst_w(&NodeType { fans: None, ..nt.clone() }, dev);
+                // node_worst_w of a node without supplies' points is its DC load at efficiency 1.
+                let max_w = DEFAULT_FAN_SHARE * heat;
+                Fans { min_w: DEFAULT_FAN_MIN_SHARE * max_w, max_w, air_share: 1.0 }
+            }
+        };
+        let Some(f) = raw else { return Ok(base) };
+        let max_w = f.max.map_or(base.max_w, |x| x.0);
+        let min_w = match (f.min, f.max) {
+            (Some(m), _) => m.0,
+            (None, Some(_)) => DEFAULT_FAN_MIN_SHARE * max_w,
+            (None, None) => base.min_w,
+        };
+        if min_w > max_w {
+            return self.err(&p.key("min"), "expected fan minimum power not above its maximum");
+        }
+        let air_share = f.air_share.unwrap_or(base.air_share);
+        if !(air_share > 0.0 && air_share <= 1.0) {
+            return self.err(&p.key("air_share"), format!("expected a share of the heat in (0, 1], found {air_share}"));
+        }
+        Ok(Fans { min_w, max_w, air_share })
+    }
+
+    pub(super) fn cpu(&self, raw: Option<&RawCpu>, base: Cpu, p: &FieldPath) -> R<Cpu> {
+        let Some(c) = raw else { return Ok(base) };
         let cpu = Cpu {
-            count: c.count.unwrap_or(DEFAULT_CPU.count),
-            idle_w: c.idle.map_or(DEFAULT_CPU.idle_w, |x| x.0),
-            max_w: c.max.map_or(DEFAULT_CPU.max_w, |x| x.0),
-            busy_utilization: c.busy_utilization.unwrap_or(DEFAULT_CPU.busy_utilization),
+            count: c.count.unwrap_or(base.count),
+            idle_w: c.idle.map_or(base.idle_w, |x| x.0),
+            max_w: c.max.map_or(base.max_w, |x| x.0),
+            busy_utilization: c.busy_utilization.unwrap_or(base.busy_utilization),
         };
         if cpu.count > bounds::MAX_SOCKETS {
             return self

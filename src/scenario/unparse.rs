@@ -180,8 +180,10 @@ fn node_type(sc: &Scenario, n: &NodeType) -> RawNodeType {
     };
     RawNodeType {
         name: n.name.clone(),
-        accelerator: sc.devices[n.device].spec.id.clone(),
-        accelerators: n.accelerators,
+        platform: n.platform.clone(),
+        accelerator: Some(sc.devices[n.device].spec.id.clone()),
+        accelerators: Some(n.accelerators),
+        nameplate: n.nameplate_w.map(PowerW),
         power_curve: Some(curve.to_string()),
         power_curve_r: r,
         cpu: Some(RawCpu {
@@ -194,7 +196,11 @@ fn node_type(sc: &Scenario, n: &NodeType) -> RawNodeType {
         nic_power: Some(PowerW(n.nic_w)),
         storage_power: Some(PowerW(n.storage_w)),
         other_power: Some(PowerW(n.other_w)),
-        fans: n.fans.map(|f| RawFans { min: PowerW(f.min_w), max: PowerW(f.max_w) }),
+        fans: Some(n.fans.map_or(RawFans { min: Some(PowerW(0.0)), max: Some(PowerW(0.0)), air_share: None }, |f| RawFans {
+            min: Some(PowerW(f.min_w)),
+            max: Some(PowerW(f.max_w)),
+            air_share: Some(f.air_share),
+        })),
         psu: Some(RawPsu {
             count: Some(n.psu.count),
             rating: Some(PowerW(n.psu.rating_w)),

@@ -125,6 +125,10 @@ const ENERGY: &[Entry] = &[
       ("wall energy of all servers, integrated exactly at every load change", "所有服务器的用电量,在每次负载变化时精确积分"))
       .note("accelerators, CPUs, memory, NICs, storage, fans and PSU losses (and switches with `[network]`); exact, so it does not \
              depend on the sampling step"),
+    e("energy.server_fans_kwh", Num, "kWh", Compute, Always, ("Server fan energy", "服务器风扇能耗"),
+      ("the server fans' share of IT energy at the wall, integrated exactly", "服务器风扇在 IT 能耗中的份额(含电源损耗),精确积分"))
+      .note("fans follow the heat the server's air must remove: all of it in an air hall, the residual the cold plates leave, \
+             none under immersion (fan affinity law, README \"Server fans\")"),
     e("energy.facility_kwh", Num, "kWh", Facility, WithFacility, ("Facility energy", "设施总能耗"),
       ("IT plus cooling plus power-chain losses and other loads", "IT、制冷、配电损耗及其他负荷之和"))
       .note("evaluated at every sampling step from the interval's mean IT power per hall"),

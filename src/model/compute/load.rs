@@ -50,6 +50,10 @@ pub struct SiteLoad {
     pub allocated_ms: u128,
     /// ∫ busy_bp dt, (1/10,000 accelerator)·ms.
     pub busy_bp_ms: u128,
+    /// Server fans' share of the IT power, mW.
+    pub fans_mw: i64,
+    /// ∫ fans_mw dt, mW·ms.
+    pub fans_energy_mw_ms: i128,
     /// Highest IT power held for a positive time, mW.
     pub max_it_power_mw: i64,
     /// Lowest IT power held for a positive time, mW.
@@ -71,6 +75,7 @@ impl SiteLoad {
         }
         let dt = (now_ms - self.last_ms) as u128;
         self.it_energy_mw_ms += self.it_power_mw as i128 * dt as i128;
+        self.fans_energy_mw_ms += self.fans_mw as i128 * dt as i128;
         self.allocated_ms += self.allocated as u128 * dt;
         self.installed_ms += self.installed as u128 * dt;
         self.busy_bp_ms += self.busy_bp as u128 * dt;
@@ -93,6 +98,11 @@ impl SiteLoad {
     /// IT energy so far, kWh.
     pub fn it_energy_kwh(&self) -> f64 {
         self.it_energy_mw_ms as f64 / 3.6e12
+    }
+
+    /// Server fan energy so far (part of the IT energy), kWh.
+    pub fn fans_energy_kwh(&self) -> f64 {
+        self.fans_energy_mw_ms as f64 / 3.6e12
     }
 }
 
@@ -204,7 +214,8 @@ impl ComputeLoad<'_, '_> {
     }
 
     /// Adds (or removes) `allocated` accelerators and `dyn_ppm` of dynamic draw on node `n`, and
-    /// its power change on its hall. Returns the node's power change, mW.
+    /// its power change on its hall (and its fans' change on the site). Returns the node's power
+    /// change, mW.
     pub fn change_node(&mut self, n: u32, allocated: u32, dyn_ppm: u64, add: bool, now: u64) -> i64 {
         let info: NodeInfo = self.topo.nodes[n as usize];
         let load = &mut self.nodes.0[n as usize];
@@ -216,8 +227,10 @@ impl ComputeLoad<'_, '_> {
             load.allocated -= allocated;
             load.dyn_ppm -= dyn_ppm;
         }
-        load.power_mw = self.topo.models[info.model as usize].power_mw(load.allocated, load.dyn_ppm);
+        let old_fans_mw = load.fans_mw;
+        (load.power_mw, load.fans_mw) = self.topo.models[info.model as usize].power_fans_mw(load.allocated, load.dyn_ppm);
         let d = load.power_mw - old_mw;
+        self.site.fans_mw += load.fans_mw - old_fans_mw;
         if let Ok(mut hall) = self.halls.get_mut(info.hall) {
             hall.advance(now);
             hall.it_power_mw += d;

@@ -72,6 +72,8 @@ pub struct NodeLoad {
     pub dyn_ppm: u64,
     /// Wall power, mW.
     pub power_mw: i64,
+    /// The server fans' share of it, mW.
+    pub fans_mw: i64,
 }
 
 /// The load of every node, by node index (a resource).
@@ -104,9 +106,12 @@ pub struct Topology {
     pub nodes: Vec<NodeInfo>,
     /// Accelerators installed (in service or not).
     pub accelerators: u32,
-    /// Power models: per node type, and again without fans for immersion halls
-    /// (index node_type * 2 + immersed).
+    /// Power models: one per node type as installed in each kind of hall that holds it (its
+    /// fans follow the hall's air share; none under immersion), shared by the halls that
+    /// install it alike. Nodes find theirs by [`NodeInfo::model`].
     pub models: Vec<NodePowerModel>,
+    /// The accelerator power curve of each node type.
+    pub curves: Vec<crate::config::PowerCurve>,
     /// Node indices per node type, in hall/rack order.
     pub pools: Vec<Vec<u32>>,
     /// Accelerators per node of each node type.
@@ -133,37 +138,51 @@ impl Topology {
 /// group that enters service later draws nothing and counts in no hall until then (see
 /// [`Topology::later`]).
 pub fn build(world: &mut World, sc: &Scenario) {
-    let models: Vec<NodePowerModel> = sc
-        .node_types
-        .iter()
-        .flat_map(|nt| [CoolingKind::Air, CoolingKind::Immersion].map(|k| NodePowerModel::new(&immersed(nt, k), &sc.devices[nt.device])))
-        .collect();
-    let idle_mw: Vec<i64> = models.iter().map(|m| m.power_mw(0, 0)).collect();
+    // One model per (node type, immersed, air share) that some hall installs, in hall order.
+    let mut keys: Vec<(usize, bool, u64)> = Vec::new();
+    let mut models = Vec::new();
+    let mut hall_models: Vec<Vec<usize>> = Vec::new();
+    for hall in &sc.halls {
+        let mut per_group = Vec::new();
+        for g in &hall.racks {
+            let key = (g.node_type, hall.cooling.kind == CoolingKind::Immersion, hall.cooling.air_share().to_bits());
+            let m = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                keys.push(key);
+                models.push(installed_model(sc, hall, g.node_type));
+                models.len() - 1
+            });
+            per_group.push(m);
+        }
+        hall_models.push(per_group);
+    }
+    let idle_mw: Vec<(i64, i64)> = models.iter().map(|m| m.power_fans_mw(0, 0)).collect();
     let mut topo = Topology {
         halls: Vec::new(),
         nodes: Vec::new(),
         accelerators: 0,
         models,
+        curves: sc.node_types.iter().map(|n| n.curve).collect(),
         pools: vec![Vec::new(); sc.node_types.len()],
         per_node: sc.node_types.iter().map(|n| n.accelerators).collect(),
         later: Vec::new(),
     };
     let mut loads = Vec::new();
-    let mut total_mw = 0;
+    let (mut total_mw, mut fans_mw) = (0, 0);
     for (hi, hall) in sc.halls.iter().enumerate() {
         let h = world.spawn(Hall { index: hi as u32 }).id();
         let mut load = HallLoad::default();
-        for g in &hall.racks {
+        for (gi, g) in hall.racks.iter().enumerate() {
             let nt = &sc.node_types[g.node_type];
-            let model = model_index(g.node_type, hall.cooling.kind);
+            let model = hall_models[hi][gi];
             let later = g.in_service_ms > 0;
             if later {
                 topo.later.push((g.in_service_ms, topo.nodes.len() as u32, g.count * g.nodes));
             }
             for _ in 0..g.count * g.nodes {
                 let index = topo.nodes.len() as u32;
-                let power_mw = if later { 0 } else { idle_mw[model] };
-                loads.push(NodeLoad { allocated: 0, dyn_ppm: 0, power_mw });
+                let (power_mw, node_fans_mw) = if later { (0, 0) } else { idle_mw[model] };
+                fans_mw += node_fans_mw;
+                loads.push(NodeLoad { allocated: 0, dyn_ppm: 0, power_mw, fans_mw: node_fans_mw });
                 topo.nodes.push(NodeInfo {
                     hall: h,
                     node_type: g.node_type as u16,
@@ -188,6 +207,7 @@ pub fn build(world: &mut World, sc: &Scenario) {
     world.insert_resource(NodeLoads(loads));
     world.insert_resource(SiteLoad {
         it_power_mw: total_mw,
+        fans_mw,
         installed: sc.accelerators_in_service_at(0),
         max_it_power_mw: total_mw,
         min_it_power_mw: total_mw,
@@ -195,15 +215,17 @@ pub fn build(world: &mut World, sc: &Scenario) {
     });
 }
 
-/// Index in [`Topology::models`] of a node type installed in a hall with this cooling.
-pub fn model_index(node_type: usize, kind: CoolingKind) -> usize {
-    node_type * 2 + usize::from(kind == CoolingKind::Immersion)
-}
-
-/// The power model of a node type as installed in a hall.
+/// The power model of a node type as installed in a hall: no fans under immersion, fans that
+/// follow the hall's air share otherwise.
 pub fn installed_model(sc: &Scenario, hall: &crate::config::Hall, node_type: usize) -> NodePowerModel {
     let nt = &sc.node_types[node_type];
-    NodePowerModel::new(&immersed(nt, hall.cooling.kind), &sc.devices[nt.device])
+    NodePowerModel::new(&immersed(nt, hall.cooling.kind), &sc.devices[nt.device], hall.cooling.air_share())
+}
+
+/// The power model of a node type in an air-cooled hall (its design as built).
+pub fn air_model(sc: &Scenario, node_type: usize) -> NodePowerModel {
+    let nt = &sc.node_types[node_type];
+    NodePowerModel::new(nt, &sc.devices[nt.device], 1.0)
 }
 
 /// The largest job (accelerators) any pool of identical nodes can hold.

@@ -7,9 +7,18 @@
 //!   (Fan, Weber, Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007).
 //!
 //! The node's DC load adds host CPUs (idle-to-max, linear in a CPU utilization that follows the
-//! share of accelerators allocated), constant memory, NIC, storage and other loads, and fans
-//! by the fan affinity law P_fan = max(P_min, P_max x^3) with x the node's heat as a fraction of
-//! its maximum (airflow proportional to heat at a fixed air temperature rise). The wall (AC)
+//! share of accelerators allocated), constant memory, NIC, storage and other loads, and fans.
+//!
+//! Fans follow the heat the server's own air must remove. At a fixed air temperature rise dT
+//! the airflow is V = a Q / (rho c_p dT), with Q the node's heat and a the hall's air share
+//! (air cooling 1; cold plates 1 - liquid_fraction, the residual the plates do not capture;
+//! immersion: no fans at all). By the fan affinity law (power ~ speed^3, airflow ~ speed) the
+//! fan power is P_fan = max(P_min, P_max x^3) with x = (a Q / Q_max) / a_design, capped at 1:
+//! P_max is drawn at the node's maximum heat Q_max with the share a_design its fans were sized
+//! for (1 for an air-cooled server). A cold-plate hall with 80 % capture thus needs a fifth of
+//! the airflow and (1/5)^3 = 0.8 % of the fan power, floored at the fans' minimum
+//! (ASHRAE TC 9.9, "Thermal Guidelines for Data Processing Environments", 5th ed., 2021, for
+//! the airflow-heat relation; the affinity laws as in any fan handbook). The wall (AC)
 //! power is DC / eta(load), with eta interpolated linearly between 80 PLUS points over the
 //! load fraction DC / (count x rating), held flat outside the points.
 //!
@@ -64,8 +73,8 @@ pub struct NodePowerModel {
     cpu_span_w: f64,
     cpu_busy: f64,
     const_w: f64,
-    fans: Option<(f64, f64)>,
-    heat_max_w: f64,
+    /// (min W, max W, a, a_design Q_max W): x = a heat / (a_design Q_max).
+    fans: Option<(f64, f64, f64, f64)>,
     psu_capacity_w: f64,
     psu_points: Vec<(f64, f64)>,
     /// The most it can draw at the wall (see [`node_worst_w`]), mW.
@@ -92,8 +101,9 @@ pub struct NodePower {
 }
 
 impl NodePowerModel {
-    /// Builds the model of a node type with its device.
-    pub fn new(nt: &NodeType, dev: &Device) -> NodePowerModel {
+    /// Builds the model of a node type with its device, installed where its air removes
+    /// `air_share` of its heat ([`crate::config::Cooling::air_share`]; 1 for air cooling).
+    pub fn new(nt: &NodeType, dev: &Device, air_share: f64) -> NodePowerModel {
         let n = nt.accelerators as f64;
         let cpus = nt.cpu.count as f64;
         let const_w = nt.memory_w + nt.nic_w + nt.storage_w + nt.other_w;
@@ -108,8 +118,7 @@ impl NodePowerModel {
             cpu_span_w: cpus * (nt.cpu.max_w - nt.cpu.idle_w),
             cpu_busy: nt.cpu.busy_utilization,
             const_w,
-            fans: nt.fans.map(|f| (f.min_w, f.max_w)),
-            heat_max_w,
+            fans: nt.fans.map(|f| (f.min_w, f.max_w, air_share, f.air_share * heat_max_w)),
             psu_capacity_w: nt.psu.count as f64 * nt.psu.rating_w,
             psu_points: nt.psu.points.clone(),
             curve: nt.curve,
@@ -122,8 +131,8 @@ impl NodePowerModel {
         let cpu_w = self.cpu_idle_w + self.cpu_span_w * self.cpu_busy * (allocated as f64 / self.n);
         let heat = accelerators_w + cpu_w + self.const_w;
         let fans_w = match self.fans {
-            Some((min, max)) => {
-                let x = if self.heat_max_w > 0.0 { heat / self.heat_max_w } else { 0.0 };
+            Some((min, max, air, design_w)) => {
+                let x = if design_w > 0.0 { (air * heat / design_w).min(1.0) } else { 0.0 };
                 (max * x * x * x).max(min)
             }
             None => 0.0,
@@ -138,7 +147,17 @@ impl NodePowerModel {
     /// `n` accelerators allocated and f(u) <= 1 each, the physics stays below it anyway, and the
     /// bound is what keeps the engine's sums exact ([`crate::scenario::bounds`]).
     pub fn power_mw(&self, allocated: u32, dyn_ppm: u64) -> i64 {
-        ((self.power(allocated, dyn_ppm).ac_w * 1000.0).round() as i64).clamp(0, self.worst_mw)
+        self.power_fans_mw(allocated, dyn_ppm).0
+    }
+
+    /// Wall power and the fans' share of it (their DC power through the same PSU efficiency),
+    /// both in integer milliwatts, the fans' never above the whole.
+    pub fn power_fans_mw(&self, allocated: u32, dyn_ppm: u64) -> (i64, i64) {
+        let p = self.power(allocated, dyn_ppm);
+        let ac = ((p.ac_w * 1000.0).round() as i64).clamp(0, self.worst_mw);
+        let dc = p.ac_w - p.psu_loss_w;
+        let fans = if dc > 0.0 { (p.fans_w * p.ac_w / dc * 1000.0).round() as i64 } else { 0 };
+        (ac, fans.clamp(0, ac))
     }
 
     /// Wall power with every accelerator at full utilization (the design point).
@@ -161,13 +180,21 @@ impl NodePowerModel {
     pub fn idle_w(&self) -> f64 {
         self.power(0, 0).ac_w
     }
+
+    /// The most the node can draw at the wall, W: what a nameplate covers ([`node_worst_w`]).
+    pub fn worst_w(&self) -> f64 {
+        self.worst_mw as f64 / 1000.0
+    }
 }
 
-/// The most a node can draw at the wall: its maximum DC load at the lowest efficiency of its
-/// PSU curve, W. [`NodePowerModel::power_mw`] never exceeds it (see [`crate::scenario::bounds`]).
+/// The most a node can draw at the wall, W: every part at its maximum (accelerators at board
+/// power, CPU sockets at TDP, fans at full speed) at the lowest efficiency of its PSU curve.
+/// It is what a vendor's nameplate maximum covers, and what `aidc check` compares with it.
+/// [`NodePowerModel::power_mw`] never exceeds it (see [`crate::scenario::bounds`]).
 pub fn node_worst_w(nt: &NodeType, dev: &Device) -> f64 {
     let eff = nt.psu.points.iter().map(|p| p.1).fold(1.0, f64::min);
-    node_max_dc_w(nt, dev) / eff
+    let cpu_headroom = nt.cpu.count as f64 * (nt.cpu.max_w - nt.cpu.idle_w) * (1.0 - nt.cpu.busy_utilization);
+    (node_max_dc_w(nt, dev) + cpu_headroom) / eff
 }
 
 /// The node's maximum DC load (all accelerators at full power, fans at maximum): the default

@@ -83,6 +83,8 @@ pub struct IdleCapacity {
 pub struct Energy {
     /// IT energy, kWh (exact integral of IT power).
     pub it_kwh: f64,
+    /// Server fans' share of the IT energy at the wall, kWh (exact integral).
+    pub server_fans_kwh: f64,
     /// Facility energy, kWh (with a facility).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility_kwh: Option<f64>,
@@ -166,7 +168,7 @@ pub fn fold_utilization(load: &SiteLoad, horizon_ms: u64) -> (Utilization, IdleC
             accelerator_hours_allocated_idle: (alloc - busy) / h,
             fraction_allocated_idle: frac(alloc - busy),
         },
-        Energy { it_kwh, ..Default::default() },
+        Energy { it_kwh, server_fans_kwh: load.fans_energy_kwh(), ..Default::default() },
         Power {
             it_kw: PowerStats {
                 mean: it_kwh / (horizon_ms as f64 / h),

@@ -19,9 +19,8 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 use super::{ClassTable, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
-use crate::config::CoolingKind;
 use crate::model::compute::power::{PPM, curve_ppm};
-use crate::model::compute::{ComputeLoad, model_index};
+use crate::model::compute::ComputeLoad;
 use crate::model::failures::{AttemptEnd, FailureModel};
 use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
@@ -163,7 +162,7 @@ impl Life<'_, '_> {
     fn start(&mut self, slot: JobSlot) {
         let now = self.clock.now_ms;
         let pool = self.jobs.get(slot).pool as usize;
-        let curve = self.load.topo.models[model_index(pool, CoolingKind::Air)].curve;
+        let curve = self.load.topo.curves[pool];
         let net_rate = match self.net.as_mut() {
             Some(net) => net.start(slot, self.jobs.get(slot), now),
             None => 1.0,
