@@ -256,8 +256,8 @@ mod tests {
     #[test]
     fn bad_entries_are_refused_with_their_field() {
         let acc = Catalog::builtin().unwrap();
-        let good = BUILTIN.split("[[platform]]").nth(1).unwrap();
-        let one = format!("[[platform]]{good}");
+        let good = BUILTIN.split("\n[[platform]]\n").nth(1).unwrap();
+        let one = format!("[[platform]]\n{good}");
         let e = Platforms::parse(&format!("{one}{one}"), "t", &acc).unwrap_err().to_string();
         assert!(e.contains("duplicate id"), "{e}");
         let bad = one.replace("air_share = 1.0", "air_share = 1.5");

@@ -375,3 +375,86 @@ impl Resolver<'_> {
         Ok(halls)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::model::compute::power::node_worst_w;
+
+    /// A scenario of one node type with the given fields, resolved.
+    fn node(fields: &str) -> crate::config::Scenario {
+        let text = format!(
+            "name = \"t\"\n[simulation]\nhorizon = \"1d\"\n[[node_types]]\nname = \"n\"\n{fields}\n\
+             [[halls]]\nname = \"h\"\n[[halls.racks]]\ncount = 1\nnodes = 1\nnode_type = \"n\"\n\
+             [[workload.classes]]\nname = \"c\"\nkind = \"debug\"\nrate = \"1/h\"\n"
+        );
+        crate::scenario::load_str(&text, std::path::Path::new("t.toml")).expect("resolves")
+    }
+
+    #[test]
+    fn dgx_h100_resolves_within_5_percent_of_its_datasheet_maximum() {
+        // NVIDIA DGX H100 datasheet (2023): system power usage ~10.2 kW max. The model's maximum is
+        // built from the parts (GPUs at 700 W, CPUs at TDP, memory, NICs, storage, switch board,
+        // fans), none of which was fitted to the 10.2 kW.
+        let sc = node("platform = \"DGX-H100\"");
+        let nt = &sc.node_types[0];
+        let worst = node_worst_w(nt, &sc.devices[nt.device]);
+        assert!((worst - 10_200.0).abs() <= 0.05 * 10_200.0, "{worst}");
+        assert_eq!(nt.nameplate_w, Some(10_200.0));
+    }
+
+    #[test]
+    fn every_platform_models_within_10_percent_of_its_nameplate() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut checked = 0;
+        for p in catalog.platforms.iter() {
+            let Some(nameplate) = p.nameplate_w else { continue };
+            // A CPU-only platform resolves with a stand-in accelerator, then counts none.
+            let fields = match p.accelerator {
+                Some(_) => format!("platform = \"{}\"", p.id),
+                None => format!("platform = \"{}\"\naccelerator = \"T4\"\naccelerators = 1", p.id),
+            };
+            let sc = node(&fields);
+            let mut nt = sc.node_types[0].clone();
+            nt.accelerators = p.accelerators;
+            let worst = node_worst_w(&nt, &sc.devices[nt.device]);
+            let off = (worst - nameplate) / nameplate;
+            assert!(off.abs() <= 0.10, "{}: modelled {worst:.0} W vs nameplate {nameplate} W ({:+.1} %)", p.id, 100.0 * off);
+            checked += 1;
+        }
+        assert!(checked >= 6, "only {checked} platforms have a nameplate");
+    }
+
+    #[test]
+    fn a_node_type_overrides_platform_parts_and_a_bare_node_is_not_undersized() {
+        let sc = node("platform = \"DGX-H100\"\naccelerator = \"H800-SXM\"\nother_power = \"400W\"\nnameplate = \"10kW\"");
+        let nt = &sc.node_types[0];
+        assert_eq!(sc.devices[nt.device].spec.id, "H800-SXM");
+        assert_eq!((nt.other_w, nt.memory_w, nt.nameplate_w), (400.0, 320.0, Some(10_000.0)));
+        assert_eq!(nt.psu.count, 6);
+        // 8 x H800 without a platform: the defaults (switch board, fans by rule) put its maximum
+        // within 15 % of the DGX H800 nameplate, where it was 6.4 kW at full load before.
+        let sc = node("accelerator = \"H800-SXM\"\naccelerators = 8");
+        let nt = &sc.node_types[0];
+        let worst = node_worst_w(nt, &sc.devices[nt.device]);
+        assert!(worst > 0.85 * 10_200.0, "{worst}");
+        assert!(nt.fans.is_some_and(|f| f.max_w > 900.0));
+    }
+
+    #[test]
+    fn unknown_and_cpu_only_platforms_are_refused_with_their_field() {
+        let text = |f: &str| {
+            format!(
+                "name = \"t\"\n[simulation]\nhorizon = \"1d\"\n[[node_types]]\nname = \"n\"\n{f}\n[[halls]]\nname = \"h\"\n[[halls.racks]]\ncount = 1\nnodes = 1\nnode_type = \"n\"\n[[workload.classes]]\nname = \"c\"\nkind = \"debug\"\nrate = \"1/h\"\n"
+            )
+        };
+        let e = crate::scenario::load_str(&text("platform = \"DGX-H900\""), std::path::Path::new("t.toml")).unwrap_err().to_string();
+        assert!(e.contains("node_types[0].platform") && e.contains("DGX-H100"), "{e}");
+        let e = crate::scenario::load_str(&text("platform = \"CPU-2S-SPR\""), std::path::Path::new("t.toml")).unwrap_err().to_string();
+        assert!(e.contains("CPU-only"), "{e}");
+        let e = crate::scenario::load_str(&text("platform = \"DGX-H100\"\nfans = { air_share = 0.0 }"), std::path::Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fans.air_share"), "{e}");
+    }
+}

@@ -23,10 +23,10 @@ fn dgx_h100_node_stays_within_its_datasheet_maximum() {
     let sc = ready("bench-10k.toml");
     let mut nt = sc.node_types[0].clone();
     nt.cpu.busy_utilization = 1.0;
-    let max_kw = NodePowerModel::new(&nt, &sc.devices[nt.device]).max_w() / 1000.0;
+    let max_kw = NodePowerModel::new(&nt, &sc.devices[nt.device], 1.0).max_w() / 1000.0;
     assert!((0.9 * 10.2..=10.2).contains(&max_kw), "{max_kw} kW");
     // Idle: 8 H100 at 72 W (BRIEF §2) plus the host, the constant loads and fans at minimum.
-    let idle_kw = NodePowerModel::new(&sc.node_types[0], &sc.devices[0]).idle_w() / 1000.0;
+    let idle_kw = NodePowerModel::new(&sc.node_types[0], &sc.devices[0], 1.0).idle_w() / 1000.0;
     assert!((2.0..3.5).contains(&idle_kw), "{idle_kw} kW");
 }
 

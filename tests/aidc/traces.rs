@@ -79,7 +79,7 @@ fn pods_share_a_gpu_wait_for_room_and_are_rejected_with_a_reason_when_no_node_fi
     assert!(close(class_h("LS"), 1100.0 / 3600.0) && close(class_h("BE"), 400.0 / 3600.0), "{}", s["jobs"]["by_class"]);
 
     // Energy: the GPU's dynamic power is the share-weighted sum of its pods' f(u) (linear f).
-    let model = NodePowerModel::new(&sc.node_types[0], &sc.devices[sc.node_types[0].device]);
+    let model = NodePowerModel::new(&sc.node_types[0], &sc.devices[sc.node_types[0].device], 1.0);
     let half = PPM / 2;
     let mw_s = model.power_mw(1, half * 600 / 1000 + half * 400 / 1000) as f64 * 1000.0
         + model.power_mw(1, half * 500 / 1000) as f64 * 1000.0
