@@ -81,8 +81,8 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "cold-plate-vs-air",
         question: (
-            "Cold plate vs air cooling: how much energy and water does liquid cooling save?",
-            "冷板液冷与风冷:液冷能节省多少电和水?",
+            "Cold plate vs air cooling: how much energy and water does liquid cooling save, server fans included?",
+            "冷板液冷与风冷:液冷能节省多少电和水(含服务器风扇)?",
         ),
         runs: &[
             ("air", "air.toml", include_str!("../../scenarios/demo/air.toml")),

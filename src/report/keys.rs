@@ -110,6 +110,15 @@ const DEFS: &[Def] = &[
     },
     Def { key: "energy.it_kwh", named: &["energy.it_kwh"], explained: &[], value: |s| Some(energy_kwh(num(s, "energy.it_kwh")?)) },
     Def {
+        key: "energy.server_fans_kwh",
+        named: &["energy.server_fans_kwh"],
+        explained: &[],
+        value: |s| {
+            let (fans, it) = (num(s, "energy.server_fans_kwh")?, num(s, "energy.it_kwh")?);
+            Some(format!("{} ({:.1} %)", energy_kwh(fans), if it > 0.0 { 100.0 * fans / it } else { 0.0 }))
+        },
+    },
+    Def {
         key: "power.it_kw",
         named: &["power.it_kw.mean", "power.it_kw.max"],
         explained: &[],

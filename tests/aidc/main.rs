@@ -24,6 +24,7 @@ mod guards;
 mod invariants;
 mod network;
 mod output_safety;
+mod platforms;
 mod properties;
 mod reference;
 mod registry;

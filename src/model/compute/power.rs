@@ -227,6 +227,40 @@ mod tests {
     }
 
     #[test]
+    fn fans_follow_the_air_share_by_the_cube_law() {
+        use crate::config::{Cpu, Fans, NodeType, Psu};
+        let spec = crate::catalog::AcceleratorSpec { id: "x".into(), ..Default::default() };
+        let dev = Device { spec, inline: true, idle_w: 100.0, max_w: 1000.0, calibration: None };
+        let nt = NodeType {
+            name: "n".into(),
+            device: 0,
+            accelerators: 8,
+            curve: PowerCurve::Linear,
+            cpu: Cpu { count: 2, idle_w: 100.0, max_w: 100.0, busy_utilization: 0.0 },
+            memory_w: 0.0,
+            nic_w: 0.0,
+            storage_w: 0.0,
+            other_w: 0.0,
+            fans: Some(Fans { min_w: 10.0, max_w: 1000.0, air_share: 1.0 }),
+            psu: Psu { count: 1, rating_w: 1e4, curve_name: None, points: vec![(1.0, 1.0)] },
+            platform: None,
+            nameplate_w: None,
+        };
+        let full = |air: f64| NodePowerModel::new(&nt, &dev, air).power(8, 8 * PPM).fans_w;
+        // Full heat (8,200 W): air cooling draws the fans' maximum; half the heat in air needs
+        // half the airflow, (1/2)^3 of the power; a fifth (80 % capture) 0.8 %, floored at 10 W.
+        assert!((full(1.0) - 1000.0).abs() < 1e-9);
+        assert!((full(0.5) - 125.0).abs() < 1e-9);
+        assert_eq!(full(0.2), 10.0);
+        // Fans sized for a fifth of the heat in air reach their maximum when a fifth is in air.
+        let small = NodeType { fans: Some(Fans { min_w: 1.0, max_w: 100.0, air_share: 0.2 }), ..nt.clone() };
+        assert!((NodePowerModel::new(&small, &dev, 0.2).power(8, 8 * PPM).fans_w - 100.0).abs() < 1e-9);
+        // The fans' share of the wall power is the fans' DC power through the PSU.
+        let (ac, fans) = NodePowerModel::new(&nt, &dev, 1.0).power_fans_mw(8, 8 * PPM);
+        assert_eq!((ac, fans), (9_200_000, 1_000_000));
+    }
+
+    #[test]
     fn fan_barroso_lies_above_linear_and_meets_it_at_the_ends() {
         let fb = PowerCurve::FanBarroso { r: 1.4 };
         for u in [0.1, 0.3, 0.5, 0.9] {
