@@ -44,7 +44,7 @@ fn huge_designs_are_refused_with_their_field_before_anything_is_built() {
             vec![
                 ("\ncount = 8\n", "\ncount = 15625000\n"),
                 ("\nnodes = 4\n", "\nnodes = 1\n"),
-                ("accelerators = 8\n", "accelerators = 64\n"),
+                ("platform = \"Atlas-800T-A2\"\n", "platform = \"Atlas-800T-A2\"\naccelerators = 64\n"),
             ],
             "count = 15625000",
             "halls[0].racks[0].count",
