@@ -205,7 +205,8 @@ impl Platforms {
             toml::from_str(text).map_err(|e| CatalogError::Parse { origin: origin.to_string(), message: e.to_string() })?;
         let mut out = Platforms::default();
         for spec in file.platform {
-            let fail = |field: String, message: String| CatalogError::Entry { origin: origin.to_string(), id: spec.id.clone(), field, message };
+            let fail =
+                |field: String, message: String| CatalogError::Entry { origin: origin.to_string(), id: spec.id.clone(), field, message };
             if let Some((field, message)) = spec.problems(accelerators).into_iter().next() {
                 return Err(fail(field, message));
             }

@@ -69,7 +69,10 @@ pub fn check(world: &mut World) -> Result<(), InvariantError> {
         ("nodes out of service are neither free nor allocated", held_nodes_idle),
         ("nodes' and switches' power sums to the site's", node_mw + network_mw == site.it_power_mw),
         ("halls' power sums to the site's", hall_mw == site.it_power_mw),
-        ("nodes' fan power sums to the site's, within its IT power", nodes.0.iter().map(|l| l.fans_mw).sum::<i64>() == site.fans_mw && site.fans_mw <= site.it_power_mw),
+        (
+            "nodes' fan power sums to the site's, within its IT power",
+            nodes.0.iter().map(|l| l.fans_mw).sum::<i64>() == site.fans_mw && site.fans_mw <= site.it_power_mw,
+        ),
         ("queued count matches the scheduler", site.queued_jobs == sched.policy.queue_len() as u64),
         ("live jobs = queued + running", jobs.live() as u64 == site.queued_jobs + site.running_jobs),
         ("share allocator agrees with its indexes", cluster.shares().is_none_or(crate::model::scheduler::Shares::consistent)),

@@ -107,7 +107,10 @@ impl Resolver<'_> {
                 return match plat {
                     Some(pl) => self.err(
                         &p.key("platform"),
-                        format!("platform {:?} is a CPU-only node; a node type holds accelerators: name one with accelerator = \"...\"", pl.id),
+                        format!(
+                            "platform {:?} is a CPU-only node; a node type holds accelerators: name one with accelerator = \"...\"",
+                            pl.id
+                        ),
                     ),
                     None => self.err(&p.key("accelerator"), "expected an accelerator id (or a platform = \"...\" that has one)"),
                 };
@@ -230,7 +233,14 @@ impl Resolver<'_> {
 
     /// A node's fans: the written fields over the platform's, or the default rule (a share of
     /// the heat of every other part at its maximum) for a node that names neither.
-    fn fans(&self, raw: Option<&RawFans>, plat: Option<&crate::catalog::PlatformSpec>, nt: &NodeType, dev: &Device, p: &FieldPath) -> R<Fans> {
+    fn fans(
+        &self,
+        raw: Option<&RawFans>,
+        plat: Option<&crate::catalog::PlatformSpec>,
+        nt: &NodeType,
+        dev: &Device,
+        p: &FieldPath,
+    ) -> R<Fans> {
         let base = match plat {
             Some(pl) => Fans { min_w: pl.fans.min_w, max_w: pl.fans.max_w, air_share: pl.fans.air_share },
             None => {

@@ -19,8 +19,8 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 use super::{ClassTable, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
-use crate::model::compute::power::{PPM, curve_ppm};
 use crate::model::compute::ComputeLoad;
+use crate::model::compute::power::{PPM, curve_ppm};
 use crate::model::failures::{AttemptEnd, FailureModel};
 use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
