@@ -17,7 +17,7 @@
 //! | `nic_power` | 20 W per accelerator | Frontier RAPS NIC, one NIC per accelerator (rail-optimized) |
 //! | `storage_power` | 30 W | Frontier RAPS NVMe |
 //! | `platform` | none; when named, its parts (`assets/platforms.toml`) are the defaults of every node field | vendor datasheets named per entry |
-//! | `other_power` | 80 W per accelerator | switch board, PCIe switches, BMC of an 8-GPU HGX board (650 W / 8, `assets/platforms.toml`), an estimate |
+//! | `other_power` | 11.6 % of the accelerators' board power | switch board, PCIe switches, BMC of an 8-GPU HGX board (650 W for 8 x 700 W, `assets/platforms.toml`), an estimate |
 //! | `fans` | max 15 % of the heat of every other part at its maximum, min 5 % of max, air share 1 | [rule of thumb], airflow law (README "Server fans") |
 //! | `nameplate` | the platform's, else none | vendor datasheet |
 //! | `psu` | 2 supplies (1+1) each rated at the node's maximum DC load, 80 PLUS Titanium ([`crate::catalog::psu::PSU_CURVES`]) | BRIEF §3 |

@@ -19,10 +19,11 @@ const DEFAULT_MEMORY_W: f64 = 74.0;
 const DEFAULT_NIC_W_PER_ACCELERATOR: f64 = 20.0;
 const DEFAULT_STORAGE_W: f64 = 30.0;
 const DEFAULT_PSU_COUNT: u32 = 2;
-/// Switch board, PCIe switches, baseboard and BMC per accelerator of a node that names no
-/// platform, W: the 8-GPU HGX estimate of `assets/platforms.toml` (4 NVSwitch chips at about
-/// 100 W, 4 PCIe Gen5 switches at about 50 W, 50 W of BMC and board: 650 W / 8).
-const DEFAULT_OTHER_W_PER_ACCELERATOR: f64 = 80.0;
+/// Switch board, PCIe switches, baseboard and BMC of a node that names no platform, as a share
+/// of its accelerators' board power: the 8-GPU HGX estimate of `assets/platforms.toml` (4
+/// NVSwitch chips at about 100 W, 4 PCIe Gen5 switches at about 50 W, 50 W of BMC and board:
+/// 650 W for 8 x 700 W of GPUs, 11.6 %), so that a PCIe server of small cards gets a small board.
+const DEFAULT_OTHER_SHARE: f64 = 650.0 / 5600.0;
 /// Fan power at full speed as a share of the heat of every other part at its maximum, for a
 /// node that names neither a platform nor fans [rule of thumb, as `assets/platforms.toml`: the
 /// airflow law P_fan / Q = dp / (rho c_p dT eta) gives 12-18 % for 750-1000 Pa, 15 K, 30-35 %].
@@ -176,7 +177,11 @@ impl Resolver<'_> {
                 memory_w: w(n.memory_power, plat.map(|pl| pl.memory.power_w), DEFAULT_MEMORY_W),
                 nic_w: w(n.nic_power, plat.map(|pl| pl.nics.power_w), DEFAULT_NIC_W_PER_ACCELERATOR * accelerators as f64),
                 storage_w: w(n.storage_power, plat.map(|pl| pl.storage.power_w), DEFAULT_STORAGE_W),
-                other_w: w(n.other_power, plat.map(|pl| pl.other.power_w), DEFAULT_OTHER_W_PER_ACCELERATOR * accelerators as f64),
+                other_w: w(
+                    n.other_power,
+                    plat.map(|pl| pl.other.power_w),
+                    DEFAULT_OTHER_SHARE * devices[device].max_w * accelerators as f64,
+                ),
                 fans: None,
                 psu: Psu { count: 1, rating_w: 1.0, curve_name: None, points: vec![] },
                 platform: plat.map(|pl| pl.id.clone()),
