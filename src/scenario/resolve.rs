@@ -125,7 +125,7 @@ impl Resolver<'_> {
             return self.err(&sim.key("step"), "expected a sampling step above zero and no longer than the horizon, like \"5m\"");
         }
         let warmup_ms = raw.simulation.warmup.map_or(0, |w| w.0);
-        if warmup_ms >= horizon_ms || warmup_ms % step_ms != 0 {
+        if warmup_ms >= horizon_ms || !warmup_ms.is_multiple_of(step_ms) {
             return self.err(
                 &sim.key("warmup"),
                 format!(
