@@ -109,7 +109,7 @@ const H: u64 = 3_600_000;
 /// hold 66 % / 61 % of Acme's GPU time) and early for short jobs.
 pub fn kind_defaults(kind: ClassKind) -> KindDefaults {
     match kind {
-        ClassKind::Pretrain => row((64, 1024, 0.5), (48 * H, 1.0, 30 * 24 * H), (0.85, 0.05), 3).ends((0.25, H, 2.5), (0.30, 24 * H, 1.0)),
+        ClassKind::Pretrain => row((64, 1024, 0.5), (48 * H, 1.0, 30 * 24 * H), (0.85, 0.05), 3).ends((0.25, H, 2.5), (0.35, 24 * H, 1.0)),
         ClassKind::FineTune => row((8, 64, 1.0), (3 * H, 1.2, 7 * 24 * H), (0.75, 0.1), 2).ends((0.30, 10 * MIN, 2.0), (0.10, H, 1.5)),
         ClassKind::InferenceService => {
             row((1, 8, 1.0), (7 * 24 * H, 0.5, 60 * 24 * H), (0.4, 0.15), 4).ends((0.05, 10 * MIN, 1.5), (0.0, H, 1.0))
