@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | `simulation.step` | 5 min | common DCIM sampling interval |
 //! | `simulation.seed` | 1 | |
+//! | `simulation.warmup` | 0 (none) | outputs of the whole horizon, as before it existed |
 //! | `node_types.power_curve` | linear | BRIEF §3 |
 //! | `node_types.power_curve_r` | 1.4 | Fan, Weber, Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007 |
 //! | `cpu` | 2 sockets, 90 W idle, 280 W max | ORNL Frontier config of ExaDigiT/RAPS (BRIEF §3) |
@@ -18,6 +19,7 @@
 //! | `storage_power` | 30 W | Frontier RAPS NVMe |
 //! | `psu` | 2 supplies (1+1) each rated at the node's maximum DC load, 80 PLUS Titanium ([`crate::catalog::psu::PSU_CURVES`]) | BRIEF §3 |
 //! | class size/duration/utilization/priority | by kind, see [`crate::catalog::classes::kind_defaults`] | [rule of thumb] shaped after Acme (Hu et al., NSDI'24) |
+//! | class `failed` / `cancelled` | by kind, see [`crate::catalog::classes::kind_defaults`] | Acme, Philly, Helios final states (README "Jobs that end on their own") |
 //! | `estimate_factor` | 1.0 (runtimes known) | |
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
 //! | `scheduler` | backfill, depth 128, no preemption | |

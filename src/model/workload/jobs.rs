@@ -65,7 +65,7 @@ impl End {
 
     /// The end of a trace job from its final state in the trace: Slurm's FAILED, NODE_FAIL,
     /// OUT_OF_MEMORY, TIMEOUT and Kubernetes' Failed fail; CANCELLED (Slurm also writes
-    /// "CANCELLED by <uid>") is cancelled; anything else (COMPLETED, Succeeded, a pod still
+    /// `CANCELLED by <uid>`) is cancelled; anything else (COMPLETED, Succeeded, a pod still
     /// Running when the trace was cut) completes.
     pub fn of_trace_state(state: &str) -> End {
         let s = state.trim().to_ascii_uppercase();
