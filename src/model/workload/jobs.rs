@@ -221,3 +221,32 @@ impl Jobs {
         self.slots.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_states_map_to_how_jobs_end() {
+        for (state, end) in [
+            ("COMPLETED", End::Complete),
+            ("Succeeded", End::Complete),
+            ("Running", End::Complete),
+            ("", End::Complete),
+            ("FAILED", End::Fail),
+            ("NODE_FAIL", End::Fail),
+            ("OUT_OF_MEMORY", End::Fail),
+            ("TIMEOUT", End::Fail),
+            ("Failed", End::Fail),
+            ("CANCELLED", End::Cancel),
+            ("CANCELLED by 1234", End::Cancel),
+            (" canceled ", End::Cancel),
+        ] {
+            assert_eq!(End::of_trace_state(state), end, "{state:?}");
+        }
+        assert_eq!(
+            [End::Complete.state(), End::Fail.state(), End::Cancel.state()].map(JobState::name),
+            ["completed", "failed", "cancelled"]
+        );
+    }
+}
