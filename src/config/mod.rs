@@ -24,7 +24,9 @@ pub use facility::{Facility, LoopConfig, Redundancy, RejectionKind};
 pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
 pub use weather::{Conditions, Normals, WeatherColumns, WeatherSeries};
-pub use workload::{ClassKind, DemandSchedule, DurationDist, JobClass, SizeDist, Trace, TraceColumns, TraceFormat, TraceJob, UtilDist};
+pub use workload::{
+    ClassKind, DemandSchedule, DurationDist, EndDist, Ends, JobClass, SizeDist, Trace, TraceColumns, TraceFormat, TraceJob, UtilDist,
+};
 
 use crate::catalog::{ClimateSpec, GridSpec};
 use crate::time::calendar::Date;
@@ -42,6 +44,8 @@ pub struct Scenario {
     pub horizon_ms: u64,
     /// Sampling step, ms.
     pub step_ms: u64,
+    /// The first part of the horizon, simulated but not measured (0: none), ms.
+    pub warmup_ms: u64,
     /// Seed of every random stream.
     pub seed: u64,
     /// Site name, when given.

@@ -70,6 +70,28 @@ pub struct UtilDist {
     pub sd: f64,
 }
 
+/// The share of a class's jobs that end on their own in one state, and when: after a lognormal
+/// amount of work (ms at full speed), or at the job's own end if that comes first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EndDist {
+    /// Share of the class's jobs, 0-1.
+    pub share: f64,
+    /// Median work before the end, ms.
+    pub median_ms: u64,
+    /// Log-space standard deviation.
+    pub sigma: f64,
+}
+
+/// How a class's jobs end on their own: the shares that fail and that are cancelled (the rest
+/// complete), with their time distributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ends {
+    /// Jobs that fail (user error, out of memory, bad configuration).
+    pub failed: EndDist,
+    /// Jobs their users cancel.
+    pub cancelled: EndDist,
+}
+
 /// A synthetic job class.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobClass {
@@ -99,6 +121,8 @@ pub struct JobClass {
     pub work: Option<super::network::Work>,
     /// Whether a higher-priority job may preempt its jobs (with `[scheduler] preemption`).
     pub preemptible: bool,
+    /// How its jobs end on their own (failed, cancelled).
+    pub ends: Ends,
 }
 
 /// Demand over time: the multiplier of the last step whose start is at or before t, 1 before
@@ -212,6 +236,9 @@ pub struct TraceColumns {
     pub class: Option<String>,
     /// Optional utilization column (0-1).
     pub utilization: Option<String>,
+    /// Optional final-state column: FAILED, NODE_FAIL, OUT_OF_MEMORY, TIMEOUT and Failed fail,
+    /// CANCELLED is cancelled, anything else completes.
+    pub state: Option<String>,
 }
 
 /// A trace to replay.

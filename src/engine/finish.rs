@@ -27,14 +27,17 @@ use crate::time::queue::Event;
 /// Closes the run at the horizon and folds the summary; returns it with the most live jobs.
 pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scenario) -> io::Result<(Summary, u64)> {
     let horizon = sc.horizon_ms;
+    // The measured span: the horizon less the warm-up (super::window).
+    let span = horizon - sc.warmup_ms;
     let (running, queued) = close_jobs(world, handlers, horizon)?;
     let site = world.resource::<SiteLoad>().clone();
-    let (mut utilization, idle_capacity, mut energy, power) = fold_utilization(&site, horizon);
+    let (mut utilization, idle_capacity, mut energy, power) = fold_utilization(&site, span);
     let sched = world.resource::<Scheduling>();
     let book = world.resource::<JobBook>();
     let jobs = world.resource::<Jobs>();
+    let (failed, cancelled, failed_accelerator_hours, cancelled_accelerator_hours) = book.ended_early_totals();
     let summary_jobs = JobsSummary {
-        submitted: jobs.submitted(),
+        submitted: jobs.submitted() - book.first_id,
         completed: book.completed,
         rejected: book.rejected,
         running_at_end: running.len() as u64,
@@ -44,6 +47,10 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         by_class: book.by_class(&world.resource::<ClassTable>().labels),
         preemptions: sched.preemptions,
         stopped: sched.stopped,
+        failed,
+        cancelled,
+        failed_accelerator_hours,
+        cancelled_accelerator_hours,
     };
     let scenario = ScenarioInfo {
         name: sc.name.clone(),
@@ -51,6 +58,7 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         horizon_s: horizon as f64 / 1000.0,
         step_s: sc.step_ms as f64 / 1000.0,
         scheduler: sched.policy.name().to_string(),
+        warmup_s: sc.warmup_ms as f64 / 1000.0,
     };
     let deferred_ms = sched.policy.deferred_ms();
     let peak_live = book.peak_live;
@@ -86,7 +94,7 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         calibration: crate::model::workload::summary_entries(sc),
         failures: world.get_resource::<FailureModel>().map(|f| f.summary(horizon)),
         network,
-        fragmentation: world.resource::<Fragmentation>().summary(horizon),
+        fragmentation: world.resource::<Fragmentation>().summary(span),
         services: world.get_resource::<Services>().map(|s| s.summary(horizon)).unwrap_or_default(),
         trace: sc.trace.as_ref().map(TraceInfo::of),
     };

@@ -14,6 +14,7 @@ mod invariants;
 pub mod record;
 mod sim;
 pub mod summary;
+mod window;
 
 use std::fs::File;
 use std::io::BufWriter;

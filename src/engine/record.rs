@@ -22,6 +22,8 @@ pub struct TimeseriesWriter {
     error: Option<io::Error>,
     /// Ticks recorded.
     pub rows: u64,
+    /// Ticks at or before this time are not written (the warm-up), ms.
+    pub after_ms: u64,
 }
 
 impl TimeseriesWriter {
@@ -29,7 +31,7 @@ impl TimeseriesWriter {
     /// grid's when `grid`, in the order [`record`] writes the values.
     pub fn new(mut out: Box<dyn Sink>, facility: bool, grid: bool) -> io::Result<Self> {
         writeln!(out, "{}", registry::timeseries_header(facility, grid))?;
-        Ok(TimeseriesWriter { out, row: Row::default(), error: None, rows: 0 })
+        Ok(TimeseriesWriter { out, row: Row::default(), error: None, rows: 0, after_ms: 0 })
     }
 
     /// The first error writing a row, if any (taken).
@@ -56,6 +58,9 @@ pub fn record(
     grid: Option<Res<Ledger>>,
 ) {
     let w = &mut *w;
+    if s.time_ms <= w.after_ms && w.after_ms > 0 {
+        return;
+    }
     w.rows += 1;
     let r = &mut w.row;
     r.clear();

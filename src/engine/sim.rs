@@ -50,6 +50,9 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
     /// Builds the world and the first events of a scenario.
     pub fn new(sc: &'a Scenario, timeseries: W, jobs_csv: W) -> io::Result<Self> {
         let (mut world, sampling) = super::build::build(sc, Box::new(timeseries), Box::new(jobs_csv))?;
+        if sc.warmup_ms > 0 {
+            super::window::warming_up(&mut world, sc.warmup_ms);
+        }
         let handlers = SystemState::new(&mut world);
         Ok(Simulation {
             sc,
@@ -82,6 +85,9 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
                 break;
             }
             self.sample(t)?;
+            if t == self.sc.warmup_ms {
+                super::window::open(&mut self.world);
+            }
             progress(t);
             if t >= horizon {
                 self.done = true;

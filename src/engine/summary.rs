@@ -28,6 +28,9 @@ pub struct ScenarioInfo {
     pub step_s: f64,
     /// Scheduling policy.
     pub scheduler: String,
+    /// Warm-up before the measuring window, s (0: none).
+    #[serde(default)]
+    pub warmup_s: f64,
 }
 
 /// The whole summary.json.

@@ -85,6 +85,9 @@ pub struct RawSimulation {
     /// Date of t = 0 (00:00 local time), "YYYY-MM-DD".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    /// The first part of the horizon, simulated but not measured, e.g. "7d".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<DurationMs>,
 }
 
 /// `[site]`: descriptive facts about the location (the facility issue adds climate and grid).

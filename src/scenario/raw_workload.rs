@@ -59,6 +59,29 @@ pub struct RawJobClass {
     /// Whether higher-priority work may preempt its jobs (with `[scheduler] preemption`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preemptible: Option<bool>,
+    /// The share of its jobs that fail on their own, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<RawEnd>,
+    /// The share of its jobs their users cancel, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<RawEnd>,
+}
+
+/// `failed = { share = 0.3, median = "2min", sigma = 1.5 }`: the share of a class's jobs that
+/// end in that state and the lognormal work (run time at full speed) before they do; a field
+/// left out takes the kind's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnd {
+    /// Share of the class's jobs, 0-1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// Median work before the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<DurationMs>,
+    /// Standard deviation of ln(time to the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
 }
 
 /// `size = { dist = ... }`: "fixed" (value), "choice" (values, weights) or "power2" (min, max,
@@ -175,6 +198,9 @@ pub struct RawTraceColumns {
     /// Optional utilization column (0-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilization: Option<String>,
+    /// Optional final-state column (e.g. COMPLETED, FAILED, CANCELLED).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 impl RawTraceColumns {
@@ -193,6 +219,7 @@ impl From<&RawTraceColumns> for crate::config::TraceColumns {
             duration: c.duration,
             class: c.class,
             utilization: c.utilization,
+            state: c.state,
         }
     }
 }
@@ -200,7 +227,14 @@ impl From<&RawTraceColumns> for crate::config::TraceColumns {
 impl From<&crate::config::TraceColumns> for RawTraceColumns {
     fn from(c: &crate::config::TraceColumns) -> Self {
         let c = c.clone();
-        RawTraceColumns { submit: c.submit, accelerators: c.accelerators, duration: c.duration, class: c.class, utilization: c.utilization }
+        RawTraceColumns {
+            submit: c.submit,
+            accelerators: c.accelerators,
+            duration: c.duration,
+            class: c.class,
+            utilization: c.utilization,
+            state: c.state,
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | `simulation.step` | 5 min | common DCIM sampling interval |
 //! | `simulation.seed` | 1 | |
+//! | `simulation.warmup` | 0 (none) | outputs of the whole horizon, as before it existed |
 //! | `node_types.power_curve` | linear | BRIEF §3 |
 //! | `node_types.power_curve_r` | 1.4 | Fan, Weber, Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007 |
 //! | `cpu` | 2 sockets, 90 W idle, 280 W max | ORNL Frontier config of ExaDigiT/RAPS (BRIEF §3) |
@@ -22,6 +23,7 @@
 //! | `nameplate` | the platform's, else none | vendor datasheet |
 //! | `psu` | 2 supplies (1+1) each rated at the node's maximum DC load, 80 PLUS Titanium ([`crate::catalog::psu::PSU_CURVES`]) | BRIEF §3 |
 //! | class size/duration/utilization/priority | by kind, see [`crate::catalog::classes::kind_defaults`] | [rule of thumb] shaped after Acme (Hu et al., NSDI'24) |
+//! | class `failed` / `cancelled` | by kind, see [`crate::catalog::classes::kind_defaults`] | Acme, Philly, Helios final states (README "Jobs that end on their own") |
 //! | `estimate_factor` | 1.0 (runtimes known) | |
 //! | trace `time_unit` | 1 s; `utilization` 0.5 | Jeon et al., ATC'19: Philly GPU utilization about 50 % |
 //! | `scheduler` | backfill, depth 128, no preemption | |
@@ -128,6 +130,16 @@ impl Resolver<'_> {
         if step_ms == 0 || step_ms > horizon_ms {
             return self.err(&sim.key("step"), "expected a sampling step above zero and no longer than the horizon, like \"5m\"");
         }
+        let warmup_ms = raw.simulation.warmup.map_or(0, |w| w.0);
+        if warmup_ms >= horizon_ms || !warmup_ms.is_multiple_of(step_ms) {
+            return self.err(
+                &sim.key("warmup"),
+                format!(
+                    "expected a warm-up shorter than the horizon and a whole number of sampling steps ({}), like \"7d\"",
+                    super::units::format_duration(step_ms)
+                ),
+            );
+        }
         let (devices, node_types) = self.node_types(raw)?;
         let halls = self.halls(raw, &node_types)?;
         let mut scenario = Scenario {
@@ -136,6 +148,7 @@ impl Resolver<'_> {
             file: self.src.file.clone(),
             horizon_ms,
             step_ms,
+            warmup_ms,
             seed: raw.simulation.seed.unwrap_or(DEFAULT_SEED),
             site_name: raw.site.as_ref().and_then(|s| s.name.clone()),
             site_location: raw.site.as_ref().and_then(|s| s.location.clone()),
@@ -210,6 +223,29 @@ impl Resolver<'_> {
         }
         let factor = scenario.emission_factor.or(scenario.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
         scenario.coordination = super::grid::resolve(raw.grid.as_ref(), self.src, factor, &scenario.class_labels())?;
+        if warmup_ms > 0 {
+            self.warmup_applies(&scenario)?;
+        }
         Ok(scenario)
+    }
+
+    /// A warm-up opens a measuring window in every subsystem that reports a summary; those that
+    /// cannot open one yet are refused, so that no section silently mixes the warm-up in.
+    fn warmup_applies(&self, sc: &Scenario) -> R<()> {
+        let p = FieldPath::root("simulation").key("warmup");
+        let battery = sc.coordination.as_ref().is_some_and(|g| g.battery.is_some());
+        let deferral = sc.coordination.as_ref().is_some_and(|g| g.deferral.is_some());
+        let work = sc.classes.iter().any(|c| c.work.is_some());
+        let refused = [
+            (sc.failures.is_some(), "[failures]"),
+            (sc.network.is_some() || work, "[network] and work-defined classes"),
+            (!sc.services.is_empty(), "[[services]]"),
+            (battery, "[grid.battery]"),
+            (deferral, "[grid.deferral]"),
+        ];
+        match refused.iter().find(|(on, _)| *on) {
+            Some((_, what)) => self.err(&p, format!("a warm-up is not modelled with {what} yet; remove `warmup` or {what}")),
+            None => Ok(()),
+        }
     }
 }

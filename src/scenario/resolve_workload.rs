@@ -20,6 +20,9 @@ const MAX_RATE_PER_S: f64 = 1000.0;
 /// The largest hour-of-day or day-of-week multiplier.
 const MAX_MULTIPLIER: f64 = 1e6;
 
+/// The largest log-space deviation of a time to failure or cancellation.
+const MAX_END_SIGMA: f64 = 10.0;
+
 /// A kind's default (size, duration, utilization, priority) from the catalog
 /// ([`crate::catalog::classes::kind_defaults`]) as resolved distributions.
 pub fn kind_defaults(kind: ClassKind) -> (SizeDist, DurationDist, UtilDist, i32) {
@@ -30,6 +33,13 @@ pub fn kind_defaults(kind: ClassKind) -> (SizeDist, DurationDist, UtilDist, i32)
         UtilDist { mean: d.utilization_mean, sd: d.utilization_sd },
         d.priority,
     )
+}
+
+/// A kind's default end states ([`crate::catalog::classes::kind_defaults`]).
+pub fn kind_ends(kind: ClassKind) -> Ends {
+    let d = crate::catalog::classes::kind_defaults(kind);
+    let end = |e: crate::catalog::classes::EndDefaults| EndDist { share: e.share, median_ms: e.median_ms, sigma: e.sigma };
+    Ends { failed: end(d.failed), cancelled: end(d.cancelled) }
 }
 
 impl Resolver<'_> {
@@ -112,6 +122,7 @@ impl Resolver<'_> {
                 device,
                 work: None,
                 preemptible: c.preemptible.unwrap_or_else(|| default_preemptible(kind)),
+                ends: self.ends(c, kind, &p)?,
             });
             if let Some(w) = &c.work {
                 let wp = p.key("work");
@@ -136,6 +147,44 @@ impl Resolver<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The end states of a class: each field written overrides its kind's default; the shares
+    /// of failed and cancelled jobs may not exceed 1 together.
+    fn ends(&self, c: &RawJobClass, kind: ClassKind, p: &FieldPath) -> R<Ends> {
+        let d = kind_ends(kind);
+        let one = |raw: &Option<RawEnd>, d: EndDist, key: &str| -> R<EndDist> {
+            let Some(r) = raw else { return Ok(d) };
+            let p = p.key(key);
+            let e = EndDist {
+                share: r.share.unwrap_or(d.share),
+                median_ms: r.median.map_or(d.median_ms, |m| m.0),
+                sigma: r.sigma.unwrap_or(d.sigma),
+            };
+            if !(0.0..=1.0).contains(&e.share) {
+                return self.err(&p.key("share"), format!("expected a share of the class's jobs from 0 to 1, found {}", e.share));
+            }
+            if e.median_ms == 0 || e.median_ms > MAX_HORIZON_MS {
+                return self.err(&p.key("median"), "expected a median time above zero and at most 50 years, like \"2min\"");
+            }
+            if !(0.0..=MAX_END_SIGMA).contains(&e.sigma) {
+                return self.err(&p.key("sigma"), format!("expected a log-space deviation from 0 to {MAX_END_SIGMA}, found {}", e.sigma));
+            }
+            Ok(e)
+        };
+        let ends = Ends { failed: one(&c.failed, d.failed, "failed")?, cancelled: one(&c.cancelled, d.cancelled, "cancelled")? };
+        if ends.failed.share + ends.cancelled.share > 1.0 + 1e-9 {
+            let key = if c.cancelled.is_some() { "cancelled" } else { "failed" };
+            return self.err(
+                &p.key(key).key("share"),
+                format!(
+                    "expected failed and cancelled shares summing to at most 1, found {} + {} (a share left out is the \
+                     kind's default: write both)",
+                    ends.failed.share, ends.cancelled.share
+                ),
+            );
+        }
+        Ok(ends)
     }
 
     pub(super) fn profile(&self, v: Option<&[f64]>, len: usize, p: &FieldPath) -> R<()> {

@@ -1,5 +1,5 @@
-//! Generic CSV job traces: submit time, accelerators, duration, and optional class and
-//! utilization columns, mapped by name in the scenario. Rows are checked one by one and errors
+//! Generic CSV job traces: submit time, accelerators, duration, and optional class,
+//! utilization and final-state columns, mapped by name in the scenario. Rows are checked one by one and errors
 //! name the file, the line and the column.
 
 use std::path::Path;
@@ -41,7 +41,9 @@ pub fn read(
     let (submit, accs, dur) = (find(&cols.submit)?, find(&cols.accelerators)?, find(&cols.duration)?);
     let class_col = cols.class.as_deref().map(find).transpose()?;
     let util_col = cols.utilization.as_deref().map(find).transpose()?;
+    let state_col = cols.state.as_deref().map(find).transpose()?;
     let mut labels: Vec<String> = Vec::new();
+    let mut states: Vec<String> = Vec::new();
     let mut jobs = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| super::input::csv_failure(file, &e, false))?;
@@ -106,8 +108,20 @@ pub fn read(
             },
             _ => utilization,
         };
+        let state = match state_col.map(cell) {
+            Some(s) if !s.is_empty() => match states.iter().position(|x| x == s) {
+                Some(i) => i + 1,
+                None if states.len() < u16::MAX as usize - 1 => {
+                    states.push(s.to_string());
+                    states.len()
+                }
+                None => return Err(csv_error(file, line, cols.state.as_deref().unwrap_or("state"), "more than 65,534 distinct states")),
+            },
+            _ => 0,
+        };
         jobs.push(TraceJob {
             utilization,
+            state: state as u16,
             ..TraceJob::whole(submit_ms, accelerators, duration_ms, label as u16, 1.0, line.unwrap_or(0) as u32)
         });
     }
@@ -126,7 +140,7 @@ pub fn read(
         jobs,
         format: crate::config::TraceFormat::Generic,
         specs: Vec::new(),
-        states: Vec::new(),
+        states,
         skipped: Vec::new(),
     })
 }

@@ -29,6 +29,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             step: Some(DurationMs(sc.step_ms)),
             seed: Some(sc.seed),
             start: Some(sc.start.to_string()),
+            warmup: Some(DurationMs(sc.warmup_ms)),
         },
         site: Some(RawSite {
             name: sc.site_name.clone(),
@@ -254,7 +255,13 @@ fn class(sc: &Scenario, c: &JobClass) -> RawJobClass {
         accelerator: c.device.map(|d| sc.devices[d].spec.id.clone()),
         work: c.work.as_ref().map(super::network::unparse_work),
         preemptible: Some(c.preemptible),
+        failed: Some(end(&c.ends.failed)),
+        cancelled: Some(end(&c.ends.cancelled)),
     }
+}
+
+fn end(e: &EndDist) -> RawEnd {
+    RawEnd { share: Some(e.share), median: Some(DurationMs(e.median_ms)), sigma: Some(e.sigma) }
 }
 
 fn trace(t: &Trace) -> RawTrace {

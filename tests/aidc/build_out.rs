@@ -16,6 +16,8 @@ kind = "other"
 rate = "6/h"
 size = { dist = "fixed", value = 8 }
 duration = { dist = "fixed", value = "6h" }
+failed = { share = 0.0 }
+cancelled = { share = 0.0 }
 "#;
     let mut s = small(2, classes, "backfill", "20d");
     s = s.replace(

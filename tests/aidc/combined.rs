@@ -31,7 +31,7 @@ fn failures_power_cap_deferral_and_battery_together() {
     let text = scenario();
     let (s, ts, jobs) = run(&text, d.path());
     let j = &s.jobs;
-    assert_eq!(j.submitted, j.completed + j.rejected + j.running_at_end + j.queued_at_end);
+    assert_eq!(j.submitted, j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end);
     assert_eq!(String::from_utf8_lossy(&jobs).lines().count() as u64 - 1, j.submitted);
     let f = s.failures.as_ref().expect("failures section");
     assert!(f.interruptions.values().sum::<u64>() > 0, "some interruptions in 10 days of 10k accelerators");

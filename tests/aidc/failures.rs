@@ -139,7 +139,7 @@ rack = { mtbf = "2000h", repair = "6h" }
     }
     let (s, ..) = sim.finish(0.0).unwrap();
     let j = &s.jobs;
-    assert_eq!(j.submitted, j.completed + j.rejected + j.running_at_end + j.queued_at_end);
+    assert_eq!(j.submitted, j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end);
     assert!(s.failures.unwrap().interruptions.values().sum::<u64>() > 0);
 }
 

@@ -35,10 +35,11 @@ fn every_job_ends_in_exactly_one_state_and_capacity_is_never_exceeded() {
     assert_eq!(ids, (0..j.submitted).collect::<Vec<_>>(), "each submitted job appears exactly once");
     let count = |s: &str| rows[1..].iter().filter(|r| r[state] == s).count() as u64;
     assert_eq!(count("completed"), j.completed);
+    assert_eq!((count("failed"), count("cancelled")), (j.failed, j.cancelled));
     assert_eq!(count("rejected"), j.rejected);
     assert_eq!(count("running"), j.running_at_end);
     assert_eq!(count("queued"), j.queued_at_end);
-    assert_eq!(j.submitted, j.completed + j.rejected + j.running_at_end + j.queued_at_end);
+    assert_eq!(j.submitted, j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end);
     assert!(j.completed > 1000, "the classroom month completes thousands of jobs");
 
     let ts = csv_rows(&out.join("timeseries.csv"));

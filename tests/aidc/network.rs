@@ -60,6 +60,8 @@ kind = "pretrain"
 rate = "1/w"
 size = { dist = "fixed", value = 64 }
 work = { params = "7B", tokens = "20B", precision = "bf16", mfu = 0.35 }
+failed = { share = 0.0 }
+cancelled = { share = 0.0 }
 "#;
     let sc = scenario(8, class, "", "60d");
     let (s, jobs) = run(&sc);

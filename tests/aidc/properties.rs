@@ -93,7 +93,7 @@ proptest! {
         }
         let (s, _, ts, jobs) = sim.finish(0.0).unwrap();
         let j = &s.jobs;
-        prop_assert_eq!(j.submitted, j.completed + j.rejected + j.running_at_end + j.queued_at_end);
+        prop_assert_eq!(j.submitted, j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end);
         let rows = String::from_utf8(jobs).unwrap().lines().count() as u64 - 1;
         prop_assert_eq!(rows, j.submitted);
         let by_class: u64 = j.by_class.values().map(|c| c.submitted).sum();

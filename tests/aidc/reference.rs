@@ -77,7 +77,7 @@ fn philly_runtimes_as_an_empirical_duration_distribution() {
     let file_median = runtimes[runtimes.len() / 2].max(1.0);
     let dir = tempfile::tempdir().unwrap();
     let classes = format!(
-        "[[workload.classes]]\nname = \"philly\"\nkind = \"other\"\nrate = \"30/h\"\nsize = {{ dist = \"fixed\", value = 1 }}\nduration = {{ dist = \"empirical\", file = \"{}\" }}\n",
+        "[[workload.classes]]\nname = \"philly\"\nkind = \"other\"\nrate = \"30/h\"\nsize = {{ dist = \"fixed\", value = 1 }}\nduration = {{ dist = \"empirical\", file = \"{}\" }}\nfailed = {{ share = 0.0 }}\ncancelled = {{ share = 0.0 }}\n",
         file.display()
     );
     // Plenty of capacity (640 accelerators): jobs never wait, so run times are the drawn ones.

@@ -163,7 +163,7 @@ fn invariants_hold_with_preemption_and_services() {
     let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
     let j = &r.summary.jobs;
     assert!(j.preemptions > 0, "the service preempted batch work");
-    assert_eq!(j.submitted, j.completed + j.rejected + j.running_at_end + j.queued_at_end + j.stopped);
+    assert_eq!(j.submitted, j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end + j.stopped);
     let rows = csv_rows(&out.join("jobs.csv"));
     assert_eq!(rows.len() as u64 - 1, j.submitted, "one row per job");
 }

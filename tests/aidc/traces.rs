@@ -163,6 +163,9 @@ fn acme_and_helios_logs_import_with_their_sizes_durations_classes_and_states() {
     rows.sort_by_key(|r| r["job_id"].parse::<u64>().unwrap());
     let states: Vec<(&str, &str)> = rows.iter().map(|r| (r["class"].as_str(), r["trace_state"].as_str())).collect();
     assert_eq!(states, [("vc6YE", "COMPLETED"), ("vcKrW", "FAILED"), ("vcKrW", "CANCELLED")]);
+    // ... and ends each job in it, after its own duration.
+    let ends: Vec<(&str, &str)> = rows.iter().map(|r| (r["state"].as_str(), r["run_s"].as_str())).collect();
+    assert_eq!(ends, [("completed", "600"), ("failed", "30"), ("cancelled", "3600")]);
 }
 
 /// Runs `aidc run` on scenario text in a temporary folder; returns (exit code, stderr).

@@ -15,6 +15,8 @@ const SCENARIO: &[Entry] = &[
     e("scenario.step_s", Num, "s", Engine, Always, ("Sampling step", "采样步长"), ("time between timeseries rows", "时间序列的采样间隔")).bookkeeping(),
     e("scenario.scheduler", Str, "", Engine, Always, ("Scheduling policy", "调度策略"),
       ("the policy that placed the jobs", "作业调度策略")).bookkeeping(),
+    e("scenario.warmup_s", Num, "s", Engine, Always, ("Warm-up", "预热时长"),
+      ("simulated before the measuring window; every other figure counts after it", "")).bookkeeping(),
 ];
 
 #[rustfmt::skip]
@@ -40,7 +42,7 @@ const CAPACITY: &[Entry] = &[
 #[rustfmt::skip]
 const JOBS: &[Entry] = &[
     e("jobs.submitted", Int, "1", Workload, Always, ("Jobs submitted", "提交作业数"), ("jobs submitted within the horizon", "模拟时长内提交的作业数")),
-    e("jobs.completed", Int, "1", Workload, Always, ("Jobs completed", "完成作业数"), ("jobs that ended within the horizon", "模拟时长内完成的作业数")),
+    e("jobs.completed", Int, "1", Workload, Always, ("Jobs completed", "完成作业数"), ("jobs that completed within the horizon (not failed or cancelled)", "模拟时长内完成的作业数")),
     e("jobs.rejected", Int, "1", Workload, Always, ("Jobs rejected", "拒绝作业数"),
       ("jobs rejected at submission: they can never fit or exceed a quota", "提交时被拒绝的作业:无法放置或超出配额")),
     e("jobs.running_at_end", Int, "1", Workload, Always, ("Jobs running at the horizon", "结束时运行中的作业数"),
@@ -74,9 +76,25 @@ const JOBS: &[Entry] = &[
     e("jobs.by_class.<class>.preempted_lost_accelerator_hours", Num, "accelerator-hours", Workload, Always,
       ("Work lost to preemption by class", "各类作业因抢占损失的卡时"), ("accelerator-hours of work the class's preempted jobs lost", ""))
       .note("since their last checkpoint with `[failures]`, else the whole attempt"),
+    e("jobs.by_class.<class>.failed", Int, "1", Workload, Always, ("Jobs failed by class", "各类作业失败数"),
+      ("jobs of the class that failed on their own (user error, out of memory, bad configuration)", "")),
+    e("jobs.by_class.<class>.cancelled", Int, "1", Workload, Always, ("Jobs cancelled by class", "各类作业取消数"),
+      ("jobs of the class their users cancelled while running", "")),
+    e("jobs.by_class.<class>.lost_accelerator_hours", Num, "accelerator-hours", Workload, Always,
+      ("Accelerator-hours lost to failed and cancelled jobs by class", "各类作业失败与取消损失的卡时"),
+      ("accelerator-hours the class's failed and cancelled jobs held in their last attempt", "")),
     e("jobs.preemptions", Int, "1", Workload, Always, ("Preemptions", "抢占次数"), ("times running jobs were preempted, all classes", "")),
     e("jobs.stopped", Int, "1", Workload, Always, ("Service replicas stopped", "停止的服务副本数"),
       ("service replicas stopped or cancelled by their autoscaler", "")),
+    e("jobs.failed", Int, "1", Workload, Always, ("Jobs failed", "失败作业数"),
+      ("jobs that failed on their own within the horizon (user error, out of memory, bad configuration; not hardware)", ""))
+      .note("per class `failed` share and time, or the trace's state (README \"Jobs that end on their own\")"),
+    e("jobs.cancelled", Int, "1", Workload, Always, ("Jobs cancelled", "取消作业数"),
+      ("jobs their users cancelled while running, within the horizon", "")),
+    e("jobs.failed_accelerator_hours", Num, "accelerator-hours", Workload, Always, ("Accelerator-hours lost to failed jobs", "失败作业损失的卡时"),
+      ("accelerator-hours failed jobs held in their last attempt, all lost", "")),
+    e("jobs.cancelled_accelerator_hours", Num, "accelerator-hours", Workload, Always,
+      ("Accelerator-hours of cancelled jobs", "取消作业占用的卡时"), ("accelerator-hours cancelled jobs held in their last attempt, counted as lost", "")),
 ];
 
 #[rustfmt::skip]

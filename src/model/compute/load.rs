@@ -95,6 +95,19 @@ impl SiteLoad {
         if self.shares { self.allocated_milli_ms as f64 / 1000.0 } else { self.allocated_ms as f64 }
     }
 
+    /// Opens the measuring window at the end of a warm-up (just after a sampling tick, to
+    /// which the load is integrated): the integrals restart from zero and the power extremes
+    /// from the power now.
+    pub fn open_window(&mut self) {
+        self.it_energy_mw_ms = 0;
+        self.allocated_ms = 0;
+        self.installed_ms = 0;
+        self.busy_bp_ms = 0;
+        self.allocated_milli_ms = 0;
+        self.max_it_power_mw = self.it_power_mw;
+        self.min_it_power_mw = self.it_power_mw;
+    }
+
     /// IT energy so far, kWh.
     pub fn it_energy_kwh(&self) -> f64 {
         self.it_energy_mw_ms as f64 / 3.6e12

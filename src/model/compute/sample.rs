@@ -40,6 +40,14 @@ pub struct SampleMemo {
     installed: u128,
 }
 
+impl SampleMemo {
+    /// Opens the measuring window with [`SiteLoad::open_window`]: the integrals it remembers
+    /// restart from zero with them, so the next interval's means are unchanged.
+    pub fn open_window(&mut self) {
+        *self = SampleMemo { last_ms: self.last_ms, ..Default::default() };
+    }
+}
+
 /// Site-wide means over the sampling interval (after [`sample_halls`] in the power stage).
 pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample: ResMut<Sample>) {
     let dt = load.last_ms.saturating_sub(memo.last_ms) as f64;

@@ -498,3 +498,14 @@ pub fn immersed(nt: &crate::config::NodeType, kind: CoolingKind) -> crate::confi
     }
     nt
 }
+
+impl FacilityModel {
+    /// Opens the measuring window at the end of a warm-up: the run totals (energy, water, free
+    /// cooling, months, alarms, the hottest junction) restart from zero; the plant's state and
+    /// the energy-balance check carry on.
+    pub fn open_window(&mut self) {
+        let halls = self.totals.hall_kwh.len();
+        let balance = self.totals.max_heat_balance_error_w;
+        self.totals = FacilityTotals { hall_kwh: vec![(0.0, 0.0); halls], max_heat_balance_error_w: balance, ..Default::default() };
+    }
+}

@@ -130,6 +130,23 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// Opens the measuring window at the end of a warm-up: cost, energy, carbon, monthly peaks,
+    /// missed deadlines and capped accelerator-time restart from zero (a battery or deferral is
+    /// refused with a warm-up when the scenario is read).
+    pub fn open_window(&mut self) {
+        self.energy_cny = 0.0;
+        self.grid_j = 0.0;
+        self.load_j = 0.0;
+        self.onsite_j = 0.0;
+        self.curtailed_j = 0.0;
+        self.contracted_j = 0.0;
+        self.location_kg = 0.0;
+        self.net_kg = 0.0;
+        self.month_peak_w.clear();
+        self.missed_deadlines = 0;
+        self.capped_accelerator_ms = 0;
+    }
+
     /// A ledger at t = 0.
     pub fn new(cfg: GridConfig, start: crate::time::calendar::Date, labels: &[String]) -> Ledger {
         let battery = cfg.battery.map(Battery::new);

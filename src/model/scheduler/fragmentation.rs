@@ -43,6 +43,11 @@ pub fn sample_fragmentation(clock: Res<Clock>, sched: Res<Scheduling>, mut frag:
 }
 
 impl Fragmentation {
+    /// Opens the measuring window at the end of a warm-up: the integrals restart from zero.
+    pub fn open_window(&mut self) {
+        *self = Fragmentation::default();
+    }
+
     /// The `fragmentation` summary section.
     pub fn summary(&self, horizon_ms: u64) -> FragmentationSummary {
         FragmentationSummary {

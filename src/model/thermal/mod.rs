@@ -36,6 +36,12 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// Opens the measuring window at the end of a warm-up: the throttled accelerator-time
+    /// restarts from zero.
+    pub fn open_window(&mut self) {
+        self.throttled_accelerator_ms = 0;
+    }
+
     /// Accelerator-hours run below their demand.
     pub fn throttled_accelerator_hours(&self) -> f64 {
         self.throttled_accelerator_ms as f64 / 3.6e6

@@ -5,7 +5,7 @@ use std::io;
 
 use bevy_ecs::prelude::Resource;
 
-use super::{ClassSampler, Life, Request};
+use super::{ClassSampler, End, Life, Request};
 use crate::config::{Scenario, TraceJob};
 use crate::time::queue::{Event, EventQueue};
 
@@ -16,6 +16,8 @@ pub struct Arrivals {
     trace: Vec<TraceJob>,
     /// Engine class of each trace label.
     trace_class: Vec<u16>,
+    /// How a trace job ends, by its state index (0: no state, completes).
+    trace_end: Vec<End>,
     horizon_ms: u64,
 }
 
@@ -41,14 +43,17 @@ impl Arrivals {
             .as_ref()
             .map(|t| t.labels.iter().map(|l| labels.iter().position(|x| x == l).unwrap_or(0) as u16).collect())
             .unwrap_or_default();
-        Arrivals { samplers, trace, trace_class, horizon_ms: sc.horizon_ms }
+        let trace_end =
+            std::iter::once(End::Complete).chain(sc.trace.iter().flat_map(|t| t.states.iter().map(|s| End::of_trace_state(s)))).collect();
+        Arrivals { samplers, trace, trace_class, trace_end, horizon_ms: sc.horizon_ms }
     }
 }
 
 /// The next job of synthetic class `class` arrives: draw it, submit it, queue the next one.
 pub fn on_arrival(arrivals: &mut Arrivals, life: &mut Life, class: usize) -> io::Result<()> {
     let d = arrivals.samplers[class].draw();
-    life.submit(class as u16, d.accelerators, d.duration_ms, d.utilization)?;
+    let request = Request { end: d.end, ..Default::default() };
+    life.submit_request(class as u16, d.accelerators, d.duration_ms, d.utilization, request, d.end_after_ms)?;
     if let Some(t) = arrivals.samplers[class].next_arrival(arrivals.horizon_ms) {
         let now = life.now();
         life.clock.push(t.max(now), Event::Arrival { class: class as u16 });
@@ -66,8 +71,10 @@ pub fn on_trace_arrival(arrivals: &Arrivals, life: &mut Life, index: usize) -> i
         spec: j.spec,
         trace_line: j.line,
         trace_state: j.state,
+        end: arrivals.trace_end.get(j.state as usize).copied().unwrap_or_default(),
     };
-    life.submit_request(arrivals.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization, request)?;
+    // The trace's duration is the job's own, to its final state: nothing to cut.
+    life.submit_request(arrivals.trace_class[j.label as usize], j.accelerators, j.duration_ms, j.utilization, request, u64::MAX)?;
     if let Some(next) = arrivals.trace.get(index + 1)
         && next.submit_ms <= arrivals.horizon_ms
     {

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use bevy_ecs::prelude::Resource;
 use serde::{Deserialize, Serialize};
 
+use super::End;
 use crate::metrics::histogram::LogHistogram;
 use crate::metrics::{PERCENTILE_PRECISION, Percentiles};
 
@@ -49,6 +50,15 @@ pub struct ClassSummary {
     /// Accelerator-hours of work its preempted jobs lost (since their last checkpoint).
     #[serde(default)]
     pub preempted_lost_accelerator_hours: f64,
+    /// Jobs that failed on their own.
+    #[serde(default)]
+    pub failed: u64,
+    /// Jobs cancelled by their users while running.
+    #[serde(default)]
+    pub cancelled: u64,
+    /// Accelerator-hours held by its failed and cancelled jobs (their last attempt), lost.
+    #[serde(default)]
+    pub lost_accelerator_hours: f64,
 }
 
 /// `jobs` section.
@@ -76,6 +86,18 @@ pub struct JobsSummary {
     /// Service replicas stopped or cancelled by their autoscaler.
     #[serde(default)]
     pub stopped: u64,
+    /// Jobs that failed on their own (user error, out of memory, bad configuration).
+    #[serde(default)]
+    pub failed: u64,
+    /// Jobs cancelled by their users while running.
+    #[serde(default)]
+    pub cancelled: u64,
+    /// Accelerator-hours held by failed jobs (their last attempt), lost.
+    #[serde(default)]
+    pub failed_accelerator_hours: f64,
+    /// Accelerator-hours held by cancelled jobs (their last attempt), lost.
+    #[serde(default)]
+    pub cancelled_accelerator_hours: f64,
 }
 
 /// What a trace replay read (`trace` in summary.json).
@@ -121,6 +143,10 @@ pub struct ClassStats {
     pub bounded_slowdown: LogHistogram,
     /// Lost accelerator-ms of preempted attempts.
     pub preempted_lost_ms: f64,
+    /// Accelerator-ms held by failed jobs in their last attempt.
+    pub failed_ms: u128,
+    /// Accelerator-ms held by cancelled jobs in their last attempt.
+    pub cancelled_ms: u128,
 }
 
 impl ClassStats {
@@ -134,6 +160,8 @@ impl ClassStats {
             slowdown: LogHistogram::new(PERCENTILE_PRECISION),
             bounded_slowdown: LogHistogram::new(PERCENTILE_PRECISION),
             preempted_lost_ms: 0.0,
+            failed_ms: 0,
+            cancelled_ms: 0,
         }
     }
 }
@@ -159,6 +187,8 @@ pub struct JobBook {
     pub rejected: u64,
     /// Most live jobs at once.
     pub peak_live: u64,
+    /// Id of the first job submitted in the measuring window (0 without a warm-up).
+    pub first_id: u64,
 }
 
 impl JobBook {
@@ -171,7 +201,15 @@ impl JobBook {
             completed: 0,
             rejected: 0,
             peak_live: 0,
+            first_id: 0,
         }
+    }
+
+    /// Opens the measuring window at the end of a warm-up, when `next_id` jobs have been
+    /// submitted: every counter and distribution restarts (the jobs running then count when
+    /// they end, their waits do not).
+    pub fn open_window(&mut self, next_id: u64) {
+        *self = JobBook { peak_live: self.peak_live, first_id: next_id, ..JobBook::new(self.stats.len()) };
     }
 
     /// A job of `class` started for the first time after waiting `wait_ms`.
@@ -196,6 +234,31 @@ impl JobBook {
         self.completed += 1;
     }
 
+    /// A job of `class` failed or was cancelled on its own, having held `held` accelerator-ms in
+    /// its last attempt (counted as lost, and in the class's accelerator-hours).
+    pub fn ended_early(&mut self, class: u16, end: End, held: u128) {
+        let st = &mut self.stats[class as usize];
+        st.accelerator_ms += held;
+        match end {
+            End::Fail => {
+                st.summary.failed += 1;
+                st.failed_ms += held;
+            }
+            End::Cancel => {
+                st.summary.cancelled += 1;
+                st.cancelled_ms += held;
+            }
+            End::Complete => {}
+        }
+    }
+
+    /// (failed, cancelled, failed accelerator-hours, cancelled accelerator-hours), all classes.
+    pub fn ended_early_totals(&self) -> (u64, u64, f64, f64) {
+        self.stats.iter().fold((0, 0, 0.0, 0.0), |(f, c, fh, ch), s| {
+            (f + s.summary.failed, c + s.summary.cancelled, fh + s.failed_ms as f64 / 3.6e6, ch + s.cancelled_ms as f64 / 3.6e6)
+        })
+    }
+
     /// The `jobs.by_class` section, in label order.
     pub fn by_class(&self, labels: &[String]) -> BTreeMap<String, ClassSummary> {
         labels
@@ -209,6 +272,7 @@ impl JobBook {
                 c.slowdown = Percentiles::of(&s.slowdown);
                 c.bounded_slowdown = Percentiles::of(&s.bounded_slowdown);
                 c.preempted_lost_accelerator_hours = s.preempted_lost_ms / 3.6e6;
+                c.lost_accelerator_hours = (s.failed_ms + s.cancelled_ms) as f64 / 3.6e6;
                 (l.clone(), c)
             })
             .collect()

@@ -13,11 +13,18 @@
 //! the given mean and standard deviation (α = m k, β = (1 - m) k, k = m(1 - m)/sd² - 1).
 //! Each quantity has its own random stream per class, so changing one class or one quantity
 //! does not reshuffle the others.
+//!
+//! How a job ends on its own comes from a fifth stream, `ends/<class>`, two draws per job
+//! whatever the outcome (so the shares change no other draw): u ~ U(0, 1) picks failed
+//! (u < f), cancelled (f <= u < f + c) or completed, and z ~ N(0, 1) the work before the end,
+//! exp(ln median + sigma z) of the chosen state's distribution. The job then ends at the
+//! smaller of that and its own run time ([`DrawnJob::end_after_ms`]).
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution, Exp, LogNormal};
+use rand_distr::{Beta, Distribution, Exp, LogNormal, StandardNormal};
 
-use crate::config::{DemandSchedule, DurationDist, JobClass, SizeDist, UtilDist};
+use super::End;
+use crate::config::{DemandSchedule, DurationDist, Ends, JobClass, SizeDist, UtilDist};
 use crate::time::rng::{Rng, stream};
 
 const MS_PER_H: f64 = 3_600_000.0;
@@ -31,6 +38,10 @@ pub struct DrawnJob {
     pub duration_ms: u64,
     /// Utilization 0-1.
     pub utilization: f64,
+    /// How it ends on its own.
+    pub end: End,
+    /// Work after which it fails or is cancelled, ms at full speed (u64::MAX when it completes).
+    pub end_after_ms: u64,
 }
 
 enum Size {
@@ -66,6 +77,8 @@ pub struct ClassSampler {
     sizes: Rng,
     durations: Rng,
     utilizations: Rng,
+    end_dists: Ends,
+    ends: Rng,
 }
 
 fn normalised<const N: usize>(v: &Option<Vec<f64>>) -> Option<[f64; N]> {
@@ -144,6 +157,8 @@ impl ClassSampler {
             sizes: stream(seed, &format!("sizes/{name}")),
             durations: stream(seed, &format!("durations/{name}")),
             utilizations: stream(seed, &format!("utilization/{name}")),
+            end_dists: class.ends,
+            ends: stream(seed, &format!("ends/{name}")),
         }
     }
 
@@ -200,7 +215,24 @@ impl ClassSampler {
             Util::Fixed(u) => *u,
             Util::Beta(b) => b.sample(&mut self.utilizations),
         };
-        DrawnJob { accelerators, duration_ms, utilization }
+        let (end, end_after_ms) = self.draw_end();
+        DrawnJob { accelerators, duration_ms, utilization, end, end_after_ms }
+    }
+
+    /// How the next job ends: always two draws of its stream (see the module doc).
+    fn draw_end(&mut self) -> (End, u64) {
+        let u: f64 = self.ends.random();
+        let z: f64 = StandardNormal.sample(&mut self.ends);
+        let (f, c) = (self.end_dists.failed, self.end_dists.cancelled);
+        let (end, d) = if u < f.share {
+            (End::Fail, f)
+        } else if u < f.share + c.share {
+            (End::Cancel, c)
+        } else {
+            return (End::Complete, u64::MAX);
+        };
+        let ms = ((d.median_ms as f64).ln() + d.sigma * z).exp().round();
+        (end, ms.clamp(1.0, u64::MAX as f64 / 4.0) as u64)
     }
 
     /// Mean offered work of the class, accelerator-hours per hour, estimated from `n` draws of a
@@ -213,7 +245,7 @@ impl ClassSampler {
             acc_ms += match &class.work {
                 // Work-defined: FLOPs / (peak x mfu) accelerator-time whatever the size (communication excluded).
                 Some(w) => w.flops() / (w.peak_flops * w.mfu) * 1000.0,
-                None => j.accelerators as f64 * j.duration_ms as f64,
+                None => j.accelerators as f64 * j.duration_ms.min(j.end_after_ms) as f64,
             };
         }
         class.rate_per_s * 3600.0 * (acc_ms / n as f64) / MS_PER_H
@@ -240,6 +272,41 @@ mod tests {
             device: None,
             work: None,
             preemptible: false,
+            ends: Ends { failed: never(), cancelled: never() },
+        }
+    }
+
+    fn never() -> crate::config::EndDist {
+        crate::config::EndDist { share: 0.0, median_ms: 60_000, sigma: 1.0 }
+    }
+
+    #[test]
+    fn end_shares_and_times_are_recovered_and_move_no_other_draw() {
+        let plain = class(1.0);
+        let mut ending = class(1.0);
+        ending.ends.failed = crate::config::EndDist { share: 0.3, median_ms: 120_000, sigma: 1.5 };
+        ending.ends.cancelled = crate::config::EndDist { share: 0.1, median_ms: 600_000, sigma: 1.0 };
+        let (mut a, mut b) = (ClassSampler::new(&plain, 13, 0), ClassSampler::new(&ending, 13, 0));
+        let (mut failed, mut cancelled) = (Vec::new(), Vec::new());
+        for _ in 0..20_000 {
+            let (x, y) = (a.draw(), b.draw());
+            // The end states come from their own stream: size, duration and utilization are the
+            // same draws with or without them.
+            assert_eq!((x.accelerators, x.duration_ms, x.utilization), (y.accelerators, y.duration_ms, y.utilization));
+            assert_eq!((x.end, x.end_after_ms), (End::Complete, u64::MAX));
+            match y.end {
+                End::Fail => failed.push(y.end_after_ms),
+                End::Cancel => cancelled.push(y.end_after_ms),
+                End::Complete => assert_eq!(y.end_after_ms, u64::MAX),
+            }
+        }
+        // Binomial: sd of the shares 0.0032 and 0.0021.
+        assert!((failed.len() as f64 / 20_000.0 - 0.3).abs() < 0.013, "{}", failed.len());
+        assert!((cancelled.len() as f64 / 20_000.0 - 0.1).abs() < 0.009, "{}", cancelled.len());
+        for (v, median) in [(&mut failed, 120_000.0), (&mut cancelled, 600_000.0)] {
+            v.sort_unstable();
+            let m = v[v.len() / 2] as f64;
+            assert!((m / median - 1.0).abs() < 0.1, "{m} vs {median}");
         }
     }
 

@@ -18,6 +18,11 @@ pub enum JobState {
     Rejected,
     /// A service replica stopped or cancelled by its autoscaler.
     Stopped,
+    /// Ended on its own by a failure of the job itself (user error, out of memory, bad
+    /// configuration), not of the hardware.
+    Failed,
+    /// Cancelled by its user while running.
+    Cancelled,
 }
 
 impl JobState {
@@ -29,13 +34,54 @@ impl JobState {
             JobState::Completed => "completed",
             JobState::Rejected => "rejected",
             JobState::Stopped => "stopped",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How a job ends when it runs to the end of its work: a job that fails or is cancelled on its
+/// own has its work cut to the point where it does (drawn per class, or its trace's duration).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum End {
+    /// Completes.
+    #[default]
+    Complete,
+    /// Fails (user error, out of memory, bad configuration).
+    Fail,
+    /// Is cancelled by its user.
+    Cancel,
+}
+
+impl End {
+    /// Its state in jobs.csv.
+    pub fn state(self) -> JobState {
+        match self {
+            End::Complete => JobState::Completed,
+            End::Fail => JobState::Failed,
+            End::Cancel => JobState::Cancelled,
+        }
+    }
+
+    /// The end of a trace job from its final state in the trace: Slurm's FAILED, NODE_FAIL,
+    /// OUT_OF_MEMORY, TIMEOUT and Kubernetes' Failed fail; CANCELLED (Slurm also writes
+    /// `CANCELLED by <uid>`) is cancelled; anything else (COMPLETED, Succeeded, a pod still
+    /// Running when the trace was cut) completes.
+    pub fn of_trace_state(state: &str) -> End {
+        let s = state.trim().to_ascii_uppercase();
+        if s.starts_with("CANCEL") {
+            End::Cancel
+        } else if s.contains("FAIL") || s == "OUT_OF_MEMORY" || s == "TIMEOUT" {
+            End::Fail
+        } else {
+            End::Complete
         }
     }
 }
 
 /// What a trace job asks for beyond whole accelerators: a share of each GPU, CPU, memory and a
-/// GPU model constraint (placement by shares, [`crate::model::scheduler::Shares`]), and where it
-/// came from in the trace.
+/// GPU model constraint (placement by shares, [`crate::model::scheduler::Shares`]), where it
+/// came from in the trace, and how it ends.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Request {
     /// Share of each accelerator, thousandths (1000 = whole).
@@ -50,6 +96,8 @@ pub struct Request {
     pub trace_line: u32,
     /// Final state in the trace: 0 = none, else 1 + index into the trace's states.
     pub trace_state: u16,
+    /// How it ends when its work is done.
+    pub end: End,
 }
 
 /// A job.
@@ -171,5 +219,34 @@ impl Jobs {
     /// Slots ever created (a bound on memory).
     pub fn capacity(&self) -> usize {
         self.slots.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_states_map_to_how_jobs_end() {
+        for (state, end) in [
+            ("COMPLETED", End::Complete),
+            ("Succeeded", End::Complete),
+            ("Running", End::Complete),
+            ("", End::Complete),
+            ("FAILED", End::Fail),
+            ("NODE_FAIL", End::Fail),
+            ("OUT_OF_MEMORY", End::Fail),
+            ("TIMEOUT", End::Fail),
+            ("Failed", End::Fail),
+            ("CANCELLED", End::Cancel),
+            ("CANCELLED by 1234", End::Cancel),
+            (" canceled ", End::Cancel),
+        ] {
+            assert_eq!(End::of_trace_state(state), end, "{state:?}");
+        }
+        assert_eq!(
+            [End::Complete.state(), End::Fail.state(), End::Cancel.state()].map(JobState::name),
+            ["completed", "failed", "cancelled"]
+        );
     }
 }

@@ -18,7 +18,7 @@ use std::io;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-use super::{ClassTable, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
+use super::{ClassTable, End, Job, JobBook, JobSlot, JobState, Jobs, JobsWriter, Request};
 use crate::model::compute::ComputeLoad;
 use crate::model::compute::power::{PPM, curve_ppm};
 use crate::model::failures::{AttemptEnd, FailureModel};
@@ -76,13 +76,15 @@ impl Life<'_, '_> {
         self.sched.request(&mut self.clock);
     }
 
-    /// Submits a job of a class without a trace request.
+    /// Submits a job of a class that completes, without a trace request.
     pub fn submit(&mut self, class: u16, accelerators: u32, duration_ms: u64, utilization: f64) -> io::Result<Option<JobSlot>> {
-        self.submit_request(class, accelerators, duration_ms, utilization, Request::default())
+        self.submit_request(class, accelerators, duration_ms, utilization, Request::default(), u64::MAX)
     }
 
-    /// Submits a job with what it asks beyond whole accelerators (trace jobs): rejected at once
-    /// if it can never fit or its policy refuses it, else queued.
+    /// Submits a job with what it asks beyond whole accelerators (trace jobs) and how it ends:
+    /// a job whose `request.end` is not `Complete` fails or is cancelled after `end_after_ms`
+    /// of work, or at the end of its own work if that comes first. Rejected at once if it can
+    /// never fit or its policy refuses it, else queued.
     pub fn submit_request(
         &mut self,
         class: u16,
@@ -90,13 +92,19 @@ impl Life<'_, '_> {
         duration_ms: u64,
         utilization: f64,
         request: Request,
+        end_after_ms: u64,
     ) -> io::Result<Option<JobSlot>> {
         // Work-defined: the duration of its FLOPs at its ideal placement.
         let (duration_ms, flops) = self.net.as_ref().and_then(|n| n.submit(class, accelerators)).unwrap_or((duration_ms, 0.0));
         let info = self.classes.info[class as usize];
         // Calibration: the duration on the job's device, where known now (identity without).
         let duration_ms = self.classes.durations.at_submit(info.device, duration_ms);
+        // The scheduler sees the estimate of the whole job: nobody knows it will fail.
         let estimate_ms = ((duration_ms as f64) * info.estimate_factor).ceil().min(u64::MAX as f64 / 4.0) as u64;
+        // A job that fails or is cancelled does only the work up to that point (its FLOPs too).
+        let cut_ms = if request.end == End::Complete { duration_ms } else { duration_ms.min(end_after_ms.max(1)) };
+        let flops = if cut_ms < duration_ms { flops * cut_ms as f64 / duration_ms as f64 } else { flops };
+        let duration_ms = cut_ms;
         let slot = self.jobs.insert(Job {
             class,
             requested: accelerators,
@@ -220,7 +228,8 @@ impl Life<'_, '_> {
         set_draw(&mut self.jobs, &mut self.load, &mut self.clock, slot, dyn_ppm);
     }
 
-    /// A running job ran to its end.
+    /// A running job ran to the end of its work: it completes, fails or is cancelled as drawn
+    /// at submission (`request.end`).
     pub fn end(&mut self, slot: JobSlot) -> io::Result<()> {
         let now = self.clock.now_ms;
         if let Some(f) = self.failures.as_mut() {
@@ -235,11 +244,15 @@ impl Life<'_, '_> {
         self.sched.cluster.finish(slot, job);
         self.load.site.running_jobs -= 1;
         let held = self.load.held_ms(job, now - job.start_ms);
-        self.book.completed(job.class, now - job.submit_ms, job.duration_ms, held);
+        let end = job.request.end;
+        match end {
+            End::Complete => self.book.completed(job.class, now - job.submit_ms, job.duration_ms, held),
+            End::Fail | End::Cancel => self.book.ended_early(job.class, end, held),
+        }
         if let Some(g) = self.grid.as_mut() {
             g.job_ended(job.class, job.submit_ms, now);
         }
-        self.rows.row(job, &self.classes.labels[job.class as usize], JobState::Completed, Some(now), "")?;
+        self.rows.row(job, &self.classes.labels[job.class as usize], end.state(), Some(now), "")?;
         self.jobs.remove(slot);
         self.request_schedule();
         Ok(())

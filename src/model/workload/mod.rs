@@ -15,6 +15,6 @@ pub use book::{ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo};
 pub use calibration::{CalibrationUse, DurationScale, summary_entries};
 pub use classes::{ClassInfo, ClassTable};
 pub use generator::{ClassSampler, DrawnJob};
-pub use jobs::{Job, JobSlot, JobState, Jobs, Request};
+pub use jobs::{End, Job, JobSlot, JobState, Jobs, Request};
 pub use lifecycle::{Cause, Life, set_draw};
 pub use rows::{JOBS_HEADER, JOBS_TRACE_COLUMNS, JobsWriter};

@@ -1,5 +1,5 @@
-//! `jobs.csv`: one row per job when it leaves the system (rejected, completed, stopped), then
-//! the jobs still running or queued at the horizon. Rows stream to a [`Sink`] as they are made.
+//! `jobs.csv`: one row per job when it leaves the system (rejected, completed, failed, cancelled,
+//! stopped), then the jobs still running or queued at the horizon. Rows stream to a [`Sink`] as they are made.
 
 use std::io::{self, Write};
 
@@ -17,6 +17,8 @@ pub struct JobsWriter {
     network: bool,
     /// Trace columns, with the trace's GPU constraints and states to name.
     trace: Option<(Vec<String>, Vec<String>)>,
+    /// Whether rows are written (false during a warm-up).
+    open: bool,
 }
 
 /// Columns jobs.csv adds for a trace in a known format (alibaba-v2023, acme, helios).
@@ -58,7 +60,7 @@ impl JobsWriter {
             write!(out, ",model_pflop,step_s")?;
         }
         writeln!(out)?;
-        Ok(JobsWriter { out, row: Row::default(), interruptions, network, trace })
+        Ok(JobsWriter { out, row: Row::default(), interruptions, network, trace, open: true })
     }
 
     /// Writes the header with a last `interruptions` column (runs with failures).
@@ -69,10 +71,14 @@ impl JobsWriter {
     /// Writes one job. `end_ms` is its end (completed) or the horizon (running); `reason` is for
     /// rejections.
     pub fn row(&mut self, job: &Job, class: &str, state: JobState, end_ms: Option<u64>, reason: &str) -> io::Result<()> {
+        if !self.open {
+            return Ok(());
+        }
         // A stopped replica ran if it has an end time; a cancelled one never started.
-        let started = matches!(state, JobState::Running | JobState::Completed) || (state == JobState::Stopped && end_ms.is_some());
+        let ended = matches!(state, JobState::Completed | JobState::Failed | JobState::Cancelled);
+        let started = ended || state == JobState::Running || (state == JobState::Stopped && end_ms.is_some());
         let on = |v: u64| started.then_some(v);
-        let end = if matches!(state, JobState::Completed | JobState::Stopped) { end_ms } else { None };
+        let end = if ended || state == JobState::Stopped { end_ms } else { None };
         let run_end = end_ms.unwrap_or(job.start_ms);
         let r = &mut self.row;
         r.clear();
@@ -129,6 +135,16 @@ impl JobsWriter {
         }
         r.str("\n");
         self.out.write_all(&r.buf)
+    }
+
+    /// Drops the rows of jobs that leave during a warm-up, until [`JobsWriter::open_window`].
+    pub fn warming_up(&mut self) {
+        self.open = false;
+    }
+
+    /// Opens the measuring window: jobs that leave from now on are written.
+    pub fn open_window(&mut self) {
+        self.open = true;
     }
 
     /// Flushes and returns the sink.
