@@ -29,5 +29,6 @@ mod reference;
 mod registry;
 mod report;
 mod scheduling;
+mod storage;
 mod sweep;
 mod traces;
