@@ -110,7 +110,7 @@ pub fn begin(life: &mut Life, slot: JobSlot) {
         life.stall(slot);
         let nodes = life.jobs.get(slot).alloc.len() as u32;
         let (Some(s), Some(f)) = (life.storage.as_mut(), life.failures.as_mut()) else { return };
-        let id = s.start(Transfer::Read, slot, bytes, nodes, now, &mut life.load, &mut life.clock.events);
+        let id = s.start(Transfer::Read, slot, (bytes, nodes), now, &mut life.load, &mut life.clock.events);
         let e = &mut f.jobs[slot as usize];
         e.phase = Phase::Reading(id);
         e.stall_since_ms = now;
@@ -189,7 +189,7 @@ fn start_checkpoint(life: &mut Life, slot: JobSlot, p: f64) {
     e.ckpt_start_ms = now;
     match mode {
         Mode::Sync => {
-            let id = s.start(Transfer::SyncWrite, slot, bytes, nodes, now, &mut life.load, &mut life.clock.events);
+            let id = s.start(Transfer::SyncWrite, slot, (bytes, nodes), now, &mut life.load, &mut life.clock.events);
             e.phase = Phase::Writing(id);
         }
         Mode::Async => {
@@ -237,7 +237,7 @@ pub fn on_copied(life: &mut Life, slot: JobSlot, generation: u32) {
     if e.phase != Phase::Copying {
         return;
     }
-    let id = s.start(Transfer::AsyncWrite, slot, bytes, nodes, now, &mut life.load, &mut life.clock.events);
+    let id = s.start(Transfer::AsyncWrite, slot, (bytes, nodes), now, &mut life.load, &mut life.clock.events);
     e.bg = Some(id);
     e.bg_at_ms = e.ckpt_at_ms;
     e.bg_start_ms = e.ckpt_start_ms;

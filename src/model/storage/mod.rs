@@ -65,10 +65,23 @@ pub struct Done {
     pub id: TransferId,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+/// A pending finish: (virtual time, serial, slot index), ordered totally.
+#[derive(Debug, Clone, Copy)]
 struct Finish(f64, u64, u32);
 
+impl PartialEq for Finish {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
 impl Eq for Finish {}
+
+impl PartialOrd for Finish {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for Finish {
     fn cmp(&self, other: &Self) -> Ordering {
@@ -193,6 +206,11 @@ impl Storage {
         world.insert_resource(s);
     }
 
+    /// The tier's power now, mW (part of the site's IT power).
+    pub fn power_mw(&self) -> i64 {
+        self.power_mw
+    }
+
     /// Seconds a transfer of `bytes` by `nodes` nodes takes alone.
     pub fn alone_s(&self, kind: Transfer, bytes: f64, nodes: u32) -> f64 {
         let server = if kind == Transfer::Read { &self.read } else { &self.write };
@@ -274,13 +292,12 @@ impl Storage {
         }
     }
 
-    /// Starts a transfer of `bytes` over `nodes` nodes for job `owner`.
+    /// Starts a transfer of `bytes` over `nodes` nodes for job `owner`: `(bytes, nodes)`.
     pub fn start(
         &mut self,
         kind: Transfer,
         owner: u32,
-        bytes: f64,
-        nodes: u32,
+        (bytes, nodes): (f64, u32),
         now: u64,
         load: &mut ComputeLoad,
         queue: &mut EventQueue,
@@ -374,5 +391,25 @@ impl Storage {
         let secs = horizon_ms as f64 / 1000.0;
         let util = |s: &Server| if secs > 0.0 { s.moved_bytes / (s.bytes_per_s * secs) } else { 0.0 };
         self.tally.summary(util(&self.write), util(&self.read), self.energy_mw_ms as f64 / 3.6e12, horizon_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Server;
+
+    #[test]
+    fn equal_transfers_share_the_bandwidth_and_a_lone_one_is_capped_by_its_link() {
+        // Aggregate 100 B/s, 40 B/s per node: one node alone moves at 40 B/s.
+        let mut s = Server::new(100.0, 40.0);
+        s.nodes = 1;
+        assert_eq!(s.rate(), 40.0);
+        // Five nodes: 100 / 5 = 20 B/s each, the whole bandwidth in use.
+        s.nodes = 5;
+        assert_eq!(s.rate(), 20.0);
+        assert_eq!(s.utilization(), 1.0);
+        // The virtual clock advances by the per-node rate: 10 s at 20 B/s is 200 bytes per node.
+        s.advance(10_000);
+        assert!((s.v - 200.0).abs() < 1e-9 && (s.moved_bytes - 1000.0).abs() < 1e-9);
     }
 }
