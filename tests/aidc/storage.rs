@@ -131,3 +131,41 @@ duration = { dist = "fixed", value = "10h" }
     let facility = runs[1].energy.facility_kwh.unwrap() - runs[0].energy.facility_kwh.unwrap();
     assert!(facility > added, "the facility supplies the tier and cools it: {facility} vs {added}");
 }
+
+#[test]
+fn a_work_defined_class_checkpoints_its_model_with_adam_state() {
+    // 7B parameters x 14 bytes (bf16 weights + fp32 master + two fp32 Adam moments, ZeRO) = 98 GB;
+    // 70B x 14 = 980 GB; a duration-defined class keeps the section's size; an explicit size wins.
+    let classes = r#"
+[[workload.classes]]
+name = "llm"
+kind = "pretrain"
+rate = "1/d"
+size = { dist = "fixed", value = 16 }
+work = { params = "70B", tokens = "1B", precision = "bf16", mfu = 0.4 }
+[[workload.classes]]
+name = "small"
+kind = "pretrain"
+rate = "1/d"
+size = { dist = "fixed", value = 16 }
+work = { params = "7B", tokens = "1B", precision = "bf16", mfu = 0.4 }
+[[workload.classes]]
+name = "debug"
+kind = "debug"
+rate = "1/d"
+"#;
+    let text = format!(
+        "{}\n[failures]\ncheckpoint = {{ size = \"10GB\" }}\n[failures.classes.small]\nsize = \"1TB\"\n[storage]\n",
+        small(2, classes, "fifo", "1d")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sc = from_text(&text, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let f = sc.failures.as_ref().unwrap();
+    assert_eq!(f.checkpoint_of("llm").size_bytes, 70e9 * 14.0);
+    assert_eq!(f.checkpoint_of("small").size_bytes, 1e12, "an explicit size wins over the model's");
+    assert_eq!(f.checkpoint_of("debug").size_bytes, 10e9, "a duration-defined class keeps the section's size");
+    assert_round_trips(&sc, dir.path(), "resolved.toml");
+    // bytes_per_param scales it.
+    let sc = from_text(&edit(&text, "[failures]\n", "[failures]\nbytes_per_param = 16\n"), dir.path()).unwrap();
+    assert_eq!(sc.failures.as_ref().unwrap().checkpoint_of("llm").size_bytes, 70e9 * 16.0);
+}
