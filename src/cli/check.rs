@@ -224,6 +224,9 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
     if let Some(f) = &sc.failures {
         let _ = writeln!(o, "failures   {}", f.describe());
     }
+    if let Some(s) = &sc.storage {
+        let _ = writeln!(o, "storage    {}", s.describe());
+    }
     let warnings: Vec<String> = ignored.iter().cloned().chain(warnings(sc)).collect();
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nwarnings");

@@ -28,15 +28,39 @@ pub enum Interval {
     YoungDaly,
 }
 
+/// How a checkpoint is written (used with a `[storage]` tier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The job stalls until the checkpoint is on storage.
+    Sync,
+    /// The job stalls only for the copy into host memory; the write to storage follows in the
+    /// background.
+    Async,
+}
+
+impl Mode {
+    /// Names as written in scenarios.
+    pub const ALL: [(Mode, &'static str); 2] = [(Mode::Sync, "sync"), (Mode::Async, "async")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Mode::ALL.iter().find(|(k, _)| *k == self).map_or("sync", |(_, n)| n)
+    }
+}
+
 /// A resolved checkpoint policy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Checkpoint {
     /// Interval.
     pub interval: Interval,
-    /// Cost of one checkpoint, ms.
+    /// Cost of one checkpoint, ms (without a `[storage]` tier).
     pub cost_ms: u64,
-    /// Restart time after an interruption, ms.
+    /// Restart time after an interruption, ms (without a `[storage]` tier).
     pub restart_ms: u64,
+    /// Size of one checkpoint, bytes (with a `[storage]` tier).
+    pub size_bytes: f64,
+    /// Synchronous or asynchronous (with a `[storage]` tier).
+    pub mode: Mode,
 }
 
 /// The resolved `[failures]` section.
@@ -50,6 +74,8 @@ pub struct Failures {
     pub checkpoint: Checkpoint,
     /// Per-class checkpoint policies.
     pub classes: Vec<(String, Checkpoint)>,
+    /// Checkpoint bytes per model parameter of a work-defined class (weights and optimizer state).
+    pub bytes_per_param: f64,
 }
 
 impl ComponentFailures {

@@ -15,6 +15,7 @@ pub mod network;
 pub mod node_list;
 pub mod scheduler;
 pub mod services;
+pub mod storage;
 pub mod weather;
 pub mod workload;
 
@@ -89,6 +90,9 @@ pub struct Scenario {
     pub services: Vec<services::Service>,
     /// The node list the node types and the hall were built from (`[cluster]`), if any.
     pub node_list: Option<node_list::NodeList>,
+    /// The storage tier (`[storage]`): None leaves checkpoint and restart times as written in
+    /// `[failures]` and adds no storage power.
+    pub storage: Option<storage::Storage>,
 }
 
 impl Scenario {

@@ -93,6 +93,9 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     let pods = net.as_ref().and_then(|n| n.fabric.as_ref()).map_or(&[][..], |f| &f.pod_of_node[..]);
     cluster.set_placement(sc.scheduler.placement, pods, sc.seed);
     network::add_switch_power(&mut world, net.as_ref());
+    if let Some(cfg) = sc.storage.as_ref() {
+        crate::model::storage::Storage::build(&mut world, cfg);
+    }
     let with_net = net.is_some();
     if let Some(net) = net {
         world.insert_resource(net);

@@ -37,6 +37,9 @@ pub fn dispatch(h: &mut Handlers, ev: Event) -> io::Result<()> {
         Event::Repair { node } => failures::on_repair(life, node),
         Event::Autoscale { service } => services::on_autoscale(life, service as usize)?,
         Event::InService { group } => compute::on_in_service(life, group as usize),
+        Event::CheckpointDue { slot, generation } => failures::through_storage::on_checkpoint_due(life, slot, generation),
+        Event::CheckpointCopied { slot, generation } => failures::through_storage::on_copied(life, slot, generation),
+        Event::StorageDone { generation } => failures::through_storage::on_storage_done(life, generation),
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
 use crate::model::scheduler::{Fragmentation, Scheduling};
 use crate::model::services::Services;
+use crate::model::storage::Storage;
 use crate::model::thermal::Throttle;
 use crate::model::workload::{ClassTable, JobBook, JobSlot, JobState, Jobs, JobsSummary, JobsWriter, TraceInfo};
 use crate::time::queue::Event;
@@ -81,6 +82,10 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
             network = section;
         });
     }
+    let storage = world.get_resource_mut::<Storage>().map(|mut s| s.summary(horizon));
+    if let Some(s) = &storage {
+        energy.storage_kwh = Some(s.energy_kwh);
+    }
     let summary = Summary {
         scenario,
         capacity: capacity(sc),
@@ -93,6 +98,7 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         grid: world.get_resource::<Ledger>().map(|g| crate::model::grid::systems::fold(g, deferred_ms)).unwrap_or_default(),
         calibration: crate::model::workload::summary_entries(sc),
         failures: world.get_resource::<FailureModel>().map(|f| f.summary(horizon)),
+        storage,
         network,
         fragmentation: world.resource::<Fragmentation>().summary(span),
         services: world.get_resource::<Services>().map(|s| s.summary(horizon)).unwrap_or_default(),
@@ -114,6 +120,7 @@ fn close_jobs(world: &mut World, handlers: &mut SystemState<Handlers>, horizon: 
             running.push(slot);
         }
     }
+    running.extend(crate::model::failures::through_storage::stalled(life));
     running.sort_by_key(|s| life.jobs.get(*s).id);
     finish_failures(life, &running, AttemptEnd::Horizon);
     for &slot in &running {

@@ -49,6 +49,7 @@ pub fn check(world: &mut World) -> Result<(), InvariantError> {
         hall_mw += h.it_power_mw;
     }
     let network_mw = world.get_resource::<NetState>().and_then(|n| n.fabric.as_ref()).map_or(0, |f| (f.power_w() * 1000.0).round() as i64);
+    let storage_mw = world.get_resource::<crate::model::storage::Storage>().map_or(0, |s| s.power_mw());
     let sched = world.resource::<Scheduling>();
     let cluster = &sched.cluster;
     let jobs = world.resource::<Jobs>();
@@ -67,7 +68,7 @@ pub fn check(world: &mut World) -> Result<(), InvariantError> {
         ("accelerators held by running jobs equal allocated", held == site.allocated),
         ("placement free + allocated + out of service = installed", free + site.allocated + held_out == cluster.installed),
         ("nodes out of service are neither free nor allocated", held_nodes_idle),
-        ("nodes' and switches' power sums to the site's", node_mw + network_mw == site.it_power_mw),
+        ("nodes', switches' and storage power sums to the site's", node_mw + network_mw + storage_mw == site.it_power_mw),
         ("halls' power sums to the site's", hall_mw == site.it_power_mw),
         (
             "nodes' fan power sums to the site's, within its IT power",

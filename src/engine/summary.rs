@@ -13,6 +13,7 @@ use crate::model::grid::systems::GridSections;
 use crate::model::network::NetworkSummary;
 use crate::model::scheduler::FragmentationSummary;
 use crate::model::services::ServiceSummary;
+use crate::model::storage::StorageSummary;
 use crate::model::workload::{JobsSummary, TraceInfo};
 
 /// `scenario` section.
@@ -62,6 +63,9 @@ pub struct Summary {
     /// Failures, interruptions and checkpoints (absent without `[failures]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<FailuresSummary>,
+    /// Checkpoints through storage, its utilization and energy (absent without `[storage]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageSummary>,
     /// Network fabric, switch power and placement figures (absent without `[network]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkSummary>,

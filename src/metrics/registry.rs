@@ -120,6 +120,8 @@ pub enum Owner {
     Failures,
     /// Autoscaled inference services.
     Services,
+    /// The storage tier: checkpoint writes, restart reads, its power.
+    Storage,
     /// Calibration profiles.
     Calibration,
     /// The run itself: time, seed, scheduler.
@@ -139,6 +141,7 @@ impl Owner {
             Owner::Network => "network",
             Owner::Failures => "failures",
             Owner::Services => "services",
+            Owner::Storage => "storage",
             Owner::Calibration => "calibration",
             Owner::Engine => "engine",
         }
@@ -170,6 +173,8 @@ pub enum When {
     GpuShares,
     /// With an accelerator that has a calibration profile.
     WithCalibration,
+    /// With a `[storage]` section.
+    WithStorage,
 }
 
 impl When {
@@ -187,6 +192,7 @@ impl When {
             When::WithTrace => "with `[workload.trace]`",
             When::GpuShares => "under GPU shares (`alibaba-v2023`)",
             When::WithCalibration => "with a calibration profile",
+            When::WithStorage => "with `[storage]`",
         }
     }
 }

@@ -12,5 +12,6 @@ pub mod grid;
 pub mod network;
 pub mod scheduler;
 pub mod services;
+pub mod storage;
 pub mod thermal;
 pub mod workload;

@@ -9,13 +9,25 @@
 //! (Young 1974, Daly 2006, BRIEF §7): tau = sqrt(2 delta M) with delta the checkpoint cost and
 //! M the job's own mean time between interruptions (it falls with the number of nodes the job
 //! holds).
+//!
+//! With a `[storage]` tier, `cost` and `restart` are not used: a checkpoint takes its `size`
+//! over the bandwidth the job gets from storage (see [`crate::model::storage`]). `size` defaults
+//! to 98 GB for a duration-defined class: a 7-billion-parameter model (the LLaMA-7B size,
+//! Touvron et al. 2023, the most common base of fine-tuning [rule of thumb]) at 14 bytes per
+//! parameter. A class defined by its work (`work = { params = ... }`, training) writes its own
+//! model: parameters x `bytes_per_param`, default 14 = 2 (bf16 weights) + 4 (fp32 master
+//! weights) + 8 (two fp32 Adam moments): the model states of mixed-precision Adam less the
+//! 2-byte gradients, which a checkpoint does not keep (Rajbhandari et al., "ZeRO", SC'20, §3.1:
+//! 16 bytes per parameter with gradients). `mode` defaults to `sync`: `torch.save`, PyTorch DCP
+//! `save` and Megatron-LM save synchronously unless asked otherwise (DCP `async_save`,
+//! Megatron `--async-save`).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{FieldPath, ScenarioError, Source};
-use super::units::{DurationMs, parse_duration_ms};
+use super::units::{Bytes, DurationMs, parse_duration_ms};
 use crate::catalog::failures::defaults;
 use crate::config::failures::*;
 
@@ -50,6 +62,12 @@ pub struct RawCheckpoint {
     /// Time to restart from a checkpoint after an interruption, e.g. "10m".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<DurationMs>,
+    /// Size of one checkpoint, e.g. "1TB" (used with a `[storage]` tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<Bytes>,
+    /// "sync" or "async" (used with a `[storage]` tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 /// `[failures]` as written.
@@ -83,6 +101,9 @@ pub struct RawFailures {
     /// Checkpointing per job class (by class name; trace jobs use their label).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub classes: BTreeMap<String, RawCheckpoint>,
+    /// Checkpoint bytes per model parameter of a work-defined class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_param: Option<f64>,
 }
 
 impl Failures {
@@ -115,15 +136,33 @@ impl Failures {
 
 type R<T> = Result<T, ScenarioError>;
 
-/// Resolves `[failures]`; `labels` are the job class labels (classes and trace labels).
-pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String]) -> R<Failures> {
+/// Checkpoint size of a duration-defined class, bytes: 7e9 parameters x 14 bytes (module doc).
+pub const DEFAULT_CHECKPOINT_BYTES: f64 = 98e9;
+/// Checkpoint bytes per parameter of mixed-precision Adam (module doc).
+pub const DEFAULT_BYTES_PER_PARAM: f64 = 14.0;
+
+/// Resolves `[failures]`; `labels` are the job class labels (classes and trace labels), `work`
+/// the (class, model parameters) of training classes defined by their work.
+pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String], work: &[(String, f64)]) -> R<Failures> {
     let p = FieldPath::root("failures");
     let given = [&raw.accelerator, &raw.memory, &raw.node, &raw.network, &raw.software, &raw.rack];
     let mut components = Vec::new();
     for (c, r) in Component::ALL.iter().zip(given) {
         components.push(component(*c, r.as_ref(), src, &p.key(c.name()))?);
     }
-    let default = Checkpoint { interval: Interval::YoungDaly, cost_ms: 300_000, restart_ms: 600_000 };
+    let bytes_per_param = raw.bytes_per_param.unwrap_or(DEFAULT_BYTES_PER_PARAM);
+    if !(bytes_per_param.is_finite() && (0.5..=64.0).contains(&bytes_per_param)) {
+        return Err(
+            src.error(&p.key("bytes_per_param"), format!("expected bytes per parameter from 0.5 to 64, like 14, found {bytes_per_param}"))
+        );
+    }
+    let default = Checkpoint {
+        interval: Interval::YoungDaly,
+        cost_ms: 300_000,
+        restart_ms: 600_000,
+        size_bytes: DEFAULT_CHECKPOINT_BYTES,
+        mode: Mode::Sync,
+    };
     let base = match &raw.checkpoint {
         Some(c) => checkpoint(c, default, src, &p.key("checkpoint"))?,
         None => default,
@@ -134,9 +173,22 @@ pub fn resolve(raw: &RawFailures, src: &Source, labels: &[String]) -> R<Failures
         if !labels.contains(name) {
             return Err(src.error(&cp, format!("no job class is named {name:?} (known: {})", labels.join(", "))));
         }
-        classes.push((name.clone(), checkpoint(c, base, src, &cp)?));
+        let mut policy = checkpoint(c, base, src, &cp)?;
+        if c.size.is_none()
+            && let Some((_, params)) = work.iter().find(|(w, _)| w == name)
+        {
+            policy.size_bytes = params * bytes_per_param;
+        }
+        classes.push((name.clone(), policy));
     }
-    Ok(Failures { components, spares: raw.spares.unwrap_or(0), checkpoint: base, classes })
+    // A work-defined class without its own entry writes its model.
+    for (name, params) in work {
+        if !raw.classes.contains_key(name) {
+            classes.push((name.clone(), Checkpoint { size_bytes: params * bytes_per_param, ..base }));
+        }
+    }
+    classes.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Failures { components, spares: raw.spares.unwrap_or(0), checkpoint: base, classes, bytes_per_param })
 }
 
 /// The shortest mean time between failures of one unit, ms: a part that fails more than once an
@@ -181,7 +233,24 @@ fn checkpoint(raw: &RawCheckpoint, base: Checkpoint, src: &Source, p: &FieldPath
             Err(e) => return Err(src.error(&p.key("interval"), format!("{}; or \"young-daly\"", e.message))),
         },
     };
-    Ok(Checkpoint { interval, cost_ms: raw.cost.map_or(base.cost_ms, |d| d.0), restart_ms: raw.restart.map_or(base.restart_ms, |d| d.0) })
+    let size_bytes = raw.size.map_or(base.size_bytes, |b| b.0);
+    if size_bytes <= 0.0 {
+        return Err(src.error(&p.key("size"), "expected a checkpoint size above zero, like \"1TB\""));
+    }
+    let mode = match raw.mode.as_deref().map(str::trim) {
+        None => base.mode,
+        Some(m) => match Mode::ALL.iter().find(|(_, n)| *n == m) {
+            Some((k, _)) => *k,
+            None => return Err(src.error(&p.key("mode"), format!("expected \"sync\" or \"async\", found {m:?}"))),
+        },
+    };
+    Ok(Checkpoint {
+        interval,
+        cost_ms: raw.cost.map_or(base.cost_ms, |d| d.0),
+        restart_ms: raw.restart.map_or(base.restart_ms, |d| d.0),
+        size_bytes,
+        mode,
+    })
 }
 
 /// The resolved section written back with every default spelled out.
@@ -202,6 +271,8 @@ pub fn unparse(f: &Failures) -> RawFailures {
         }),
         cost: Some(DurationMs(c.cost_ms)),
         restart: Some(DurationMs(c.restart_ms)),
+        size: Some(Bytes(c.size_bytes)),
+        mode: Some(c.mode.name().to_string()),
     };
     RawFailures {
         accelerator: comp(&f.components[0]),
@@ -213,5 +284,6 @@ pub fn unparse(f: &Failures) -> RawFailures {
         spares: Some(f.spares),
         checkpoint: Some(cp(&f.checkpoint)),
         classes: f.classes.iter().map(|(n, c)| (n.clone(), cp(c))).collect(),
+        bytes_per_param: Some(f.bytes_per_param),
     }
 }

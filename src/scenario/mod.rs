@@ -27,6 +27,7 @@ mod resolve_hardware;
 mod resolve_scheduler;
 mod resolve_workload;
 pub mod services;
+pub mod storage;
 mod trace;
 mod trace_formats;
 pub mod units;

@@ -68,6 +68,10 @@ pub struct RawScenario {
     /// ([`super::Overrides::demand`]), never read from or written to a file.
     #[serde(skip)]
     pub demand: Option<Vec<(u64, f64)>>,
+    /// The storage tier that checkpoints are written to and read from; without it checkpoint
+    /// and restart times are those written in `[failures]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<super::storage::RawStorage>,
 }
 
 /// `[simulation]`: time and randomness.

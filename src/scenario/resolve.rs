@@ -170,6 +170,7 @@ impl Resolver<'_> {
             network: None,
             services: Vec::new(),
             node_list: None,
+            storage: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -219,10 +220,26 @@ impl Resolver<'_> {
             );
         }
         if let Some(f) = &raw.failures {
-            scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels())?);
+            let work: Vec<(String, f64)> = scenario
+                .classes
+                .iter()
+                .filter_map(|c| c.work.as_ref().filter(|w| w.flops_per_param_token >= 6.0).map(|w| (c.name.clone(), w.params)))
+                .collect();
+            scenario.failures = Some(super::failures::resolve(f, self.src, &scenario.class_labels(), &work)?);
         }
         let factor = scenario.emission_factor.or(scenario.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
         scenario.coordination = super::grid::resolve(raw.grid.as_ref(), self.src, factor, &scenario.class_labels())?;
+        if let Some(s) = &raw.storage {
+            let st = super::storage::resolve(s, self.src, scenario.accelerators())?;
+            let largest = scenario.failures.iter().flat_map(|f| std::iter::once(&f.checkpoint).chain(f.classes.iter().map(|(_, c)| c)));
+            if let Some(big) = largest.map(|c| c.size_bytes).reduce(f64::max).filter(|b| *b > st.capacity_bytes) {
+                return self.err(
+                    &FieldPath::root("storage").key("capacity"),
+                    format!("expected room for the largest checkpoint ({:.3} TB), found {:.3} TB", big / 1e12, st.capacity_bytes / 1e12),
+                );
+            }
+            scenario.storage = Some(st);
+        }
         if warmup_ms > 0 {
             self.warmup_applies(&scenario)?;
         }
@@ -242,6 +259,7 @@ impl Resolver<'_> {
             (!sc.services.is_empty(), "[[services]]"),
             (battery, "[grid.battery]"),
             (deferral, "[grid.deferral]"),
+            (sc.storage.is_some(), "[storage]"),
         ];
         match refused.iter().find(|(on, _)| *on) {
             Some((_, what)) => self.err(&p, format!("a warm-up is not modelled with {what} yet; remove `warmup` or {what}")),

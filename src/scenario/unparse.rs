@@ -81,6 +81,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         network: sc.network.as_ref().map(super::network::unparse),
         services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
         demand: sc.demand.as_ref().map(|d| d.steps.clone()),
+        storage: sc.storage.as_ref().map(super::storage::unparse),
     }
 }
 

@@ -46,6 +46,26 @@ pub enum Event {
         /// Index into the topology's later groups.
         group: u16,
     },
+    /// A running job has done its work up to its next checkpoint (if `generation` is still its
+    /// checkpoint generation).
+    CheckpointDue {
+        /// Its slot.
+        slot: u32,
+        /// The job's checkpoint generation when this was scheduled.
+        generation: u32,
+    },
+    /// An asynchronous checkpoint's copy into host memory is done.
+    CheckpointCopied {
+        /// Its slot.
+        slot: u32,
+        /// The job's checkpoint generation when this was scheduled.
+        generation: u32,
+    },
+    /// The storage tier's earliest transfer ends (if `generation` is still current).
+    StorageDone {
+        /// The tier's schedule generation.
+        generation: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,6 +31,7 @@ mod reference;
 mod registry;
 mod report;
 mod scheduling;
+mod storage;
 mod sweep;
 mod traces;
 mod warmup;

@@ -1,5 +1,5 @@
 //! The metrics registry against real outputs. A run with every feature on (facility, grid with a
-//! power cap, deferral, PV and a battery, failures, a network with a work-defined class,
+//! power cap, deferral, PV and a battery, failures through a storage tier, a network with a work-defined class,
 //! services, an Acme trace, a calibrated device) and a run under GPU shares: every key of their
 //! summary.json and every column of their timeseries.csv is declared in the registry with the
 //! right shape, every declaration is produced by one of them, and a key appears only when its
@@ -76,6 +76,7 @@ preemption = true
 fabric = "rail-optimized"
 [failures]
 spares = 1
+[storage]
 [grid]
 cap = "150kW"
 pv_peak = "50kW"

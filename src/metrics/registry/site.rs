@@ -145,6 +145,36 @@ pub(super) const FAILURES: &[Entry] = &[
 ];
 
 #[rustfmt::skip]
+pub(super) const STORAGE: &[Entry] = &[
+    e("storage.checkpoints", Int, "1", Storage, WithStorage, ("Checkpoints written", "写入的检查点"),
+      ("checkpoints whose last byte reached storage", "最后一个字节写入存储的检查点数")),
+    e("storage.restarts", Int, "1", Storage, WithStorage, ("Restarts from storage", "从存储恢复次数"),
+      ("restarts that read a checkpoint back", "读回检查点的重启次数")),
+    e("storage.checkpoint_stall_hours", Num, "job-hours", Storage, WithStorage, ("Checkpoint stall", "检查点停顿"),
+      ("wall time jobs waited for their checkpoints: the whole write when synchronous, the copy to host memory when asynchronous",
+       "作业等待检查点的时间:同步为整个写入,异步为拷贝到主机内存"))
+      .note("a checkpoint of S bytes by a job of n nodes alone takes S / min(n c, B) (c: a node's client bandwidth, B: the tier's \
+             write bandwidth); concurrent transfers share B by processor sharing; asynchronous: S / (accelerators x host copy bandwidth)"),
+    e("storage.restart_hours", Num, "job-hours", Storage, WithStorage, ("Restart reads", "恢复读取"),
+      ("wall time jobs spent reading their last checkpoint back after an interruption", "作业中断后读回检查点的时间")),
+    e("storage.mean_checkpoint_stall_s", Num, "s", Storage, WithStorage, ("Mean checkpoint stall", "平均检查点停顿"),
+      ("checkpoint stall / checkpoints written", "检查点停顿 / 写入的检查点数")),
+    e("storage.mean_checkpoint_write_s", Num, "s", Storage, WithStorage, ("Mean checkpoint write", "平均检查点写入"),
+      ("mean time from a checkpoint's start to its last byte on storage", "检查点从开始到写完的平均时间")),
+    e("storage.mean_restart_s", Num, "s", Storage, WithStorage, ("Mean restart read", "平均恢复读取"),
+      ("mean time to read a checkpoint back", "读回检查点的平均时间")),
+    e("storage.write_utilization", Num, "fraction", Storage, WithStorage, ("Storage write utilization", "存储写带宽利用率"),
+      ("bytes written / (write bandwidth x horizon)", "写入字节 / (写带宽 x 时长)")),
+    e("storage.read_utilization", Num, "fraction", Storage, WithStorage, ("Storage read utilization", "存储读带宽利用率"),
+      ("bytes read / (read bandwidth x horizon)", "读取字节 / (读带宽 x 时长)")),
+    e("storage.energy_kwh", Num, "kWh", Storage, WithStorage, ("Storage energy", "存储能耗"),
+      ("energy of the storage tier, part of IT energy", "存储系统用电,计入 IT 能耗"))
+      .note("P = P_idle + (P_active - P_idle) x min(1, write utilization + read utilization), at every transfer start and end"),
+    e("storage.mean_power_kw", Num, "kW", Storage, WithStorage, ("Storage power", "存储功率"),
+      ("mean power of the storage tier", "存储系统平均功率")),
+];
+
+#[rustfmt::skip]
 pub(super) const NETWORK: &[Entry] = &[
     e("network.fabric", Str, "", Network, WithNetwork, ("Fabric", "网络架构"), ("rail-optimized or fat-tree", "")).bookkeeping(),
     e("network.tiers", Int, "1", Network, WithNetwork, ("Switch tiers", "交换层数"), ("switch tiers of the fabric", "")),

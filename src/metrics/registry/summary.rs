@@ -160,6 +160,8 @@ const ENERGY: &[Entry] = &[
       ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary", "")),
     e("energy.network_kwh", Num, "kWh", Network, WithNetwork, ("Network energy", "网络能耗"),
       ("switches and optics, part of IT energy", "交换机与光模块用电,计入 IT 能耗")),
+    e("energy.storage_kwh", Num, "kWh", Storage, WithStorage, ("Storage energy", "存储能耗"),
+      ("the storage tier, part of IT energy", "存储系统用电,计入 IT 能耗")),
 ];
 
 #[rustfmt::skip]
@@ -182,6 +184,7 @@ pub(super) const SECTIONS: &[&[Entry]] = &[
     super::site::GRID,
     super::site::CALIBRATION,
     super::site::FAILURES,
+    super::site::STORAGE,
     super::site::NETWORK,
     FRAGMENTATION,
     SERVICES,

@@ -103,6 +103,9 @@ pub struct Energy {
     /// Network switches and optics, kWh (part of `it_kwh`; with a `[network]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_kwh: Option<f64>,
+    /// The storage tier, kWh (part of `it_kwh`; with a `[storage]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_kwh: Option<f64>,
 }
 
 /// Min, mean, max of a power, kW.

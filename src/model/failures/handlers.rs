@@ -81,6 +81,11 @@ pub fn on_repair(life: &mut Life, n: u32) {
 /// At the horizon: accounts the attempts of running jobs (`AttemptEnd::Horizon`) or the
 /// queueing of interrupted jobs still waiting (any other `how`), and the capacity integral.
 pub fn finish_failures(life: &mut Life, slots: &[JobSlot], how: AttemptEnd) {
+    if how == AttemptEnd::Horizon {
+        for &slot in slots {
+            super::through_storage::detach(life, slot, false);
+        }
+    }
     let (horizon, held) = (life.clock.horizon_ms, life.sched.cluster.held_accelerators());
     let Some(f) = life.failures.as_mut() else { return };
     f.advance(horizon, held);

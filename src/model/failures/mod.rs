@@ -23,9 +23,14 @@
 //! 2006; BRIEF §7): tau* = sqrt(2 delta M), where M = 1 / (nodes x the failure rate of one node,
 //! its accelerators included) is the job's own mean time between interruptions; the waste
 //! fraction is then about delta / tau + tau / (2 M).
+//!
+//! With a `[storage]` tier the costs are not written but come from storage, in time
+//! ([`through_storage`]): an attempt's run time is its remaining work, and the job stalls for
+//! each checkpoint and for the restart read as long as storage takes.
 
 mod handlers;
 mod summary;
+pub mod through_storage;
 
 use rand::RngExt;
 
@@ -35,6 +40,7 @@ use crate::config::Scenario;
 use crate::config::failures::{Checkpoint, Component, Failures, Interval};
 use crate::model::compute::Topology;
 use crate::model::scheduler::Cluster;
+use crate::model::storage::TransferId;
 use crate::model::workload::{Job, JobSlot};
 use crate::time::queue::{Event, EventQueue};
 use crate::time::rng::{self, Rng};
@@ -75,6 +81,20 @@ struct Process {
     interruptions: u64,
 }
 
+/// What a job's attempt waits for under a storage tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Phase {
+    /// Computing (or not started).
+    #[default]
+    Compute,
+    /// Reading its last checkpoint back.
+    Reading(TransferId),
+    /// Writing a synchronous checkpoint.
+    Writing(TransferId),
+    /// Copying an asynchronous checkpoint into host memory.
+    Copying,
+}
+
 /// Checkpoint state of one job across its attempts.
 #[derive(Debug, Clone, Copy, Default)]
 struct JobCkpt {
@@ -86,6 +106,32 @@ struct JobCkpt {
     cost_ms: f64,
     restart_ms: f64,
     requeued_ms: u64,
+    // Under a storage tier (times are wall ms, progress is attempt work in ms):
+    /// Saved work when the attempt began.
+    base_ms: f64,
+    /// Attempt progress at which the next checkpoint falls due.
+    next_ms: f64,
+    /// Attempt progress the checkpoint in flight saves.
+    ckpt_at_ms: f64,
+    /// Attempt progress the background write saves.
+    bg_at_ms: f64,
+    phase: Phase,
+    /// Background write of an asynchronous checkpoint in flight.
+    bg: Option<TransferId>,
+    /// A checkpoint fell due while the background write was in flight.
+    due_waiting: bool,
+    /// When the current stall began.
+    stall_since_ms: u64,
+    /// When the checkpoint in flight (or the background one) began.
+    ckpt_start_ms: u64,
+    bg_start_ms: u64,
+    /// Stall of the last checkpoint, ms (Young/Daly's delta).
+    last_delta_ms: f64,
+    /// Checkpoint stall and restart read of this attempt, ms.
+    att_ckpt_ms: f64,
+    att_restart_ms: f64,
+    /// Generation of the job's checkpoint events (kept across slot reuse).
+    generation: u32,
 }
 
 /// Failure state of a running simulation (a resource, present with `[failures]`).
@@ -95,6 +141,8 @@ pub struct FailureModel {
     /// Failure rate of one node of each node type, accelerators and rack share included, per ms.
     node_rate_per_ms: Vec<f64>,
     checkpoints: Vec<Checkpoint>,
+    /// Checkpoints and restarts go through a storage tier.
+    through_storage: bool,
     down: Vec<u8>,
     spare: Vec<bool>,
     spares: Vec<Vec<u32>>,
@@ -171,6 +219,7 @@ impl FailureModel {
             procs,
             node_rate_per_ms,
             checkpoints: labels.iter().map(|l| f.checkpoint_of(l)).collect(),
+            through_storage: sc.storage.is_some(),
             down: vec![0; topo.nodes.len()],
             spare: vec![false; topo.nodes.len()],
             spares: vec![Vec::new(); topo.pools.len()],
@@ -340,7 +389,7 @@ impl FailureModel {
         }
         let e = &mut self.jobs[slot as usize];
         if !e.started {
-            *e = JobCkpt { started: true, work_ms: job.duration_ms as f64, ..Default::default() };
+            *e = JobCkpt { started: true, work_ms: job.duration_ms as f64, generation: e.generation, ..Default::default() };
         } else {
             self.requeue_wait += job.allocated as f64 * now.saturating_sub(e.requeued_ms) as f64;
         }
@@ -356,6 +405,19 @@ impl FailureModel {
         e.cost_ms = cost;
         e.restart_ms = if e.interruptions > 0 { cp.restart_ms as f64 } else { 0.0 };
         let remaining = (e.work_ms - e.saved_ms).max(0.0);
+        if self.through_storage {
+            // The costs come from storage, in time (`through_storage::begin`).
+            e.restart_ms = 0.0;
+            e.base_ms = e.saved_ms;
+            e.att_ckpt_ms = 0.0;
+            e.att_restart_ms = 0.0;
+            e.phase = Phase::Compute;
+            e.bg = None;
+            e.due_waiting = false;
+            job.duration_ms = remaining.ceil() as u64;
+            self.set_holder(job, slot);
+            return;
+        }
         let checkpoints = if interval.is_finite() { ((remaining / interval).ceil() - 1.0).max(0.0) } else { 0.0 };
         job.duration_ms = (e.restart_ms + remaining + checkpoints * cost).ceil() as u64;
         self.set_holder(job, slot);
@@ -384,8 +446,11 @@ impl FailureModel {
     /// work lost by an interruption, ms at full speed (restart time included).
     pub fn end_attempt(&mut self, slot: JobSlot, job: &mut Job, now: u64, how: AttemptEnd) -> f64 {
         self.set_holder(job, NONE);
+        if self.through_storage {
+            return self.end_attempt_stored(slot, job, now, how);
+        }
         let Some(e) = self.jobs.get_mut(slot as usize) else { return 0.0 };
-        let p = job.progress_ms + now.saturating_sub(job.rate_since_ms) as f64 * job.rate;
+        let p = job.progress_at(now);
         let a = job.allocated as f64;
         self.allocated += a * now.saturating_sub(job.start_ms) as f64;
         self.restart += a * p.min(e.restart_ms);

@@ -71,11 +71,7 @@ pub fn fold(
     for &slot in running {
         let job = jobs.get(slot);
         // Partial work of a job never interrupted: its progress over its duration.
-        let done = if job.interruptions == 0 && job.duration_ms > 0 {
-            (job.progress_ms + horizon.saturating_sub(job.rate_since_ms) as f64 * job.rate) / job.duration_ms as f64
-        } else {
-            0.0
-        };
+        let done = if job.interruptions == 0 && job.duration_ms > 0 { job.progress_at(horizon) / job.duration_ms as f64 } else { 0.0 };
         net.stop(slot, job, horizon, done);
     }
     let mfu = net.mfu().map(|m| (m, net.flops_done / (horizon as f64 / 1000.0) / 1e15));

@@ -157,6 +157,15 @@ pub struct Job {
     pub preemptions: u32,
     /// Shares, CPU, memory and trace origin (default for synthetic jobs).
     pub request: Request,
+    /// Waiting for storage (a checkpoint or a restart read): no progress, no pending end.
+    pub stalled: bool,
+}
+
+impl Job {
+    /// Work done by `now`, ms at full speed (none while stalled).
+    pub fn progress_at(&self, now: u64) -> f64 {
+        if self.stalled { self.progress_ms } else { self.progress_ms + now.saturating_sub(self.rate_since_ms) as f64 * self.rate }
+    }
 }
 
 /// The slab of live jobs (a resource).

@@ -26,6 +26,7 @@ use crate::model::grid::ledger::Ledger;
 use crate::model::network::NetState;
 use crate::model::scheduler::Scheduling;
 use crate::model::services::Services;
+use crate::model::storage::Storage;
 use crate::time::Clock;
 use crate::time::queue::Event;
 
@@ -63,6 +64,8 @@ pub struct Life<'w, 's> {
     pub failures: Option<ResMut<'w, FailureModel>>,
     /// Inference services, with `[[services]]`.
     pub services: Option<ResMut<'w, Services>>,
+    /// The storage tier, with `[storage]`.
+    pub storage: Option<ResMut<'w, Storage>>,
 }
 
 impl Life<'_, '_> {
@@ -187,6 +190,7 @@ impl Life<'_, '_> {
         job.rate *= job.net_rate;
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
+        job.stalled = false;
         let restart = restart_by_failure || job.preemptions > 0;
         // Calibration: the duration on the device it was placed on, if not known at submission.
         if !restart && let Some(ms) = self.classes.durations.at_start(self.classes.pool_device[pool], job.device, job.duration_ms) {
@@ -210,6 +214,36 @@ impl Life<'_, '_> {
         if let Some(s) = self.services.as_mut() {
             s.replica_change(class, now, true);
         }
+        crate::model::failures::through_storage::begin(self, slot);
+    }
+
+    /// A running job stops progressing (it waits for storage): its pending end goes stale.
+    pub fn stall(&mut self, slot: JobSlot) {
+        let now = self.clock.now_ms;
+        let job = self.jobs.get_mut(slot);
+        if job.stalled {
+            return;
+        }
+        job.progress_ms = job.progress_at(now);
+        job.rate_since_ms = now;
+        job.stalled = true;
+        job.generation = job.generation.wrapping_add(1);
+    }
+
+    /// A stalled job progresses again: its end is queued at its rate.
+    pub fn resume(&mut self, slot: JobSlot) {
+        let now = self.clock.now_ms;
+        let job = self.jobs.get_mut(slot);
+        if !job.stalled {
+            return;
+        }
+        job.stalled = false;
+        job.rate_since_ms = now;
+        job.generation = job.generation.wrapping_add(1);
+        let remaining = (job.duration_ms as f64 - job.progress_ms).max(0.0);
+        let end = now.saturating_add((remaining / job.rate).ceil() as u64);
+        let generation = job.generation;
+        self.clock.push(end, Event::JobEnd { slot, generation });
     }
 
     /// Adds a starting job to (or removes an ending one from) the demand histogram of the
@@ -232,6 +266,7 @@ impl Life<'_, '_> {
     /// at submission (`request.end`).
     pub fn end(&mut self, slot: JobSlot) -> io::Result<()> {
         let now = self.clock.now_ms;
+        crate::model::failures::through_storage::detach(self, slot, false);
         if let Some(f) = self.failures.as_mut() {
             f.end_attempt(slot, self.jobs.get_mut(slot), now, AttemptEnd::Completed);
         }
@@ -276,6 +311,7 @@ impl Life<'_, '_> {
         let class = job.class as usize;
         let (allocated, attempt_ms) = (job.allocated as f64, (now - job.start_ms) as f64);
         self.book.stats[class].accelerator_ms += job.allocated as u128 * (now - job.start_ms) as u128;
+        crate::model::failures::through_storage::detach(self, slot, true);
         let lost_ms = match self.failures.as_mut() {
             Some(f) => {
                 if let Cause::Failure(c) = cause {
@@ -319,6 +355,7 @@ impl Life<'_, '_> {
             self.jobs.remove(slot);
             return Ok(());
         }
+        crate::model::failures::through_storage::detach(self, slot, false);
         if let Some(f) = self.failures.as_mut() {
             f.end_attempt(slot, self.jobs.get_mut(slot), now, AttemptEnd::Horizon);
             f.forget(slot);
@@ -350,11 +387,16 @@ pub fn set_draw(jobs: &mut Jobs, load: &mut ComputeLoad, clock: &mut Clock, slot
     let now = clock.now_ms;
     load.apply_job(jobs.get(slot), false, now);
     let job = jobs.get_mut(slot);
-    job.progress_ms += (now - job.rate_since_ms) as f64 * job.rate;
+    job.progress_ms = job.progress_at(now);
     job.rate_since_ms = now;
     job.dyn_ppm = dyn_ppm;
     job.rate = if job.demand_ppm > 0 { (dyn_ppm as f64 / job.demand_ppm as f64).cbrt().max(0.01) } else { 1.0 };
     job.rate *= job.net_rate;
+    if job.stalled {
+        // Waiting for storage: the end is queued when it resumes, at the new rate.
+        load.apply_job(jobs.get(slot), true, now);
+        return;
+    }
     let remaining = (job.duration_ms as f64 - job.progress_ms).max(0.0);
     let end = now.saturating_add((remaining / job.rate).ceil() as u64);
     job.generation = job.generation.wrapping_add(1);

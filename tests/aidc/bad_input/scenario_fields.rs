@@ -379,3 +379,36 @@ fn long_echoed_values_are_cut() {
     let err = stderr(&case.run());
     assert!(err.len() < 4_000 && err.contains("more characters"), "an error of {} bytes", err.len());
 }
+
+// Storage.
+
+#[test]
+fn unknown_storage_kind() {
+    let text = format!("{}\n[storage]\nkind = \"tape\"\n", base());
+    let err = bad_scenario(&text, "storage.kind", "tape");
+    assert!(err.contains("all-flash") && err.contains("parallel-fs"), "lists the kinds: {err}");
+}
+
+#[test]
+fn zero_storage_write_bandwidth() {
+    let text = format!("{}\n[storage]\nwrite_bandwidth = \"0GB/s\"\n", base());
+    bad_scenario(&text, "storage.write_bandwidth", "write_bandwidth");
+}
+
+#[test]
+fn storage_active_power_below_idle() {
+    let text = format!("{}\n[storage]\npower_idle = \"50kW\"\npower_active = \"20kW\"\n", base());
+    bad_scenario(&text, "storage.power_active", "power_active");
+}
+
+#[test]
+fn storage_too_small_for_a_checkpoint() {
+    let text = format!("{}\n[failures]\ncheckpoint = {{ size = \"2PB\" }}\n[storage]\ncapacity = \"1PB\"\n", base());
+    bad_scenario(&text, "storage.capacity", "capacity");
+}
+
+#[test]
+fn unknown_checkpoint_mode() {
+    let text = format!("{}\n[failures]\ncheckpoint = {{ mode = \"lazy\" }}\n", base());
+    bad_scenario(&text, "failures.checkpoint.mode", "lazy");
+}
