@@ -103,6 +103,20 @@ const DEFS: &[Def] = &[
         },
     },
     Def {
+        key: "jobs.failed",
+        named: &["jobs.failed", "jobs.cancelled"],
+        explained: &["jobs.failed_accelerator_hours", "jobs.cancelled_accelerator_hours"],
+        value: |s| {
+            let lost = num(s, "jobs.failed_accelerator_hours")? + num(s, "jobs.cancelled_accelerator_hours")?;
+            Some(format!(
+                "{} / {} ({} accelerator-hours held)",
+                count(num(s, "jobs.failed")?),
+                count(num(s, "jobs.cancelled")?),
+                count(lost)
+            ))
+        },
+    },
+    Def {
         key: "jobs.wait_s",
         named: &["jobs.wait_s.p50", "jobs.wait_s.p95"],
         explained: &[],
@@ -375,6 +389,7 @@ mod registry_tests {
         assert_eq!(definition(wait.named, wait.explained, Lang::En), "start minus submit of every job that started", "said once");
         assert_eq!(label(row("power.it_kw").named, Lang::En), "IT power, mean / max");
         assert_eq!(label(row("jobs.submitted").named, Lang::En), "Jobs submitted / completed / rejected");
+        assert_eq!(label(row("jobs.failed").named, Lang::En), "Jobs failed / cancelled");
         assert_eq!(label(row("carbon.net_t").named, Lang::Zh), "碳排放 按地区 / 净值");
         assert_eq!(label(row("failures.goodput").named, Lang::Zh), "有效产出率 / 有效训练时间比", "no shared word, nothing left out");
     }
