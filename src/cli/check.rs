@@ -139,7 +139,7 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
             )
         };
         let _ = writeln!(o, "           {}; {}", lp("chilled water", &f.chilled_water), lp("facility water", &f.facility_water));
-        let _ = writeln!(o, "           UPS {} {}, transformers x{}", f.ups_mode, f.ups_redundancy.name(), f.transformer_units);
+        let _ = writeln!(o, "           UPS {} {}, transformers x{}", f.ups_family.name(), f.ups_redundancy.name(), f.transformer_units);
     }
     let _ = writeln!(o, "\nworkload   offered load = rate x mean accelerators x mean duration (from {LOAD_DRAWS} draws)");
     let mut total = 0.0;

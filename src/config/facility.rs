@@ -68,8 +68,8 @@ pub struct Facility {
     pub transformer_no_load: f64,
     /// Transformer load loss at rating, fraction.
     pub transformer_load_loss: f64,
-    /// "double-conversion" or "eco".
-    pub ups_mode: String,
+    /// UPS family (or HVDC rectifiers), with its loss curve and module shedding.
+    pub ups_family: UpsFamily,
     /// UPS redundancy.
     pub ups_redundancy: Redundancy,
     /// UPS module rating, W.
@@ -82,8 +82,9 @@ pub struct Facility {
     pub ups_k2: f64,
     /// PDU loss at rated load, fraction.
     pub pdu_loss: f64,
-    /// Auxiliary load, fraction of IT design power.
-    pub auxiliary: f64,
+    /// Auxiliary load, fraction of IT design power: the old flat share, an override of the
+    /// building's lighting and auxiliaries when set.
+    pub auxiliary: Option<f64>,
     /// Chilled-water loop.
     pub chilled_water: LoopConfig,
     /// Facility-water loop.
@@ -116,4 +117,122 @@ pub struct Facility {
     pub loop_tau_ms: u64,
     /// Alarm margin above set-point, K.
     pub alarm_margin_k: f64,
+    /// Modular and HVDC: the load fraction each running module is kept near by shedding modules.
+    pub ups_shed_target: f64,
+    /// HVDC: share of the IT load fed straight from the mains (0.5 for "mains + HVDC").
+    pub ups_mains_share: f64,
+    /// Battery chemistry of the UPS or HVDC plant.
+    pub battery: BatteryKind,
+    /// Battery autonomy at the UPS's installed rating, minutes.
+    pub battery_autonomy_min: f64,
+    /// Battery float/standby loss, W per kWh of installed battery energy.
+    pub battery_float_w_per_kwh: f64,
+    /// Share of the PDU/busway loss downstream of the PDU output meter (branch circuits, rack PDUs).
+    pub pdu_branch_share: f64,
+    /// Floor areas, lighting, auxiliaries and offices.
+    pub building: Building,
+    /// Boundary at which `pue.annual` measures IT energy.
+    pub pue_boundary: PueBoundary,
+    /// A PUE limit the design is judged against: value and name (a hub id, or "scenario").
+    pub pue_limit: Option<(f64, String)>,
+}
+
+/// UPS families (and HVDC rectifier plants): the loss curve and whether modules are shed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsFamily {
+    /// Modern transformerless double conversion (the default).
+    DoubleConversion,
+    /// Legacy transformer-based double conversion: higher losses, poor at light load.
+    Legacy,
+    /// Modular double conversion that sheds modules at light load.
+    Modular,
+    /// Eco mode: the bypass carries the load, the inverter stands by.
+    Eco,
+    /// 240 V / 336 V high-voltage DC: rectifier modules with shedding, no inverter.
+    Hvdc,
+}
+
+impl UpsFamily {
+    /// Names in scenarios.
+    pub const ALL: [(UpsFamily, &'static str); 5] = [
+        (UpsFamily::DoubleConversion, "double-conversion"),
+        (UpsFamily::Legacy, "legacy-double-conversion"),
+        (UpsFamily::Modular, "modular"),
+        (UpsFamily::Eco, "eco"),
+        (UpsFamily::Hvdc, "hvdc"),
+    ];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        UpsFamily::ALL.iter().find(|(f, _)| *f == self).map_or("double-conversion", |(_, n)| n)
+    }
+
+    /// Whether running modules are shed at light load.
+    pub fn sheds(self) -> bool {
+        matches!(self, UpsFamily::Modular | UpsFamily::Hvdc)
+    }
+}
+
+/// Battery chemistry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatteryKind {
+    /// No battery (flywheel or none modelled).
+    None,
+    /// Valve-regulated lead-acid on float charge.
+    Vrla,
+    /// Lithium iron phosphate with its battery management system.
+    Lithium,
+}
+
+impl BatteryKind {
+    /// Names in scenarios.
+    pub const ALL: [(BatteryKind, &'static str); 3] = [(BatteryKind::None, "none"), (BatteryKind::Vrla, "vrla"), (BatteryKind::Lithium, "lithium")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        BatteryKind::ALL.iter().find(|(b, _)| *b == self).map_or("none", |(_, n)| n)
+    }
+}
+
+/// The Green Grid's measurement boundaries for IT energy (WP49, 2012).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PueBoundary {
+    /// Category 1: IT energy at the UPS (or HVDC rectifier) output.
+    UpsOutput,
+    /// Category 2: IT energy at the PDU output.
+    PduOutput,
+    /// Category 3: IT energy at the IT equipment input (the default, aidc's figure before).
+    ItInput,
+}
+
+impl PueBoundary {
+    /// Names in scenarios, in category order.
+    pub const ALL: [(PueBoundary, &'static str); 3] =
+        [(PueBoundary::UpsOutput, "ups-output"), (PueBoundary::PduOutput, "pdu-output"), (PueBoundary::ItInput, "it-input")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        PueBoundary::ALL.iter().find(|(b, _)| *b == self).map_or("it-input", |(_, n)| n)
+    }
+}
+
+/// Floor areas, lighting, auxiliaries and offices of the building.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Building {
+    /// White space (data halls), m²; None: racks x `area_per_rack_m2`.
+    pub white_space_m2: Option<f64>,
+    /// White space per rack, m².
+    pub area_per_rack_m2: f64,
+    /// Support and plant area per m² of white space.
+    pub support_area_ratio: f64,
+    /// Lighting power density, W/m² (white space and support area).
+    pub lighting_w_per_m2: f64,
+    /// Share of hours the lights are on.
+    pub lighting_on: f64,
+    /// Auxiliaries (BMS, security, fire detection, access control), W/m² of white + support area.
+    pub auxiliary_w_per_m2: f64,
+    /// Office area, m² (outside the data center boundary: in site energy, not in PUE).
+    pub office_m2: f64,
+    /// Mean office power density over the day, W/m².
+    pub office_w_per_m2: f64,
 }

@@ -21,7 +21,7 @@ pub mod workload;
 
 use std::path::PathBuf;
 
-pub use facility::{Facility, LoopConfig, Redundancy, RejectionKind};
+pub use facility::{BatteryKind, Building, Facility, LoopConfig, PueBoundary, Redundancy, RejectionKind, UpsFamily};
 pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
 pub use weather::{Conditions, Normals, WeatherColumns, WeatherSeries};

@@ -87,7 +87,7 @@ pub fn record(
             (f.facility_w() / 1000.0, 3),
             (f.cooling_w() / 1000.0, 3),
             (f.loss_w() / 1000.0, 3),
-            (f.auxiliary_w / 1000.0, 3),
+            (f.other_w() / 1000.0, 3),
             (f.pue(), 4),
             (f.water_l_per_h, 1),
             (f.free_fraction, 4),

@@ -44,6 +44,58 @@ pub struct RawFacility {
     /// A supply temperature this far above its set-point raises an alarm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarm_margin: Option<DeltaK>,
+    /// Share of the PDU/busway loss downstream of the PDU output meter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdu_branch_share: Option<f64>,
+    /// Floor areas, lighting, auxiliaries and offices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<RawBuilding>,
+    /// "ups-output", "pdu-output" or "it-input": where `pue.annual` measures IT energy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pue_boundary: Option<String>,
+    /// A PUE limit: a number, or a hub name ("east-hub", "west-hub", ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pue_limit: Option<RawPueLimit>,
+}
+
+/// A PUE limit as written: a number or a name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RawPueLimit {
+    /// A value, like 1.25.
+    Value(f64),
+    /// A named limit, like "east-hub".
+    Name(String),
+}
+
+/// `[facility.building]`: floor areas, lighting, auxiliaries and offices.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuilding {
+    /// White space (data halls), m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub white_space_m2: Option<f64>,
+    /// White space per rack, m² (when `white_space_m2` is not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_per_rack_m2: Option<f64>,
+    /// Support and plant area per m² of white space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_area_ratio: Option<f64>,
+    /// Lighting power density, W/m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lighting_w_per_m2: Option<f64>,
+    /// Share of hours the lights are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lighting_on: Option<f64>,
+    /// Auxiliaries (BMS, security, fire detection), W/m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auxiliary_w_per_m2: Option<f64>,
+    /// Office area, m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_m2: Option<f64>,
+    /// Mean office power density, W/m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_w_per_m2: Option<f64>,
 }
 
 /// `[facility.transformer]`.
@@ -86,6 +138,24 @@ pub struct RawUps {
     /// Square-law loss at rated load, fraction of rating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub square_loss: Option<f64>,
+    /// "double-conversion", "legacy-double-conversion", "modular", "eco" or "hvdc".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// Modular / HVDC: target load fraction of a running module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shed_target: Option<f64>,
+    /// HVDC: share of the IT load fed straight from the mains (0.5 for "mains + HVDC").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mains_share: Option<f64>,
+    /// "vrla", "lithium" or "none".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery: Option<String>,
+    /// Battery autonomy at the installed rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autonomy: Option<DurationMs>,
+    /// Battery float/standby loss, W per kWh of battery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery_float_loss: Option<f64>,
 }
 
 /// A water loop of the plant.

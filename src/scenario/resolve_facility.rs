@@ -9,7 +9,20 @@
 //! | UPS | double conversion, 2N, modules of up to 500 kW sized to the IT design; L0 1 %, k1 1 %, k2 1.5 % | Schneider WP108 (BRIEF §3) [rule of thumb] |
 //! | UPS eco mode | L0 0.3 %, k1 0.5 %, k2 0.2 % (about 99 % at half load) | BRIEF §3 (eco ~99 %) [rule of thumb] |
 //! | `pdu_loss` | 0.5 % at rated load | BRIEF §3 (0.3-1 %) \[unverified\] |
-//! | `auxiliary` | 1 % of IT design (lighting, offices, security, BMS) | [rule of thumb] |
+//! | `auxiliary` | unset: lighting and auxiliaries from the building's areas; when set, a flat share of IT design (the old model) | [rule of thumb] |
+//! | UPS `family` | double conversion; legacy, modular, eco and HVDC curves in `model::facility::chain` | see there |
+//! | UPS `shed_target` (modular, HVDC) | 0.75 of a module's rating | near the WP108 optimum √(L0/k2) = 0.82 [rule of thumb] |
+//! | UPS module (modular / HVDC) | up to 100 kW / 15 kW | vendor ranges (25-100 kW modular frames; 10-20 kW 240 V rectifiers) [rule of thumb] |
+//! | UPS `mains_share` (HVDC) | 0; redundancy N+1 when > 0, else 2N | 市电直供 + HVDC feeds half of each server from the mains |
+//! | UPS `battery`, `autonomy` | VRLA, 15 min at the installed rating | GB 50174-2017 (≥ 15 min with generators) \[unverified\] |
+//! | `battery_float_loss` | VRLA 1.3, lithium 0.25 W/kWh | see `model::facility::chain` \[unverified\] |
+//! | `pdu_branch_share` | 0.3 of the PDU/busway loss lies past the PDU output meter | [rule of thumb] |
+//! | building `area_per_rack_m2` | 3.0 m² of white space per rack | GB 50174-2017 §4.2 (2.0-4.0 m² per rack when equipment is not yet known) \[unverified\] |
+//! | building `support_area_ratio` | 1.5 | GB 50174-2017 §4.2 (support + auxiliary area 1.5-2.5 x the computer room) \[unverified\] |
+//! | building `lighting_w_per_m2`, `lighting_on` | 9 W/m², always on | GB 50034-2013 (LPD ≤ 9 W/m² for 300 lx rooms) \[unverified\] |
+//! | building `auxiliary_w_per_m2` | 2 W/m² (BMS, security, fire detection, access control) | [rule of thumb] |
+//! | building `office_m2`, `office_w_per_m2` | 0 m², 15 W/m² mean over the day | lighting 9 + equipment 13-15 W/m² by day (GB 50189-2015 appendix B) averaged over 24 h with HVAC [rule of thumb] |
+//! | `pue_boundary` | "it-input" (The Green Grid category 3) | WP49 (2012) |
 //! | chilled water | 15 °C supply, 6 K, towers, chillers, 250 kPa, pump η 0.7 | [rule of thumb] for modern centers (12-18 °C) |
 //! | facility water | 32 °C supply (ASHRAE W32), 10 K, towers, trim chillers, 200 kPa, η 0.7 | ASHRAE liquid classes; BRIEF §4 (10 K CDU example) |
 //! | chiller | COP 5.5, 2 duty units per loop, N+1, Carnot η 0.59 | DOE-2 reference chiller (BRIEF §4); η calibrated to give 5.5 at the reference point |
@@ -39,6 +52,18 @@ const MAX_UNITS: u32 = 1000;
 /// The longest loop time constant, ms: water loops settle in minutes (BRIEF §4); a week is no loop.
 const MAX_LOOP_TAU_MS: u64 = 7 * 86_400_000;
 const TRANSFORMER_SIZING: f64 = 1.5;
+/// Largest default module of a modular UPS, W (current modular frames use 25-100 kW modules).
+const MODULAR_MODULE_MAX_W: f64 = 100e3;
+/// Largest default HVDC rectifier module, W (240 V rectifier modules are 10-20 kW).
+const RECTIFIER_MODULE_MAX_W: f64 = 15e3;
+/// Default battery autonomy: 15 min (GB 50174-2017 class A with standby generators) \[unverified\].
+const BATTERY_AUTONOMY_MS: u64 = 15 * 60_000;
+/// The longest battery autonomy, ms: a day of batteries is no UPS.
+const MAX_AUTONOMY_MS: u64 = 86_400_000;
+/// The largest floor area, m² (the largest campuses have about 1 km² of buildings).
+const MAX_AREA_M2: f64 = 1e7;
+/// The most UPS or rectifier modules needed for the IT design.
+const MAX_UPS_MODULES: f64 = 1e6;
 
 /// The resolved site and facility fields of a scenario.
 pub struct SiteFacility {
@@ -165,19 +190,62 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     }
     let u = f.ups.clone().unwrap_or_default();
     let up = p.key("ups");
-    let ups_mode = u.mode.clone().unwrap_or_else(|| "double-conversion".into());
-    let (l0, k1, k2) = match ups_mode.as_str() {
-        "double-conversion" => (0.01, 0.01, 0.015),
-        "eco" => (0.003, 0.005, 0.002),
-        other => return Err(src.error(&up.key("mode"), format!("expected \"double-conversion\" or \"eco\", found {other:?}"))),
+    let mode = match u.mode.as_deref() {
+        None => None,
+        Some("double-conversion") => Some(UpsFamily::DoubleConversion),
+        Some("eco") => Some(UpsFamily::Eco),
+        Some(other) => return Err(src.error(&up.key("mode"), format!("expected \"double-conversion\" or \"eco\", found {other:?}"))),
     };
+    let family = match u.family.as_deref() {
+        None => mode.unwrap_or(UpsFamily::DoubleConversion),
+        Some(name) => {
+            let Some(fam) = UpsFamily::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
+                let names: Vec<String> = UpsFamily::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
+                return Err(src.error(&up.key("family"), format!("expected one of {}, found {name:?}", names.join(", "))));
+            };
+            if mode.is_some_and(|m| m != fam) {
+                return Err(src.error(&up.key("family"), format!("family {name:?} contradicts mode {:?}: give one of them", u.mode.as_deref().unwrap_or(""))));
+            }
+            fam
+        }
+    };
+    let (l0, k1, k2) = crate::model::facility::chain::family_curve(family);
+    let mains_share = frac(src, u.mains_share, 0.0, &up.key("mains_share"), 0.0, 0.9)?;
+    if mains_share > 0.0 && family != UpsFamily::Hvdc {
+        return Err(src.error(&up.key("mains_share"), "only an HVDC plant (family = \"hvdc\") takes a mains_share"));
+    }
+    if u.shed_target.is_some() && !family.sheds() {
+        return Err(src.error(&up.key("shed_target"), "only a \"modular\" or \"hvdc\" plant sheds modules"));
+    }
+    let battery = match u.battery.as_deref() {
+        None => BatteryKind::Vrla,
+        Some(name) => BatteryKind::ALL.iter().find(|(_, n)| *n == name).map(|(b, _)| *b).ok_or_else(|| {
+            src.error(&up.key("battery"), format!("expected \"vrla\", \"lithium\" or \"none\", found {name:?}"))
+        })?,
+    };
+    let autonomy_ms = u.autonomy.map_or(BATTERY_AUTONOMY_MS, |d| d.0);
+    if autonomy_ms > MAX_AUTONOMY_MS {
+        return Err(src.error(&up.key("autonomy"), "expected an autonomy of at most a day, like \"15m\""));
+    }
+    let float_default = crate::model::facility::chain::battery_float_w_per_kwh(battery);
+    let battery_float_w_per_kwh = frac(src, u.battery_float_loss, float_default, &up.key("battery_float_loss"), 0.0, 50.0)?;
+    let default_module_max = match family {
+        UpsFamily::Modular => MODULAR_MODULE_MAX_W,
+        UpsFamily::Hvdc => RECTIFIER_MODULE_MAX_W,
+        _ => UPS_MODULE_MAX_W,
+    };
+    let default_redundancy = if mains_share > 0.0 { Redundancy::NPlus1 } else { Redundancy::TwoN };
     let pdu_loss = frac(src, f.pdu_loss, 0.005, &p.key("pdu_loss"), 0.0, 0.1)?;
-    let n_modules = (it_design_w * (1.0 + pdu_loss) / UPS_MODULE_MAX_W).ceil().max(1.0);
+    let n_modules = (it_design_w * (1.0 + pdu_loss) / default_module_max).ceil().max(1.0);
     let default_module = it_design_w * (1.0 + pdu_loss) / n_modules;
     let pos = |v: Option<crate::scenario::units::PowerW>, d: f64, path: FieldPath| -> R<f64> {
         let x = v.map_or(d, |x| x.0);
         if x > 0.0 && x.is_finite() { Ok(x) } else { Err(src.error(&path, "expected a positive power like \"500kW\"")) }
     };
+    let module_rating = pos(u.module_rating, default_module, up.key("module_rating"))?;
+    if it_design_w * (1.0 + pdu_loss) / module_rating > MAX_UPS_MODULES {
+        return Err(src.error(&up.key("module_rating"), format!("expected modules of at least {:.0} W: at most {MAX_UPS_MODULES} modules carry the IT design", it_design_w * (1.0 + pdu_loss) / MAX_UPS_MODULES)));
+    }
     let chiller = f.chiller.clone().unwrap_or_default();
     let cp = p.key("chiller");
     let chiller_units = chiller.units.unwrap_or(2);
@@ -198,14 +266,17 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         transformer_rating_w: pos(t.rating, TRANSFORMER_SIZING * it_design_w / transformer_units as f64 * 2.0, tp.key("rating"))?,
         transformer_no_load: frac(src, t.no_load_loss, 0.0015, &tp.key("no_load_loss"), 0.0, 0.05)?,
         transformer_load_loss: frac(src, t.load_loss, 0.008, &tp.key("load_loss"), 0.0, 0.1)?,
-        ups_mode,
-        ups_redundancy: redundancy(src, &u.redundancy, Redundancy::TwoN, &up.key("redundancy"))?,
-        ups_module_rating_w: pos(u.module_rating, default_module, up.key("module_rating"))?,
+        ups_family: family,
+        ups_redundancy: redundancy(src, &u.redundancy, default_redundancy, &up.key("redundancy"))?,
+        ups_module_rating_w: module_rating,
         ups_l0: frac(src, u.no_load_loss, l0, &up.key("no_load_loss"), 0.0, 0.1)?,
         ups_k1: frac(src, u.proportional_loss, k1, &up.key("proportional_loss"), 0.0, 0.1)?,
         ups_k2: frac(src, u.square_loss, k2, &up.key("square_loss"), 0.0, 0.1)?,
         pdu_loss,
-        auxiliary: frac(src, f.auxiliary, 0.01, &p.key("auxiliary"), 0.0, 0.5)?,
+        auxiliary: match f.auxiliary {
+            None => None,
+            Some(x) => Some(frac(src, Some(x), 0.0, &p.key("auxiliary"), 0.0, 0.5)?),
+        },
         chilled_water: water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 15.0, 6.0, 250e3)?,
         facility_water: water_loop(src, f.facility_water.as_ref(), &p.key("facility_water"), 32.0, 10.0, 200e3)?,
         chiller_cop: frac(src, chiller.cop, 5.5, &cp.key("cop"), 1.0, 15.0)?,
@@ -222,6 +293,47 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         hx_approach_k: frac(src, f.hx_approach.map(|d| d.0), 1.5, &p.key("hx_approach"), 0.0, 10.0)?,
         loop_tau_ms: tau,
         alarm_margin_k: frac(src, f.alarm_margin.map(|d| d.0), 1.0, &p.key("alarm_margin"), 0.0, 20.0)?,
+        ups_shed_target: frac(src, u.shed_target, 0.75, &up.key("shed_target"), 0.1, 1.0)?,
+        ups_mains_share: mains_share,
+        battery,
+        battery_autonomy_min: autonomy_ms as f64 / 60_000.0,
+        battery_float_w_per_kwh,
+        pdu_branch_share: frac(src, f.pdu_branch_share, 0.3, &p.key("pdu_branch_share"), 0.0, 1.0)?,
+        building: building(src, f.building.as_ref(), &p.key("building"))?,
+        pue_boundary: match f.pue_boundary.as_deref() {
+            None => PueBoundary::ItInput,
+            Some(name) => PueBoundary::ALL.iter().find(|(_, n)| *n == name).map(|(b, _)| *b).ok_or_else(|| {
+                src.error(&p.key("pue_boundary"), format!("expected \"ups-output\", \"pdu-output\" or \"it-input\", found {name:?}"))
+            })?,
+        },
+        pue_limit: match &f.pue_limit {
+            None => None,
+            Some(RawPueLimit::Value(v)) => Some((frac(src, Some(*v), 1.0, &p.key("pue_limit"), 1.0, 5.0)?, "scenario".to_string())),
+            Some(RawPueLimit::Name(name)) => match crate::model::facility::grade::named_limit(name) {
+                Some(v) => Some((v, name.clone())),
+                None => {
+                    let names: Vec<String> = crate::model::facility::grade::NAMED_LIMITS.iter().map(|(n, _, _)| format!("{n:?}")).collect();
+                    return Err(src.error(&p.key("pue_limit"), format!("expected a PUE from 1 to 5 or one of {}, found {name:?}", names.join(", "))));
+                }
+            },
+        },
+    })
+}
+
+fn building(src: &Source, b: Option<&RawBuilding>, p: &FieldPath) -> R<Building> {
+    let b = b.cloned().unwrap_or_default();
+    Ok(Building {
+        white_space_m2: match b.white_space_m2 {
+            None => None,
+            Some(x) => Some(frac(src, Some(x), 0.0, &p.key("white_space_m2"), 1.0, MAX_AREA_M2)?),
+        },
+        area_per_rack_m2: frac(src, b.area_per_rack_m2, 3.0, &p.key("area_per_rack_m2"), 0.5, 50.0)?,
+        support_area_ratio: frac(src, b.support_area_ratio, 1.5, &p.key("support_area_ratio"), 0.0, 10.0)?,
+        lighting_w_per_m2: frac(src, b.lighting_w_per_m2, 9.0, &p.key("lighting_w_per_m2"), 0.0, 100.0)?,
+        lighting_on: frac(src, b.lighting_on, 1.0, &p.key("lighting_on"), 0.0, 1.0)?,
+        auxiliary_w_per_m2: frac(src, b.auxiliary_w_per_m2, 2.0, &p.key("auxiliary_w_per_m2"), 0.0, 200.0)?,
+        office_m2: frac(src, b.office_m2, 0.0, &p.key("office_m2"), 0.0, MAX_AREA_M2)?,
+        office_w_per_m2: frac(src, b.office_w_per_m2, 15.0, &p.key("office_w_per_m2"), 0.0, 200.0)?,
     })
 }
 

@@ -129,15 +129,21 @@ fn facility(f: &Facility) -> RawFacility {
             load_loss: Some(f.transformer_load_loss),
         }),
         ups: Some(RawUps {
-            mode: Some(f.ups_mode.clone()),
+            mode: None,
             redundancy: Some(f.ups_redundancy.name().to_string()),
             module_rating: Some(PowerW(f.ups_module_rating_w)),
             no_load_loss: Some(f.ups_l0),
             proportional_loss: Some(f.ups_k1),
             square_loss: Some(f.ups_k2),
+            family: Some(f.ups_family.name().to_string()),
+            shed_target: f.ups_family.sheds().then_some(f.ups_shed_target),
+            mains_share: (f.ups_family == UpsFamily::Hvdc).then_some(f.ups_mains_share),
+            battery: Some(f.battery.name().to_string()),
+            autonomy: Some(DurationMs((f.battery_autonomy_min * 60_000.0).round() as u64)),
+            battery_float_loss: Some(f.battery_float_w_per_kwh),
         }),
         pdu_loss: Some(f.pdu_loss),
-        auxiliary: Some(f.auxiliary),
+        auxiliary: f.auxiliary,
         chilled_water: Some(water_loop(&f.chilled_water)),
         facility_water: Some(water_loop(&f.facility_water)),
         chiller: Some(RawChiller {
@@ -157,6 +163,19 @@ fn facility(f: &Facility) -> RawFacility {
         hx_approach: Some(DeltaK(f.hx_approach_k)),
         loop_time_constant: Some(DurationMs(f.loop_tau_ms)),
         alarm_margin: Some(DeltaK(f.alarm_margin_k)),
+        pdu_branch_share: Some(f.pdu_branch_share),
+        building: Some(RawBuilding {
+            white_space_m2: f.building.white_space_m2,
+            area_per_rack_m2: Some(f.building.area_per_rack_m2),
+            support_area_ratio: Some(f.building.support_area_ratio),
+            lighting_w_per_m2: Some(f.building.lighting_w_per_m2),
+            lighting_on: Some(f.building.lighting_on),
+            auxiliary_w_per_m2: Some(f.building.auxiliary_w_per_m2),
+            office_m2: Some(f.building.office_m2),
+            office_w_per_m2: Some(f.building.office_w_per_m2),
+        }),
+        pue_boundary: Some(f.pue_boundary.name().to_string()),
+        pue_limit: f.pue_limit.as_ref().map(|(v, name)| if name == "scenario" { RawPueLimit::Value(*v) } else { RawPueLimit::Name(name.clone()) }),
     }
 }
 

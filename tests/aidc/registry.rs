@@ -52,6 +52,7 @@ count = 8
 nodes = 4
 node_type = "n8"
 [facility]
+pue_limit = "east-hub"
 [[workload.classes]]
 name = "llm"
 kind = "pretrain"

@@ -19,6 +19,23 @@ pub(super) const FACILITY: &[Entry] = &[
     e("pue.by_hall.<hall>", Num, "1", Facility, WithFacility, ("Partial PUE by hall", "各机房局部 PUE"),
       ("the hall's IT plus its own fans and pumps, its share of each loop's plant by heat and of losses and auxiliaries by IT \
         power, over its IT", "")),
+    e("pue.boundary", Str, "", Facility, WithFacility, ("PUE boundary", "PUE 计量边界"),
+      ("where `pue.annual` and the monthly PUEs meter IT energy: \"ups-output\", \"pdu-output\" or \"it-input\" (The Green Grid \
+        categories 1, 2, 3)", "")).note("`[facility] pue_boundary`, default \"it-input\"; The Green Grid WP49 (2012), ISO/IEC 30134-2:2016"),
+    e("pue.by_boundary.<boundary>", Num, "1", Facility, WithFacility, ("PUE by boundary", "各计量边界 PUE"),
+      ("facility energy at the utility meter / IT energy at the UPS output, the PDU output or the IT input", ""))
+      .note("ordered: ups-output <= pdu-output <= it-input; offices are outside the facility energy"),
+    e("pue.gb40879_grade", Int, "1", Facility, WithFacility, ("GB 40879 energy-efficiency grade", "GB 40879 能效等级"),
+      ("grade of `pue.annual` under GB 40879-2021: 1 (<= 1.20), 2 (<= 1.30), 3 (<= 1.50); 0 above the limit value", ""))
+      .note("thresholds [unverified]; see `model::facility::grade`"),
+    e("pue.gb40879_meets_limit", Bool, "", Facility, WithFacility, ("Meets the GB 40879 limit value", "满足 GB 40879 能效限定值"),
+      ("`pue.annual` at or below 1.50, the limit value (grade 3)", "")),
+    e("pue.limit", Num, "1", Facility, WithFacility, ("PUE limit", "PUE 限值"),
+      ("the scenario's `[facility] pue_limit`, a number or a named limit", "")).note("only with `pue_limit`"),
+    e("pue.limit_name", Str, "", Facility, WithFacility, ("PUE limit source", "PUE 限值来源"),
+      ("the limit's name (\"east-hub\", \"west-hub\", \"gb40879-limit\", ...) or \"scenario\"", "")).bookkeeping(),
+    e("pue.meets_limit", Bool, "", Facility, WithFacility, ("Meets the PUE limit", "满足 PUE 限值"),
+      ("`pue.annual` at or below `pue.limit`", "")).note("only with `pue_limit`"),
     e("wue_l_per_kwh", Num, "L/kWh", Facility, WithFacility, ("WUE", "WUE(水利用效率)"), ("site water use / IT energy", "用水量 / IT 能耗"))
       .note("cooling-tower make-up water (evaporation + blowdown + drift)"),
     e("cue_kg_per_kwh", Num, "kg CO2/kWh", Facility, WithFacility, ("CUE", "CUE(碳利用效率)"),

@@ -154,10 +154,15 @@ const ENERGY: &[Entry] = &[
       ("chillers, towers, dry coolers, pumps and fans of the plant", "冷机、冷却塔、干冷器、水泵和风机的用电"))
       .note("chillers, tower or dry-cooler fans, loop pumps, CRAH fans, CDU pumps"),
     e("energy.loss_kwh", Num, "kWh", Facility, WithFacility, ("Power distribution losses", "配电损耗"),
-      ("transformers, UPS and distribution between the grid and the servers", "电网到服务器之间的变压器、UPS 和配电损耗")),
+      ("transformers, UPS (or HVDC rectifiers), battery float and distribution between the grid and the servers", "电网到服务器之间的变压器、UPS 和配电损耗")),
     e("energy.other_kwh", Num, "kWh", Facility, WithFacility, ("Other facility energy", "其他能耗"), ("lighting and auxiliaries", "照明及辅助设备用电")),
     e("energy.by_component_kwh.<component>", Num, "kWh", Facility, WithFacility, ("Energy by component", "各部件能耗"),
-      ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary", "")),
+      ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary, \
+        lighting, battery_float, office", "")),
+    e("energy.office_kwh", Num, "kWh", Facility, WithFacility, ("Office energy", "办公能耗"),
+      ("offices and other non-data-center loads of the site: counted in site energy, not in PUE", "")),
+    e("energy.site_kwh", Num, "kWh", Facility, WithFacility, ("Site energy", "园区总能耗"),
+      ("facility energy plus offices", "")),
     e("energy.network_kwh", Num, "kWh", Network, WithNetwork, ("Network energy", "网络能耗"),
       ("switches and optics, part of IT energy", "交换机与光模块用电,计入 IT 能耗")),
     e("energy.storage_kwh", Num, "kWh", Storage, WithStorage, ("Storage energy", "存储能耗"),

@@ -100,6 +100,12 @@ pub struct Energy {
     /// Every component, kWh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_component_kwh: Option<BTreeMap<String, f64>>,
+    /// Offices and other non-data-center loads of the site, kWh (outside PUE; with a facility).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_kwh: Option<f64>,
+    /// Site energy: facility plus offices, kWh (with a facility).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_kwh: Option<f64>,
     /// Network switches and optics, kWh (part of `it_kwh`; with a `[network]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_kwh: Option<f64>,

@@ -21,7 +21,9 @@
 //! approach), so a hall allows P ≤ (T_throttle − T_coolant) / R per accelerator: the engine
 //! caps jobs above that and slows them by the DVFS cube law.
 
+pub mod boundary;
 pub mod chain;
+pub mod grade;
 pub mod plant;
 pub mod summary;
 pub mod weather;
@@ -102,6 +104,12 @@ pub struct FacilityTick {
     /// Junction temperature of a fully loaded accelerator in the warmest hall (coolant + R x TDP,
     /// held at the throttle temperature where the limit binds), °C.
     pub junction_c: f64,
+    /// Lighting of the white space and support areas.
+    pub lighting_w: f64,
+    /// Battery float/standby loss.
+    pub battery_w: f64,
+    /// Offices: in the site's energy, outside the data center's (not in PUE).
+    pub office_w: f64,
 }
 
 impl FacilityTick {
@@ -110,14 +118,24 @@ impl FacilityTick {
         self.chillers_w + self.rejection_fans_w + self.pumps_w + self.crah_w + self.cdu_w
     }
 
-    /// Electrical losses: UPS, PDU, transformer.
+    /// Electrical losses: UPS, PDU, transformer, battery float.
     pub fn loss_w(&self) -> f64 {
-        self.ups_loss_w + self.pdu_loss_w + self.transformer_loss_w
+        self.ups_loss_w + self.pdu_loss_w + self.transformer_loss_w + self.battery_w
     }
 
-    /// Facility power.
+    /// Other data-center power: auxiliaries and lighting.
+    pub fn other_w(&self) -> f64 {
+        self.auxiliary_w + self.lighting_w
+    }
+
+    /// Facility power (the data center at its utility meter; offices excluded).
     pub fn facility_w(&self) -> f64 {
-        self.it_w + self.cooling_w() + self.loss_w() + self.auxiliary_w
+        self.it_w + self.cooling_w() + self.loss_w() + self.other_w()
+    }
+
+    /// Site power: the facility plus offices.
+    pub fn site_w(&self) -> f64 {
+        self.facility_w() + self.office_w
     }
 
     /// PUE of the tick (1 with no IT load).
@@ -126,7 +144,7 @@ impl FacilityTick {
     }
 
     /// Components for the energy breakdown, in a fixed order.
-    pub fn components(&self) -> [(&'static str, f64); 10] {
+    pub fn components(&self) -> [(&'static str, f64); 13] {
         [
             ("it", self.it_w),
             ("chillers", self.chillers_w),
@@ -138,6 +156,9 @@ impl FacilityTick {
             ("pdu_loss", self.pdu_loss_w),
             ("transformer_loss", self.transformer_loss_w),
             ("auxiliary", self.auxiliary_w),
+            ("lighting", self.lighting_w),
+            ("battery_float", self.battery_w),
+            ("office", self.office_w),
         ]
     }
 }
@@ -149,6 +170,8 @@ pub struct MonthTotals {
     pub it_kwh: f64,
     /// Facility energy.
     pub facility_kwh: f64,
+    /// PDU and busway losses (for the PUE boundaries).
+    pub pdu_loss_kwh: f64,
 }
 
 /// An alarm raised during the run.
@@ -206,6 +229,12 @@ pub struct FacilityModel {
     decay: (f64, f64),
     alarm_margin_k: f64,
     auxiliary_w: f64,
+    /// Lighting, battery float, offices, W (constant).
+    lighting_w: f64,
+    battery_w: f64,
+    office_w: f64,
+    /// Share of the lighting in the white space (its heat goes to the chilled water).
+    white_lighting_share: f64,
     weather: Weather,
     calendar: Calendar,
     last_ms: u64,
@@ -269,8 +298,11 @@ impl FacilityModel {
             l0: f.ups_l0,
             k1: f.ups_k1,
             k2: f.ups_k2,
+            shed: f.ups_family.sheds().then_some((f.ups_shed_target, f.ups_redundancy)),
+            through: 1.0 - f.ups_mains_share,
         };
-        chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out);
+        let site = building_loads(sc, f, it_design, &ups);
+        chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out) + site.battery_w + site.lighting_w * site.white_share;
         let make_loop = |cfg: LoopConfig, design_w: f64| {
             let units = f.chiller_redundancy.installed(f.chiller_units);
             LoopPlant {
@@ -304,7 +336,11 @@ impl FacilityModel {
             tau_ms: f.loop_tau_ms as f64,
             decay: (0.0, 1.0),
             alarm_margin_k: f.alarm_margin_k,
-            auxiliary_w: f.auxiliary * it_design,
+            auxiliary_w: site.auxiliary_w,
+            lighting_w: site.lighting_w,
+            battery_w: site.battery_w,
+            office_w: site.office_w,
+            white_lighting_share: site.white_share,
             weather,
             calendar,
             last_ms: 0,
@@ -370,7 +406,8 @@ impl FacilityModel {
         tick.pdu_loss_w = self.pdu.loss_w(tick.it_w);
         let ups_out = tick.it_w + tick.pdu_loss_w;
         tick.ups_loss_w = self.ups.loss_w(ups_out);
-        chw_load += tick.pdu_loss_w + tick.ups_loss_w;
+        (tick.lighting_w, tick.battery_w, tick.office_w) = (self.lighting_w, self.battery_w, self.office_w);
+        chw_load += tick.pdu_loss_w + tick.ups_loss_w + tick.battery_w + tick.lighting_w * self.white_lighting_share;
         tick.heat_to_loops_w = chw_load + fw_load;
         let mut loop_plant_w = [0.0; 2];
         let mut free_heat = 0.0;
@@ -423,7 +460,7 @@ impl FacilityModel {
         tick.fw_supply_c = self.loops[1].supply_c;
         tick.free_fraction = if tick.heat_to_loops_w > 0.0 { free_heat / tick.heat_to_loops_w } else { 1.0 };
         tick.auxiliary_w = self.auxiliary_w;
-        let transformer_load = ups_out + tick.ups_loss_w + tick.cooling_w() + tick.auxiliary_w;
+        let transformer_load = ups_out + tick.ups_loss_w + tick.battery_w + tick.cooling_w() + tick.other_w();
         tick.transformer_loss_w = self.transformers.loss_w(transformer_load);
         // Energy balance: rejected + stored = brought to the loops + chiller work.
         let balance = (tick.heat_rejected_w + tick.heat_stored_w - (tick.heat_to_loops_w + tick.chillers_w)).abs();
@@ -467,6 +504,7 @@ impl FacilityModel {
         let month = t.months.entry(self.calendar.month_key(t_ms.saturating_sub(1))).or_default();
         month.it_kwh += tick.it_w * h / 1000.0;
         month.facility_kwh += tick.facility_w() * h / 1000.0;
+        month.pdu_loss_kwh += tick.pdu_loss_w * h / 1000.0;
         t.water_l += tick.water_l_per_h * h;
         t.free_heat_j += free_heat * dt_ms / 1000.0;
         t.loop_heat_j += tick.heat_to_loops_w * dt_ms / 1000.0;
@@ -477,7 +515,7 @@ impl FacilityModel {
         }
         // Partial PUE: each hall's own fans and pumps, its share of each loop's plant by heat, and
         // of the electrical losses and auxiliaries by IT power.
-        let shared = tick.loss_w() + tick.auxiliary_w;
+        let shared = tick.loss_w() + tick.other_w();
         for (i, &(it, own, chw, fw)) in hall_parts.iter().enumerate() {
             let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
             let overhead =
@@ -487,6 +525,41 @@ impl FacilityModel {
         }
         self.tick = tick;
         self.hall_parts = hall_parts;
+    }
+}
+
+/// Constant loads of the building and the batteries, W.
+struct SiteLoads {
+    auxiliary_w: f64,
+    lighting_w: f64,
+    battery_w: f64,
+    office_w: f64,
+    /// Share of the lit area that is white space.
+    white_share: f64,
+}
+
+/// Lighting and auxiliaries from the floor area (or the old flat share of IT design when
+/// `auxiliary` is set), offices, and the batteries' float loss (see [`chain`]).
+///
+/// Lighting = (A_white + A_support) x LPD x share of hours lit, A_white = racks x area per rack
+/// unless given, A_support = ratio x A_white; auxiliaries = (A_white + A_support) x density;
+/// offices = A_office x density. Battery energy = autonomy x installed UPS rating.
+fn building_loads(sc: &Scenario, f: &crate::config::Facility, it_design_w: f64, ups: &Ups) -> SiteLoads {
+    let b = &f.building;
+    let racks: f64 = sc.halls.iter().flat_map(|h| h.racks.iter()).map(|g| g.count as f64).sum();
+    let white = b.white_space_m2.unwrap_or(racks * b.area_per_rack_m2);
+    let lit = white * (1.0 + b.support_area_ratio);
+    let (auxiliary_w, lighting_w) = match f.auxiliary {
+        Some(share) => (share * it_design_w, 0.0),
+        None => (lit * b.auxiliary_w_per_m2, lit * b.lighting_w_per_m2 * b.lighting_on),
+    };
+    let battery_kwh = ups.modules as f64 * ups.module_rating_w / 1000.0 * f.battery_autonomy_min / 60.0;
+    SiteLoads {
+        auxiliary_w,
+        lighting_w,
+        battery_w: if f.battery == crate::config::BatteryKind::None { 0.0 } else { battery_kwh * f.battery_float_w_per_kwh },
+        office_w: b.office_m2 * b.office_w_per_m2,
+        white_share: 1.0 / (1.0 + b.support_area_ratio),
     }
 }
 

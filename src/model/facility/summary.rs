@@ -8,6 +8,9 @@ use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::FacilityModel;
+use super::boundary::pue_at;
+use super::grade::gb40879_grade;
+use crate::config::PueBoundary;
 use crate::config::Scenario;
 use crate::model::compute::SiteLoad;
 use crate::model::compute::sample::Sample;
@@ -69,6 +72,27 @@ pub struct PueSummary {
     /// Partial PUE of each hall: its IT plus its own fans and pumps, its share of the plant by
     /// heat and of losses and auxiliaries by IT power, over its IT.
     pub by_hall: BTreeMap<String, f64>,
+    /// The boundary at which `annual` (and the monthly figures) meter IT energy.
+    #[serde(default)]
+    pub boundary: String,
+    /// PUE at each of The Green Grid's boundaries ("ups-output", "pdu-output", "it-input").
+    #[serde(default)]
+    pub by_boundary: BTreeMap<String, f64>,
+    /// GB 40879-2021 grade of `annual`: 1 (best) to 3, 0 above the limit value.
+    #[serde(default)]
+    pub gb40879_grade: u8,
+    /// Whether `annual` meets the GB 40879-2021 limit value (grade 3).
+    #[serde(default)]
+    pub gb40879_meets_limit: bool,
+    /// The scenario's PUE limit (with `pue_limit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    /// Where the limit comes from: a hub name or "scenario".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_name: Option<String>,
+    /// Whether `annual` is at or below the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meets_limit: Option<bool>,
 }
 
 /// `thermal` section.
@@ -99,24 +123,38 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     let kwh = |names: &[&str]| names.iter().map(|n| t.by_component_kwh.get(n).copied().unwrap_or(0.0)).sum::<f64>();
     let it = kwh(&["it"]);
     let cooling = kwh(&["chillers", "heat_rejection_fans", "pumps", "crah_fans", "cdu_pumps"]);
-    let loss = kwh(&["ups_loss", "pdu_loss", "transformer_loss"]);
-    let other = kwh(&["auxiliary"]);
+    let loss = kwh(&["ups_loss", "pdu_loss", "transformer_loss", "battery_float"]);
+    let other = kwh(&["auxiliary", "lighting"]);
+    let office = kwh(&["office"]);
     let facility = it + cooling + loss + other;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 1.0 };
+    let (bound, branch) = sc.facility.as_ref().map_or((PueBoundary::ItInput, 0.0), |f| (f.pue_boundary, f.pdu_branch_share));
+    let pdu = kwh(&["pdu_loss"]);
     let by_month: BTreeMap<String, f64> = t
         .months
         .iter()
         .filter(|(_, m)| m.it_kwh > 0.0)
-        .map(|(k, m)| (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), m.facility_kwh / m.it_kwh))
+        .map(|(k, m)| {
+            (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), pue_at(bound, m.facility_kwh, m.it_kwh, m.pdu_loss_kwh, branch))
+        })
         .collect();
+    let annual = pue_at(bound, facility, it, pdu, branch);
+    let limit = sc.facility.as_ref().and_then(|f| f.pue_limit.clone());
     let by_hall = f.hall_names().iter().cloned().zip(t.hall_kwh.iter().map(|(it, over)| ratio(it + over, *it))).collect();
     let mut s = FacilitySections {
         pue: Some(PueSummary {
-            annual: ratio(facility, it),
-            min_month: if by_month.is_empty() { ratio(facility, it) } else { by_month.values().copied().fold(f64::INFINITY, f64::min) },
-            max_month: if by_month.is_empty() { ratio(facility, it) } else { by_month.values().copied().fold(0.0, f64::max) },
+            annual,
+            min_month: if by_month.is_empty() { annual } else { by_month.values().copied().fold(f64::INFINITY, f64::min) },
+            max_month: if by_month.is_empty() { annual } else { by_month.values().copied().fold(0.0, f64::max) },
             by_month,
             by_hall,
+            boundary: bound.name().to_string(),
+            by_boundary: PueBoundary::ALL.iter().map(|(b, n)| (n.to_string(), pue_at(*b, facility, it, pdu, branch))).collect(),
+            gb40879_grade: gb40879_grade(annual),
+            gb40879_meets_limit: gb40879_grade(annual) > 0,
+            limit: limit.as_ref().map(|(v, _)| *v),
+            limit_name: limit.as_ref().map(|(_, n)| n.clone()),
+            meets_limit: limit.as_ref().map(|(v, _)| annual <= *v),
         }),
         ..Default::default()
     };
@@ -124,6 +162,8 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     energy.cooling_kwh = Some(cooling);
     energy.loss_kwh = Some(loss);
     energy.other_kwh = Some(other);
+    energy.office_kwh = Some(office);
+    energy.site_kwh = Some(facility + office);
     energy.by_component_kwh = Some(t.by_component_kwh.iter().map(|(k, v)| (k.to_string(), *v)).collect());
     let factor = sc.emission_factor.or(sc.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
     if let Some(factor) = factor {
