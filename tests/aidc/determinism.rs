@@ -50,6 +50,7 @@ fn the_resolved_scenario_loads_back_to_the_same_model() {
     for name in [
         "classroom.toml",
         "wuhu-10k.toml",
+        "wuhu-10k-hvdc.toml",
         "wuhu-10k-failures.toml",
         "bench-10k.toml",
         "bench-10k-network.toml",

@@ -26,6 +26,7 @@ mod invariants;
 mod network;
 mod output_safety;
 mod platforms;
+mod power;
 mod properties;
 mod reference;
 mod registry;

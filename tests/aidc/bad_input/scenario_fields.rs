@@ -412,3 +412,33 @@ fn unknown_checkpoint_mode() {
     let text = format!("{}\n[failures]\ncheckpoint = {{ mode = \"lazy\" }}\n", base());
     bad_scenario(&text, "failures.checkpoint.mode", "lazy");
 }
+
+// Power chain, building and PUE fields of [facility] (issue 14): exit 2 naming the field.
+
+fn with_facility(lines: &str) -> String {
+    format!("{}\n[site]\nclimate = \"wuhu\"\n\n[facility]\n{lines}\n", base())
+}
+
+#[test]
+fn facility_power_fields_out_of_range() {
+    for (lines, field, needle, expect) in [
+        ("ups = { family = \"flywheel\" }", "facility.ups.family", "flywheel", "hvdc"),
+        ("ups = { mode = \"eco\", family = \"modular\" }", "facility.ups.family", "modular", "contradicts"),
+        ("ups = { family = \"modular\", mains_share = 0.5 }", "facility.ups.mains_share", "mains_share", "HVDC"),
+        ("ups = { shed_target = 0.6 }", "facility.ups.shed_target", "shed_target", "modular"),
+        ("ups = { battery = \"nicd\" }", "facility.ups.battery", "nicd", "lithium"),
+        ("ups = { autonomy = \"3d\" }", "facility.ups.autonomy", "autonomy", "at most a day"),
+        ("ups = { module_rating = \"0.01W\" }", "facility.ups.module_rating", "module_rating", "at least"),
+        ("pue_boundary = \"meter\"", "facility.pue_boundary", "meter", "pdu-output"),
+        ("pue_limit = \"south-hub\"", "facility.pue_limit", "south-hub", "east-hub"),
+        ("pue_limit = 0.9", "facility.pue_limit", "0.9", "from 1 to 5"),
+        ("pdu_branch_share = 1.5", "facility.pdu_branch_share", "1.5", "from 0 to 1"),
+        ("building = { area_per_rack_m2 = 0 }", "facility.building.area_per_rack_m2", "area_per_rack_m2", "from 0.5"),
+        ("building = { office_m2 = -5 }", "facility.building.office_m2", "office_m2", "from 0"),
+        ("building = { lighting_w_per_m2 = 1e9 }", "facility.building.lighting_w_per_m2", "lighting_w_per_m2", "to 100"),
+    ] {
+        let text = with_facility(lines);
+        let err = bad_scenario(&text, field, needle);
+        assert!(err.contains(expect), "{lines}: says what is expected ({expect}): {err}");
+    }
+}
