@@ -163,3 +163,17 @@ fn power_fields_round_trip() {
         assert_round_trips(&sc, dir.path(), "power.toml");
     }
 }
+
+/// Validation (docs/validation/nrel-esif.md): NREL's ESIF HPC data center, annualized PUE 1.036
+/// published by NREL (a trailing-twelve-month 1.04 in 2018). The model, with the design facts
+/// written down on the page and aidc's defaults for the rest, lands within 0.03 of it.
+#[test]
+fn validation_nrel_esif_annual_pue() {
+    let s = run_in_memory(&ready("validation/nrel-esif.toml")).0;
+    let it_mean = s.power.it_kw.mean;
+    assert!((850.0..=1050.0).contains(&it_mean), "an IT load near 1 MW, found {it_mean} kW");
+    assert_eq!(kwh(&s, "chillers"), 0.0, "no chillers at ESIF");
+    let p = s.facility.pue.unwrap();
+    assert_eq!(p.boundary, "pdu-output");
+    assert!((p.annual - 1.036).abs() <= 0.03, "model {} vs published 1.036", p.annual);
+}
