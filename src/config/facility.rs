@@ -186,7 +186,8 @@ pub enum BatteryKind {
 
 impl BatteryKind {
     /// Names in scenarios.
-    pub const ALL: [(BatteryKind, &'static str); 3] = [(BatteryKind::None, "none"), (BatteryKind::Vrla, "vrla"), (BatteryKind::Lithium, "lithium")];
+    pub const ALL: [(BatteryKind, &'static str); 3] =
+        [(BatteryKind::None, "none"), (BatteryKind::Vrla, "vrla"), (BatteryKind::Lithium, "lithium")];
 
     /// The scenario name.
     pub fn name(self) -> &'static str {

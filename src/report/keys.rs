@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::data::{at, num};
+use super::data::{at, num, text};
 use super::format::{count, duration_s, energy_kwh, fixed, pct, power_kw};
 use super::i18n::Lang;
 use crate::metrics::registry;
@@ -148,6 +148,27 @@ const DEFS: &[Def] = &[
                 (Some(lo), Some(hi)) => format!("{annual} ({} - {})", fixed(lo, 3), fixed(hi, 3)),
                 _ => annual,
             })
+        },
+    },
+    Def {
+        key: "pue.gb40879_grade",
+        named: &["pue.gb40879_grade"],
+        explained: &["pue.boundary"],
+        value: |s| {
+            let grade = num(s, "pue.gb40879_grade")?;
+            let at = text(s, "pue.boundary").unwrap_or("it-input");
+            Some(if grade >= 1.0 { format!("{grade:.0} ({at})") } else { format!("0: PUE > 1.50 ({at})") })
+        },
+    },
+    Def {
+        key: "pue.meets_limit",
+        named: &["pue.meets_limit"],
+        explained: &["pue.limit"],
+        value: |s| {
+            let meets = at(s, "pue.meets_limit")?.as_bool()?;
+            let limit = fixed(num(s, "pue.limit")?, 2);
+            let name = text(s, "pue.limit_name").unwrap_or("scenario");
+            Some(format!("PUE {} {limit} ({name})", if meets { "<=" } else { ">" }))
         },
     },
     Def {

@@ -204,7 +204,10 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
                 return Err(src.error(&up.key("family"), format!("expected one of {}, found {name:?}", names.join(", "))));
             };
             if mode.is_some_and(|m| m != fam) {
-                return Err(src.error(&up.key("family"), format!("family {name:?} contradicts mode {:?}: give one of them", u.mode.as_deref().unwrap_or(""))));
+                return Err(src.error(
+                    &up.key("family"),
+                    format!("family {name:?} contradicts mode {:?}: give one of them", u.mode.as_deref().unwrap_or("")),
+                ));
             }
             fam
         }
@@ -219,9 +222,11 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     }
     let battery = match u.battery.as_deref() {
         None => BatteryKind::Vrla,
-        Some(name) => BatteryKind::ALL.iter().find(|(_, n)| *n == name).map(|(b, _)| *b).ok_or_else(|| {
-            src.error(&up.key("battery"), format!("expected \"vrla\", \"lithium\" or \"none\", found {name:?}"))
-        })?,
+        Some(name) => BatteryKind::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(b, _)| *b)
+            .ok_or_else(|| src.error(&up.key("battery"), format!("expected \"vrla\", \"lithium\" or \"none\", found {name:?}")))?,
     };
     let autonomy_ms = u.autonomy.map_or(BATTERY_AUTONOMY_MS, |d| d.0);
     if autonomy_ms > MAX_AUTONOMY_MS {
@@ -244,7 +249,13 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     };
     let module_rating = pos(u.module_rating, default_module, up.key("module_rating"))?;
     if it_design_w * (1.0 + pdu_loss) / module_rating > MAX_UPS_MODULES {
-        return Err(src.error(&up.key("module_rating"), format!("expected modules of at least {:.0} W: at most {MAX_UPS_MODULES} modules carry the IT design", it_design_w * (1.0 + pdu_loss) / MAX_UPS_MODULES)));
+        return Err(src.error(
+            &up.key("module_rating"),
+            format!(
+                "expected modules of at least {:.0} W: at most {MAX_UPS_MODULES} modules carry the IT design",
+                it_design_w * (1.0 + pdu_loss) / MAX_UPS_MODULES
+            ),
+        ));
     }
     let chiller = f.chiller.clone().unwrap_or_default();
     let cp = p.key("chiller");
@@ -313,7 +324,8 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
                 Some(v) => Some((v, name.clone())),
                 None => {
                     let names: Vec<String> = crate::model::facility::grade::NAMED_LIMITS.iter().map(|(n, _, _)| format!("{n:?}")).collect();
-                    return Err(src.error(&p.key("pue_limit"), format!("expected a PUE from 1 to 5 or one of {}, found {name:?}", names.join(", "))));
+                    return Err(src
+                        .error(&p.key("pue_limit"), format!("expected a PUE from 1 to 5 or one of {}, found {name:?}", names.join(", "))));
                 }
             },
         },

@@ -175,7 +175,10 @@ fn facility(f: &Facility) -> RawFacility {
             office_w_per_m2: Some(f.building.office_w_per_m2),
         }),
         pue_boundary: Some(f.pue_boundary.name().to_string()),
-        pue_limit: f.pue_limit.as_ref().map(|(v, name)| if name == "scenario" { RawPueLimit::Value(*v) } else { RawPueLimit::Name(name.clone()) }),
+        pue_limit: f
+            .pue_limit
+            .as_ref()
+            .map(|(v, name)| if name == "scenario" { RawPueLimit::Value(*v) } else { RawPueLimit::Name(name.clone()) }),
     }
 }
 

@@ -110,7 +110,11 @@ fn boundary_pues_are_ordered_at_least_one_and_selectable() {
         let s = run_in_memory(&sc).0;
         let p = s.facility.pue.unwrap();
         let b = |k: &str| p.by_boundary[k];
-        assert!(1.0 <= b("ups-output") && b("ups-output") < b("pdu-output") && b("pdu-output") < b("it-input"), "{name}: {:?}", p.by_boundary);
+        assert!(
+            1.0 <= b("ups-output") && b("ups-output") < b("pdu-output") && b("pdu-output") < b("it-input"),
+            "{name}: {:?}",
+            p.by_boundary
+        );
         assert_eq!(p.boundary, "it-input");
         assert_eq!(p.annual, b("it-input"), "{name}: the default boundary is aidc's figure before");
     }
@@ -130,7 +134,15 @@ fn grade_and_limit_are_judged_on_the_annual_pue() {
     let p = s.facility.pue.unwrap();
     assert_eq!((p.limit, p.limit_name.as_deref(), p.meets_limit), (Some(1.05), Some("scenario"), Some(p.annual <= 1.05)));
     assert_eq!(p.meets_limit, Some(false), "{}", p.annual);
-    let want = if p.annual <= 1.2 { 1 } else if p.annual <= 1.3 { 2 } else if p.annual <= 1.5 { 3 } else { 0 };
+    let want = if p.annual <= 1.2 {
+        1
+    } else if p.annual <= 1.3 {
+        2
+    } else if p.annual <= 1.5 {
+        3
+    } else {
+        0
+    };
     assert_eq!(p.gb40879_grade, want);
     assert_eq!(p.gb40879_meets_limit, want > 0);
     let p = run(&site("pue_limit = \"east-hub\"")).facility.pue.unwrap();

@@ -135,7 +135,10 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
         .iter()
         .filter(|(_, m)| m.it_kwh > 0.0)
         .map(|(k, m)| {
-            (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), pue_at(bound, m.facility_kwh, m.it_kwh, m.pdu_loss_kwh, branch))
+            (
+                format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1),
+                pue_at(bound, m.facility_kwh, m.it_kwh, m.pdu_loss_kwh, branch),
+            )
         })
         .collect();
     let annual = pue_at(bound, facility, it, pdu, branch);
