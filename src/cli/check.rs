@@ -139,7 +139,18 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
             )
         };
         let _ = writeln!(o, "           {}; {}", lp("chilled water", &f.chilled_water), lp("facility water", &f.facility_water));
-        let _ = writeln!(o, "           UPS {} {}, transformers x{}", f.ups_family.name(), f.ups_redundancy.name(), f.transformer_units);
+        let mains = if f.ups_mains_share > 0.0 { format!(" ({:.0} % from the mains)", f.ups_mains_share * 100.0) } else { String::new() };
+        let _ = writeln!(
+            o,
+            "           UPS {} {}{mains}, battery {} {:.0} min, transformers x{}",
+            f.ups_family.name(),
+            f.ups_redundancy.name(),
+            f.battery.name(),
+            f.battery_autonomy_min,
+            f.transformer_units
+        );
+        let limit = f.pue_limit.as_ref().map_or(String::new(), |(v, n)| format!(", judged against PUE {v:.2} ({n})"));
+        let _ = writeln!(o, "           PUE boundary {} (The Green Grid){limit}", f.pue_boundary.name());
     }
     let _ = writeln!(o, "\nworkload   offered load = rate x mean accelerators x mean duration (from {LOAD_DRAWS} draws)");
     let mut total = 0.0;

@@ -1,7 +1,7 @@
 //! PUE at The Green Grid's measurement boundaries.
 //!
 //! The Green Grid, WP49 "PUE: a comprehensive examination of the metric" (Avelar, Azevedo,
-//! French, 2012) and ISO/IEC 30134-2:2016 define where IT energy is metered (facility energy is
+//! French, eds., 2012 \[authors unverified\]) and ISO/IEC 30134-2:2016 define where IT energy is metered (facility energy is
 //! always at the utility meter, here everything of the data center: IT, cooling, electrical
 //! losses, lighting and auxiliaries; offices and other non-data-center loads are left out):
 //! - category 1: at the UPS output (for HVDC: the rectifier output and the mains feed);
