@@ -93,9 +93,20 @@ pub struct Scenario {
     /// The storage tier (`[storage]`): None leaves checkpoint and restart times as written in
     /// `[failures]` and adds no storage power.
     pub storage: Option<storage::Storage>,
+    /// Site elevation as the scenario wrote it (`site.elevation`), m; see [`Scenario::elevation_m`].
+    pub elevation_m: Option<f64>,
 }
 
 impl Scenario {
+    /// Site elevation, m: the scenario's, else the EPW weather file's, else the climate's
+    /// altitude, else sea level.
+    pub fn site_elevation_m(&self) -> f64 {
+        self.elevation_m
+            .or_else(|| self.weather.as_ref().and_then(|w| w.elevation_m))
+            .or_else(|| self.climate.as_ref().and_then(|(_, c)| c.altitude_m))
+            .unwrap_or(0.0)
+    }
+
     /// Total accelerators installed.
     pub fn accelerators(&self) -> u64 {
         self.racks_iter().map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64).sum()

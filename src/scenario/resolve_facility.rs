@@ -28,7 +28,8 @@ use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::raw::*;
 use crate::catalog::climates;
 use crate::config::*;
-use crate::model::facility::weather::stull_wet_bulb;
+use crate::model::facility::psychro;
+use crate::model::facility::weather::conditions;
 use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;
@@ -54,6 +55,8 @@ pub struct SiteFacility {
     pub emission_factor: Option<f64>,
     /// Plant and chain.
     pub facility: Option<Facility>,
+    /// Elevation override, m.
+    pub elevation_m: Option<f64>,
 }
 
 fn frac(src: &Source, v: Option<f64>, default: f64, p: &FieldPath, lo: f64, hi: f64) -> R<f64> {
@@ -108,8 +111,31 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
             }
         },
     };
+    let elevation_m = match site.elevation.map(|e| e.0) {
+        Some(z) if !(psychro::ELEVATION_RANGE_M.0..=psychro::ELEVATION_RANGE_M.1).contains(&z) => {
+            let (lo, hi) = psychro::ELEVATION_RANGE_M;
+            return Err(src.error(&sp.key("elevation"), format!("expected an elevation from {lo} m to {hi} m, found {z} m")));
+        }
+        z => z,
+    };
+    if let Some((name, c)) = &climate
+        && let Some(z) = c.altitude_m
+        && !(psychro::ELEVATION_RANGE_M.0..=psychro::ELEVATION_RANGE_M.1).contains(&z)
+    {
+        return Err(src.error(&sp.key("climate"), format!("climate {name:?}: expected altitude_m from -500 to 6000 m, found {z}")));
+    }
+    let site_pa = psychro::pressure_at(elevation_m.or_else(|| climate.as_ref().and_then(|(_, c)| c.altitude_m)).unwrap_or(0.0));
     let weather = match &site.weather_file {
         None => None,
+        Some(f) if f.to_ascii_lowercase().ends_with(".epw") => {
+            if site.weather_columns.is_some() {
+                return Err(src.error(&sp.key("weather_columns"), "an EPW weather file has fixed columns: remove weather_columns"));
+            }
+            let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
+            let (rows, z) = super::epw::read(&path, start, elevation_m)?;
+            let columns = WeatherColumns { time: "epw".into(), dry_bulb: "dry_bulb".into(), wet_bulb: None, relative_humidity: None };
+            Some(WeatherSeries { rows, file: path, columns, elevation_m: Some(z) })
+        }
         Some(f) => {
             let cols = site.weather_columns.clone().unwrap_or(RawWeatherColumns {
                 time: "time".into(),
@@ -118,7 +144,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 relative_humidity: None,
             });
             let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
-            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: (&cols).into() })
+            Some(WeatherSeries { rows: read_weather(&path, &cols, start, site_pa)?, file: path, columns: (&cols).into(), elevation_m: None })
         }
     };
     let grid_id = site.grid.clone().or_else(|| climate.as_ref().and_then(|(_, c)| c.grid.clone()));
@@ -152,7 +178,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
             Some(facility(f, src, it_design_w)?)
         }
     };
-    Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility })
+    Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility, elevation_m })
 }
 
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
@@ -281,8 +307,8 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
 }
 
 /// Reads a weather CSV: time (hours since start or "YYYY-MM-DD HH:MM"), dry-bulb °C, and wet-bulb
-/// °C or relative humidity %.
-fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f64, Conditions)>> {
+/// °C or relative humidity %; the humidity at the site's pressure `p` Pa.
+fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date, p: f64) -> R<Vec<(f64, Conditions)>> {
     let mut rdr = super::input::csv_reader(path)?;
     let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let find = |name: &str| {
@@ -323,12 +349,12 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f6
             return Err(csv_error(path, line, &cols.time, "expected times in increasing order"));
         }
         let db = num(dc, &cols.dry_bulb, -60.0, 60.0)?;
-        let wb = match (wc, rc) {
-            (Some(i), _) => num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db),
-            (_, Some(i)) => stull_wet_bulb(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?),
-            _ => db,
+        let w = match (wc, rc) {
+            (Some(i), _) => psychro::humidity_ratio_from_wet_bulb(db, num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db), p),
+            (_, Some(i)) => psychro::humidity_ratio_rh(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?, p),
+            _ => 0.0,
         };
-        rows.push((hours, Conditions { dry_bulb_c: db, wet_bulb_c: wb }));
+        rows.push((hours, conditions(db, w, p)));
     }
     if rows.len() < 2 {
         return Err(csv_error(path, None, "rows", "expected at least two weather rows"));

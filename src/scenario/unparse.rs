@@ -36,9 +36,10 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             location: sc.site_location.clone(),
             climate: sc.climate.as_ref().map(|(name, _)| name.clone()),
             weather_file: sc.weather.as_ref().map(|w| w.file.display().to_string()),
-            weather_columns: sc.weather.as_ref().map(|w| (&w.columns).into()),
+            weather_columns: sc.weather.as_ref().filter(|w| w.elevation_m.is_none()).map(|w| (&w.columns).into()),
             grid: sc.grid.as_ref().map(|g| g.id.clone()),
             emission_factor: sc.emission_factor,
+            elevation: sc.elevation_m.map(super::units::LengthM),
         }),
         accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
         // A cluster read from a node list is written as its `[cluster]` section (below).

@@ -25,6 +25,7 @@ pub mod chain;
 pub mod plant;
 pub mod summary;
 pub mod weather;
+pub mod psychro;
 
 use std::collections::BTreeMap;
 
@@ -238,7 +239,7 @@ impl FacilityModel {
         let calendar = Calendar::new(sc.start);
         let weather = match (&sc.weather, &sc.climate) {
             (Some(w), _) => Weather::Series(w.rows.clone()),
-            (None, Some((_, c))) => Weather::synthetic(weather::normals(c), calendar, sc.seed),
+            (None, Some((_, c))) => Weather::synthetic(weather::normals(c), calendar, sc.seed, psychro::pressure_at(sc.site_elevation_m())),
             (None, None) => return None,
         };
         let mut halls = Vec::new();
