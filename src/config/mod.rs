@@ -6,6 +6,7 @@
 //! them. Nothing here reads a file or checks a range; behaviour (physics, load profiles, tariff
 //! signals) lives with the subsystem that uses it.
 
+pub mod air_side;
 pub mod calibration;
 pub mod facility;
 pub mod failures;
@@ -21,6 +22,7 @@ pub mod workload;
 
 use std::path::PathBuf;
 
+pub use air_side::{AirSide, Economizer};
 pub use facility::{Facility, LoopConfig, Redundancy, RejectionKind};
 pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};

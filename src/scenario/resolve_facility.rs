@@ -303,6 +303,51 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
         cdu_eta: frac(src, c.cdu_pump_efficiency, 0.6, &p.key("cdu_pump_efficiency"), 0.1, 1.0)?,
         r_k_per_w: frac(src, c.thermal_resistance, r, &p.key("thermal_resistance"), 0.001, 1.0)?,
         throttle_c,
+        air_side: air_side(&c, kind, src, p)?,
+    })
+}
+
+/// Resolves a hall's ventilation, humidity band and air-side economizer.
+fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath) -> R<AirSide> {
+    let economizer = match &c.economizer {
+        None => Economizer::None,
+        Some(name) => Economizer::ALL.iter().find(|(_, n)| n == name).map(|(e, _)| *e).ok_or_else(|| {
+            src.error(
+                &p.key("economizer"),
+                format!("expected \"none\", \"direct\", \"direct-evaporative\" or \"indirect-evaporative\", found {name:?}"),
+            )
+        })?,
+    };
+    if economizer != Economizer::None && kind == CoolingKind::Immersion {
+        return Err(src.error(&p.key("economizer"), "an immersion hall has no air to economize: remove the economizer"));
+    }
+    let temp = |v: Option<crate::scenario::units::TempC>, d: f64, key: &str| -> R<f64> {
+        let x = v.map_or(d, |t| t.0);
+        if (-40.0..=30.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(src.error(&p.key(key), format!("expected a dew point from -40 to 30 °C, found {x}")))
+        }
+    };
+    let dew_point_min_c = temp(c.dew_point_min, -9.0, "dew_point_min")?;
+    let dew_point_max_c = temp(c.dew_point_max, 15.0, "dew_point_max")?;
+    if dew_point_max_c <= dew_point_min_c {
+        return Err(src.error(&p.key("dew_point_max"), format!("expected a dew point above dew_point_min ({dew_point_min_c} °C)")));
+    }
+    Ok(AirSide {
+        economizer,
+        humidity: c.humidity.unwrap_or(kind == CoolingKind::Air),
+        outdoor_air_l_per_s_m2: frac(src, c.outdoor_air, 0.3, &p.key("outdoor_air"), 0.0, 20.0)?,
+        floor_m2_per_rack: frac(src, c.floor_per_rack, 2.5, &p.key("floor_per_rack"), 0.5, 20.0)?,
+        dew_point_min_c,
+        dew_point_max_c,
+        rh_max_pct: frac(src, c.max_relative_humidity, 60.0, &p.key("max_relative_humidity"), 20.0, 100.0)?,
+        air_delta_t_k: frac(src, c.air_delta_t.map(|d| d.0), 12.0, &p.key("air_delta_t"), 2.0, 30.0)?,
+        iec_wet_effectiveness: frac(src, c.iec_effectiveness, 0.7, &p.key("iec_effectiveness"), 0.1, 1.0)?,
+        iec_dry_effectiveness: frac(src, c.iec_dry_effectiveness, 0.55, &p.key("iec_dry_effectiveness"), 0.1, 1.0)?,
+        evaporative_effectiveness: frac(src, c.evaporative_effectiveness, 0.85, &p.key("evaporative_effectiveness"), 0.1, 1.0)?,
+        economizer_fan_w_per_w: frac(src, c.economizer_fan_power, 0.03, &p.key("economizer_fan_power"), 0.0, 0.3)?,
+        humidifier_kwh_per_kg: frac(src, c.humidifier_energy, 0.75, &p.key("humidifier_energy"), 0.05, 2.0)?,
     })
 }
 
