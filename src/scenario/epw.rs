@@ -51,7 +51,11 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
         other => {
             let found = loc.get(9).copied().unwrap_or("nothing");
             let _ = other;
-            return Err(err(1, "elevation", format!("expected the elevation (tenth field of LOCATION) from {lo} to {hi} m, found {found:?}")));
+            return Err(err(
+                1,
+                "elevation",
+                format!("expected the elevation (tenth field of LOCATION) from {lo} to {hi} m, found {found:?}"),
+            ));
         }
     };
     let z = elevation_m.unwrap_or(file_z);
@@ -105,7 +109,13 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
         let p = match f[9].trim().parse::<f64>() {
             Ok(v) if v == 999_999.0 => site_pa,
             Ok(v) if (31_000.0..=120_000.0).contains(&v) => v,
-            _ => return Err(err(n, "pressure", format!("expected a station pressure from 31000 to 120000 Pa (or 999999), found {:?}", f[9].trim()))),
+            _ => {
+                return Err(err(
+                    n,
+                    "pressure",
+                    format!("expected a station pressure from 31000 to 120000 Pa (or 999999), found {:?}", f[9].trim()),
+                ));
+            }
         };
         let w = match dew_raw {
             Some(d) if (-70.0..=70.0).contains(&d) => psychro::humidity_ratio(psychro::saturation_pressure(d.min(db)), p),
@@ -142,7 +152,9 @@ mod tests {
 GROUND TEMPERATURES,0\nHOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0\nCOMMENTS 1,test\nCOMMENTS 2,test\nDATA PERIODS,1,1,Data,Sunday,1/1,12/31\n";
 
     fn row(m: u32, d: u32, h: u32, db: f64, dew: f64, p: &str) -> String {
-        format!("2001,{m},{d},{h},60,?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9?9,{db},{dew},50,{p},0,0,0,0,0,0,0,0,0,0,180,2.0,0,0,20.0,77777,9,999999999,0,0.0,0,88,0.0,0.0,0.0\n")
+        format!(
+            "2001,{m},{d},{h},60,?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9?9,{db},{dew},50,{p},0,0,0,0,0,0,0,0,0,0,180,2.0,0,0,20.0,77777,9,999999999,0,0.0,0,88,0.0,0.0,0.0\n"
+        )
     }
 
     #[test]

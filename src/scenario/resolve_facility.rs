@@ -144,7 +144,12 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 relative_humidity: None,
             });
             let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
-            Some(WeatherSeries { rows: read_weather(&path, &cols, start, site_pa)?, file: path, columns: (&cols).into(), elevation_m: None })
+            Some(WeatherSeries {
+                rows: read_weather(&path, &cols, start, site_pa)?,
+                file: path,
+                columns: (&cols).into(),
+                elevation_m: None,
+            })
         }
     };
     let grid_id = site.grid.clone().or_else(|| climate.as_ref().and_then(|(_, c)| c.grid.clone()));
@@ -395,7 +400,9 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date, p: f64) -> R
         }
         let db = num(dc, &cols.dry_bulb, -60.0, 60.0)?;
         let w = match (wc, rc) {
-            (Some(i), _) => psychro::humidity_ratio_from_wet_bulb(db, num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db), p),
+            (Some(i), _) => {
+                psychro::humidity_ratio_from_wet_bulb(db, num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db), p)
+            }
             (_, Some(i)) => psychro::humidity_ratio_rh(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?, p),
             _ => 0.0,
         };

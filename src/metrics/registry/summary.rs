@@ -152,12 +152,13 @@ const ENERGY: &[Entry] = &[
       .note("evaluated at every sampling step from the interval's mean IT power per hall"),
     e("energy.cooling_kwh", Num, "kWh", Facility, WithFacility, ("Cooling energy", "制冷能耗"),
       ("chillers, towers, dry coolers, pumps and fans of the plant", "冷机、冷却塔、干冷器、水泵和风机的用电"))
-      .note("chillers, tower or dry-cooler fans, loop pumps, CRAH fans, CDU pumps"),
+      .note("chillers, tower or dry-cooler fans, loop pumps, CRAH fans, CDU pumps, air-side economizer fans, humidifiers, reheat"),
     e("energy.loss_kwh", Num, "kWh", Facility, WithFacility, ("Power distribution losses", "配电损耗"),
       ("transformers, UPS and distribution between the grid and the servers", "电网到服务器之间的变压器、UPS 和配电损耗")),
     e("energy.other_kwh", Num, "kWh", Facility, WithFacility, ("Other facility energy", "其他能耗"), ("lighting and auxiliaries", "照明及辅助设备用电")),
     e("energy.by_component_kwh.<component>", Num, "kWh", Facility, WithFacility, ("Energy by component", "各部件能耗"),
-      ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary", "")),
+      ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary, \
+        air_economizer_fans, humidifiers, reheat", "")),
     e("energy.network_kwh", Num, "kWh", Network, WithNetwork, ("Network energy", "网络能耗"),
       ("switches and optics, part of IT energy", "交换机与光模块用电,计入 IT 能耗")),
     e("energy.storage_kwh", Num, "kWh", Storage, WithStorage, ("Storage energy", "存储能耗"),

@@ -21,13 +21,13 @@
 //! approach), so a hall allows P ≤ (T_throttle − T_coolant) / R per accelerator: the engine
 //! caps jobs above that and slows them by the DVFS cube law.
 
+pub mod air_side;
 pub mod chain;
+pub mod humidity;
 pub mod plant;
+pub mod psychro;
 pub mod summary;
 pub mod weather;
-pub mod psychro;
-pub mod air_side;
-pub mod humidity;
 
 use std::collections::BTreeMap;
 
