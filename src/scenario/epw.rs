@@ -48,9 +48,8 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
     let (lo, hi) = psychro::ELEVATION_RANGE_M;
     let file_z = match loc.get(9).map(|s| s.trim().parse::<f64>()) {
         Some(Ok(z)) if (lo..=hi).contains(&z) => z,
-        other => {
+        _ => {
             let found = loc.get(9).copied().unwrap_or("nothing");
-            let _ = other;
             return Err(err(
                 1,
                 "elevation",
@@ -73,7 +72,7 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
     if header_end.is_none() {
         return Err(csv_error(path, None, "DATA PERIODS", "expected the header line DATA PERIODS and hourly records after it"));
     }
-    let start_h = (CUMULATIVE_DAYS[(start.month as usize).clamp(1, 12) - 1] + (start.day as u32).min(28) - 1) as f64 * 24.0;
+    let start_h = (CUMULATIVE_DAYS[(start.month as usize).clamp(1, 12) - 1] + start.day.min(28) - 1) as f64 * 24.0;
     let mut rows: Vec<(f64, Conditions)> = Vec::new();
     for (n, l) in lines {
         if l.trim().is_empty() {
@@ -107,7 +106,7 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
         let db = num(6, "dry_bulb", -70.0, 70.0)?;
         let dew_raw = f[7].trim().parse::<f64>().ok();
         let p = match f[9].trim().parse::<f64>() {
-            Ok(v) if v == 999_999.0 => site_pa,
+            Ok(999_999.0) => site_pa,
             Ok(v) if (31_000.0..=120_000.0).contains(&v) => v,
             _ => {
                 return Err(err(
@@ -119,7 +118,7 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
         };
         let w = match dew_raw {
             Some(d) if (-70.0..=70.0).contains(&d) => psychro::humidity_ratio(psychro::saturation_pressure(d.min(db)), p),
-            Some(d) if d == 99.9 => psychro::humidity_ratio_rh(db, num(8, "relative_humidity", 0.0, 110.0)?.min(100.0), p),
+            Some(99.9) => psychro::humidity_ratio_rh(db, num(8, "relative_humidity", 0.0, 110.0)?.min(100.0), p),
             _ => return Err(err(n, "dew_point", format!("expected a dew point from -70 to 70 °C (or 99.9), found {:?}", f[7].trim()))),
         };
         rows.push((hours, conditions(db, w, p)));
