@@ -72,7 +72,9 @@ pub fn read(path: &Path, start: Date, elevation_m: Option<f64>) -> Result<(Vec<(
     if header_end.is_none() {
         return Err(csv_error(path, None, "DATA PERIODS", "expected the header line DATA PERIODS and hourly records after it"));
     }
-    let start_h = (CUMULATIVE_DAYS[(start.month as usize).clamp(1, 12) - 1] + start.day.min(28) - 1) as f64 * 24.0;
+    let start_month = (start.month as usize).clamp(1, 12) - 1;
+    // A start on 29 February counts from the 28th: the non-leap year of the file has no 29th.
+    let start_h = (CUMULATIVE_DAYS[start_month] + start.day.clamp(1, MONTH_DAYS[start_month]) - 1) as f64 * 24.0;
     let mut rows: Vec<(f64, Conditions)> = Vec::new();
     for (n, l) in lines {
         if l.trim().is_empty() {

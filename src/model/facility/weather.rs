@@ -35,7 +35,8 @@ pub const PEAK_HOUR: f64 = 15.0;
 /// wet-bulb and dew point at that pressure ([`psychro`]).
 pub fn conditions(t: f64, w: f64, p: f64) -> Conditions {
     let w = w.min(psychro::humidity_ratio(psychro::saturation_pressure(t), p));
-    Conditions { dry_bulb_c: t, wet_bulb_c: psychro::wet_bulb(t, w, p), dew_point_c: psychro::dew_point(w, p), humidity_ratio: w }
+    let dew = psychro::dew_point(w, p);
+    Conditions { dry_bulb_c: t, wet_bulb_c: psychro::wet_bulb_above(t, w, dew, p), dew_point_c: dew, humidity_ratio: w }
 }
 
 /// The normals of a climate that the weather generator uses: mean daily range from the mean
@@ -141,8 +142,9 @@ impl Synthetic {
         let dew = interpolate(&self.normals.dew_c, doy);
         let hour_of_day = doy.fract() * 24.0;
         let t = mean + 0.5 * range * (2.0 * std::f64::consts::PI * (hour_of_day - PEAK_HOUR) / 24.0).cos() + anomaly;
-        let w = psychro::humidity_ratio(psychro::saturation_pressure(dew.min(t)), self.pressure_pa);
-        conditions(t, w, self.pressure_pa)
+        let dew = dew.min(t);
+        let w = psychro::humidity_ratio(psychro::saturation_pressure(dew), self.pressure_pa);
+        Conditions { dry_bulb_c: t, wet_bulb_c: psychro::wet_bulb_above(t, w, dew, self.pressure_pa), dew_point_c: dew, humidity_ratio: w }
     }
 }
 
