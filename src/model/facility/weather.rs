@@ -8,7 +8,8 @@
 //! absolute humidity changes slowly, so relative humidity falls as the air warms); the dew point
 //! is the one of the monthly mean temperature and relative humidity, and the wet-bulb follows
 //! from dry-bulb and dew point at the site's barometric pressure (ASHRAE Fundamentals 2017
-//! ch. 1, [`psychro`]: eq. 3 for the pressure at the site's elevation). Values between hours are
+//! ch. 1, [`psychro`]: eq. 3 for the pressure at the site's elevation), solved at the hours and
+//! its depression below the dry-bulb interpolated between them. Values between hours are
 //! interpolated linearly. Memory is O(1) in time.
 //!
 //! Real series: a CSV of hours since the start (or "YYYY-MM-DD HH:MM" stamps), dry-bulb °C and
@@ -66,6 +67,8 @@ pub struct Synthetic {
     rng: Rng,
     noise: Normal<f64>,
     pressure_pa: f64,
+    /// (hour, wet-bulb depression at its start and end, K).
+    depression: (Option<u64>, [f64; 2]),
     hour: u64,
     anomaly: [f64; 2],
     /// (day index since start, day of year at its midnight): dates change once a day.
@@ -99,6 +102,7 @@ impl Weather {
             rng: stream(seed, "weather"),
             noise: Normal::new(0.0, innovation).unwrap_or_else(|_| unreachable!("positive sigma")),
             pressure_pa,
+            depression: (None, [0.0; 2]),
             hour: 0,
             anomaly: [0.0; 2],
             day: (0, calendar.day_of_year(0)),
@@ -137,14 +141,32 @@ impl Synthetic {
             self.day = (day, self.calendar.day_of_year(day * crate::time::calendar::DAY_MS));
         }
         let doy = self.day.1 + (t_ms % crate::time::calendar::DAY_MS) as f64 / crate::time::calendar::DAY_MS as f64;
+        let (t, dew) = self.temperature_and_dew(doy, anomaly);
+        let p = self.pressure_pa;
+        // The wet-bulb depression is solved exactly at the hour's ends and interpolated between
+        // (it changes slowly; solving it at every step would cost more than the rest of the plant).
+        if self.depression.0 != Some(h) {
+            let start = doy - frac / 24.0;
+            let ends = [(start, self.anomaly[0]), (start + 1.0 / 24.0, self.anomaly[1])].map(|(d, a)| {
+                let (t, dew) = self.temperature_and_dew(d, a);
+                let w = psychro::humidity_ratio(psychro::saturation_pressure(dew), p);
+                t - psychro::wet_bulb_above(t, w, dew, p)
+            });
+            self.depression = (Some(h), ends);
+        }
+        let depression = self.depression.1[0] + (self.depression.1[1] - self.depression.1[0]) * frac;
+        let w = psychro::humidity_ratio(psychro::saturation_pressure(dew), p);
+        Conditions { dry_bulb_c: t, wet_bulb_c: (t - depression).clamp(dew, t), dew_point_c: dew, humidity_ratio: w }
+    }
+
+    /// Dry-bulb and dew point (at most the dry-bulb) at day of year `doy` with anomaly `anomaly`.
+    fn temperature_and_dew(&self, doy: f64, anomaly: f64) -> (f64, f64) {
         let mean = interpolate(&self.normals.mean_c, doy);
         let range = interpolate(&self.normals.range_k, doy);
         let dew = interpolate(&self.normals.dew_c, doy);
         let hour_of_day = doy.fract() * 24.0;
         let t = mean + 0.5 * range * (2.0 * std::f64::consts::PI * (hour_of_day - PEAK_HOUR) / 24.0).cos() + anomaly;
-        let dew = dew.min(t);
-        let w = psychro::humidity_ratio(psychro::saturation_pressure(dew), self.pressure_pa);
-        Conditions { dry_bulb_c: t, wet_bulb_c: psychro::wet_bulb_above(t, w, dew, self.pressure_pa), dew_point_c: dew, humidity_ratio: w }
+        (t, dew.min(t))
     }
 }
 
@@ -194,6 +216,14 @@ mod tests {
         // Interpolating between mid-month points pulls July a little toward June and August.
         assert!((t - 29.0).abs() < 1.5, "{t}");
         assert!(wb > 23.0 && wb < t, "{wb}");
+        // The interpolated wet-bulb stays within 0.05 K of the exact one inside an hour.
+        let p = psychro::pressure_at(1400.0);
+        let mut hi = Weather::synthetic(normals.clone(), cal, 1, p);
+        for m in (0..6 * 60).step_by(7) {
+            let c = hi.at(4000 * 3_600_000 + m * 60_000);
+            let exact = psychro::wet_bulb(c.dry_bulb_c, c.humidity_ratio, p);
+            assert!((c.wet_bulb_c - exact).abs() < 0.05, "{} vs {exact}", c.wet_bulb_c);
+        }
         // Same seed, same weather.
         let mut a = Weather::synthetic(normals.clone(), cal, 1, psychro::SEA_LEVEL_PA);
         let mut b = Weather::synthetic(normals, cal, 1, psychro::SEA_LEVEL_PA);
