@@ -96,7 +96,7 @@ pub fn relative_humidity(t_c: f64, w: f64, p: f64) -> f64 {
 /// -100..100 °C.
 pub fn dew_point_of_pw(pw: f64) -> f64 {
     let (lo, hi) = (-100.0, 100.0);
-    if !(pw > saturation_pressure(lo)) {
+    if pw.is_nan() || pw <= saturation_pressure(lo) {
         return lo;
     }
     if pw >= saturation_pressure(hi) {
