@@ -217,6 +217,11 @@ impl PueBoundary {
     }
 }
 
+/// White space per rack when a scenario gives none, m² (GB 50174-2017 §4.2: 2.0-4.0 m² per rack
+/// when the equipment is not yet known [unverified]); the building's lighting and each hall's
+/// outdoor-air ventilation both use it.
+pub const DEFAULT_AREA_PER_RACK_M2: f64 = 3.0;
+
 /// Floor areas, lighting, auxiliaries and offices of the building.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Building {

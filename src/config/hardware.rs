@@ -172,6 +172,8 @@ pub struct Cooling {
     pub r_k_per_w: f64,
     /// Throttle junction temperature, °C.
     pub throttle_c: f64,
+    /// Ventilation, humidity control and air-side economizer.
+    pub air_side: super::AirSide,
 }
 
 impl Cooling {

@@ -6,6 +6,7 @@
 //! them. Nothing here reads a file or checks a range; behaviour (physics, load profiles, tariff
 //! signals) lives with the subsystem that uses it.
 
+pub mod air_side;
 pub mod calibration;
 pub mod facility;
 pub mod failures;
@@ -21,6 +22,7 @@ pub mod workload;
 
 use std::path::PathBuf;
 
+pub use air_side::{AirSide, Economizer};
 pub use facility::{BatteryKind, Building, Facility, LoopConfig, PueBoundary, Redundancy, RejectionKind, UpsFamily};
 pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
@@ -93,9 +95,20 @@ pub struct Scenario {
     /// The storage tier (`[storage]`): None leaves checkpoint and restart times as written in
     /// `[failures]` and adds no storage power.
     pub storage: Option<storage::Storage>,
+    /// Site elevation as the scenario wrote it (`site.elevation`), m; see [`Scenario::elevation_m`].
+    pub elevation_m: Option<f64>,
 }
 
 impl Scenario {
+    /// Site elevation, m: the scenario's, else the EPW weather file's, else the climate's
+    /// altitude, else sea level.
+    pub fn site_elevation_m(&self) -> f64 {
+        self.elevation_m
+            .or_else(|| self.weather.as_ref().and_then(|w| w.elevation_m))
+            .or_else(|| self.climate.as_ref().and_then(|(_, c)| c.altitude_m))
+            .unwrap_or(0.0)
+    }
+
     /// Total accelerators installed.
     pub fn accelerators(&self) -> u64 {
         self.racks_iter().map(|(g, nt)| g.count as u64 * g.nodes as u64 * nt.accelerators as u64).sum()

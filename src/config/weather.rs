@@ -12,9 +12,11 @@ pub struct WeatherSeries {
     pub columns: WeatherColumns,
     /// (hours since start, conditions), hours increasing.
     pub rows: Vec<(f64, Conditions)>,
+    /// Elevation the file gives (EPW LOCATION line), m.
+    pub elevation_m: Option<f64>,
 }
 
-/// Column names of a weather CSV.
+/// Column names of a weather CSV (unused for an EPW file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeatherColumns {
     /// Hours since the start, or "YYYY-MM-DD HH:MM" stamps.
@@ -39,11 +41,14 @@ pub struct Normals {
 }
 
 /// Weather conditions at an instant.
-/// Weather conditions at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Conditions {
     /// Dry-bulb, °C.
     pub dry_bulb_c: f64,
-    /// Wet-bulb, °C.
+    /// Wet-bulb at the site's pressure, °C.
     pub wet_bulb_c: f64,
+    /// Dew point, °C.
+    pub dew_point_c: f64,
+    /// Humidity ratio, kg water per kg dry air.
+    pub humidity_ratio: f64,
 }

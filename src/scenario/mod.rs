@@ -10,6 +10,7 @@
 
 pub mod bounds;
 pub mod edit;
+mod epw;
 pub mod error;
 pub mod failures;
 pub mod grid;

@@ -119,6 +119,10 @@ pub struct RawSite {
     /// Emission factor override, kg CO2 per kWh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emission_factor: Option<f64>,
+    /// Site elevation above sea level (default: the EPW file's, else the climate's `altitude_m`,
+    /// else 0 m); sets the barometric pressure of the psychrometrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elevation: Option<super::units::LengthM>,
 }
 
 /// Column names of a weather CSV.

@@ -38,6 +38,45 @@ pub struct RawCooling {
     /// Junction temperature at which accelerators throttle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttle_temp: Option<TempC>,
+    /// Air-side economizer: "none", "direct", "direct-evaporative" or "indirect-evaporative".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economizer: Option<String>,
+    /// Whether the hall takes outdoor air and holds its humidity (default: air halls yes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub humidity: Option<bool>,
+    /// Outdoor-air ventilation, L/s per m² of floor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outdoor_air: Option<f64>,
+    /// Hall floor per rack, m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_per_rack: Option<f64>,
+    /// Lowest dew point of the hall air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dew_point_min: Option<TempC>,
+    /// Highest dew point of the hall air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dew_point_max: Option<TempC>,
+    /// Highest relative humidity at the server inlet, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_relative_humidity: Option<f64>,
+    /// Air temperature rise across the servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_delta_t: Option<DeltaK>,
+    /// Wet-bulb effectiveness of an indirect evaporative cooler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iec_effectiveness: Option<f64>,
+    /// Dry-bulb effectiveness of an indirect evaporative cooler without spray.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iec_dry_effectiveness: Option<f64>,
+    /// Saturation effectiveness of direct evaporative media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaporative_effectiveness: Option<f64>,
+    /// Economizer fans and pumps, W per W of heat the economizer removes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economizer_fan_power: Option<f64>,
+    /// Humidifier electric energy, kWh per kg of water.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub humidifier_energy: Option<f64>,
 }
 
 /// `[[node_types]]`: one server design.

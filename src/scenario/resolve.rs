@@ -171,6 +171,7 @@ impl Resolver<'_> {
             services: Vec::new(),
             node_list: None,
             storage: None,
+            elevation_m: None,
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -197,6 +198,7 @@ impl Resolver<'_> {
         scenario.grid = site.grid;
         scenario.emission_factor = site.emission_factor;
         scenario.facility = site.facility;
+        scenario.elevation_m = site.elevation_m;
         let late =
             scenario.halls.iter().enumerate().find_map(|(h, hall)| hall.racks.iter().position(|g| g.in_service_ms > 0).map(|g| (h, g)));
         if let Some((h, g)) = late

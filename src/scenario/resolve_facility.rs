@@ -41,7 +41,8 @@ use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::raw::*;
 use crate::catalog::climates;
 use crate::config::*;
-use crate::model::facility::weather::stull_wet_bulb;
+use crate::model::facility::psychro;
+use crate::model::facility::weather::conditions;
 use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;
@@ -79,6 +80,8 @@ pub struct SiteFacility {
     pub emission_factor: Option<f64>,
     /// Plant and chain.
     pub facility: Option<Facility>,
+    /// Elevation override, m.
+    pub elevation_m: Option<f64>,
 }
 
 fn frac(src: &Source, v: Option<f64>, default: f64, p: &FieldPath, lo: f64, hi: f64) -> R<f64> {
@@ -133,8 +136,31 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
             }
         },
     };
+    let elevation_m = match site.elevation.map(|e| e.0) {
+        Some(z) if !(psychro::ELEVATION_RANGE_M.0..=psychro::ELEVATION_RANGE_M.1).contains(&z) => {
+            let (lo, hi) = psychro::ELEVATION_RANGE_M;
+            return Err(src.error(&sp.key("elevation"), format!("expected an elevation from {lo} m to {hi} m, found {z} m")));
+        }
+        z => z,
+    };
+    if let Some((name, c)) = &climate
+        && let Some(z) = c.altitude_m
+        && !(psychro::ELEVATION_RANGE_M.0..=psychro::ELEVATION_RANGE_M.1).contains(&z)
+    {
+        return Err(src.error(&sp.key("climate"), format!("climate {name:?}: expected altitude_m from -500 to 6000 m, found {z}")));
+    }
+    let site_pa = psychro::pressure_at(elevation_m.or_else(|| climate.as_ref().and_then(|(_, c)| c.altitude_m)).unwrap_or(0.0));
     let weather = match &site.weather_file {
         None => None,
+        Some(f) if f.to_ascii_lowercase().ends_with(".epw") => {
+            if site.weather_columns.is_some() {
+                return Err(src.error(&sp.key("weather_columns"), "an EPW weather file has fixed columns: remove weather_columns"));
+            }
+            let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
+            let (rows, z) = super::epw::read(&path, start, elevation_m)?;
+            let columns = WeatherColumns { time: "epw".into(), dry_bulb: "dry_bulb".into(), wet_bulb: None, relative_humidity: None };
+            Some(WeatherSeries { rows, file: path, columns, elevation_m: Some(z) })
+        }
         Some(f) => {
             let cols = site.weather_columns.clone().unwrap_or(RawWeatherColumns {
                 time: "time".into(),
@@ -143,7 +169,12 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
                 relative_humidity: None,
             });
             let path = super::input::locate(f, dir).map_err(|e| src.error(&sp.key("weather_file"), e.to_string()))?;
-            Some(WeatherSeries { rows: read_weather(&path, &cols, start)?, file: path, columns: (&cols).into() })
+            Some(WeatherSeries {
+                rows: read_weather(&path, &cols, start, site_pa)?,
+                file: path,
+                columns: (&cols).into(),
+                elevation_m: None,
+            })
         }
     };
     let grid_id = site.grid.clone().or_else(|| climate.as_ref().and_then(|(_, c)| c.grid.clone()));
@@ -177,7 +208,7 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
             Some(facility(f, src, it_design_w)?)
         }
     };
-    Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility })
+    Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility, elevation_m })
 }
 
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
@@ -339,7 +370,7 @@ fn building(src: &Source, b: Option<&RawBuilding>, p: &FieldPath) -> R<Building>
             None => None,
             Some(x) => Some(frac(src, Some(x), 0.0, &p.key("white_space_m2"), 1.0, MAX_AREA_M2)?),
         },
-        area_per_rack_m2: frac(src, b.area_per_rack_m2, 3.0, &p.key("area_per_rack_m2"), 0.5, 50.0)?,
+        area_per_rack_m2: frac(src, b.area_per_rack_m2, crate::config::facility::DEFAULT_AREA_PER_RACK_M2, &p.key("area_per_rack_m2"), 0.5, 50.0)?,
         support_area_ratio: frac(src, b.support_area_ratio, 1.5, &p.key("support_area_ratio"), 0.0, 10.0)?,
         lighting_w_per_m2: frac(src, b.lighting_w_per_m2, 9.0, &p.key("lighting_w_per_m2"), 0.0, 100.0)?,
         lighting_on: frac(src, b.lighting_on, 1.0, &p.key("lighting_on"), 0.0, 1.0)?,
@@ -401,12 +432,57 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
         cdu_eta: frac(src, c.cdu_pump_efficiency, 0.6, &p.key("cdu_pump_efficiency"), 0.1, 1.0)?,
         r_k_per_w: frac(src, c.thermal_resistance, r, &p.key("thermal_resistance"), 0.001, 1.0)?,
         throttle_c,
+        air_side: air_side(&c, kind, src, p)?,
+    })
+}
+
+/// Resolves a hall's ventilation, humidity band and air-side economizer.
+fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath) -> R<AirSide> {
+    let economizer = match &c.economizer {
+        None => Economizer::None,
+        Some(name) => Economizer::ALL.iter().find(|(_, n)| n == name).map(|(e, _)| *e).ok_or_else(|| {
+            src.error(
+                &p.key("economizer"),
+                format!("expected \"none\", \"direct\", \"direct-evaporative\" or \"indirect-evaporative\", found {name:?}"),
+            )
+        })?,
+    };
+    if economizer != Economizer::None && kind == CoolingKind::Immersion {
+        return Err(src.error(&p.key("economizer"), "an immersion hall has no air to economize: remove the economizer"));
+    }
+    let temp = |v: Option<crate::scenario::units::TempC>, d: f64, key: &str| -> R<f64> {
+        let x = v.map_or(d, |t| t.0);
+        if (-40.0..=30.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(src.error(&p.key(key), format!("expected a dew point from -40 to 30 °C, found {x}")))
+        }
+    };
+    let dew_point_min_c = temp(c.dew_point_min, -9.0, "dew_point_min")?;
+    let dew_point_max_c = temp(c.dew_point_max, 15.0, "dew_point_max")?;
+    if dew_point_max_c <= dew_point_min_c {
+        return Err(src.error(&p.key("dew_point_max"), format!("expected a dew point above dew_point_min ({dew_point_min_c} °C)")));
+    }
+    Ok(AirSide {
+        economizer,
+        humidity: c.humidity.unwrap_or(kind == CoolingKind::Air),
+        outdoor_air_l_per_s_m2: frac(src, c.outdoor_air, 0.3, &p.key("outdoor_air"), 0.0, 20.0)?,
+        floor_m2_per_rack: frac(src, c.floor_per_rack, crate::config::facility::DEFAULT_AREA_PER_RACK_M2, &p.key("floor_per_rack"), 0.5, 20.0)?,
+        dew_point_min_c,
+        dew_point_max_c,
+        rh_max_pct: frac(src, c.max_relative_humidity, 60.0, &p.key("max_relative_humidity"), 20.0, 100.0)?,
+        air_delta_t_k: frac(src, c.air_delta_t.map(|d| d.0), 12.0, &p.key("air_delta_t"), 2.0, 30.0)?,
+        iec_wet_effectiveness: frac(src, c.iec_effectiveness, 0.7, &p.key("iec_effectiveness"), 0.1, 1.0)?,
+        iec_dry_effectiveness: frac(src, c.iec_dry_effectiveness, 0.55, &p.key("iec_dry_effectiveness"), 0.1, 1.0)?,
+        evaporative_effectiveness: frac(src, c.evaporative_effectiveness, 0.85, &p.key("evaporative_effectiveness"), 0.1, 1.0)?,
+        economizer_fan_w_per_w: frac(src, c.economizer_fan_power, 0.03, &p.key("economizer_fan_power"), 0.0, 0.3)?,
+        humidifier_kwh_per_kg: frac(src, c.humidifier_energy, 0.75, &p.key("humidifier_energy"), 0.05, 2.0)?,
     })
 }
 
 /// Reads a weather CSV: time (hours since start or "YYYY-MM-DD HH:MM"), dry-bulb °C, and wet-bulb
-/// °C or relative humidity %.
-fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f64, Conditions)>> {
+/// °C or relative humidity %; the humidity at the site's pressure `p` Pa.
+fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date, p: f64) -> R<Vec<(f64, Conditions)>> {
     let mut rdr = super::input::csv_reader(path)?;
     let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
     let find = |name: &str| {
@@ -447,12 +523,14 @@ fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date) -> R<Vec<(f6
             return Err(csv_error(path, line, &cols.time, "expected times in increasing order"));
         }
         let db = num(dc, &cols.dry_bulb, -60.0, 60.0)?;
-        let wb = match (wc, rc) {
-            (Some(i), _) => num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db),
-            (_, Some(i)) => stull_wet_bulb(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?),
-            _ => db,
+        let w = match (wc, rc) {
+            (Some(i), _) => {
+                psychro::humidity_ratio_from_wet_bulb(db, num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db), p)
+            }
+            (_, Some(i)) => psychro::humidity_ratio_rh(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?, p),
+            _ => 0.0,
         };
-        rows.push((hours, Conditions { dry_bulb_c: db, wet_bulb_c: wb }));
+        rows.push((hours, conditions(db, w, p)));
     }
     if rows.len() < 2 {
         return Err(csv_error(path, None, "rows", "expected at least two weather rows"));

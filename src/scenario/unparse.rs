@@ -36,9 +36,10 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
             location: sc.site_location.clone(),
             climate: sc.climate.as_ref().map(|(name, _)| name.clone()),
             weather_file: sc.weather.as_ref().map(|w| w.file.display().to_string()),
-            weather_columns: sc.weather.as_ref().map(|w| (&w.columns).into()),
+            weather_columns: sc.weather.as_ref().filter(|w| w.elevation_m.is_none()).map(|w| (&w.columns).into()),
             grid: sc.grid.as_ref().map(|g| g.id.clone()),
             emission_factor: sc.emission_factor,
+            elevation: sc.elevation_m.map(super::units::LengthM),
         }),
         accelerators: sc.devices.iter().filter(|d| d.inline).map(|d| d.spec.clone()).collect(),
         // A cluster read from a node list is written as its `[cluster]` section (below).
@@ -194,6 +195,19 @@ fn cooling(c: &Cooling) -> RawCooling {
         cdu_pump_efficiency: Some(c.cdu_eta),
         thermal_resistance: Some(c.r_k_per_w),
         throttle_temp: Some(TempC(c.throttle_c)),
+        economizer: Some(c.air_side.economizer.name().to_string()),
+        humidity: Some(c.air_side.humidity),
+        outdoor_air: Some(c.air_side.outdoor_air_l_per_s_m2),
+        floor_per_rack: Some(c.air_side.floor_m2_per_rack),
+        dew_point_min: Some(TempC(c.air_side.dew_point_min_c)),
+        dew_point_max: Some(TempC(c.air_side.dew_point_max_c)),
+        max_relative_humidity: Some(c.air_side.rh_max_pct),
+        air_delta_t: Some(DeltaK(c.air_side.air_delta_t_k)),
+        iec_effectiveness: Some(c.air_side.iec_wet_effectiveness),
+        iec_dry_effectiveness: Some(c.air_side.iec_dry_effectiveness),
+        evaporative_effectiveness: Some(c.air_side.evaporative_effectiveness),
+        economizer_fan_power: Some(c.air_side.economizer_fan_w_per_w),
+        humidifier_energy: Some(c.air_side.humidifier_kwh_per_kg),
     }
 }
 

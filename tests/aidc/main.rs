@@ -9,6 +9,7 @@
 
 mod support;
 
+mod air_side;
 mod bad_input;
 mod build_out;
 mod calibration;

@@ -26,7 +26,7 @@ pub(super) const COLUMNS: &[Entry] = &[
     e("facility_power_kw", Num, "kW", Facility, WithFacility, ("Facility power", "设施总功率"),
       ("IT + cooling + losses + other over the interval", "")),
     e("cooling_power_kw", Num, "kW", Facility, WithFacility, ("Cooling power", "制冷功率"),
-      ("chillers, heat-rejection fans, loop pumps, CRAH fans, CDU pumps", "")),
+      ("chillers, heat-rejection fans, loop pumps, CRAH fans, CDU pumps, air-side economizer fans, humidifiers, reheat", "")),
     e("power_loss_kw", Num, "kW", Facility, WithFacility, ("Power distribution losses", "配电损耗功率"),
       ("UPS, PDU and busway, transformer", "")),
     e("other_power_kw", Num, "kW", Facility, WithFacility, ("Other facility power", "其他负荷功率"), ("lighting and auxiliaries", "")),

@@ -21,10 +21,13 @@
 //! approach), so a hall allows P ≤ (T_throttle − T_coolant) / R per accelerator: the engine
 //! caps jobs above that and slows them by the DVFS cube law.
 
+pub mod air_side;
 pub mod boundary;
 pub mod chain;
 pub mod grade;
+pub mod humidity;
 pub mod plant;
+pub mod psychro;
 pub mod summary;
 pub mod weather;
 
@@ -47,6 +50,7 @@ struct HallPlant {
     cooling: crate::config::Cooling,
     air_design_w: f64,
     max_accelerator_w: f64,
+    racks: f64,
 }
 
 /// One water loop at run time.
@@ -110,12 +114,29 @@ pub struct FacilityTick {
     pub battery_w: f64,
     /// Offices: in the site's energy, outside the data center's (not in PUE).
     pub office_w: f64,
+    /// Air-side economizer fans and spray pumps.
+    pub air_economizer_fans_w: f64,
+    /// Humidifiers.
+    pub humidifier_w: f64,
+    /// Reheat after dehumidification.
+    pub reheat_w: f64,
+    /// Hall air heat removed by air-side economizers (not brought to the loops).
+    pub air_economizer_heat_w: f64,
+    /// Latent heat of dehumidifying outdoor air (part of the heat brought to the loops).
+    pub latent_w: f64,
 }
 
 impl FacilityTick {
     /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps.
     pub fn cooling_w(&self) -> f64 {
-        self.chillers_w + self.rejection_fans_w + self.pumps_w + self.crah_w + self.cdu_w
+        self.chillers_w
+            + self.rejection_fans_w
+            + self.pumps_w
+            + self.crah_w
+            + self.cdu_w
+            + self.air_economizer_fans_w
+            + self.humidifier_w
+            + self.reheat_w
     }
 
     /// Electrical losses: UPS, PDU, transformer, battery float.
@@ -144,7 +165,7 @@ impl FacilityTick {
     }
 
     /// Components for the energy breakdown, in a fixed order.
-    pub fn components(&self) -> [(&'static str, f64); 13] {
+    pub fn components(&self) -> [(&'static str, f64); 16] {
         [
             ("it", self.it_w),
             ("chillers", self.chillers_w),
@@ -159,6 +180,9 @@ impl FacilityTick {
             ("lighting", self.lighting_w),
             ("battery_float", self.battery_w),
             ("office", self.office_w),
+            ("air_economizer_fans", self.air_economizer_fans_w),
+            ("humidifiers", self.humidifier_w),
+            ("reheat", self.reheat_w),
         ]
     }
 }
@@ -241,6 +265,8 @@ pub struct FacilityModel {
     hall_throttled: Vec<bool>,
     /// Scratch per hall: (IT, own fans and pumps, chilled-water load, facility-water load), W.
     hall_parts: Vec<(f64, f64, f64, f64)>,
+    /// Barometric pressure at the site, Pa.
+    pressure_pa: f64,
     /// The latest tick.
     pub tick: FacilityTick,
     /// Totals so far.
@@ -267,7 +293,7 @@ impl FacilityModel {
         let calendar = Calendar::new(sc.start);
         let weather = match (&sc.weather, &sc.climate) {
             (Some(w), _) => Weather::Series(w.rows.clone()),
-            (None, Some((_, c))) => Weather::synthetic(weather::normals(c), calendar, sc.seed),
+            (None, Some((_, c))) => Weather::synthetic(weather::normals(c), calendar, sc.seed, psychro::pressure_at(sc.site_elevation_m())),
             (None, None) => return None,
         };
         let mut halls = Vec::new();
@@ -275,6 +301,7 @@ impl FacilityModel {
         for h in &sc.halls {
             let mut design = 0.0;
             let mut max_acc: f64 = 0.0;
+            let racks = h.racks.iter().map(|g| g.count as f64).sum::<f64>();
             for g in &h.racks {
                 let model = crate::model::compute::installed_model(sc, h, g.node_type);
                 design += g.count as f64 * g.nodes as f64 * model.max_w();
@@ -287,7 +314,7 @@ impl FacilityModel {
             chw_design += air + crah;
             fw_design += design * lf + cdu;
             it_design += design;
-            halls.push(HallPlant { cooling: h.cooling, air_design_w: air, max_accelerator_w: max_acc });
+            halls.push(HallPlant { cooling: h.cooling, air_design_w: air, max_accelerator_w: max_acc, racks });
         }
         let pdu = Pdu { rating_w: it_design.max(1.0), loss: f.pdu_loss };
         let ups_out = it_design * (1.0 + f.pdu_loss);
@@ -320,6 +347,7 @@ impl FacilityModel {
             }
         };
         let n = halls.len();
+        let pressure_pa = psychro::pressure_at(sc.site_elevation_m());
         Some(FacilityModel {
             halls,
             hall_names: sc.halls.iter().map(|h| h.name.clone()).collect(),
@@ -346,6 +374,7 @@ impl FacilityModel {
             last_ms: 0,
             hall_throttled: vec![false; n],
             hall_parts: vec![(0.0, 0.0, 0.0, 0.0); n],
+            pressure_pa,
             tick: FacilityTick { allowed_accelerator_w: vec![f64::INFINITY; n], ..Default::default() },
             totals: FacilityTotals { hall_kwh: vec![(0.0, 0.0); n], ..Default::default() },
         })
@@ -364,6 +393,33 @@ impl FacilityModel {
     /// Hall names, in order.
     pub fn hall_names(&self) -> &[String] {
         &self.hall_names
+    }
+
+    /// A hall's air side in a tick: its economizer takes what it can of `air_heat_w` (the rest
+    /// goes to the chilled water), its outdoor air is humidified, dehumidified and reheated.
+    /// Returns (its own fans, humidifiers and reheat, W; its load on the chilled water, W).
+    fn air_side(&self, h: &HallPlant, air_heat_w: f64, outdoor: Conditions, tick: &mut FacilityTick) -> (f64, f64) {
+        let a = &h.cooling.air_side;
+        let p = self.pressure_pa;
+        let supply_c = self.loops[0].supply_c + h.cooling.air_approach_k;
+        let econ = air_side::serve(a, air_heat_w, supply_c, outdoor, p);
+        let free = econ.free_fraction * air_heat_w;
+        let mut hum = humidity::HumidityDuty::default();
+        if a.humidity {
+            let m = humidity::ventilation_kg_s(a, h.racks, outdoor.dry_bulb_c, outdoor.humidity_ratio, p);
+            hum = humidity::treat(a, m, outdoor.dry_bulb_c, outdoor.humidity_ratio, supply_c, p);
+            // Economizer air beyond the ventilation needs humidifying too.
+            let (water, power) = humidity::humidify(a, (econ.outdoor_air_kg_s - m).max(0.0), econ.outdoor_air_w, p);
+            hum.water_kg_s += water;
+            hum.humidifier_w += power;
+        }
+        tick.air_economizer_fans_w += econ.fans_w;
+        tick.air_economizer_heat_w += free;
+        tick.humidifier_w += hum.humidifier_w;
+        tick.reheat_w += hum.reheat_w;
+        tick.latent_w += hum.latent_w;
+        tick.water_l_per_h += (econ.water_kg_s + hum.water_kg_s) * 3600.0;
+        (econ.fans_w + hum.humidifier_w + hum.reheat_w, air_heat_w - free + hum.coil_w)
     }
 
     fn alarm(&mut self, time_ms: u64, kind: &'static str, place: String, value: f64) {
@@ -396,12 +452,13 @@ impl FacilityModel {
                 0.0
             };
             let cdu = pump_w(liquid, fw_dt, h.cooling.cdu_pa, h.cooling.cdu_eta);
+            let (own_air, air_load) = self.air_side(h, air + crah, outdoor, &mut tick);
             tick.it_w += q;
             tick.crah_w += crah;
             tick.cdu_w += cdu;
-            chw_load += air + crah;
+            chw_load += air_load;
             fw_load += liquid + cdu;
-            hall_parts[i] = (q, crah + cdu, air + crah, liquid + cdu);
+            hall_parts[i] = (q, crah + cdu + own_air, air_load, liquid + cdu);
         }
         tick.pdu_loss_w = self.pdu.loss_w(tick.it_w);
         let ups_out = tick.it_w + tick.pdu_loss_w;

@@ -29,6 +29,7 @@ const BYTES: &str = r#"a size like "80GB", "80GiB" or "512MB""#;
 const RATE: &str = r#"a rate like "12/h", "300/d" or "0.5/min""#;
 const DELTA: &str = r#"a temperature difference like "10K" or "6C""#;
 const PRESSURE: &str = r#"a pressure like "250kPa", "2.5bar" or "101325Pa""#;
+const LENGTH: &str = r#"a length like "1400m", "1.4km" or "-150m""#;
 
 /// Upper bounds of every quantity a scenario can write, whatever the field: a value above is
 /// not a data center's, and the bounds keep every sum the engine forms far from overflow
@@ -43,6 +44,8 @@ pub mod ceiling {
     pub const DELTA_K: f64 = 1000.0;
     /// 100 MPa (1000 bar): hydraulic systems top out near 70 MPa; water loops run below 2 MPa.
     pub const PRESSURE_PA: f64 = 100e6;
+    /// 10 km: above any elevation on Earth (8,849 m) and below any depth of interest.
+    pub const LENGTH_M: f64 = 10e3;
     /// 10 Pbit/s: about 700 times the fastest device interface (NVLink 5, 1.8 TB/s = 14.4 Tbit/s).
     pub const BANDWIDTH_BPS: f64 = 1e16;
     /// 1 EB: more than the storage of the largest data centers.
@@ -324,6 +327,24 @@ pub fn format_pressure(pa: f64) -> String {
     format!("{pa}Pa")
 }
 
+/// Parses a length, which may be negative ("1400m", "1.4km", "-150m"), into metres.
+pub fn parse_length_m(s: &str) -> Result<f64, UnitError> {
+    let p = split(s, LENGTH)?;
+    let exp = match p.unit {
+        "m" => 0,
+        "km" => 3,
+        other => return Err(unknown_unit(LENGTH, s, other, "m or km")),
+    };
+    let m = p.scaled(exp, LENGTH, s)?;
+    at_most(m.abs(), ceiling::LENGTH_M, LENGTH, s, "it is beyond 10 km")?;
+    Ok(m)
+}
+
+/// Formats metres as "{m}m"; parsing the result gives back the identical f64.
+pub fn format_length(m: f64) -> String {
+    format!("{m}m")
+}
+
 /// Serde visitor shared by the newtypes: strings go through `parse`, numbers get a "write a unit" message.
 struct UnitVisitor<T> {
     parse: fn(&str) -> Result<T, UnitError>,
@@ -434,6 +455,11 @@ unit_newtype!(
     /// A pressure in pascals, written as "250kPa", "2.5bar", ...
     #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
     PressurePa(f64), parse_pressure_pa, format_pressure, "250kPa"
+);
+unit_newtype!(
+    /// A length in metres (elevations may be negative), written as "1400m", "1.4km", ...
+    #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+    LengthM(f64), parse_length_m, format_length, "1400m"
 );
 
 #[cfg(test)]
