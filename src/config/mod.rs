@@ -21,8 +21,8 @@ pub mod workload;
 
 use std::path::PathBuf;
 
-pub use facility::{Facility, LoopConfig, Redundancy, RejectionKind};
-pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
+pub use facility::{Era, Facility, LoopConfig, Redundancy, RejectionKind, SpeedControl};
+pub use hardware::{AirUnit, Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
 pub use weather::{Conditions, Normals, WeatherColumns, WeatherSeries};
 pub use workload::{

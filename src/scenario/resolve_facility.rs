@@ -155,8 +155,33 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
     Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility })
 }
 
+/// The era a raw facility names (unknown names resolve as modern here; [`facility`] reports them).
+pub fn era_of(f: Option<&RawFacility>) -> Era {
+    match f.and_then(|f| f.era.as_deref()) {
+        Some("legacy") => Era::Legacy,
+        _ => Era::Modern,
+    }
+}
+
+fn speed(src: &Source, v: &Option<String>, default: SpeedControl, p: &FieldPath) -> R<SpeedControl> {
+    match v {
+        None => Ok(default),
+        Some(name) => SpeedControl::ALL
+            .iter()
+            .find(|(_, n)| n == name)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| src.error(p, format!("expected \"variable\" or \"constant\", found {name:?}"))),
+    }
+}
+
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let p = FieldPath::root("facility");
+    let era = match f.era.as_deref() {
+        None | Some("modern") => Era::Modern,
+        Some("legacy") => Era::Legacy,
+        Some(other) => return Err(src.error(&p.key("era"), format!("expected \"modern\" or \"legacy\", found {other:?}"))),
+    };
+    let legacy = era == Era::Legacy;
     let t = f.transformer.clone().unwrap_or_default();
     let tp = p.key("transformer");
     let transformer_units = t.units.unwrap_or(2);
@@ -193,6 +218,8 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant of at most a week, like \"10m\""));
     }
     let cycles = frac(src, tower.cycles, 4.0, &twp.key("cycles"), 1.5, 20.0)?;
+    let ac = f.air_cooled_chiller.clone().unwrap_or_default();
+    let acp = p.key("air_cooled_chiller");
     Ok(Facility {
         transformer_units,
         transformer_rating_w: pos(t.rating, TRANSFORMER_SIZING * it_design_w / transformer_units as f64 * 2.0, tp.key("rating"))?,
@@ -206,9 +233,13 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         ups_k2: frac(src, u.square_loss, k2, &up.key("square_loss"), 0.0, 0.1)?,
         pdu_loss,
         auxiliary: frac(src, f.auxiliary, 0.01, &p.key("auxiliary"), 0.0, 0.5)?,
-        chilled_water: water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 15.0, 6.0, 250e3)?,
-        facility_water: water_loop(src, f.facility_water.as_ref(), &p.key("facility_water"), 32.0, 10.0, 200e3)?,
-        chiller_cop: frac(src, chiller.cop, 5.5, &cp.key("cop"), 1.0, 15.0)?,
+        chilled_water: if legacy {
+            water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 7.0, 5.0, 250e3, era)?
+        } else {
+            water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 15.0, 6.0, 250e3, era)?
+        },
+        facility_water: water_loop(src, f.facility_water.as_ref(), &p.key("facility_water"), 32.0, 10.0, 200e3, era)?,
+        chiller_cop: frac(src, chiller.cop, if legacy { 5.1 } else { 5.5 }, &cp.key("cop"), 1.0, 15.0)?,
         chiller_units,
         chiller_redundancy: redundancy(src, &chiller.redundancy, Redundancy::NPlus1, &cp.key("redundancy"))?,
         chiller_carnot_eta: frac(src, chiller.carnot_efficiency, 0.59, &cp.key("carnot_efficiency"), 0.2, 0.9)?,
@@ -222,10 +253,21 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         hx_approach_k: frac(src, f.hx_approach.map(|d| d.0), 1.5, &p.key("hx_approach"), 0.0, 10.0)?,
         loop_tau_ms: tau,
         alarm_margin_k: frac(src, f.alarm_margin.map(|d| d.0), 1.0, &p.key("alarm_margin"), 0.0, 20.0)?,
+        era,
+        chiller_min_condenser_c: frac(src, chiller.min_condenser_temp.map(|t| t.0), 15.0, &cp.key("min_condenser_temp"), -20.0, 40.0)?,
+        chiller_max_cop: frac(src, chiller.max_cop, 10.0, &cp.key("max_cop"), 1.0, 30.0)?,
+        air_chiller_cop: frac(src, ac.cop, if legacy { 3.0 } else { 3.4 }, &acp.key("cop"), 1.0, 10.0)?,
+        air_chiller_condenser_k: frac(src, ac.condenser_approach.map(|d| d.0), 15.0, &acp.key("condenser_approach"), 3.0, 30.0)?,
+        air_chiller_fan_w_per_w: frac(src, ac.fan_power, 0.02, &acp.key("fan_power"), 0.0, 0.2)?,
+        tower_design_wb_c: frac(src, tower.design_wet_bulb.map(|t| t.0), 28.0, &twp.key("design_wet_bulb"), 0.0, 40.0)?,
+        tower_exponent: frac(src, tower.exponent, 0.6, &twp.key("exponent"), 0.3, 1.0)?,
+        basin_heater_w_per_k_w: frac(src, tower.basin_heater, 160.0, &twp.key("basin_heater"), 0.0, 10_000.0)? * 1e-6,
+        basin_heater_setpoint_c: frac(src, tower.basin_heater_setpoint.map(|t| t.0), 0.0, &twp.key("basin_heater_setpoint"), -20.0, 10.0)?,
     })
 }
 
-fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt: f64, pa: f64) -> R<LoopConfig> {
+#[allow(clippy::too_many_arguments)]
+fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt: f64, pa: f64, era: Era) -> R<LoopConfig> {
     let l = l.cloned().unwrap_or_default();
     let supply_c = l.supply.map_or(supply, |t| t.0);
     if !(0.0..=70.0).contains(&supply_c) {
@@ -234,20 +276,38 @@ fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt:
     let rejection = match l.rejection.as_deref().unwrap_or("tower") {
         "tower" => RejectionKind::Tower,
         "dry-cooler" => RejectionKind::DryCooler,
-        other => return Err(src.error(&p.key("rejection"), format!("expected \"tower\" or \"dry-cooler\", found {other:?}"))),
+        "air-cooled-chiller" => RejectionKind::AirCooledChiller,
+        other => {
+            return Err(
+                src.error(&p.key("rejection"), format!("expected \"tower\", \"dry-cooler\" or \"air-cooled-chiller\", found {other:?}"))
+            );
+        }
     };
+    let legacy = era == Era::Legacy;
+    let chillers = l.chillers.unwrap_or(true);
+    let economizer = l.economizer.unwrap_or(!legacy);
+    if !chillers && !economizer {
+        return Err(
+            src.error(&p.key("economizer"), "a loop without chillers needs its economizer; set economizer = true or chillers = true")
+        );
+    }
+    if rejection == RejectionKind::AirCooledChiller && !chillers {
+        return Err(src.error(&p.key("chillers"), "a loop with rejection = \"air-cooled-chiller\" has chillers; drop chillers = false"));
+    }
     Ok(LoopConfig {
         supply_c,
         delta_t_k: frac(src, l.delta_t.map(|d| d.0), dt, &p.key("delta_t"), 1.0, 30.0)?,
         rejection,
-        chillers: l.chillers.unwrap_or(true),
+        chillers,
         pump_pa: frac(src, l.pump_pressure.map(|d| d.0), pa, &p.key("pump_pressure"), 0.0, 2e6)?,
         pump_eta: frac(src, l.pump_efficiency, 0.7, &p.key("pump_efficiency"), 0.1, 1.0)?,
+        pumps: speed(src, &l.pumps, if legacy { SpeedControl::Constant } else { SpeedControl::Variable }, &p.key("pumps"))?,
+        economizer,
     })
 }
 
 /// Resolves a hall's cooling (defaults by kind).
-pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling> {
+pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath, era: Era) -> R<Cooling> {
     let c = c.cloned().unwrap_or_else(|| RawCooling { kind: "air".into(), ..Default::default() });
     let Some(kind) = CoolingKind::ALL.iter().find(|(_, n)| *n == c.kind).map(|(k, _)| *k) else {
         return Err(src.error(&p.key("kind"), format!("expected \"air\", \"cold-plate\" or \"immersion\", found {:?}", c.kind)));
@@ -266,7 +326,17 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
     if !(20.0..=150.0).contains(&throttle_c) {
         return Err(src.error(&p.key("throttle_temp"), format!("expected a junction temperature from 20 to 150 °C, found {throttle_c}")));
     }
+    let unit = match c.unit.as_deref() {
+        None | Some("crah") => AirUnit::Crah,
+        Some("crac-dx") if kind != CoolingKind::Immersion => AirUnit::CracDx,
+        Some("crac-dx") => return Err(src.error(&p.key("unit"), "an immersion hall has no air units; drop unit")),
+        Some(other) => return Err(src.error(&p.key("unit"), format!("expected \"crah\" or \"crac-dx\", found {other:?}"))),
+    };
+    let fans_default = if era == Era::Legacy { SpeedControl::Constant } else { SpeedControl::Variable };
     Ok(Cooling {
+        unit,
+        fans: speed(src, &c.fans, fans_default, &p.key("fans"))?,
+        dx_cop: frac(src, c.dx_cop, 3.0, &p.key("dx_cop"), 1.0, 10.0)?,
         kind,
         liquid_fraction,
         crah_fan_w_per_w: frac(src, c.crah_fan_power, 0.04, &p.key("crah_fan_power"), 0.0, 0.3)?,

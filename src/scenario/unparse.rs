@@ -113,10 +113,13 @@ fn water_loop(l: &LoopConfig) -> RawLoop {
         rejection: Some(match l.rejection {
             RejectionKind::Tower => "tower".into(),
             RejectionKind::DryCooler => "dry-cooler".into(),
+            RejectionKind::AirCooledChiller => "air-cooled-chiller".into(),
         }),
         chillers: Some(l.chillers),
         pump_pressure: Some(PressurePa(l.pump_pa)),
         pump_efficiency: Some(l.pump_eta),
+        pumps: Some(l.pumps.name().to_string()),
+        economizer: Some(l.economizer),
     }
 }
 
@@ -145,6 +148,8 @@ fn facility(f: &Facility) -> RawFacility {
             units: Some(f.chiller_units),
             redundancy: Some(f.chiller_redundancy.name().to_string()),
             carnot_efficiency: Some(f.chiller_carnot_eta),
+            min_condenser_temp: Some(TempC(f.chiller_min_condenser_c)),
+            max_cop: Some(f.chiller_max_cop),
         }),
         tower: Some(RawTower {
             approach: Some(DeltaK(f.tower_approach_k)),
@@ -152,11 +157,21 @@ fn facility(f: &Facility) -> RawFacility {
             cycles: Some(f.tower_cycles),
             drift: Some(f.tower_drift),
             range: Some(DeltaK(f.tower_range_k)),
+            design_wet_bulb: Some(TempC(f.tower_design_wb_c)),
+            exponent: Some(f.tower_exponent),
+            basin_heater: Some(f.basin_heater_w_per_k_w * 1e6),
+            basin_heater_setpoint: Some(TempC(f.basin_heater_setpoint_c)),
         }),
         dry_cooler: Some(RawDryCooler { approach: Some(DeltaK(f.dry_approach_k)), fan_power: Some(f.dry_fan_w_per_w) }),
         hx_approach: Some(DeltaK(f.hx_approach_k)),
         loop_time_constant: Some(DurationMs(f.loop_tau_ms)),
         alarm_margin: Some(DeltaK(f.alarm_margin_k)),
+        era: Some(f.era.name().to_string()),
+        air_cooled_chiller: Some(RawAirChiller {
+            cop: Some(f.air_chiller_cop),
+            condenser_approach: Some(DeltaK(f.air_chiller_condenser_k)),
+            fan_power: Some(f.air_chiller_fan_w_per_w),
+        }),
     }
 }
 
@@ -172,6 +187,9 @@ fn cooling(c: &Cooling) -> RawCooling {
         cdu_pump_efficiency: Some(c.cdu_eta),
         thermal_resistance: Some(c.r_k_per_w),
         throttle_temp: Some(TempC(c.throttle_c)),
+        unit: Some(c.unit.name().to_string()),
+        fans: Some(c.fans.name().to_string()),
+        dx_cop: Some(c.dx_cop),
     }
 }
 

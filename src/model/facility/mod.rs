@@ -22,8 +22,10 @@
 //! caps jobs above that and slows them by the DVFS cube law.
 
 pub mod chain;
+pub mod dx;
 pub mod plant;
 pub mod summary;
+pub mod tower;
 pub mod weather;
 
 use std::collections::BTreeMap;
@@ -31,9 +33,10 @@ use std::collections::BTreeMap;
 use bevy_ecs::prelude::*;
 
 use self::chain::{Pdu, Transformers, Ups};
-use self::plant::{Chillers, Rejection, free_fraction, pump_w};
+use self::plant::{AirCondenser, Chillers, Rejection, free_fraction, pump_w};
+use self::tower::{TowerFans, basin_heater_w};
 use self::weather::{Conditions, Weather};
-use crate::config::{CoolingKind, LoopConfig, RejectionKind, Scenario};
+use crate::config::{AirUnit, CoolingKind, LoopConfig, RejectionKind, Scenario, SpeedControl};
 use crate::time::calendar::Calendar;
 
 /// The most alarm rows kept for alarms.csv (all are counted).
@@ -56,6 +59,8 @@ struct LoopPlant {
     design_w: f64,
     supply_c: f64,
     alarmed: bool,
+    /// Wet towers: their fans from the approach at the wet-bulb.
+    tower: Option<TowerFans>,
 }
 
 /// What one tick found, in W unless named otherwise.
@@ -102,12 +107,17 @@ pub struct FacilityTick {
     /// Junction temperature of a fully loaded accelerator in the warmest hall (coolant + R x TDP,
     /// held at the throttle temperature where the limit binds), °C.
     pub junction_c: f64,
+    /// DX CRAC compressors and condenser fans.
+    pub crac_w: f64,
+    /// Cooling-tower basin heaters (freeze protection).
+    pub basin_heater_w: f64,
 }
 
 impl FacilityTick {
-    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps.
+    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps, DX CRAC units,
+    /// basin heaters.
     pub fn cooling_w(&self) -> f64 {
-        self.chillers_w + self.rejection_fans_w + self.pumps_w + self.crah_w + self.cdu_w
+        self.chillers_w + self.rejection_fans_w + self.pumps_w + self.crah_w + self.cdu_w + self.crac_w + self.basin_heater_w
     }
 
     /// Electrical losses: UPS, PDU, transformer.
@@ -126,7 +136,7 @@ impl FacilityTick {
     }
 
     /// Components for the energy breakdown, in a fixed order.
-    pub fn components(&self) -> [(&'static str, f64); 10] {
+    pub fn components(&self) -> [(&'static str, f64); 12] {
         [
             ("it", self.it_w),
             ("chillers", self.chillers_w),
@@ -138,6 +148,8 @@ impl FacilityTick {
             ("pdu_loss", self.pdu_loss_w),
             ("transformer_loss", self.transformer_loss_w),
             ("auxiliary", self.auxiliary_w),
+            ("crac_compressors", self.crac_w),
+            ("basin_heaters", self.basin_heater_w),
         ]
     }
 }
@@ -206,6 +218,8 @@ pub struct FacilityModel {
     decay: (f64, f64),
     alarm_margin_k: f64,
     auxiliary_w: f64,
+    basin_w_per_k_w: f64,
+    basin_setpoint_c: f64,
     weather: Weather,
     calendar: Calendar,
     last_ms: u64,
@@ -227,7 +241,10 @@ fn rejection(f: &crate::config::Facility, kind: RejectionKind) -> Rejection {
             drift: f.tower_drift,
             range_k: f.tower_range_k,
         },
-        RejectionKind::DryCooler => Rejection::DryCooler { approach_k: f.dry_approach_k, fan_w_per_w: f.dry_fan_w_per_w },
+        // An air-cooled chiller's free-cooling coil is a dry cooler.
+        RejectionKind::DryCooler | RejectionKind::AirCooledChiller => {
+            Rejection::DryCooler { approach_k: f.dry_approach_k, fan_w_per_w: f.dry_fan_w_per_w }
+        }
     }
 }
 
@@ -255,7 +272,9 @@ impl FacilityModel {
             let air = design * (1.0 - lf);
             let crah = h.cooling.crah_fan_w_per_w * air;
             let cdu = pump_w(design * lf, f.facility_water.delta_t_k, h.cooling.cdu_pa, h.cooling.cdu_eta);
-            chw_design += air + crah;
+            if h.cooling.unit == AirUnit::Crah {
+                chw_design += air + crah;
+            }
             fw_design += design * lf + cdu;
             it_design += design;
             halls.push(HallPlant { cooling: h.cooling, air_design_w: air, max_accelerator_w: max_acc });
@@ -273,18 +292,25 @@ impl FacilityModel {
         chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out);
         let make_loop = |cfg: LoopConfig, design_w: f64| {
             let units = f.chiller_redundancy.installed(f.chiller_units);
+            let air_cooled = cfg.rejection == RejectionKind::AirCooledChiller;
             LoopPlant {
                 cfg,
                 rejection: rejection(f, cfg.rejection),
                 chillers: Chillers {
                     units: if cfg.chillers { units } else { 0 },
                     unit_capacity_w: (design_w / f.chiller_units as f64).max(1.0),
-                    cop_ref: f.chiller_cop,
+                    cop_ref: if air_cooled { f.air_chiller_cop } else { f.chiller_cop },
                     carnot_eta: f.chiller_carnot_eta,
+                    min_condenser_c: f.chiller_min_condenser_c,
+                    max_cop: f.chiller_max_cop,
+                    air: air_cooled
+                        .then_some(AirCondenser { approach_k: f.air_chiller_condenser_k, fan_w_per_w: f.air_chiller_fan_w_per_w }),
                 },
                 design_w,
                 supply_c: cfg.supply_c,
                 alarmed: false,
+                tower: (cfg.rejection == RejectionKind::Tower)
+                    .then(|| TowerFans::new(f.tower_approach_k, f.tower_range_k, f.tower_exponent, f.tower_design_wb_c)),
             }
         };
         let n = halls.len();
@@ -305,6 +331,8 @@ impl FacilityModel {
             decay: (0.0, 1.0),
             alarm_margin_k: f.alarm_margin_k,
             auxiliary_w: f.auxiliary * it_design,
+            basin_w_per_k_w: f.basin_heater_w_per_k_w,
+            basin_setpoint_c: f.basin_heater_setpoint_c,
             weather,
             calendar,
             last_ms: 0,
@@ -354,7 +382,10 @@ impl FacilityModel {
             let liquid = q * h.cooling.liquid_fraction;
             let air = q - liquid;
             let crah = if h.air_design_w > 0.0 {
-                let flow = (air / h.air_design_w).max(h.cooling.crah_min_airflow);
+                let flow = match h.cooling.fans {
+                    SpeedControl::Variable => (air / h.air_design_w).max(h.cooling.crah_min_airflow),
+                    SpeedControl::Constant => 1.0,
+                };
                 h.cooling.crah_fan_w_per_w * h.air_design_w * flow * flow * flow
             } else {
                 0.0
@@ -363,9 +394,17 @@ impl FacilityModel {
             tick.it_w += q;
             tick.crah_w += crah;
             tick.cdu_w += cdu;
-            chw_load += air + crah;
             fw_load += liquid + cdu;
-            hall_parts[i] = (q, crah + cdu, air + crah, liquid + cdu);
+            if h.cooling.unit == AirUnit::CracDx {
+                // The DX units take the hall's air heat (and their fans') straight outdoors.
+                let design = h.air_design_w * (1.0 + h.cooling.crah_fan_w_per_w);
+                let crac = dx::dx_power_w(h.cooling.dx_cop, air + crah, design, outdoor.dry_bulb_c);
+                tick.crac_w += crac;
+                hall_parts[i] = (q, crah + cdu + crac, 0.0, liquid + cdu);
+            } else {
+                chw_load += air + crah;
+                hall_parts[i] = (q, crah + cdu, air + crah, liquid + cdu);
+            }
         }
         tick.pdu_loss_w = self.pdu.loss_w(tick.it_w);
         let ups_out = tick.it_w + tick.pdu_loss_w;
@@ -378,37 +417,89 @@ impl FacilityModel {
         for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
             let lp = &self.loops[li];
             let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);
-            let leaving = lp.rejection.leaving_c(outdoor.dry_bulb_c, outdoor.wet_bulb_c);
-            let available = leaving + self.hx_approach_k;
-            let f = if load > 0.0 { free_fraction(available, set, dt_k) } else { 1.0 };
+            let air_cooled = lp.chillers.air.is_some();
+            // What the loop's own heat rejection (towers, dry coolers, free-cooling coils) carries
+            // at design: air-cooled chillers reject their heat through their own condensers.
+            let design_carried = match (air_cooled, lp.cfg.economizer) {
+                (true, true) => lp.design_w,
+                (true, false) => 0.0,
+                (false, _) => lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref),
+            };
+            let wb = outdoor.wet_bulb_c;
+            // Towers: the coldest water they can make at this heat with fans at design speed.
+            let coldest = match lp.tower {
+                Some(t) => wb + t.state(load / design_carried.max(1.0), wb, t.approach_k).approach_k,
+                None => lp.rejection.leaving_c(outdoor.dry_bulb_c, wb),
+            };
+            let f = if !lp.cfg.economizer {
+                0.0
+            } else if load > 0.0 {
+                free_fraction(coldest + self.hx_approach_k, set, dt_k)
+            } else {
+                1.0
+            };
+            // The water the towers are asked for: just cold enough for full free cooling, the
+            // coldest while the economizer pre-cools, else no colder than the chillers' minimum.
+            let wanted = if f >= 1.0 {
+                set - self.hx_approach_k
+            } else if f > 0.0 {
+                coldest
+            } else {
+                lp.chillers.min_condenser_c
+            };
             let q_free = f * load;
-            let duty = lp.chillers.serve(load - q_free, set, leaving);
+            // The water is found for the heat the chillers would add at their reference COP, the
+            // fans below for the heat they did add.
+            let estimate = q_free + (load - q_free) * (1.0 + 1.0 / lp.chillers.cop_ref);
+            let leaving = lp.tower.map_or(coldest, |t| wb + t.state(estimate / design_carried.max(1.0), wb, wanted - wb).approach_k);
+            let condenser_in = if air_cooled { outdoor.dry_bulb_c } else { leaving };
+            let duty = lp.chillers.serve(load - q_free, set, condenser_in);
             let shortfall = if lp.chillers.units > 0 { duty.shortfall_w } else { load - q_free };
             let rejected = q_free + duty.cooling_w + duty.power_w;
-            let design_rejection = lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref);
+            let carried = if air_cooled { q_free } else { rejected };
             // A loop above its set-point runs its heat-rejection fans flat out.
-            let fans = if shortfall > 0.0 {
-                lp.rejection.fan_w(rejected.max(design_rejection), design_rejection)
-            } else {
-                lp.rejection.fan_w(rejected, design_rejection)
-            };
+            let fans = match lp.tower {
+                Some(t) => {
+                    let st = t.state(carried / design_carried.max(1.0), wb, leaving - wb);
+                    let airflow = if shortfall > 0.0 { 1.0 } else { st.airflow };
+                    lp.rejection.fan_w(design_carried * airflow, design_carried)
+                }
+                None if shortfall > 0.0 => lp.rejection.fan_w(carried.max(design_carried), design_carried),
+                None => lp.rejection.fan_w(carried, design_carried),
+            } + duty.fan_w;
             let range = match lp.rejection {
                 Rejection::Tower { range_k, .. } => range_k,
                 Rejection::DryCooler { .. } => dt_k,
             };
-            let pumps = pump_w(load, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta) + pump_w(rejected, range, lp.cfg.pump_pa, lp.cfg.pump_eta);
+            let pumps = match lp.cfg.pumps {
+                SpeedControl::Variable => {
+                    pump_w(load, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta) + pump_w(carried, range, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                }
+                // Constant speed: design flow in both circuits whatever the load.
+                SpeedControl::Constant if load > 0.0 => {
+                    pump_w(lp.design_w, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                        + pump_w(design_carried, range, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                }
+                SpeedControl::Constant => 0.0,
+            };
+            let basin = if lp.tower.is_some() {
+                basin_heater_w(self.basin_w_per_k_w, design_carried, carried, outdoor.dry_bulb_c, self.basin_setpoint_c)
+            } else {
+                0.0
+            };
             tick.chillers_w += duty.power_w;
             tick.rejection_fans_w += fans;
             tick.pumps_w += pumps;
-            tick.water_l_per_h += lp.rejection.water_l_per_h(rejected);
+            tick.basin_heater_w += basin;
+            tick.water_l_per_h += lp.rejection.water_l_per_h(carried);
             tick.heat_rejected_w += rejected;
-            loop_plant_w[li] = duty.power_w + fans + pumps;
+            loop_plant_w[li] = duty.power_w + fans + pumps + basin;
             free_heat += q_free;
             loop_free[li] = f >= 1.0;
             let target = if shortfall > 0.0 && lp.chillers.units > 0 {
                 set + dt_k * shortfall / lp.design_w.max(1.0)
             } else if lp.chillers.units == 0 && f < 1.0 {
-                set.max(available)
+                set.max(coldest + self.hx_approach_k)
             } else {
                 set
             };

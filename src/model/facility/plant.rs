@@ -52,6 +52,29 @@ pub fn carnot_cop(tchw: f64, tcw: f64, eta: f64) -> f64 {
     eta * evap / (cond - evap).max(1.0)
 }
 
+/// An air-cooled chiller's condenser: COP follows the lift to the outdoor dry-bulb.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AirCondenser {
+    /// Condensing temperature above the outdoor dry-bulb, K.
+    pub approach_k: f64,
+    /// Condenser fans, W per W of running cooling capacity.
+    pub fan_w_per_w: f64,
+}
+
+/// Outdoor dry-bulb of the AHRI 550/590 full-load rating of air-cooled chillers, °C (95 °F).
+pub const AHRI_AIR_C: f64 = 35.0;
+/// Leaving chilled water of the AHRI 550/590 rating, °C (44 °F).
+pub const AHRI_CHW_C: f64 = 6.67;
+
+/// COP of an air-cooled chiller rated `cop_rated` at AHRI 550/590 conditions, making `tchw` °C
+/// water with outdoor air at `tdb` °C: a constant fraction of the Carnot COP between the
+/// evaporator (T_chw − 2 K) and the condenser (T_db + `approach_k`), so
+/// COP = COP_rated · [T_e / (T_c − T_e)] / [T_e,ref / (T_c,ref − T_e,ref)].
+pub fn air_chiller_cop(cop_rated: f64, tchw: f64, tdb: f64, approach_k: f64) -> f64 {
+    let carnot = |te: f64, tc: f64| (te + 273.15) / (tc - te).max(1.0);
+    cop_rated * carnot(tchw - 2.0, tdb + approach_k) / carnot(AHRI_CHW_C - 2.0, AHRI_AIR_C + approach_k)
+}
+
 /// A bank of identical chillers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Chillers {
@@ -63,6 +86,13 @@ pub struct Chillers {
     pub cop_ref: f64,
     /// Carnot efficiency used outside the curves' range.
     pub carnot_eta: f64,
+    /// Lowest entering condenser temperature (water, or air when air-cooled), °C: head-pressure
+    /// control holds the condenser at least this warm, so colder weather saves no more.
+    pub min_condenser_c: f64,
+    /// Highest COP.
+    pub max_cop: f64,
+    /// Air-cooled: the condenser; None for water-cooled chillers.
+    pub air: Option<AirCondenser>,
 }
 
 /// What the chillers did.
@@ -76,14 +106,44 @@ pub struct ChillerDuty {
     pub shortfall_w: f64,
     /// Units running.
     pub running: u32,
+    /// Condenser fans of air-cooled chillers, W.
+    pub fan_w: f64,
 }
 
 impl Chillers {
-    /// Serves `load_w` of heat at leaving chilled water `tchw` and entering condenser water `tcw`.
+    /// Serves `load_w` of heat at leaving chilled water `tchw` and entering condenser water
+    /// `tcw` (air-cooled: the outdoor dry-bulb), both °C; the condenser is held at or above
+    /// [`Chillers::min_condenser_c`] and the COP at or below [`Chillers::max_cop`].
     pub fn serve(&self, load_w: f64, tchw: f64, tcw: f64) -> ChillerDuty {
         if load_w <= 0.0 || self.units == 0 {
             return ChillerDuty { shortfall_w: load_w.max(0.0), ..Default::default() };
         }
+        let tcw = tcw.max(self.min_condenser_c);
+        let mut duty = match self.air {
+            Some(a) => self.serve_air(load_w, tchw, tcw, a),
+            None => self.serve_water(load_w, tchw, tcw),
+        };
+        duty.power_w = duty.power_w.max(duty.cooling_w / self.max_cop);
+        duty
+    }
+
+    fn serve_air(&self, load_w: f64, tchw: f64, tdb: f64, a: AirCondenser) -> ChillerDuty {
+        let unit_cap = self.unit_capacity_w;
+        let running = ((load_w / unit_cap).ceil() as u32).clamp(1, self.units);
+        let capacity = running as f64 * unit_cap;
+        let cooling_w = load_w.min(capacity);
+        let plr = (cooling_w / capacity).max(MIN_PLR);
+        let per_unit = unit_cap / air_chiller_cop(self.cop_ref, tchw, tdb, a.approach_k) * eirfplr(plr);
+        ChillerDuty {
+            power_w: running as f64 * per_unit,
+            cooling_w,
+            shortfall_w: load_w - cooling_w,
+            running,
+            fan_w: a.fan_w_per_w * capacity,
+        }
+    }
+
+    fn serve_water(&self, load_w: f64, tchw: f64, tcw: f64) -> ChillerDuty {
         let (tc, tw) = (tchw.clamp(5.0, 10.0), tcw.clamp(24.0, 35.0));
         let unit_cap = self.unit_capacity_w * capft(tc, tw);
         let running = ((load_w / unit_cap).ceil() as u32).clamp(1, self.units);
@@ -92,7 +152,7 @@ impl Chillers {
         let plr = (cooling_w / capacity).max(MIN_PLR);
         let per_unit = self.unit_capacity_w / self.cop_ref * capft(tc, tw) * eirft(tc, tw) * eirfplr(plr);
         let scale = carnot_cop(tc, tw, self.carnot_eta) / carnot_cop(tchw, tcw, self.carnot_eta);
-        ChillerDuty { power_w: running as f64 * per_unit * scale, cooling_w, shortfall_w: load_w - cooling_w, running }
+        ChillerDuty { power_w: running as f64 * per_unit * scale, cooling_w, shortfall_w: load_w - cooling_w, running, fan_w: 0.0 }
     }
 }
 
@@ -178,7 +238,8 @@ pub fn pump_w(heat_w: f64, delta_t_k: f64, dp_pa: f64, eta: f64) -> f64 {
 mod tests {
     use super::*;
 
-    const REF: Chillers = Chillers { units: 1, unit_capacity_w: 1e6, cop_ref: 5.5, carnot_eta: 0.59 };
+    const REF: Chillers =
+        Chillers { units: 1, unit_capacity_w: 1e6, cop_ref: 5.5, carnot_eta: 0.59, min_condenser_c: -100.0, max_cop: 100.0, air: None };
 
     #[test]
     fn doe2_reference_chiller_gives_cop_5_5_at_its_reference_point() {

@@ -98,7 +98,7 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     let t = &f.totals;
     let kwh = |names: &[&str]| names.iter().map(|n| t.by_component_kwh.get(n).copied().unwrap_or(0.0)).sum::<f64>();
     let it = kwh(&["it"]);
-    let cooling = kwh(&["chillers", "heat_rejection_fans", "pumps", "crah_fans", "cdu_pumps"]);
+    let cooling = kwh(&["chillers", "heat_rejection_fans", "pumps", "crah_fans", "cdu_pumps", "crac_compressors", "basin_heaters"]);
     let loss = kwh(&["ups_loss", "pdu_loss", "transformer_loss"]);
     let other = kwh(&["auxiliary"]);
     let facility = it + cooling + loss + other;
