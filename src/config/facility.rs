@@ -179,8 +179,8 @@ pub struct Facility {
     pub tower_design_wb_c: f64,
     /// Tower characteristic exponent n of KaV/L ∝ (L/G)^−n.
     pub tower_exponent: f64,
-    /// Basin heaters, W per K below the set-point per W of design heat rejection.
-    pub basin_heater_w_per_k_w: f64,
+    /// Basin heaters, W per K below the set-point per MW of design heat rejection.
+    pub basin_heater_w_per_k_mw: f64,
     /// Outdoor temperature below which basin heaters run, °C.
     pub basin_heater_setpoint_c: f64,
 }

@@ -261,7 +261,7 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         air_chiller_fan_w_per_w: frac(src, ac.fan_power, 0.02, &acp.key("fan_power"), 0.0, 0.2)?,
         tower_design_wb_c: frac(src, tower.design_wet_bulb.map(|t| t.0), 28.0, &twp.key("design_wet_bulb"), 0.0, 40.0)?,
         tower_exponent: frac(src, tower.exponent, 0.6, &twp.key("exponent"), 0.3, 1.0)?,
-        basin_heater_w_per_k_w: frac(src, tower.basin_heater, 160.0, &twp.key("basin_heater"), 0.0, 10_000.0)? * 1e-6,
+        basin_heater_w_per_k_mw: frac(src, tower.basin_heater, 160.0, &twp.key("basin_heater"), 0.0, 10_000.0)?,
         basin_heater_setpoint_c: frac(src, tower.basin_heater_setpoint.map(|t| t.0), 0.0, &twp.key("basin_heater_setpoint"), -20.0, 10.0)?,
     })
 }

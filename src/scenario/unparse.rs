@@ -159,7 +159,7 @@ fn facility(f: &Facility) -> RawFacility {
             range: Some(DeltaK(f.tower_range_k)),
             design_wet_bulb: Some(TempC(f.tower_design_wb_c)),
             exponent: Some(f.tower_exponent),
-            basin_heater: Some(f.basin_heater_w_per_k_w * 1e6),
+            basin_heater: Some(f.basin_heater_w_per_k_mw),
             basin_heater_setpoint: Some(TempC(f.basin_heater_setpoint_c)),
         }),
         dry_cooler: Some(RawDryCooler { approach: Some(DeltaK(f.dry_approach_k)), fan_power: Some(f.dry_fan_w_per_w) }),

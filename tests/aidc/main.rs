@@ -25,6 +25,7 @@ mod guards;
 mod invariants;
 mod network;
 mod output_safety;
+mod plant;
 mod platforms;
 mod properties;
 mod reference;

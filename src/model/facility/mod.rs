@@ -331,7 +331,7 @@ impl FacilityModel {
             decay: (0.0, 1.0),
             alarm_margin_k: f.alarm_margin_k,
             auxiliary_w: f.auxiliary * it_design,
-            basin_w_per_k_w: f.basin_heater_w_per_k_w,
+            basin_w_per_k_w: f.basin_heater_w_per_k_mw * 1e-6,
             basin_setpoint_c: f.basin_heater_setpoint_c,
             weather,
             calendar,

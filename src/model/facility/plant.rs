@@ -295,4 +295,40 @@ mod tests {
         let p = pump_w(1e6, 10.0, 250e3, 0.6);
         assert!((8e3..12e3).contains(&p), "{p}");
     }
+
+    #[test]
+    fn head_pressure_control_and_the_cop_ceiling_bound_cold_condenser_water() {
+        // Below the minimum entering condenser water (15 °C here), colder water saves nothing.
+        let held = Chillers { min_condenser_c: 15.0, ..REF };
+        assert_eq!(held.serve(5e5, 7.0, 5.0), held.serve(5e5, 7.0, 15.0));
+        assert!(REF.serve(5e5, 7.0, 5.0).power_w < held.serve(5e5, 7.0, 5.0).power_w);
+        // The ceiling: with 18 °C chilled water and 15 °C condenser water the Carnot scaling
+        // alone gives a COP far above any machine's; it is held at max_cop.
+        let capped = Chillers { max_cop: 10.0, ..held };
+        let d = capped.serve(5e5, 18.0, 10.0);
+        assert!((d.cooling_w / d.power_w - 10.0).abs() < 1e-9, "{}", d.cooling_w / d.power_w);
+        let free = held.serve(5e5, 18.0, 10.0);
+        assert!(free.cooling_w / free.power_w > 10.0);
+    }
+
+    #[test]
+    fn air_cooled_chillers_follow_the_lift_to_the_dry_bulb() {
+        // At the AHRI 550/590 rating point (6.67 °C water, 35 °C air) the COP is the rated one.
+        assert!((air_chiller_cop(3.0, AHRI_CHW_C, AHRI_AIR_C, 15.0) - 3.0).abs() < 1e-12);
+        // Closed form at 25 °C air: T_e = 4.67 °C, T_c = 40 °C against 50 °C at rating.
+        let expect = 3.0 * (277.82 / 35.33) / (277.82 / 45.33);
+        assert!((air_chiller_cop(3.0, AHRI_CHW_C, 25.0, 15.0) - expect).abs() < 1e-9);
+        let bank = Chillers {
+            cop_ref: 3.0,
+            min_condenser_c: 15.0,
+            max_cop: 10.0,
+            air: Some(AirCondenser { approach_k: 15.0, fan_w_per_w: 0.02 }),
+            ..REF
+        };
+        let hot = bank.serve(1e6, AHRI_CHW_C, 35.0);
+        assert!((hot.cooling_w / hot.power_w - 3.0).abs() < 1e-6 && (hot.fan_w - 2e4).abs() < 1e-6);
+        assert!(bank.serve(1e6, AHRI_CHW_C, 25.0).power_w < hot.power_w);
+        // Head-pressure control: no better below 15 °C outdoors.
+        assert_eq!(bank.serve(1e6, AHRI_CHW_C, -5.0), bank.serve(1e6, AHRI_CHW_C, 15.0));
+    }
 }
