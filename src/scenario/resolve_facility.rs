@@ -21,6 +21,11 @@
 //! | cold plate | 80 % of heat to liquid, CDU approach 3 K, 250 kPa, η 0.6, R 0.05 K/W | BRIEF §4 (70-90 %; 200-300 kPa, η 0.6; 0.04-0.06 K/W) |
 //! | immersion | all heat to liquid, no server fans, R 0.06 K/W | BRIEF §4 [rule of thumb for R] |
 //! | `throttle_temp` | 87 °C | BRIEF §4 (H100 maximum operating temperature) |
+//! | `era` | modern; legacy: constant-speed pumps and CRAH fans, no economizer, 7/12 °C chilled water, chiller COP 5.1 | GB 50174-2008 designs; GB 50189-2005 minimum COP \[unverified\] |
+//! | chiller head pressure | minimum entering condenser 15 °C, COP ceiling 10 | 13-18 °C typical of centrifugal chillers \[rule of thumb\] |
+//! | air-cooled chiller | COP 3.4 (legacy 3.0) at AHRI 550/590, condensing 15 K above the dry-bulb, fans 0.02 W/W | ASHRAE 90.1-2010 minimum ≈ 2.8 with fans \[unverified\] |
+//! | tower airflow | design wet-bulb 28 °C, exponent 0.6; basin heaters 160 W/K per MW below 0 °C | ASHRAE Handbook (n 0.4-0.8) \[unverified\]; see `model::facility::tower` |
+//! | DX CRAC | COP 3.0 at 35 °C outdoor | EnergyPlus example DX curves \[unverified\]; see `model::facility::dx` |
 
 use std::path::Path;
 

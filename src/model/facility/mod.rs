@@ -13,6 +13,12 @@
 //! transformers carry everything. Facility power = IT + cooling + losses + auxiliaries; PUE =
 //! facility / IT. Energies integrate the tick's power over the interval.
 //!
+//! Plant of issue 14: a hall may use DX CRAC units ([`dx`]), whose compressors take its air heat
+//! outdoors instead of to the chilled water; CRAH fans and loop pumps may run at constant speed
+//! (design airflow and flow whatever the load); a loop may have no economizer (all its heat to the
+//! chillers) or air-cooled chillers; towers hold the approach their fans can make at the wet-bulb
+//! ([`tower`]) and their basins are heated below freezing. `[facility] era` picks the defaults.
+//!
 //! Thermal: each loop's supply temperature follows its target with the exact first-order update
 //! T ← T* + (T − T*) e^(−Δt/τ) (stable for any step). The target is the set-point, or higher when
 //! the plant falls short: with chillers, by ΔT x shortfall / design load (design flow carries

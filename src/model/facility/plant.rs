@@ -9,6 +9,14 @@
 //!   T_evap) with T_evap = T_chw − 2 K and T_cond = T_cw + 5 K, so the model is continuous and
 //!   follows the physics of lift where the fit does not apply. Units are staged: the fewest that
 //!   carry the load at PLR ≤ 1 run; above the installed capacity the shortfall is reported.
+//!   Head-pressure control: the entering condenser water is held at or above a minimum (15 °C by
+//!   default; 13-18 °C is typical of centrifugal chillers), so colder weather saves nothing more;
+//!   and the COP never exceeds a ceiling (10 by default), however small the lift.
+//! - **Air-cooled chiller**: COP = COP_rated · [T_e / (T_c − T_e)] / [T_e,ref / (T_c,ref − T_e,ref)]
+//!   (a constant fraction of the Carnot COP), T_e = T_chw − 2 K, T_c = T_db + condenser approach,
+//!   rated at AHRI 550/590 conditions (6.67 °C water, 35 °C air), with the same part-load curve,
+//!   staging, condenser minimum (on the outdoor air) and ceiling; condenser fans in proportion to
+//!   the running capacity.
 //! - **Cooling tower**: leaving water = wet-bulb + approach; fan power by the affinity law,
 //!   P = P_design · (Q / Q_design)³; water: evaporation 0.8 Q / h_fg, blowdown E / (COC − 1),
 //!   drift as a fraction of the circulating flow (BRIEF §4).
@@ -17,7 +25,10 @@
 //!   T_leaving + heat-exchanger approach, a loop with supply T_s and return T_r = T_s + ΔT is
 //!   cooled for free in the fraction f = (T_r − T_avail) / (T_r − T_s), clamped to [0, 1]: full
 //!   free cooling when T_avail ≤ T_s, partial (pre-cooling the return) in between.
-//! - **Pumps**: flow V = Q / (ρ c_p ΔT), power P = V Δp / η.
+//! - **Pumps**: flow V = Q / (ρ c_p ΔT), power P = V Δp / η (variable speed at constant head);
+//!   constant-speed pumps move the design flow whatever the load.
+//! - Tower fans from the approach at the wet-bulb and basin heaters: [`super::tower`]; DX CRAC
+//!   units: [`super::dx`].
 
 /// Volumetric heat capacity of water, J/(m³ K) (BRIEF §4: 4.19 MJ/(K m³)).
 pub const WATER_RHO_CP: f64 = 4.19e6;
