@@ -420,6 +420,8 @@ impl FacilityModel {
         let mut loop_plant_w = [0.0; 2];
         let mut free_heat = 0.0;
         let mut loop_free = [true; 2];
+        let wb = outdoor.wet_bulb_c;
+        let h_wb = if self.loops.iter().any(|l| l.tower.is_some()) { tower::h_sat(wb) } else { 0.0 };
         for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
             let lp = &self.loops[li];
             let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);
@@ -431,10 +433,9 @@ impl FacilityModel {
                 (true, false) => 0.0,
                 (false, _) => lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref),
             };
-            let wb = outdoor.wet_bulb_c;
             // Towers: the coldest water they can make at this heat with fans at design speed.
             let coldest = match lp.tower {
-                Some(t) => wb + t.state(load / design_carried.max(1.0), wb, t.approach_k).approach_k,
+                Some(t) => wb + t.approach_k(load / design_carried.max(1.0), wb, h_wb, t.approach_k),
                 None => lp.rejection.leaving_c(outdoor.dry_bulb_c, wb),
             };
             let f = if !lp.cfg.economizer {
@@ -457,7 +458,7 @@ impl FacilityModel {
             // The water is found for the heat the chillers would add at their reference COP, the
             // fans below for the heat they did add.
             let estimate = q_free + (load - q_free) * (1.0 + 1.0 / lp.chillers.cop_ref);
-            let leaving = lp.tower.map_or(coldest, |t| wb + t.state(estimate / design_carried.max(1.0), wb, wanted - wb).approach_k);
+            let leaving = lp.tower.map_or(coldest, |t| wb + t.approach_k(estimate / design_carried.max(1.0), wb, h_wb, wanted - wb));
             let condenser_in = if air_cooled { outdoor.dry_bulb_c } else { leaving };
             let duty = lp.chillers.serve(load - q_free, set, condenser_in);
             let shortfall = if lp.chillers.units > 0 { duty.shortfall_w } else { load - q_free };
@@ -466,8 +467,7 @@ impl FacilityModel {
             // A loop above its set-point runs its heat-rejection fans flat out.
             let fans = match lp.tower {
                 Some(t) => {
-                    let st = t.state(carried / design_carried.max(1.0), wb, leaving - wb);
-                    let airflow = if shortfall > 0.0 { 1.0 } else { st.airflow };
+                    let airflow = if shortfall > 0.0 { 1.0 } else { t.airflow(carried / design_carried.max(1.0), wb, h_wb, leaving - wb) };
                     lp.rejection.fan_w(design_carried * airflow, design_carried)
                 }
                 None if shortfall > 0.0 => lp.rejection.fan_w(carried.max(design_carried), design_carried),

@@ -41,6 +41,36 @@ pub fn driving_force(wb_c: f64, approach_k: f64, range_k: f64) -> f64 {
     h_sat(wb_c + approach_k + 0.5 * range_k) - h_sat(wb_c)
 }
 
+/// d h_sat / dT at `t_c`, kJ/(kg K).
+fn h_sat_slope(t_c: f64) -> f64 {
+    let p_ws = 610.94 * (17.625 * t_c / (t_c + 243.04)).exp();
+    let dp = p_ws * 17.625 * 243.04 / ((t_c + 243.04) * (t_c + 243.04));
+    let p = 101_325.0;
+    let w = 0.622 * p_ws / (p - p_ws).max(1.0);
+    let dw = 0.622 * p * dp / ((p - p_ws) * (p - p_ws)).max(1.0);
+    1.006 + dw * (2501.0 + 1.86 * t_c) + 1.86 * w
+}
+
+/// Newton steps inverting h_sat (converges to under 1 mK in 3-5 from the start below).
+const NEWTON_STEPS: u32 = 8;
+/// The warmest mean water temperature considered, °C.
+const MAX_WATER_C: f64 = 80.0;
+
+/// The temperature, °C, at which saturated air has enthalpy `h` kJ/kg, starting from `guess_c`
+/// (Newton's method; h_sat is increasing and convex, so after the first step the iterates fall
+/// monotonically onto the root).
+pub fn h_sat_inverse(h: f64, guess_c: f64) -> f64 {
+    let mut t = guess_c;
+    for _ in 0..NEWTON_STEPS {
+        let step = (h_sat(t) - h) / h_sat_slope(t);
+        t = (t - step).min(MAX_WATER_C);
+        if step.abs() < 1e-4 {
+            break;
+        }
+    }
+    t
+}
+
 /// A wet tower's fans.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TowerFans {
@@ -54,49 +84,37 @@ pub struct TowerFans {
     pub design_force: f64,
 }
 
-/// What the tower fans do at one moment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TowerState {
-    /// Airflow, fraction of design (0-1).
-    pub airflow: f64,
-    /// Approach held, K.
-    pub approach_k: f64,
-}
-
-/// Bisection steps solving the widened approach (a width of 60 K to 0.06 mK).
-const BISECTIONS: u32 = 30;
-/// The widest approach considered, K.
-const MAX_APPROACH_K: f64 = 60.0;
-
 impl TowerFans {
     /// A tower whose design approach at `design_wb_c` needs the design airflow.
     pub fn new(approach_k: f64, range_k: f64, exponent: f64, design_wb_c: f64) -> TowerFans {
         TowerFans { approach_k, range_k, exponent, design_force: driving_force(design_wb_c, approach_k, range_k) }
     }
 
-    /// Airflow and approach rejecting `heat_ratio` of the design heat at wet-bulb `wb_c`,
-    /// asked for water no colder than `wb_c + want_k` (`want_k` at least the design approach).
-    pub fn state(&self, heat_ratio: f64, wb_c: f64, want_k: f64) -> TowerState {
+    /// The approach, K, held rejecting `heat_ratio` of the design heat at wet-bulb `wb_c` (whose
+    /// saturated enthalpy is `h_wb`), asked for water no colder than `wb_c + want_k`: `want_k`
+    /// (at least the design approach) when the design airflow can hold it, else the wider
+    /// approach at which the design airflow carries the heat.
+    pub fn approach_k(&self, heat_ratio: f64, wb_c: f64, h_wb: f64, want_k: f64) -> f64 {
         let want = want_k.max(self.approach_k);
-        if heat_ratio <= 0.0 {
-            return TowerState { airflow: 0.0, approach_k: want };
-        }
         let need = heat_ratio * self.design_force;
-        let airflow = (need / driving_force(wb_c, want, self.range_k)).powf(1.0 / self.exponent);
-        if airflow <= 1.0 {
-            return TowerState { airflow, approach_k: want };
+        let mean = wb_c + want + 0.5 * self.range_k;
+        if heat_ratio <= 0.0 || h_sat(mean) - h_wb >= need {
+            return want;
         }
-        // At design airflow the approach widens until the driving force carries the heat.
-        let (mut lo, mut hi) = (want, MAX_APPROACH_K.max(want));
-        for _ in 0..BISECTIONS {
-            let mid = 0.5 * (lo + hi);
-            if driving_force(wb_c, mid, self.range_k) < need {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+        (h_sat_inverse(h_wb + need, mean) - 0.5 * self.range_k - wb_c).max(want)
+    }
+
+    /// Airflow, fraction of design (at most 1), rejecting `heat_ratio` of the design heat at
+    /// wet-bulb `wb_c` (saturated enthalpy `h_wb`) while holding `approach_k`.
+    pub fn airflow(&self, heat_ratio: f64, wb_c: f64, h_wb: f64, approach_k: f64) -> f64 {
+        if heat_ratio <= 0.0 {
+            return 0.0;
         }
-        TowerState { airflow: 1.0, approach_k: hi }
+        let force = h_sat(wb_c + approach_k + 0.5 * self.range_k) - h_wb;
+        if force <= 0.0 {
+            return 1.0;
+        }
+        (heat_ratio * self.design_force / force).powf(1.0 / self.exponent).min(1.0)
     }
 }
 
@@ -126,26 +144,38 @@ mod tests {
     #[test]
     fn design_point_needs_design_airflow_and_fans_follow_the_closed_form() {
         let t = TowerFans::new(4.0, 5.0, 0.6, 28.0);
-        let s = t.state(1.0, 28.0, 4.0);
-        assert!((s.airflow - 1.0).abs() < 1e-12 && s.approach_k == 4.0);
+        let h = h_sat(28.0);
+        assert_eq!(t.approach_k(1.0, 28.0, h, 4.0), 4.0);
+        assert!((t.airflow(1.0, 28.0, h, 4.0) - 1.0).abs() < 1e-12);
         // Half the heat at design conditions: (1/2)^(1/0.6).
-        let half = t.state(0.5, 28.0, 4.0);
-        assert!((half.airflow - 0.5f64.powf(1.0 / 0.6)).abs() < 1e-12);
+        assert!((t.airflow(0.5, 28.0, h, 4.0) - 0.5f64.powf(1.0 / 0.6)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_inverse_of_saturated_enthalpy() {
+        for t in [-10.0, 0.0, 12.5, 30.0, 45.0] {
+            for guess in [t - 8.0, t, t + 20.0] {
+                assert!((h_sat_inverse(h_sat(t), guess) - t).abs() < 1e-3, "{t} from {guess}");
+            }
+        }
     }
 
     #[test]
     fn holding_the_approach_at_a_lower_wet_bulb_takes_more_air_until_it_widens() {
         let t = TowerFans::new(4.0, 5.0, 0.6, 28.0);
-        let flows: Vec<f64> = [28.0, 24.0, 20.0, 16.0].iter().map(|&wb| t.state(0.5, wb, 4.0).airflow).collect();
+        let flows: Vec<f64> = [28.0, 24.0, 20.0, 16.0].iter().map(|&wb| t.airflow(0.5, wb, h_sat(wb), 4.0)).collect();
         assert!(flows.windows(2).all(|w| w[1] > w[0]), "{flows:?}");
-        // Winter at full heat: the design airflow cannot hold 4 K; the approach widens and the
-        // driving force then equals the design one.
-        let w = t.state(1.0, 2.0, 4.0);
-        assert_eq!(w.airflow, 1.0);
-        assert!(w.approach_k > 6.0, "{}", w.approach_k);
-        assert!((driving_force(2.0, w.approach_k, 5.0) - t.design_force).abs() < 1e-3);
+        // Winter at full heat: the design airflow cannot hold 4 K; the approach widens until the
+        // driving force equals the design one, at design airflow.
+        let a = t.approach_k(1.0, 2.0, h_sat(2.0), 4.0);
+        assert!(a > 6.0, "{a}");
+        assert!((driving_force(2.0, a, 5.0) - t.design_force).abs() < 1e-2);
+        assert!((t.airflow(1.0, 2.0, h_sat(2.0), a) - 1.0).abs() < 1e-4);
         // Asked for warmer water (a head-pressure minimum), the fans slow down.
-        assert!(t.state(0.5, 10.0, 8.0).airflow < t.state(0.5, 10.0, 4.0).airflow);
+        let h10 = h_sat(10.0);
+        assert!(
+            t.airflow(0.5, 10.0, h10, t.approach_k(0.5, 10.0, h10, 8.0)) < t.airflow(0.5, 10.0, h10, t.approach_k(0.5, 10.0, h10, 4.0))
+        );
     }
 
     #[test]
