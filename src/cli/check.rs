@@ -128,14 +128,17 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
         let _ = writeln!(o, "           cooling: {}", halls.join(", "));
         let lp = |name: &str, l: &crate::config::LoopConfig| {
             format!(
-                "{name} {:.1} C supply, {:.1} K, {}{}",
+                "{name} {:.1} C supply, {:.1} K, {}{}{}{}",
                 l.supply_c,
                 l.delta_t_k,
                 match l.rejection {
                     crate::config::RejectionKind::Tower => "towers",
                     crate::config::RejectionKind::DryCooler => "dry coolers",
+                    crate::config::RejectionKind::AirCooledChiller => "air-cooled chillers",
                 },
-                if l.chillers { " + trim chillers" } else { ", no chillers" }
+                if l.chillers { " + trim chillers" } else { ", no chillers" },
+                if l.economizer { "" } else { ", no economizer" },
+                if l.pumps == crate::config::SpeedControl::Constant { ", constant-speed pumps" } else { "" }
             )
         };
         let _ = writeln!(o, "           {}; {}", lp("chilled water", &f.chilled_water), lp("facility water", &f.facility_water));

@@ -38,6 +38,48 @@ pub enum RejectionKind {
     Tower,
     /// Dry coolers.
     DryCooler,
+    /// Air-cooled chillers: the chillers reject to outdoor air through their own condenser
+    /// fans; a free-cooling coil (when the loop has an economizer) works like a dry cooler.
+    AirCooledChiller,
+}
+
+/// Design era of a facility: the defaults of its pumps, fans, economizer and chillers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// Today's designs: variable-speed pumps and fans, water-side economizer.
+    Modern,
+    /// A 2010s air-cooled chilled-water hall: constant-speed pumps and CRAH fans, no
+    /// water-side economizer, 7/12 °C chilled water, chillers of the GB 50189-2005 minimum.
+    Legacy,
+}
+
+impl Era {
+    /// Names in scenarios.
+    pub const ALL: [(Era, &'static str); 2] = [(Era::Modern, "modern"), (Era::Legacy, "legacy")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Era::ALL.iter().find(|(e, _)| *e == self).map_or("modern", |(_, n)| n)
+    }
+}
+
+/// Speed control of pumps or fans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeedControl {
+    /// Variable-speed drives: flow follows the load.
+    Variable,
+    /// Constant speed: design flow whatever the load.
+    Constant,
+}
+
+impl SpeedControl {
+    /// Names in scenarios.
+    pub const ALL: [(SpeedControl, &'static str); 2] = [(SpeedControl::Variable, "variable"), (SpeedControl::Constant, "constant")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        SpeedControl::ALL.iter().find(|(e, _)| *e == self).map_or("variable", |(_, n)| n)
+    }
 }
 
 /// A water loop of the plant.
@@ -55,6 +97,10 @@ pub struct LoopConfig {
     pub pump_pa: f64,
     /// Pump efficiency.
     pub pump_eta: f64,
+    /// Pump speed control.
+    pub pumps: SpeedControl,
+    /// Whether the loop has a water-side economizer (free cooling).
+    pub economizer: bool,
 }
 
 /// The power chain and plant.
@@ -135,6 +181,27 @@ pub struct Facility {
     pub pue_boundary: PueBoundary,
     /// A PUE limit the design is judged against: value and name (a hub id, or "scenario").
     pub pue_limit: Option<(f64, String)>,
+    /// Design era (the defaults it chose).
+    pub era: Era,
+    /// Lowest entering condenser-water (or, air-cooled, condenser-air) temperature a chiller
+    /// accepts (head-pressure control), °C.
+    pub chiller_min_condenser_c: f64,
+    /// Highest COP a chiller reaches, however cold its condenser.
+    pub chiller_max_cop: f64,
+    /// Air-cooled chillers: compressor COP at AHRI 550/590 rating (6.7 °C water, 35 °C air).
+    pub air_chiller_cop: f64,
+    /// Air-cooled chillers: condensing temperature above the outdoor dry-bulb, K.
+    pub air_chiller_condenser_k: f64,
+    /// Air-cooled chillers: condenser fans, W per W of running cooling capacity.
+    pub air_chiller_fan_w_per_w: f64,
+    /// Tower design wet-bulb, °C (the airflow of the design approach is sized here).
+    pub tower_design_wb_c: f64,
+    /// Tower characteristic exponent n of KaV/L ∝ (L/G)^−n.
+    pub tower_exponent: f64,
+    /// Basin heaters, W per K below the set-point per MW of design heat rejection.
+    pub basin_heater_w_per_k_mw: f64,
+    /// Outdoor temperature below which basin heaters run, °C.
+    pub basin_heater_setpoint_c: f64,
 }
 
 /// UPS families (and HVDC rectifier plants): the loss curve and whether modules are shed.

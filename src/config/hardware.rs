@@ -149,6 +149,26 @@ impl CoolingKind {
     }
 }
 
+/// The air units of a hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AirUnit {
+    /// Computer-room air handlers on the chilled-water loop.
+    Crah,
+    /// Computer-room air conditioners with their own compressors (DX) and air-cooled
+    /// condensers outdoors: the hall's air heat does not reach the chilled-water loop.
+    CracDx,
+}
+
+impl AirUnit {
+    /// Names in scenarios.
+    pub const ALL: [(AirUnit, &'static str); 2] = [(AirUnit::Crah, "crah"), (AirUnit::CracDx, "crac-dx")];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        AirUnit::ALL.iter().find(|(k, _)| *k == self).map_or("crah", |(_, n)| n)
+    }
+}
+
 /// Cooling of a hall.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cooling {
@@ -174,6 +194,12 @@ pub struct Cooling {
     pub throttle_c: f64,
     /// Ventilation, humidity control and air-side economizer.
     pub air_side: super::AirSide,
+    /// CRAH or DX CRAC units.
+    pub unit: AirUnit,
+    /// Fan speed control of the air units.
+    pub fans: super::SpeedControl,
+    /// DX units: COP (compressor and condenser fans) at 35 °C outdoor, 19.4 °C entering wet-bulb.
+    pub dx_cop: f64,
 }
 
 impl Cooling {

@@ -23,8 +23,8 @@ pub mod workload;
 use std::path::PathBuf;
 
 pub use air_side::{AirSide, Economizer};
-pub use facility::{BatteryKind, Building, Facility, LoopConfig, PueBoundary, Redundancy, RejectionKind, UpsFamily};
-pub use hardware::{Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
+pub use facility::{BatteryKind, Building, Era, Facility, LoopConfig, PueBoundary, Redundancy, RejectionKind, SpeedControl, UpsFamily};
+pub use hardware::{AirUnit, Cooling, CoolingKind, Cpu, Device, Fans, Hall, NodeType, PowerCurve, Psu, RackGroup};
 pub use scheduler::{Placement, Policy, PolicyConfig, SchedulerConfig};
 pub use weather::{Conditions, Normals, WeatherColumns, WeatherSeries};
 pub use workload::{

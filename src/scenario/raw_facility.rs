@@ -56,6 +56,12 @@ pub struct RawFacility {
     /// A PUE limit: a number, or a hub name ("east-hub", "west-hub", ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pue_limit: Option<RawPueLimit>,
+    /// "modern" or "legacy": the defaults of pumps, fans, economizer and chillers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub era: Option<String>,
+    /// Air-cooled chillers (loops with `rejection = "air-cooled-chiller"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_cooled_chiller: Option<RawAirChiller>,
 }
 
 /// A PUE limit as written: a number or a name.
@@ -180,6 +186,12 @@ pub struct RawLoop {
     /// Loop pump efficiency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pump_efficiency: Option<f64>,
+    /// "variable" or "constant" speed pumps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pumps: Option<String>,
+    /// Whether the loop has a water-side economizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economizer: Option<bool>,
 }
 
 /// `[facility.chiller]`.
@@ -198,6 +210,12 @@ pub struct RawChiller {
     /// Carnot efficiency outside the curves' range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carnot_efficiency: Option<f64>,
+    /// Lowest entering condenser temperature the chillers accept (head-pressure control).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_condenser_temp: Option<TempC>,
+    /// Highest COP, however cold the condenser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cop: Option<f64>,
 }
 
 /// `[facility.tower]`.
@@ -219,6 +237,18 @@ pub struct RawTower {
     /// Condenser-water range (temperature rise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<DeltaK>,
+    /// Wet-bulb at which the design approach needs the design airflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design_wet_bulb: Option<TempC>,
+    /// Exponent n of the tower characteristic KaV/L ∝ (L/G)^−n.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exponent: Option<f64>,
+    /// Basin heaters, W per K below the set-point per MW of design heat rejection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basin_heater: Option<f64>,
+    /// Outdoor temperature below which the basin heaters run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basin_heater_setpoint: Option<TempC>,
 }
 
 /// `[facility.dry_cooler]`.
@@ -229,6 +259,21 @@ pub struct RawDryCooler {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approach: Option<DeltaK>,
     /// Fan power at design, W per W of heat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fan_power: Option<f64>,
+}
+
+/// `[facility.air_cooled_chiller]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAirChiller {
+    /// Compressor COP at 6.7 °C leaving chilled water and 35 °C outdoor air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cop: Option<f64>,
+    /// Condensing temperature above the outdoor dry-bulb.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condenser_approach: Option<DeltaK>,
+    /// Condenser fans, W per W of running cooling capacity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fan_power: Option<f64>,
 }

@@ -77,6 +77,15 @@ pub struct RawCooling {
     /// Humidifier electric energy, kWh per kg of water.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub humidifier_energy: Option<f64>,
+    /// "crah" (chilled-water air handlers) or "crac-dx" (refrigerant units, air-cooled condensers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// "variable" or "constant" speed air-unit fans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fans: Option<String>,
+    /// DX units: COP at 35 °C outdoor (compressor and condenser fans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dx_cop: Option<f64>,
 }
 
 /// `[[node_types]]`: one server design.

@@ -34,6 +34,11 @@
 //! | cold plate | 80 % of heat to liquid, CDU approach 3 K, 250 kPa, η 0.6, R 0.05 K/W | BRIEF §4 (70-90 %; 200-300 kPa, η 0.6; 0.04-0.06 K/W) |
 //! | immersion | all heat to liquid, no server fans, R 0.06 K/W | BRIEF §4 [rule of thumb for R] |
 //! | `throttle_temp` | 87 °C | BRIEF §4 (H100 maximum operating temperature) |
+//! | `era` | modern; legacy: constant-speed pumps and CRAH fans, no economizer, 7/12 °C chilled water, chiller COP 5.1 | GB 50174-2008 designs; GB 50189-2005 minimum COP \[unverified\] |
+//! | chiller head pressure | minimum entering condenser 15 °C, COP ceiling 10 | 13-18 °C typical of centrifugal chillers \[rule of thumb\] |
+//! | air-cooled chiller | COP 3.4 (legacy 3.0) at AHRI 550/590, condensing 15 K above the dry-bulb, fans 0.02 W/W | ASHRAE 90.1-2010 minimum ≈ 2.8 with fans \[unverified\] |
+//! | tower airflow | design wet-bulb 28 °C, exponent 0.6; basin heaters 160 W/K per MW below 0 °C | ASHRAE Handbook (n 0.4-0.8) \[unverified\]; see `model::facility::tower` |
+//! | DX CRAC | COP 3.0 at 35 °C outdoor | EnergyPlus example DX curves \[unverified\]; see `model::facility::dx` |
 
 use std::path::Path;
 
@@ -211,8 +216,33 @@ pub fn resolve(raw: &RawScenario, src: &Source, dir: &Path, it_design_w: f64) ->
     Ok(SiteFacility { start, climate, weather, grid, emission_factor, facility, elevation_m })
 }
 
+/// The era a raw facility names (unknown names resolve as modern here; [`facility`] reports them).
+pub fn era_of(f: Option<&RawFacility>) -> Era {
+    match f.and_then(|f| f.era.as_deref()) {
+        Some("legacy") => Era::Legacy,
+        _ => Era::Modern,
+    }
+}
+
+fn speed(src: &Source, v: &Option<String>, default: SpeedControl, p: &FieldPath) -> R<SpeedControl> {
+    match v {
+        None => Ok(default),
+        Some(name) => SpeedControl::ALL
+            .iter()
+            .find(|(_, n)| n == name)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| src.error(p, format!("expected \"variable\" or \"constant\", found {name:?}"))),
+    }
+}
+
 fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
     let p = FieldPath::root("facility");
+    let era = match f.era.as_deref() {
+        None | Some("modern") => Era::Modern,
+        Some("legacy") => Era::Legacy,
+        Some(other) => return Err(src.error(&p.key("era"), format!("expected \"modern\" or \"legacy\", found {other:?}"))),
+    };
+    let legacy = era == Era::Legacy;
     let t = f.transformer.clone().unwrap_or_default();
     let tp = p.key("transformer");
     let transformer_units = t.units.unwrap_or(2);
@@ -228,7 +258,8 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         Some(other) => return Err(src.error(&up.key("mode"), format!("expected \"double-conversion\" or \"eco\", found {other:?}"))),
     };
     let family = match u.family.as_deref() {
-        None => mode.unwrap_or(UpsFamily::DoubleConversion),
+        // A legacy-era site defaults to the legacy transformer-based curve.
+        None => mode.unwrap_or(if legacy { UpsFamily::Legacy } else { UpsFamily::DoubleConversion }),
         Some(name) => {
             let Some(fam) = UpsFamily::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f) else {
                 let names: Vec<String> = UpsFamily::ALL.iter().map(|(_, n)| format!("{n:?}")).collect();
@@ -303,6 +334,8 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
         return Err(src.error(&p.key("loop_time_constant"), "expected a positive time constant of at most a week, like \"10m\""));
     }
     let cycles = frac(src, tower.cycles, 4.0, &twp.key("cycles"), 1.5, 20.0)?;
+    let ac = f.air_cooled_chiller.clone().unwrap_or_default();
+    let acp = p.key("air_cooled_chiller");
     Ok(Facility {
         transformer_units,
         transformer_rating_w: pos(t.rating, TRANSFORMER_SIZING * it_design_w / transformer_units as f64 * 2.0, tp.key("rating"))?,
@@ -319,9 +352,13 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
             None => None,
             Some(x) => Some(frac(src, Some(x), 0.0, &p.key("auxiliary"), 0.0, 0.5)?),
         },
-        chilled_water: water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 15.0, 6.0, 250e3)?,
-        facility_water: water_loop(src, f.facility_water.as_ref(), &p.key("facility_water"), 32.0, 10.0, 200e3)?,
-        chiller_cop: frac(src, chiller.cop, 5.5, &cp.key("cop"), 1.0, 15.0)?,
+        chilled_water: if legacy {
+            water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 7.0, 5.0, 250e3, era)?
+        } else {
+            water_loop(src, f.chilled_water.as_ref(), &p.key("chilled_water"), 15.0, 6.0, 250e3, era)?
+        },
+        facility_water: water_loop(src, f.facility_water.as_ref(), &p.key("facility_water"), 32.0, 10.0, 200e3, era)?,
+        chiller_cop: frac(src, chiller.cop, if legacy { 5.1 } else { 5.5 }, &cp.key("cop"), 1.0, 15.0)?,
         chiller_units,
         chiller_redundancy: redundancy(src, &chiller.redundancy, Redundancy::NPlus1, &cp.key("redundancy"))?,
         chiller_carnot_eta: frac(src, chiller.carnot_efficiency, 0.59, &cp.key("carnot_efficiency"), 0.2, 0.9)?,
@@ -360,6 +397,16 @@ fn facility(f: &RawFacility, src: &Source, it_design_w: f64) -> R<Facility> {
                 }
             },
         },
+        era,
+        chiller_min_condenser_c: frac(src, chiller.min_condenser_temp.map(|t| t.0), 15.0, &cp.key("min_condenser_temp"), -20.0, 40.0)?,
+        chiller_max_cop: frac(src, chiller.max_cop, 10.0, &cp.key("max_cop"), 1.0, 30.0)?,
+        air_chiller_cop: frac(src, ac.cop, if legacy { 3.0 } else { 3.4 }, &acp.key("cop"), 1.0, 10.0)?,
+        air_chiller_condenser_k: frac(src, ac.condenser_approach.map(|d| d.0), 15.0, &acp.key("condenser_approach"), 3.0, 30.0)?,
+        air_chiller_fan_w_per_w: frac(src, ac.fan_power, 0.02, &acp.key("fan_power"), 0.0, 0.2)?,
+        tower_design_wb_c: frac(src, tower.design_wet_bulb.map(|t| t.0), 28.0, &twp.key("design_wet_bulb"), 0.0, 40.0)?,
+        tower_exponent: frac(src, tower.exponent, 0.6, &twp.key("exponent"), 0.3, 1.0)?,
+        basin_heater_w_per_k_mw: frac(src, tower.basin_heater, 160.0, &twp.key("basin_heater"), 0.0, 10_000.0)?,
+        basin_heater_setpoint_c: frac(src, tower.basin_heater_setpoint.map(|t| t.0), 0.0, &twp.key("basin_heater_setpoint"), -20.0, 10.0)?,
     })
 }
 
@@ -370,7 +417,14 @@ fn building(src: &Source, b: Option<&RawBuilding>, p: &FieldPath) -> R<Building>
             None => None,
             Some(x) => Some(frac(src, Some(x), 0.0, &p.key("white_space_m2"), 1.0, MAX_AREA_M2)?),
         },
-        area_per_rack_m2: frac(src, b.area_per_rack_m2, crate::config::facility::DEFAULT_AREA_PER_RACK_M2, &p.key("area_per_rack_m2"), 0.5, 50.0)?,
+        area_per_rack_m2: frac(
+            src,
+            b.area_per_rack_m2,
+            crate::config::facility::DEFAULT_AREA_PER_RACK_M2,
+            &p.key("area_per_rack_m2"),
+            0.5,
+            50.0,
+        )?,
         support_area_ratio: frac(src, b.support_area_ratio, 1.5, &p.key("support_area_ratio"), 0.0, 10.0)?,
         lighting_w_per_m2: frac(src, b.lighting_w_per_m2, 9.0, &p.key("lighting_w_per_m2"), 0.0, 100.0)?,
         lighting_on: frac(src, b.lighting_on, 1.0, &p.key("lighting_on"), 0.0, 1.0)?,
@@ -380,7 +434,8 @@ fn building(src: &Source, b: Option<&RawBuilding>, p: &FieldPath) -> R<Building>
     })
 }
 
-fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt: f64, pa: f64) -> R<LoopConfig> {
+#[allow(clippy::too_many_arguments)]
+fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt: f64, pa: f64, era: Era) -> R<LoopConfig> {
     let l = l.cloned().unwrap_or_default();
     let supply_c = l.supply.map_or(supply, |t| t.0);
     if !(0.0..=70.0).contains(&supply_c) {
@@ -389,20 +444,38 @@ fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt:
     let rejection = match l.rejection.as_deref().unwrap_or("tower") {
         "tower" => RejectionKind::Tower,
         "dry-cooler" => RejectionKind::DryCooler,
-        other => return Err(src.error(&p.key("rejection"), format!("expected \"tower\" or \"dry-cooler\", found {other:?}"))),
+        "air-cooled-chiller" => RejectionKind::AirCooledChiller,
+        other => {
+            return Err(
+                src.error(&p.key("rejection"), format!("expected \"tower\", \"dry-cooler\" or \"air-cooled-chiller\", found {other:?}"))
+            );
+        }
     };
+    let legacy = era == Era::Legacy;
+    let chillers = l.chillers.unwrap_or(true);
+    let economizer = l.economizer.unwrap_or(!legacy);
+    if !chillers && !economizer {
+        return Err(
+            src.error(&p.key("economizer"), "a loop without chillers needs its economizer; set economizer = true or chillers = true")
+        );
+    }
+    if rejection == RejectionKind::AirCooledChiller && !chillers {
+        return Err(src.error(&p.key("chillers"), "a loop with rejection = \"air-cooled-chiller\" has chillers; drop chillers = false"));
+    }
     Ok(LoopConfig {
         supply_c,
         delta_t_k: frac(src, l.delta_t.map(|d| d.0), dt, &p.key("delta_t"), 1.0, 30.0)?,
         rejection,
-        chillers: l.chillers.unwrap_or(true),
+        chillers,
         pump_pa: frac(src, l.pump_pressure.map(|d| d.0), pa, &p.key("pump_pressure"), 0.0, 2e6)?,
         pump_eta: frac(src, l.pump_efficiency, 0.7, &p.key("pump_efficiency"), 0.1, 1.0)?,
+        pumps: speed(src, &l.pumps, if legacy { SpeedControl::Constant } else { SpeedControl::Variable }, &p.key("pumps"))?,
+        economizer,
     })
 }
 
 /// Resolves a hall's cooling (defaults by kind).
-pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling> {
+pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath, era: Era) -> R<Cooling> {
     let c = c.cloned().unwrap_or_else(|| RawCooling { kind: "air".into(), ..Default::default() });
     let Some(kind) = CoolingKind::ALL.iter().find(|(_, n)| *n == c.kind).map(|(k, _)| *k) else {
         return Err(src.error(&p.key("kind"), format!("expected \"air\", \"cold-plate\" or \"immersion\", found {:?}", c.kind)));
@@ -421,7 +494,17 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
     if !(20.0..=150.0).contains(&throttle_c) {
         return Err(src.error(&p.key("throttle_temp"), format!("expected a junction temperature from 20 to 150 °C, found {throttle_c}")));
     }
+    let unit = match c.unit.as_deref() {
+        None | Some("crah") => AirUnit::Crah,
+        Some("crac-dx") if kind != CoolingKind::Immersion => AirUnit::CracDx,
+        Some("crac-dx") => return Err(src.error(&p.key("unit"), "an immersion hall has no air units; drop unit")),
+        Some(other) => return Err(src.error(&p.key("unit"), format!("expected \"crah\" or \"crac-dx\", found {other:?}"))),
+    };
+    let fans_default = if era == Era::Legacy { SpeedControl::Constant } else { SpeedControl::Variable };
     Ok(Cooling {
+        unit,
+        fans: speed(src, &c.fans, fans_default, &p.key("fans"))?,
+        dx_cop: frac(src, c.dx_cop, 3.0, &p.key("dx_cop"), 1.0, 10.0)?,
         kind,
         liquid_fraction,
         crah_fan_w_per_w: frac(src, c.crah_fan_power, 0.04, &p.key("crah_fan_power"), 0.0, 0.3)?,
@@ -432,12 +515,16 @@ pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath) -> R<Cooling
         cdu_eta: frac(src, c.cdu_pump_efficiency, 0.6, &p.key("cdu_pump_efficiency"), 0.1, 1.0)?,
         r_k_per_w: frac(src, c.thermal_resistance, r, &p.key("thermal_resistance"), 0.001, 1.0)?,
         throttle_c,
-        air_side: air_side(&c, kind, src, p)?,
+        air_side: air_side(&c, kind, src, p, era)?,
     })
 }
 
 /// Resolves a hall's ventilation, humidity band and air-side economizer.
-fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath) -> R<AirSide> {
+fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath, era: Era) -> R<AirSide> {
+    // A legacy hall holds the band of GB 50174-2008 (A/B class: 23 ± 1 °C, 40-55 % RH, so a dew
+    // point of at least 9 °C) [unverified]; a modern one the ASHRAE TC 9.9 (2021) recommended
+    // envelope that GB 50174-2017 adopted (dew point -9 to 15 °C, RH <= 60 %) [unverified].
+    let legacy = era == Era::Legacy;
     let economizer = match &c.economizer {
         None => Economizer::None,
         Some(name) => Economizer::ALL.iter().find(|(_, n)| n == name).map(|(e, _)| *e).ok_or_else(|| {
@@ -458,7 +545,7 @@ fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath) -> R
             Err(src.error(&p.key(key), format!("expected a dew point from -40 to 30 °C, found {x}")))
         }
     };
-    let dew_point_min_c = temp(c.dew_point_min, -9.0, "dew_point_min")?;
+    let dew_point_min_c = temp(c.dew_point_min, if legacy { 9.0 } else { -9.0 }, "dew_point_min")?;
     let dew_point_max_c = temp(c.dew_point_max, 15.0, "dew_point_max")?;
     if dew_point_max_c <= dew_point_min_c {
         return Err(src.error(&p.key("dew_point_max"), format!("expected a dew point above dew_point_min ({dew_point_min_c} °C)")));
@@ -467,10 +554,17 @@ fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath) -> R
         economizer,
         humidity: c.humidity.unwrap_or(kind == CoolingKind::Air),
         outdoor_air_l_per_s_m2: frac(src, c.outdoor_air, 0.3, &p.key("outdoor_air"), 0.0, 20.0)?,
-        floor_m2_per_rack: frac(src, c.floor_per_rack, crate::config::facility::DEFAULT_AREA_PER_RACK_M2, &p.key("floor_per_rack"), 0.5, 20.0)?,
+        floor_m2_per_rack: frac(
+            src,
+            c.floor_per_rack,
+            crate::config::facility::DEFAULT_AREA_PER_RACK_M2,
+            &p.key("floor_per_rack"),
+            0.5,
+            20.0,
+        )?,
         dew_point_min_c,
         dew_point_max_c,
-        rh_max_pct: frac(src, c.max_relative_humidity, 60.0, &p.key("max_relative_humidity"), 20.0, 100.0)?,
+        rh_max_pct: frac(src, c.max_relative_humidity, if legacy { 55.0 } else { 60.0 }, &p.key("max_relative_humidity"), 20.0, 100.0)?,
         air_delta_t_k: frac(src, c.air_delta_t.map(|d| d.0), 12.0, &p.key("air_delta_t"), 2.0, 30.0)?,
         iec_wet_effectiveness: frac(src, c.iec_effectiveness, 0.7, &p.key("iec_effectiveness"), 0.1, 1.0)?,
         iec_dry_effectiveness: frac(src, c.iec_dry_effectiveness, 0.55, &p.key("iec_dry_effectiveness"), 0.1, 1.0)?,

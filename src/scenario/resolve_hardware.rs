@@ -384,7 +384,12 @@ impl Resolver<'_> {
                     in_service_ms: g.in_service.map_or(0, |d| d.0),
                 });
             }
-            let cooling = super::resolve_facility::cooling(h.cooling.as_ref(), self.src, &p.key("cooling"))?;
+            let cooling = super::resolve_facility::cooling(
+                h.cooling.as_ref(),
+                self.src,
+                &p.key("cooling"),
+                super::resolve_facility::era_of(raw.facility.as_ref()),
+            )?;
             halls.push(Hall { name: h.name.clone(), racks, cooling });
         }
         Ok(halls)

@@ -114,10 +114,13 @@ fn water_loop(l: &LoopConfig) -> RawLoop {
         rejection: Some(match l.rejection {
             RejectionKind::Tower => "tower".into(),
             RejectionKind::DryCooler => "dry-cooler".into(),
+            RejectionKind::AirCooledChiller => "air-cooled-chiller".into(),
         }),
         chillers: Some(l.chillers),
         pump_pressure: Some(PressurePa(l.pump_pa)),
         pump_efficiency: Some(l.pump_eta),
+        pumps: Some(l.pumps.name().to_string()),
+        economizer: Some(l.economizer),
     }
 }
 
@@ -152,6 +155,8 @@ fn facility(f: &Facility) -> RawFacility {
             units: Some(f.chiller_units),
             redundancy: Some(f.chiller_redundancy.name().to_string()),
             carnot_efficiency: Some(f.chiller_carnot_eta),
+            min_condenser_temp: Some(TempC(f.chiller_min_condenser_c)),
+            max_cop: Some(f.chiller_max_cop),
         }),
         tower: Some(RawTower {
             approach: Some(DeltaK(f.tower_approach_k)),
@@ -159,6 +164,10 @@ fn facility(f: &Facility) -> RawFacility {
             cycles: Some(f.tower_cycles),
             drift: Some(f.tower_drift),
             range: Some(DeltaK(f.tower_range_k)),
+            design_wet_bulb: Some(TempC(f.tower_design_wb_c)),
+            exponent: Some(f.tower_exponent),
+            basin_heater: Some(f.basin_heater_w_per_k_mw),
+            basin_heater_setpoint: Some(TempC(f.basin_heater_setpoint_c)),
         }),
         dry_cooler: Some(RawDryCooler { approach: Some(DeltaK(f.dry_approach_k)), fan_power: Some(f.dry_fan_w_per_w) }),
         hx_approach: Some(DeltaK(f.hx_approach_k)),
@@ -180,6 +189,12 @@ fn facility(f: &Facility) -> RawFacility {
             .pue_limit
             .as_ref()
             .map(|(v, name)| if name == "scenario" { RawPueLimit::Value(*v) } else { RawPueLimit::Name(name.clone()) }),
+        era: Some(f.era.name().to_string()),
+        air_cooled_chiller: Some(RawAirChiller {
+            cop: Some(f.air_chiller_cop),
+            condenser_approach: Some(DeltaK(f.air_chiller_condenser_k)),
+            fan_power: Some(f.air_chiller_fan_w_per_w),
+        }),
     }
 }
 
@@ -208,6 +223,9 @@ fn cooling(c: &Cooling) -> RawCooling {
         evaporative_effectiveness: Some(c.air_side.evaporative_effectiveness),
         economizer_fan_power: Some(c.air_side.economizer_fan_w_per_w),
         humidifier_energy: Some(c.air_side.humidifier_kwh_per_kg),
+        unit: Some(c.unit.name().to_string()),
+        fans: Some(c.fans.name().to_string()),
+        dx_cop: Some(c.dx_cop),
     }
 }
 

@@ -26,6 +26,7 @@ mod guards;
 mod invariants;
 mod network;
 mod output_safety;
+mod plant;
 mod platforms;
 mod power;
 mod properties;

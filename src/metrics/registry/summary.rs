@@ -152,13 +152,13 @@ const ENERGY: &[Entry] = &[
       .note("evaluated at every sampling step from the interval's mean IT power per hall"),
     e("energy.cooling_kwh", Num, "kWh", Facility, WithFacility, ("Cooling energy", "制冷能耗"),
       ("chillers, towers, dry coolers, pumps and fans of the plant", "冷机、冷却塔、干冷器、水泵和风机的用电"))
-      .note("chillers, tower or dry-cooler fans, loop pumps, CRAH fans, CDU pumps, air-side economizer fans, humidifiers, reheat"),
+      .note("chillers, tower or dry-cooler fans, loop pumps, CRAH fans, CDU pumps, air-side economizer fans, humidifiers, reheat, DX CRAC compressors, tower basin heaters"),
     e("energy.loss_kwh", Num, "kWh", Facility, WithFacility, ("Power distribution losses", "配电损耗"),
       ("transformers, UPS (or HVDC rectifiers), battery float and distribution between the grid and the servers", "电网到服务器之间的变压器、UPS 和配电损耗")),
     e("energy.other_kwh", Num, "kWh", Facility, WithFacility, ("Other facility energy", "其他能耗"), ("lighting and auxiliaries", "照明及辅助设备用电")),
     e("energy.by_component_kwh.<component>", Num, "kWh", Facility, WithFacility, ("Energy by component", "各部件能耗"),
       ("energy of it, chillers, heat_rejection_fans, pumps, crah_fans, cdu_pumps, ups_loss, pdu_loss, transformer_loss, auxiliary, \
-        lighting, battery_float, office, air_economizer_fans, humidifiers, reheat", "")),
+        lighting, battery_float, office, air_economizer_fans, humidifiers, reheat, crac_compressors, basin_heaters", "")),
     e("energy.office_kwh", Num, "kWh", Facility, WithFacility, ("Office energy", "办公能耗"),
       ("offices and other non-data-center loads of the site: counted in site energy, not in PUE", "")),
     e("energy.site_kwh", Num, "kWh", Facility, WithFacility, ("Site energy", "园区总能耗"),

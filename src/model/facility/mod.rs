@@ -13,6 +13,12 @@
 //! transformers carry everything. Facility power = IT + cooling + losses + auxiliaries; PUE =
 //! facility / IT. Energies integrate the tick's power over the interval.
 //!
+//! Plant of issue 14: a hall may use DX CRAC units ([`dx`]), whose compressors take its air heat
+//! outdoors instead of to the chilled water; CRAH fans and loop pumps may run at constant speed
+//! (design airflow and flow whatever the load); a loop may have no economizer (all its heat to the
+//! chillers) or air-cooled chillers; towers hold the approach their fans can make at the wet-bulb
+//! ([`tower`]) and their basins are heated below freezing. `[facility] era` picks the defaults.
+//!
 //! Thermal: each loop's supply temperature follows its target with the exact first-order update
 //! T ← T* + (T − T*) e^(−Δt/τ) (stable for any step). The target is the set-point, or higher when
 //! the plant falls short: with chillers, by ΔT x shortfall / design load (design flow carries
@@ -24,11 +30,13 @@
 pub mod air_side;
 pub mod boundary;
 pub mod chain;
+pub mod dx;
 pub mod grade;
 pub mod humidity;
 pub mod plant;
 pub mod psychro;
 pub mod summary;
+pub mod tower;
 pub mod weather;
 
 use std::collections::BTreeMap;
@@ -36,9 +44,10 @@ use std::collections::BTreeMap;
 use bevy_ecs::prelude::*;
 
 use self::chain::{Pdu, Transformers, Ups};
-use self::plant::{Chillers, Rejection, free_fraction, pump_w};
+use self::plant::{AirCondenser, Chillers, Rejection, free_fraction, pump_w};
+use self::tower::{TowerFans, basin_heater_w};
 use self::weather::{Conditions, Weather};
-use crate::config::{CoolingKind, LoopConfig, RejectionKind, Scenario};
+use crate::config::{AirUnit, CoolingKind, LoopConfig, RejectionKind, Scenario, SpeedControl};
 use crate::time::calendar::Calendar;
 
 /// The most alarm rows kept for alarms.csv (all are counted).
@@ -62,6 +71,8 @@ struct LoopPlant {
     design_w: f64,
     supply_c: f64,
     alarmed: bool,
+    /// Wet towers: their fans from the approach at the wet-bulb.
+    tower: Option<TowerFans>,
 }
 
 /// What one tick found, in W unless named otherwise.
@@ -124,10 +135,15 @@ pub struct FacilityTick {
     pub air_economizer_heat_w: f64,
     /// Latent heat of dehumidifying outdoor air (part of the heat brought to the loops).
     pub latent_w: f64,
+    /// DX CRAC compressors and condenser fans.
+    pub crac_w: f64,
+    /// Cooling-tower basin heaters (freeze protection).
+    pub basin_heater_w: f64,
 }
 
 impl FacilityTick {
-    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps.
+    /// Cooling: chillers, heat-rejection fans, pumps, CRAH fans, CDU pumps, DX CRAC units,
+    /// basin heaters.
     pub fn cooling_w(&self) -> f64 {
         self.chillers_w
             + self.rejection_fans_w
@@ -137,6 +153,8 @@ impl FacilityTick {
             + self.air_economizer_fans_w
             + self.humidifier_w
             + self.reheat_w
+            + self.crac_w
+            + self.basin_heater_w
     }
 
     /// Electrical losses: UPS, PDU, transformer, battery float.
@@ -165,7 +183,7 @@ impl FacilityTick {
     }
 
     /// Components for the energy breakdown, in a fixed order.
-    pub fn components(&self) -> [(&'static str, f64); 16] {
+    pub fn components(&self) -> [(&'static str, f64); 18] {
         [
             ("it", self.it_w),
             ("chillers", self.chillers_w),
@@ -183,6 +201,8 @@ impl FacilityTick {
             ("air_economizer_fans", self.air_economizer_fans_w),
             ("humidifiers", self.humidifier_w),
             ("reheat", self.reheat_w),
+            ("crac_compressors", self.crac_w),
+            ("basin_heaters", self.basin_heater_w),
         ]
     }
 }
@@ -259,6 +279,8 @@ pub struct FacilityModel {
     office_w: f64,
     /// Share of the lighting in the white space (its heat goes to the chilled water).
     white_lighting_share: f64,
+    basin_w_per_k_w: f64,
+    basin_setpoint_c: f64,
     weather: Weather,
     calendar: Calendar,
     last_ms: u64,
@@ -282,7 +304,10 @@ fn rejection(f: &crate::config::Facility, kind: RejectionKind) -> Rejection {
             drift: f.tower_drift,
             range_k: f.tower_range_k,
         },
-        RejectionKind::DryCooler => Rejection::DryCooler { approach_k: f.dry_approach_k, fan_w_per_w: f.dry_fan_w_per_w },
+        // An air-cooled chiller's free-cooling coil is a dry cooler.
+        RejectionKind::DryCooler | RejectionKind::AirCooledChiller => {
+            Rejection::DryCooler { approach_k: f.dry_approach_k, fan_w_per_w: f.dry_fan_w_per_w }
+        }
     }
 }
 
@@ -311,7 +336,9 @@ impl FacilityModel {
             let air = design * (1.0 - lf);
             let crah = h.cooling.crah_fan_w_per_w * air;
             let cdu = pump_w(design * lf, f.facility_water.delta_t_k, h.cooling.cdu_pa, h.cooling.cdu_eta);
-            chw_design += air + crah;
+            if h.cooling.unit == AirUnit::Crah {
+                chw_design += air + crah;
+            }
             fw_design += design * lf + cdu;
             it_design += design;
             halls.push(HallPlant { cooling: h.cooling, air_design_w: air, max_accelerator_w: max_acc, racks });
@@ -332,18 +359,25 @@ impl FacilityModel {
         chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out) + site.battery_w + site.lighting_w * site.white_share;
         let make_loop = |cfg: LoopConfig, design_w: f64| {
             let units = f.chiller_redundancy.installed(f.chiller_units);
+            let air_cooled = cfg.rejection == RejectionKind::AirCooledChiller;
             LoopPlant {
                 cfg,
                 rejection: rejection(f, cfg.rejection),
                 chillers: Chillers {
                     units: if cfg.chillers { units } else { 0 },
                     unit_capacity_w: (design_w / f.chiller_units as f64).max(1.0),
-                    cop_ref: f.chiller_cop,
+                    cop_ref: if air_cooled { f.air_chiller_cop } else { f.chiller_cop },
                     carnot_eta: f.chiller_carnot_eta,
+                    min_condenser_c: f.chiller_min_condenser_c,
+                    max_cop: f.chiller_max_cop,
+                    air: air_cooled
+                        .then_some(AirCondenser { approach_k: f.air_chiller_condenser_k, fan_w_per_w: f.air_chiller_fan_w_per_w }),
                 },
                 design_w,
                 supply_c: cfg.supply_c,
                 alarmed: false,
+                tower: (cfg.rejection == RejectionKind::Tower)
+                    .then(|| TowerFans::new(f.tower_approach_k, f.tower_range_k, f.tower_exponent, f.tower_design_wb_c)),
             }
         };
         let n = halls.len();
@@ -369,6 +403,8 @@ impl FacilityModel {
             battery_w: site.battery_w,
             office_w: site.office_w,
             white_lighting_share: site.white_share,
+            basin_w_per_k_w: f.basin_heater_w_per_k_mw * 1e-6,
+            basin_setpoint_c: f.basin_heater_setpoint_c,
             weather,
             calendar,
             last_ms: 0,
@@ -446,7 +482,10 @@ impl FacilityModel {
             let liquid = q * h.cooling.liquid_fraction;
             let air = q - liquid;
             let crah = if h.air_design_w > 0.0 {
-                let flow = (air / h.air_design_w).max(h.cooling.crah_min_airflow);
+                let flow = match h.cooling.fans {
+                    SpeedControl::Variable => (air / h.air_design_w).max(h.cooling.crah_min_airflow),
+                    SpeedControl::Constant => 1.0,
+                };
                 h.cooling.crah_fan_w_per_w * h.air_design_w * flow * flow * flow
             } else {
                 0.0
@@ -456,9 +495,18 @@ impl FacilityModel {
             tick.it_w += q;
             tick.crah_w += crah;
             tick.cdu_w += cdu;
-            chw_load += air_load;
             fw_load += liquid + cdu;
-            hall_parts[i] = (q, crah + cdu + own_air, air_load, liquid + cdu);
+            if h.cooling.unit == AirUnit::CracDx {
+                // The DX units take the hall's air heat (after any air-side economizer, with the
+                // dehumidifying coil's load) straight outdoors.
+                let design = h.air_design_w * (1.0 + h.cooling.crah_fan_w_per_w);
+                let crac = dx::dx_power_w(h.cooling.dx_cop, air_load, design, outdoor.dry_bulb_c);
+                tick.crac_w += crac;
+                hall_parts[i] = (q, crah + cdu + own_air + crac, 0.0, liquid + cdu);
+            } else {
+                chw_load += air_load;
+                hall_parts[i] = (q, crah + cdu + own_air, air_load, liquid + cdu);
+            }
         }
         tick.pdu_loss_w = self.pdu.loss_w(tick.it_w);
         let ups_out = tick.it_w + tick.pdu_loss_w;
@@ -469,40 +517,92 @@ impl FacilityModel {
         let mut loop_plant_w = [0.0; 2];
         let mut free_heat = 0.0;
         let mut loop_free = [true; 2];
+        let wb = outdoor.wet_bulb_c;
+        let h_wb = if self.loops.iter().any(|l| l.tower.is_some()) { tower::h_sat(wb) } else { 0.0 };
         for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
             let lp = &self.loops[li];
             let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);
-            let leaving = lp.rejection.leaving_c(outdoor.dry_bulb_c, outdoor.wet_bulb_c);
-            let available = leaving + self.hx_approach_k;
-            let f = if load > 0.0 { free_fraction(available, set, dt_k) } else { 1.0 };
+            let air_cooled = lp.chillers.air.is_some();
+            // What the loop's own heat rejection (towers, dry coolers, free-cooling coils) carries
+            // at design: air-cooled chillers reject their heat through their own condensers.
+            let design_carried = match (air_cooled, lp.cfg.economizer) {
+                (true, true) => lp.design_w,
+                (true, false) => 0.0,
+                (false, _) => lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref),
+            };
+            // Towers: the coldest water they can make at this heat with fans at design speed.
+            let coldest = match lp.tower {
+                Some(t) => wb + t.approach_k(load / design_carried.max(1.0), wb, h_wb, t.approach_k),
+                None => lp.rejection.leaving_c(outdoor.dry_bulb_c, wb),
+            };
+            let f = if !lp.cfg.economizer {
+                0.0
+            } else if load > 0.0 {
+                free_fraction(coldest + self.hx_approach_k, set, dt_k)
+            } else {
+                1.0
+            };
+            // The water the towers are asked for: just cold enough for full free cooling, the
+            // coldest while the economizer pre-cools, else no colder than the chillers' minimum.
+            let wanted = if f >= 1.0 {
+                set - self.hx_approach_k
+            } else if f > 0.0 {
+                coldest
+            } else {
+                lp.chillers.min_condenser_c
+            };
             let q_free = f * load;
-            let duty = lp.chillers.serve(load - q_free, set, leaving);
+            // The water is found for the heat the chillers would add at their reference COP, the
+            // fans below for the heat they did add.
+            let estimate = q_free + (load - q_free) * (1.0 + 1.0 / lp.chillers.cop_ref);
+            let leaving = lp.tower.map_or(coldest, |t| wb + t.approach_k(estimate / design_carried.max(1.0), wb, h_wb, wanted - wb));
+            let condenser_in = if air_cooled { outdoor.dry_bulb_c } else { leaving };
+            let duty = lp.chillers.serve(load - q_free, set, condenser_in);
             let shortfall = if lp.chillers.units > 0 { duty.shortfall_w } else { load - q_free };
             let rejected = q_free + duty.cooling_w + duty.power_w;
-            let design_rejection = lp.design_w * (1.0 + 1.0 / lp.chillers.cop_ref);
+            let carried = if air_cooled { q_free } else { rejected };
             // A loop above its set-point runs its heat-rejection fans flat out.
-            let fans = if shortfall > 0.0 {
-                lp.rejection.fan_w(rejected.max(design_rejection), design_rejection)
-            } else {
-                lp.rejection.fan_w(rejected, design_rejection)
-            };
+            let fans = match lp.tower {
+                Some(t) => {
+                    let airflow = if shortfall > 0.0 { 1.0 } else { t.airflow(carried / design_carried.max(1.0), wb, h_wb, leaving - wb) };
+                    lp.rejection.fan_w(design_carried * airflow, design_carried)
+                }
+                None if shortfall > 0.0 => lp.rejection.fan_w(carried.max(design_carried), design_carried),
+                None => lp.rejection.fan_w(carried, design_carried),
+            } + duty.fan_w;
             let range = match lp.rejection {
                 Rejection::Tower { range_k, .. } => range_k,
                 Rejection::DryCooler { .. } => dt_k,
             };
-            let pumps = pump_w(load, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta) + pump_w(rejected, range, lp.cfg.pump_pa, lp.cfg.pump_eta);
+            let pumps = match lp.cfg.pumps {
+                SpeedControl::Variable => {
+                    pump_w(load, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta) + pump_w(carried, range, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                }
+                // Constant speed: design flow in both circuits whatever the load.
+                SpeedControl::Constant if load > 0.0 => {
+                    pump_w(lp.design_w, dt_k, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                        + pump_w(design_carried, range, lp.cfg.pump_pa, lp.cfg.pump_eta)
+                }
+                SpeedControl::Constant => 0.0,
+            };
+            let basin = if lp.tower.is_some() {
+                basin_heater_w(self.basin_w_per_k_w, design_carried, carried, outdoor.dry_bulb_c, self.basin_setpoint_c)
+            } else {
+                0.0
+            };
             tick.chillers_w += duty.power_w;
             tick.rejection_fans_w += fans;
             tick.pumps_w += pumps;
-            tick.water_l_per_h += lp.rejection.water_l_per_h(rejected);
+            tick.basin_heater_w += basin;
+            tick.water_l_per_h += lp.rejection.water_l_per_h(carried);
             tick.heat_rejected_w += rejected;
-            loop_plant_w[li] = duty.power_w + fans + pumps;
+            loop_plant_w[li] = duty.power_w + fans + pumps + basin;
             free_heat += q_free;
             loop_free[li] = f >= 1.0;
             let target = if shortfall > 0.0 && lp.chillers.units > 0 {
                 set + dt_k * shortfall / lp.design_w.max(1.0)
             } else if lp.chillers.units == 0 && f < 1.0 {
-                set.max(available)
+                set.max(coldest + self.hx_approach_k)
             } else {
                 set
             };

@@ -9,6 +9,14 @@
 //!   T_evap) with T_evap = T_chw − 2 K and T_cond = T_cw + 5 K, so the model is continuous and
 //!   follows the physics of lift where the fit does not apply. Units are staged: the fewest that
 //!   carry the load at PLR ≤ 1 run; above the installed capacity the shortfall is reported.
+//!   Head-pressure control: the entering condenser water is held at or above a minimum (15 °C by
+//!   default; 13-18 °C is typical of centrifugal chillers), so colder weather saves nothing more;
+//!   and the COP never exceeds a ceiling (10 by default), however small the lift.
+//! - **Air-cooled chiller**: COP = COP_rated · [T_e / (T_c − T_e)] / [T_e,ref / (T_c,ref − T_e,ref)]
+//!   (a constant fraction of the Carnot COP), T_e = T_chw − 2 K, T_c = T_db + condenser approach,
+//!   rated at AHRI 550/590 conditions (6.67 °C water, 35 °C air), with the same part-load curve,
+//!   staging, condenser minimum (on the outdoor air) and ceiling; condenser fans in proportion to
+//!   the running capacity.
 //! - **Cooling tower**: leaving water = wet-bulb + approach; fan power by the affinity law,
 //!   P = P_design · (Q / Q_design)³; water: evaporation 0.8 Q / h_fg, blowdown E / (COC − 1),
 //!   drift as a fraction of the circulating flow (BRIEF §4).
@@ -17,7 +25,10 @@
 //!   T_leaving + heat-exchanger approach, a loop with supply T_s and return T_r = T_s + ΔT is
 //!   cooled for free in the fraction f = (T_r − T_avail) / (T_r − T_s), clamped to [0, 1]: full
 //!   free cooling when T_avail ≤ T_s, partial (pre-cooling the return) in between.
-//! - **Pumps**: flow V = Q / (ρ c_p ΔT), power P = V Δp / η.
+//! - **Pumps**: flow V = Q / (ρ c_p ΔT), power P = V Δp / η (variable speed at constant head);
+//!   constant-speed pumps move the design flow whatever the load.
+//! - Tower fans from the approach at the wet-bulb and basin heaters: [`super::tower`]; DX CRAC
+//!   units: [`super::dx`].
 
 /// Volumetric heat capacity of water, J/(m³ K) (BRIEF §4: 4.19 MJ/(K m³)).
 pub const WATER_RHO_CP: f64 = 4.19e6;
@@ -52,6 +63,29 @@ pub fn carnot_cop(tchw: f64, tcw: f64, eta: f64) -> f64 {
     eta * evap / (cond - evap).max(1.0)
 }
 
+/// An air-cooled chiller's condenser: COP follows the lift to the outdoor dry-bulb.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AirCondenser {
+    /// Condensing temperature above the outdoor dry-bulb, K.
+    pub approach_k: f64,
+    /// Condenser fans, W per W of running cooling capacity.
+    pub fan_w_per_w: f64,
+}
+
+/// Outdoor dry-bulb of the AHRI 550/590 full-load rating of air-cooled chillers, °C (95 °F).
+pub const AHRI_AIR_C: f64 = 35.0;
+/// Leaving chilled water of the AHRI 550/590 rating, °C (44 °F).
+pub const AHRI_CHW_C: f64 = 6.67;
+
+/// COP of an air-cooled chiller rated `cop_rated` at AHRI 550/590 conditions, making `tchw` °C
+/// water with outdoor air at `tdb` °C: a constant fraction of the Carnot COP between the
+/// evaporator (T_chw − 2 K) and the condenser (T_db + `approach_k`), so
+/// COP = COP_rated · [T_e / (T_c − T_e)] / [T_e,ref / (T_c,ref − T_e,ref)].
+pub fn air_chiller_cop(cop_rated: f64, tchw: f64, tdb: f64, approach_k: f64) -> f64 {
+    let carnot = |te: f64, tc: f64| (te + 273.15) / (tc - te).max(1.0);
+    cop_rated * carnot(tchw - 2.0, tdb + approach_k) / carnot(AHRI_CHW_C - 2.0, AHRI_AIR_C + approach_k)
+}
+
 /// A bank of identical chillers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Chillers {
@@ -63,6 +97,13 @@ pub struct Chillers {
     pub cop_ref: f64,
     /// Carnot efficiency used outside the curves' range.
     pub carnot_eta: f64,
+    /// Lowest entering condenser temperature (water, or air when air-cooled), °C: head-pressure
+    /// control holds the condenser at least this warm, so colder weather saves no more.
+    pub min_condenser_c: f64,
+    /// Highest COP.
+    pub max_cop: f64,
+    /// Air-cooled: the condenser; None for water-cooled chillers.
+    pub air: Option<AirCondenser>,
 }
 
 /// What the chillers did.
@@ -76,14 +117,44 @@ pub struct ChillerDuty {
     pub shortfall_w: f64,
     /// Units running.
     pub running: u32,
+    /// Condenser fans of air-cooled chillers, W.
+    pub fan_w: f64,
 }
 
 impl Chillers {
-    /// Serves `load_w` of heat at leaving chilled water `tchw` and entering condenser water `tcw`.
+    /// Serves `load_w` of heat at leaving chilled water `tchw` and entering condenser water
+    /// `tcw` (air-cooled: the outdoor dry-bulb), both °C; the condenser is held at or above
+    /// [`Chillers::min_condenser_c`] and the COP at or below [`Chillers::max_cop`].
     pub fn serve(&self, load_w: f64, tchw: f64, tcw: f64) -> ChillerDuty {
         if load_w <= 0.0 || self.units == 0 {
             return ChillerDuty { shortfall_w: load_w.max(0.0), ..Default::default() };
         }
+        let tcw = tcw.max(self.min_condenser_c);
+        let mut duty = match self.air {
+            Some(a) => self.serve_air(load_w, tchw, tcw, a),
+            None => self.serve_water(load_w, tchw, tcw),
+        };
+        duty.power_w = duty.power_w.max(duty.cooling_w / self.max_cop);
+        duty
+    }
+
+    fn serve_air(&self, load_w: f64, tchw: f64, tdb: f64, a: AirCondenser) -> ChillerDuty {
+        let unit_cap = self.unit_capacity_w;
+        let running = ((load_w / unit_cap).ceil() as u32).clamp(1, self.units);
+        let capacity = running as f64 * unit_cap;
+        let cooling_w = load_w.min(capacity);
+        let plr = (cooling_w / capacity).max(MIN_PLR);
+        let per_unit = unit_cap / air_chiller_cop(self.cop_ref, tchw, tdb, a.approach_k) * eirfplr(plr);
+        ChillerDuty {
+            power_w: running as f64 * per_unit,
+            cooling_w,
+            shortfall_w: load_w - cooling_w,
+            running,
+            fan_w: a.fan_w_per_w * capacity,
+        }
+    }
+
+    fn serve_water(&self, load_w: f64, tchw: f64, tcw: f64) -> ChillerDuty {
         let (tc, tw) = (tchw.clamp(5.0, 10.0), tcw.clamp(24.0, 35.0));
         let unit_cap = self.unit_capacity_w * capft(tc, tw);
         let running = ((load_w / unit_cap).ceil() as u32).clamp(1, self.units);
@@ -92,7 +163,7 @@ impl Chillers {
         let plr = (cooling_w / capacity).max(MIN_PLR);
         let per_unit = self.unit_capacity_w / self.cop_ref * capft(tc, tw) * eirft(tc, tw) * eirfplr(plr);
         let scale = carnot_cop(tc, tw, self.carnot_eta) / carnot_cop(tchw, tcw, self.carnot_eta);
-        ChillerDuty { power_w: running as f64 * per_unit * scale, cooling_w, shortfall_w: load_w - cooling_w, running }
+        ChillerDuty { power_w: running as f64 * per_unit * scale, cooling_w, shortfall_w: load_w - cooling_w, running, fan_w: 0.0 }
     }
 }
 
@@ -178,7 +249,8 @@ pub fn pump_w(heat_w: f64, delta_t_k: f64, dp_pa: f64, eta: f64) -> f64 {
 mod tests {
     use super::*;
 
-    const REF: Chillers = Chillers { units: 1, unit_capacity_w: 1e6, cop_ref: 5.5, carnot_eta: 0.59 };
+    const REF: Chillers =
+        Chillers { units: 1, unit_capacity_w: 1e6, cop_ref: 5.5, carnot_eta: 0.59, min_condenser_c: -100.0, max_cop: 100.0, air: None };
 
     #[test]
     fn doe2_reference_chiller_gives_cop_5_5_at_its_reference_point() {
@@ -233,5 +305,41 @@ mod tests {
         // BRIEF §4: 1 MW at dT 10 K, 250 kPa, eta 0.6 -> about 10 kW.
         let p = pump_w(1e6, 10.0, 250e3, 0.6);
         assert!((8e3..12e3).contains(&p), "{p}");
+    }
+
+    #[test]
+    fn head_pressure_control_and_the_cop_ceiling_bound_cold_condenser_water() {
+        // Below the minimum entering condenser water (15 °C here), colder water saves nothing.
+        let held = Chillers { min_condenser_c: 15.0, ..REF };
+        assert_eq!(held.serve(5e5, 7.0, 5.0), held.serve(5e5, 7.0, 15.0));
+        assert!(REF.serve(5e5, 7.0, 5.0).power_w < held.serve(5e5, 7.0, 5.0).power_w);
+        // The ceiling: with 18 °C chilled water and 15 °C condenser water the Carnot scaling
+        // alone gives a COP far above any machine's; it is held at max_cop.
+        let capped = Chillers { max_cop: 10.0, ..held };
+        let d = capped.serve(5e5, 18.0, 10.0);
+        assert!((d.cooling_w / d.power_w - 10.0).abs() < 1e-9, "{}", d.cooling_w / d.power_w);
+        let free = held.serve(5e5, 18.0, 10.0);
+        assert!(free.cooling_w / free.power_w > 10.0);
+    }
+
+    #[test]
+    fn air_cooled_chillers_follow_the_lift_to_the_dry_bulb() {
+        // At the AHRI 550/590 rating point (6.67 °C water, 35 °C air) the COP is the rated one.
+        assert!((air_chiller_cop(3.0, AHRI_CHW_C, AHRI_AIR_C, 15.0) - 3.0).abs() < 1e-12);
+        // Closed form at 25 °C air: T_e = 4.67 °C, T_c = 40 °C against 50 °C at rating.
+        let expect = 3.0 * (277.82 / 35.33) / (277.82 / 45.33);
+        assert!((air_chiller_cop(3.0, AHRI_CHW_C, 25.0, 15.0) - expect).abs() < 1e-9);
+        let bank = Chillers {
+            cop_ref: 3.0,
+            min_condenser_c: 15.0,
+            max_cop: 10.0,
+            air: Some(AirCondenser { approach_k: 15.0, fan_w_per_w: 0.02 }),
+            ..REF
+        };
+        let hot = bank.serve(1e6, AHRI_CHW_C, 35.0);
+        assert!((hot.cooling_w / hot.power_w - 3.0).abs() < 1e-6 && (hot.fan_w - 2e4).abs() < 1e-6);
+        assert!(bank.serve(1e6, AHRI_CHW_C, 25.0).power_w < hot.power_w);
+        // Head-pressure control: no better below 15 °C outdoors.
+        assert_eq!(bank.serve(1e6, AHRI_CHW_C, -5.0), bank.serve(1e6, AHRI_CHW_C, 15.0));
     }
 }

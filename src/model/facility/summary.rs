@@ -122,7 +122,18 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     let t = &f.totals;
     let kwh = |names: &[&str]| names.iter().map(|n| t.by_component_kwh.get(n).copied().unwrap_or(0.0)).sum::<f64>();
     let it = kwh(&["it"]);
-    let cooling = kwh(&["chillers", "heat_rejection_fans", "pumps", "crah_fans", "cdu_pumps", "air_economizer_fans", "humidifiers", "reheat"]);
+    let cooling = kwh(&[
+        "chillers",
+        "heat_rejection_fans",
+        "pumps",
+        "crah_fans",
+        "cdu_pumps",
+        "air_economizer_fans",
+        "humidifiers",
+        "reheat",
+        "crac_compressors",
+        "basin_heaters",
+    ]);
     let loss = kwh(&["ups_loss", "pdu_loss", "transformer_loss", "battery_float"]);
     let other = kwh(&["auxiliary", "lighting"]);
     let office = kwh(&["office"]);
