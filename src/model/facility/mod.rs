@@ -183,7 +183,7 @@ impl FacilityTick {
     }
 
     /// Components for the energy breakdown, in a fixed order.
-    pub fn components(&self) -> [(&'static str, f64); 18] {
+    pub fn components(&self) -> [(&'static str, f64); COMPONENTS] {
         [
             ("it", self.it_w),
             ("chillers", self.chillers_w),
@@ -231,11 +231,15 @@ pub struct Alarm {
     pub value: f64,
 }
 
+/// Number of energy components of a tick ([`FacilityTick::components`]).
+pub const COMPONENTS: usize = 18;
+
 /// Run totals of the facility.
 #[derive(Debug, Clone, Default)]
 pub struct FacilityTotals {
-    /// Energy by component, kWh.
-    pub by_component_kwh: BTreeMap<&'static str, f64>,
+    /// Energy by component in the order of [`FacilityTick::components`], kWh (None before the
+    /// first step): an array, so that the step adds without looking names up.
+    pub component_kwh: Option<[f64; COMPONENTS]>,
     /// Per month (key: year * 12 + month - 1).
     pub months: BTreeMap<i64, MonthTotals>,
     /// Make-up water, L.
@@ -256,6 +260,14 @@ pub struct FacilityTotals {
     pub max_junction_c: f64,
     /// Largest energy-balance error of any tick: |rejected + stored − (to loops + chiller work)|, W.
     pub max_heat_balance_error_w: f64,
+}
+
+impl FacilityTotals {
+    /// Energy by component, kWh, by name (empty before the first step).
+    pub fn by_component_kwh(&self) -> BTreeMap<&'static str, f64> {
+        let names = FacilityTick::default().components();
+        self.component_kwh.map_or_else(BTreeMap::new, |sums| names.iter().zip(sums).map(|((name, _), kwh)| (*name, kwh)).collect())
+    }
 }
 
 /// The facility of a run (a bevy resource; the sampling pipeline steps it).
@@ -655,8 +667,9 @@ impl FacilityModel {
         let t = &mut self.totals;
         t.max_heat_balance_error_w = t.max_heat_balance_error_w.max(balance);
         t.max_junction_c = if t.max_junction_c == 0.0 { tick.junction_c } else { t.max_junction_c.max(tick.junction_c) };
-        for (name, w) in tick.components() {
-            *t.by_component_kwh.entry(name).or_insert(0.0) += w * h / 1000.0;
+        let sums = t.component_kwh.get_or_insert([0.0; COMPONENTS]);
+        for (sum, (_, w)) in sums.iter_mut().zip(tick.components()) {
+            *sum += w * h / 1000.0;
         }
         let month = t.months.entry(self.calendar.month_key(t_ms.saturating_sub(1))).or_default();
         month.it_kwh += tick.it_w * h / 1000.0;

@@ -120,7 +120,8 @@ pub struct GridInfo {
 /// `throttled_accelerator_hours` comes from the thermal stage.
 pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, energy: &mut Energy) -> FacilitySections {
     let t = &f.totals;
-    let kwh = |names: &[&str]| names.iter().map(|n| t.by_component_kwh.get(n).copied().unwrap_or(0.0)).sum::<f64>();
+    let by_component = t.by_component_kwh();
+    let kwh = |names: &[&str]| names.iter().map(|n| by_component.get(n).copied().unwrap_or(0.0)).sum::<f64>();
     let it = kwh(&["it"]);
     let cooling = kwh(&[
         "chillers",
@@ -178,7 +179,7 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     energy.other_kwh = Some(other);
     energy.office_kwh = Some(office);
     energy.site_kwh = Some(facility + office);
-    energy.by_component_kwh = Some(t.by_component_kwh.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+    energy.by_component_kwh = Some(by_component.iter().map(|(k, v)| (k.to_string(), *v)).collect());
     let factor = sc.emission_factor.or(sc.grid.as_ref().map(|g| g.emission_factor_kg_per_kwh));
     if let Some(factor) = factor {
         let carbon_kg = facility * factor;
