@@ -214,9 +214,9 @@ fn validation_barclays_dc1() {
     // 1.54 after a programme that added VFDs (van Halem and Cabrera, Uptime Institute Journal).
     let sc = ready("validation/barclays-dc1.toml");
     let before = run_in_memory(&sc).0.facility.pue.unwrap().annual;
-    // The model lacks bypass air, humidity control and legacy UPS curves: it is below the
-    // measurement, by no more than 0.33.
-    assert!((1.30..=1.63).contains(&before), "model {before} against measured 1.63");
+    // The model lacks bypass and recirculated air: it is below the measurement (1.45 with
+    // humidity control, the legacy UPS curve and lighting), by no more than 0.23.
+    assert!((1.40..=1.63).contains(&before), "model {before} against measured 1.63");
     let text = std::fs::read_to_string(ready_path("validation/barclays-dc1.toml")).unwrap();
     let vfd = edit(
         &edit(&text, "cooling = { kind = \"air\" }", "cooling = { kind = \"air\", fans = \"variable\" }"),
