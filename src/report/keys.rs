@@ -157,7 +157,7 @@ const DEFS: &[Def] = &[
         value: |s| {
             let grade = num(s, "pue.gb40879_grade")?;
             let at = text(s, "pue.boundary").unwrap_or("it-input");
-            Some(if grade >= 1.0 { format!("{grade:.0} ({at})") } else { format!("0: PUE > 1.50 ({at})") })
+            Some(if grade >= 1.0 { format!("grade {grade:.0} ({at})") } else { format!("no grade: PUE above the 1.50 limit value ({at})") })
         },
     },
     Def {
