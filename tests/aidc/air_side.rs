@@ -8,45 +8,19 @@ use aidc::engine::{Summary, run_in_memory};
 /// A one-year hall of 64 air-cooled H20 racks in `climate` with a hall cooling, extra [site] lines
 /// and extra [facility] lines.
 fn hall(climate: &str, site: &str, cooling: &str, facility: &str) -> String {
-    format!(
-        r#"
-name = "air"
-[simulation]
-horizon = "365d"
-step = "1h"
-seed = 7
-[site]
-climate = "{climate}"
-{site}
-[[node_types]]
-name = "n"
-platform = "HGX-H20"
-[[halls]]
-name = "H"
-cooling = {cooling}
-[[halls.racks]]
-count = 64
-nodes = 4
-node_type = "n"
-[[workload.classes]]
-name = "b"
-kind = "batch-inference"
-rate = "100/d"
-[facility]
-{facility}
-"#
-    )
+    one_hall(&OneHall {
+        name: "air",
+        simulation: ("365d", "1h", 7, ""),
+        site: &format!("climate = \"{climate}\"\n{site}"),
+        node: "platform = \"HGX-H20\"",
+        cooling,
+        racks: 64,
+        classes: "[[workload.classes]]\nname = \"b\"\nkind = \"batch-inference\"\nrate = \"100/d\"",
+        facility,
+    })
 }
 
-fn run(text: &str) -> Summary {
-    let d = tempfile::tempdir().unwrap();
-    let sc = from_text(text, d.path()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    run_in_memory(&sc).0
-}
-
-fn kwh(s: &Summary, name: &str) -> f64 {
-    s.energy.by_component_kwh.as_ref().and_then(|m| m.get(name).copied()).unwrap_or(0.0)
-}
+use crate::support::{component_kwh as kwh, run_text as run};
 
 fn pue(s: &Summary) -> f64 {
     s.facility.pue.as_ref().map_or(0.0, |p| p.annual)

@@ -2,50 +2,24 @@
 //! the seed reports, thermal throttling and real weather files.
 
 use crate::support::*;
-use aidc::engine::Summary;
 use aidc::engine::{RunOptions, Simulation, run_in_memory, run_to_dir};
 
 /// A one-year center of 400 H100 nodes at about 70 % load in `climate` with a hall cooling and
 /// extra [facility] lines.
 fn center(climate: &str, cooling: &str, facility: &str, horizon: &str) -> String {
-    format!(
-        r#"
-name = "fac"
-[simulation]
-horizon = "{horizon}"
-step = "30m"
-seed = 3
-[site]
-climate = "{climate}"
-[[node_types]]
-name = "n"
-accelerator = "H100-SXM"
-accelerators = 8
-fans = {{ min = "150W", max = "1200W" }}
-[[halls]]
-name = "H"
-cooling = {cooling}
-[[halls.racks]]
-count = 100
-nodes = 4
-node_type = "n"
-[[workload.classes]]
-name = "train"
-kind = "pretrain"
-rate = "4/d"
-size = {{ dist = "power2", min = 64, max = 512, alpha = 0.5 }}
-duration = {{ dist = "lognormal", median = "2d", sigma = 0.8, max = "20d" }}
-[facility]
-{facility}
-"#
-    )
+    one_hall(&OneHall {
+        name: "fac",
+        simulation: (horizon, "30m", 3, ""),
+        site: &format!("climate = \"{climate}\""),
+        node: "accelerator = \"H100-SXM\"\naccelerators = 8\nfans = { min = \"150W\", max = \"1200W\" }",
+        cooling,
+        racks: 100,
+        classes: &pretrain_class("4/d", 64, 512, "20d"),
+        facility,
+    })
 }
 
-fn run(text: &str) -> Summary {
-    let d = tempfile::tempdir().unwrap();
-    let sc = from_text(text, d.path()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    run_in_memory(&sc).0
-}
+use crate::support::run_text as run;
 
 /// A typical air-cooled chilled-water design of the last decade: 7/12 °C chilled water, constant-speed
 /// CRAH fans at 8 % of the air heat, 5 K towers, COP 5.0 chillers.
@@ -60,16 +34,7 @@ fn energy_balances_at_every_tick_and_pue_is_at_least_one() {
     let sc = ready("wuhu-10k.toml");
     let out = dir.path().join("out");
     run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
-    let rows = csv_rows(&out.join("timeseries.csv"));
-    let col = |n: &str| rows[0].iter().position(|h| h == n).unwrap_or_else(|| panic!("no column {n}"));
-    let (it, fac, cool, loss, other, pue) =
-        (col("it_power_kw"), col("facility_power_kw"), col("cooling_power_kw"), col("power_loss_kw"), col("other_power_kw"), col("pue"));
-    for r in &rows[1..] {
-        let v = |i: usize| r[i].parse::<f64>().unwrap();
-        // facility = IT + cooling + losses + other, each printed to 1 W.
-        assert!((v(fac) - (v(it) + v(cool) + v(loss) + v(other))).abs() <= 0.003, "{r:?}");
-        assert!(v(pue) >= 1.0, "{r:?}");
-    }
+    assert_timeseries_balances(&out);
     // Heat: rejected + stored in the loops = brought to the loops + chiller work, at every tick.
     let mut sim = Simulation::new(&sc, std::io::sink(), std::io::sink()).unwrap();
     sim.run(|_| {}).unwrap();

@@ -3,53 +3,24 @@
 //! heaters; energy balance with all of them; bad input; round trips.
 
 use crate::support::*;
-use aidc::engine::Summary;
 use aidc::engine::{RunOptions, Simulation, run_in_memory, run_to_dir};
 
 /// A center of 100 H100 nodes in `climate` with a hall `cooling`, `[facility]` lines and a
 /// pretraining arrival `rate`.
 fn hall(climate: &str, cooling: &str, facility: &str, horizon: &str, rate: &str) -> String {
-    format!(
-        r#"
-name = "plant"
-[simulation]
-horizon = "{horizon}"
-step = "30m"
-seed = 5
-[site]
-climate = "{climate}"
-[[node_types]]
-name = "n"
-accelerator = "H100-SXM"
-accelerators = 8
-[[halls]]
-name = "H"
-cooling = {cooling}
-[[halls.racks]]
-count = 25
-nodes = 4
-node_type = "n"
-[[workload.classes]]
-name = "train"
-kind = "pretrain"
-rate = "{rate}"
-size = {{ dist = "power2", min = 16, max = 256, alpha = 0.5 }}
-duration = {{ dist = "lognormal", median = "2d", sigma = 0.8, max = "20d" }}
-[facility]
-{facility}
-"#
-    )
+    one_hall(&OneHall {
+        name: "plant",
+        simulation: (horizon, "30m", 5, ""),
+        site: &format!("climate = \"{climate}\""),
+        node: "accelerator = \"H100-SXM\"\naccelerators = 8",
+        cooling,
+        racks: 25,
+        classes: &pretrain_class(rate, 16, 256, "20d"),
+        facility,
+    })
 }
 
-fn run(text: &str) -> Summary {
-    let d = tempfile::tempdir().unwrap();
-    let sc = from_text(text, d.path()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    run_in_memory(&sc).0
-}
-
-fn kwh(s: &Summary, component: &str) -> f64 {
-    s.energy.by_component_kwh.as_ref().unwrap().get(component).copied().unwrap_or(0.0)
-}
+use crate::support::{component_kwh as kwh, run_text as run};
 
 const AIR: &str = r#"{ kind = "air" }"#;
 
@@ -146,15 +117,7 @@ fn energy_balances_with_every_new_component() {
     let sc = from_text(&text, dir.path()).unwrap();
     let out = dir.path().join("out");
     let r = run_to_dir(&sc, &out, &RunOptions::default()).unwrap();
-    let rows = csv_rows(&out.join("timeseries.csv"));
-    let col = |n: &str| rows[0].iter().position(|h| h == n).unwrap_or_else(|| panic!("no column {n}"));
-    let (it, fac, cool, loss, other, pue) =
-        (col("it_power_kw"), col("facility_power_kw"), col("cooling_power_kw"), col("power_loss_kw"), col("other_power_kw"), col("pue"));
-    for r in &rows[1..] {
-        let v = |i: usize| r[i].parse::<f64>().unwrap();
-        assert!((v(fac) - (v(it) + v(cool) + v(loss) + v(other))).abs() <= 0.003, "{r:?}");
-        assert!(v(pue) >= 1.0, "{r:?}");
-    }
+    assert_timeseries_balances(&out);
     let e = &r.summary.energy;
     let sum: f64 = e.by_component_kwh.as_ref().unwrap().values().sum();
     assert!((sum - e.facility_kwh.unwrap()).abs() < 1e-6 * sum, "{sum} vs {:?}", e.facility_kwh);

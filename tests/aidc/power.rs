@@ -3,52 +3,23 @@
 //! The Green Grid's boundaries (ordered, all >= 1), the GB 40879 grade and a scenario's limit.
 
 use crate::support::*;
-use aidc::engine::{Summary, run_in_memory};
+use aidc::engine::run_in_memory;
 
 /// 30 days of 200 H100 nodes in Wuhu, cold plates, about 60 % loaded, with extra [facility] lines.
 fn site(facility: &str) -> String {
-    format!(
-        r#"
-name = "power"
-[simulation]
-horizon = "30d"
-step = "1h"
-seed = 5
-start = "2025-06-01"
-[site]
-climate = "wuhu"
-[[node_types]]
-name = "n"
-accelerator = "H100-SXM"
-accelerators = 8
-[[halls]]
-name = "H"
-cooling = {{ kind = "cold-plate" }}
-[[halls.racks]]
-count = 50
-nodes = 4
-node_type = "n"
-[[workload.classes]]
-name = "train"
-kind = "pretrain"
-rate = "3/d"
-size = {{ dist = "power2", min = 64, max = 512, alpha = 0.5 }}
-duration = {{ dist = "lognormal", median = "2d", sigma = 0.8, max = "10d" }}
-[facility]
-{facility}
-"#
-    )
+    one_hall(&OneHall {
+        name: "power",
+        simulation: ("30d", "1h", 5, "start = \"2025-06-01\""),
+        site: "climate = \"wuhu\"",
+        node: "accelerator = \"H100-SXM\"\naccelerators = 8",
+        cooling: "{ kind = \"cold-plate\" }",
+        racks: 50,
+        classes: &pretrain_class("3/d", 64, 512, "10d"),
+        facility,
+    })
 }
 
-fn run(text: &str) -> Summary {
-    let d = tempfile::tempdir().unwrap();
-    let sc = from_text(text, d.path()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    run_in_memory(&sc).0
-}
-
-fn kwh(s: &Summary, name: &str) -> f64 {
-    s.energy.by_component_kwh.as_ref().unwrap()[name]
-}
+use crate::support::{component_kwh as kwh, run_text as run};
 
 #[test]
 fn families_rank_as_their_curves_on_a_whole_run() {

@@ -120,11 +120,13 @@ pub fn serve(a: &AirSide, heat_w: f64, supply_c: f64, out: Conditions, p: f64) -
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::facility::weather::conditions;
 
-    fn side(e: Economizer) -> AirSide {
+    /// The air side of an air hall with the resolved defaults (ventilation on 2.5 m² per rack)
+    /// and economizer `e`; the humidity tests use it too.
+    pub(crate) fn side(e: Economizer) -> AirSide {
         AirSide {
             economizer: e,
             humidity: true,

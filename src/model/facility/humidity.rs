@@ -88,21 +88,7 @@ mod tests {
     use crate::config::Economizer;
 
     fn side() -> AirSide {
-        AirSide {
-            economizer: Economizer::None,
-            humidity: true,
-            outdoor_air_l_per_s_m2: 0.3,
-            floor_m2_per_rack: 2.5,
-            dew_point_min_c: -9.0,
-            dew_point_max_c: 15.0,
-            rh_max_pct: 60.0,
-            air_delta_t_k: 12.0,
-            iec_wet_effectiveness: 0.7,
-            iec_dry_effectiveness: 0.55,
-            evaporative_effectiveness: 0.85,
-            economizer_fan_w_per_w: 0.03,
-            humidifier_kwh_per_kg: 0.75,
-        }
+        crate::model::facility::air_side::tests::side(Economizer::None)
     }
 
     #[test]

@@ -16,8 +16,8 @@
 //! stall of the job's last checkpoint (before its first, the stall it would have alone), so the
 //! interval follows what storage really gives; M as in [`super`]. A due event is placed at the
 //! rate of the moment and checked on arrival: a job slowed meanwhile postpones it; one sped up
-//! checkpoints a little late [simplification]. Accelerators draw their running power while
-//! stalled [simplification: a checkpoint's idle accelerators draw less].
+//! checkpoints a little late \[simplification\]. Accelerators draw their running power while
+//! stalled \[simplification: a checkpoint's idle accelerators draw less\].
 
 use super::{AttemptEnd, FailureModel, JobCkpt, Phase};
 use crate::config::failures::{Interval, Mode};

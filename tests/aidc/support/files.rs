@@ -75,3 +75,17 @@ pub fn line_of(text: &str, needle: &str) -> usize {
     assert_eq!(hits.len(), 1, "{needle:?} should be on exactly one line, found on lines {hits:?}");
     hits[0]
 }
+
+/// Checks every row of a run's timeseries.csv: facility = IT + cooling + losses + other (each
+/// printed to 1 W) and PUE >= 1.
+pub fn assert_timeseries_balances(out: &Path) {
+    let rows = csv_rows(&out.join("timeseries.csv"));
+    let col = |n: &str| rows[0].iter().position(|h| h == n).unwrap_or_else(|| panic!("no column {n}"));
+    let (it, fac, cool, loss, other, pue) =
+        (col("it_power_kw"), col("facility_power_kw"), col("cooling_power_kw"), col("power_loss_kw"), col("other_power_kw"), col("pue"));
+    for r in &rows[1..] {
+        let v = |i: usize| r[i].parse::<f64>().unwrap();
+        assert!((v(fac) - (v(it) + v(cool) + v(loss) + v(other))).abs() <= 0.003, "{r:?}");
+        assert!(v(pue) >= 1.0, "{r:?}");
+    }
+}

@@ -59,3 +59,79 @@ pub fn assert_round_trips(sc: &Scenario, dir: &Path, name: &str) {
     back.file = sc.file.clone();
     assert_eq!(&back, sc, "{name}: resolved text:\n{text}");
 }
+
+/// A one-hall center with a facility, the template the facility tests share. `site` holds the
+/// `[site]` lines (climate, elevation), `node` the node type's lines after its name, `classes`
+/// the `[[workload.classes]]` tables and `facility` the `[facility]` lines.
+pub struct OneHall<'a> {
+    /// Scenario name.
+    pub name: &'a str,
+    /// `simulation.horizon`, `simulation.step`, `simulation.seed` and any further simulation lines.
+    pub simulation: (&'a str, &'a str, u64, &'a str),
+    /// `[site]` lines.
+    pub site: &'a str,
+    /// Node-type lines after `name = "n"`.
+    pub node: &'a str,
+    /// The hall's `cooling` value.
+    pub cooling: &'a str,
+    /// Racks of 4 nodes.
+    pub racks: u32,
+    /// Workload class tables.
+    pub classes: &'a str,
+    /// `[facility]` lines.
+    pub facility: &'a str,
+}
+
+/// The scenario text of `h`.
+pub fn one_hall(h: &OneHall) -> String {
+    let OneHall { name, simulation: (horizon, step, seed, more), site, node, cooling, racks, classes, facility } = *h;
+    format!(
+        r#"
+name = "{name}"
+[simulation]
+horizon = "{horizon}"
+step = "{step}"
+seed = {seed}
+{more}
+[site]
+{site}
+[[node_types]]
+name = "n"
+{node}
+[[halls]]
+name = "H"
+cooling = {cooling}
+[[halls.racks]]
+count = {racks}
+nodes = 4
+node_type = "n"
+{classes}
+[facility]
+{facility}
+"#
+    )
+}
+
+/// A pretraining class arriving at `rate` with jobs of `min`-`max` accelerators.
+pub fn pretrain_class(rate: &str, min: u32, max: u32, longest: &str) -> String {
+    format!(
+        r#"[[workload.classes]]
+name = "train"
+kind = "pretrain"
+rate = "{rate}"
+size = {{ dist = "power2", min = {min}, max = {max}, alpha = 0.5 }}
+duration = {{ dist = "lognormal", median = "2d", sigma = 0.8, max = "{longest}" }}"#
+    )
+}
+
+/// Runs scenario text in memory (panicking with the error and the text when it does not parse).
+pub fn run_text(text: &str) -> aidc::engine::Summary {
+    let d = tempfile::tempdir().unwrap();
+    let sc = from_text(text, d.path()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    aidc::engine::run_in_memory(&sc).0
+}
+
+/// Energy of one facility component of a run, kWh (0 when absent).
+pub fn component_kwh(s: &aidc::engine::Summary, name: &str) -> f64 {
+    s.energy.by_component_kwh.as_ref().and_then(|m| m.get(name).copied()).unwrap_or(0.0)
+}
