@@ -369,6 +369,7 @@ impl FacilityModel {
         };
         let site = building_loads(sc, f, it_design, &ups);
         chw_design += pdu.loss_w(it_design) + ups.loss_w(ups_out) + site.battery_w + site.lighting_w * site.white_share;
+        let pressure_pa = psychro::pressure_at(sc.site_elevation_m());
         let make_loop = |cfg: LoopConfig, design_w: f64| {
             let units = f.chiller_redundancy.installed(f.chiller_units);
             let air_cooled = cfg.rejection == RejectionKind::AirCooledChiller;
@@ -389,11 +390,10 @@ impl FacilityModel {
                 supply_c: cfg.supply_c,
                 alarmed: false,
                 tower: (cfg.rejection == RejectionKind::Tower)
-                    .then(|| TowerFans::new(f.tower_approach_k, f.tower_range_k, f.tower_exponent, f.tower_design_wb_c)),
+                    .then(|| TowerFans::new(f.tower_approach_k, f.tower_range_k, f.tower_exponent, f.tower_design_wb_c, pressure_pa)),
             }
         };
         let n = halls.len();
-        let pressure_pa = psychro::pressure_at(sc.site_elevation_m());
         Some(FacilityModel {
             halls,
             hall_names: sc.halls.iter().map(|h| h.name.clone()).collect(),
@@ -530,7 +530,7 @@ impl FacilityModel {
         let mut free_heat = 0.0;
         let mut loop_free = [true; 2];
         let wb = outdoor.wet_bulb_c;
-        let h_wb = if self.loops.iter().any(|l| l.tower.is_some()) { tower::h_sat(wb) } else { 0.0 };
+        let h_wb = if self.loops.iter().any(|l| l.tower.is_some()) { tower::h_sat(wb, self.pressure_pa) } else { 0.0 };
         for (li, load) in [chw_load, fw_load].into_iter().enumerate() {
             let lp = &self.loops[li];
             let (set, dt_k) = (lp.cfg.supply_c, lp.cfg.delta_t_k);

@@ -18,7 +18,7 @@
 //!   condenser must not go below its head-pressure minimum) holds the wider approach and its fans
 //!   slow down.
 //! - **Saturated air**: h = 1.006 T + W (2501 + 1.86 T) kJ/kg dry air, W = 0.622 p_ws/(p − p_ws)
-//!   at p = 101.325 kPa, p_ws = 610.94 exp(17.625 T / (T + 243.04)) Pa (Alduchov and Eskridge
+//!   at the site's barometric pressure p (from its elevation, [`super::psychro::pressure_at`]), p_ws = 610.94 exp(17.625 T / (T + 243.04)) Pa (Alduchov and Eskridge
 //!   1996, the Magnus form; ASHRAE Handbook Fundamentals ch. 1 for h).
 //! - **Basin heaters**: below the set-point (0 °C by default) the open water of cells that are
 //!   not carrying heat must be kept from freezing; heaters draw C · (T_set − T_db), with C in W/K
@@ -28,24 +28,23 @@
 //!   MW rejected is a rule of thumb: a cell of about 3.5 MW (1,000 tons) with about 12 kW of
 //!   heaters sized to hold 4.4 °C water at −17.8 °C outdoors (0 °F) \[unverified\].
 
-/// Saturated moist-air enthalpy at `t_c` °C and sea-level pressure, kJ per kg of dry air.
-pub fn h_sat(t_c: f64) -> f64 {
+/// Saturated moist-air enthalpy at `t_c` °C and barometric pressure `p_pa`, kJ per kg of dry air.
+pub fn h_sat(t_c: f64, p_pa: f64) -> f64 {
     let p_ws = 610.94 * (17.625 * t_c / (t_c + 243.04)).exp();
-    let w = 0.622 * p_ws / (101_325.0 - p_ws).max(1.0);
+    let w = 0.622 * p_ws / (p_pa - p_ws).max(1.0);
     1.006 * t_c + w * (2501.0 + 1.86 * t_c)
 }
 
 /// Mean enthalpy driving force of a tower at wet-bulb `wb_c`, approach `approach_k` and range
-/// `range_k`, kJ/kg.
-pub fn driving_force(wb_c: f64, approach_k: f64, range_k: f64) -> f64 {
-    h_sat(wb_c + approach_k + 0.5 * range_k) - h_sat(wb_c)
+/// `range_k` at pressure `p_pa`, kJ/kg.
+pub fn driving_force(wb_c: f64, approach_k: f64, range_k: f64, p_pa: f64) -> f64 {
+    h_sat(wb_c + approach_k + 0.5 * range_k, p_pa) - h_sat(wb_c, p_pa)
 }
 
-/// d h_sat / dT at `t_c`, kJ/(kg K).
-fn h_sat_slope(t_c: f64) -> f64 {
+/// d h_sat / dT at `t_c` and pressure `p`, kJ/(kg K).
+fn h_sat_slope(t_c: f64, p: f64) -> f64 {
     let p_ws = 610.94 * (17.625 * t_c / (t_c + 243.04)).exp();
     let dp = p_ws * 17.625 * 243.04 / ((t_c + 243.04) * (t_c + 243.04));
-    let p = 101_325.0;
     let w = 0.622 * p_ws / (p - p_ws).max(1.0);
     let dw = 0.622 * p * dp / ((p - p_ws) * (p - p_ws)).max(1.0);
     1.006 + dw * (2501.0 + 1.86 * t_c) + 1.86 * w
@@ -56,13 +55,13 @@ const NEWTON_STEPS: u32 = 8;
 /// The warmest mean water temperature considered, °C.
 const MAX_WATER_C: f64 = 80.0;
 
-/// The temperature, °C, at which saturated air has enthalpy `h` kJ/kg, starting from `guess_c`
+/// The temperature, °C, at which saturated air at pressure `p_pa` has enthalpy `h` kJ/kg, starting from `guess_c`
 /// (Newton's method; h_sat is increasing and convex, so after the first step the iterates fall
 /// monotonically onto the root).
-pub fn h_sat_inverse(h: f64, guess_c: f64) -> f64 {
+pub fn h_sat_inverse(h: f64, guess_c: f64, p_pa: f64) -> f64 {
     let mut t = guess_c;
     for _ in 0..NEWTON_STEPS {
-        let step = (h_sat(t) - h) / h_sat_slope(t);
+        let step = (h_sat(t, p_pa) - h) / h_sat_slope(t, p_pa);
         t = (t - step).min(MAX_WATER_C);
         if step.abs() < 1e-4 {
             break;
@@ -82,12 +81,16 @@ pub struct TowerFans {
     pub exponent: f64,
     /// Driving force at design (design wet-bulb and approach), kJ/kg.
     pub design_force: f64,
+    /// Barometric pressure of the site, Pa.
+    pub pressure_pa: f64,
 }
 
 impl TowerFans {
-    /// A tower whose design approach at `design_wb_c` needs the design airflow.
-    pub fn new(approach_k: f64, range_k: f64, exponent: f64, design_wb_c: f64) -> TowerFans {
-        TowerFans { approach_k, range_k, exponent, design_force: driving_force(design_wb_c, approach_k, range_k) }
+    /// A tower at pressure `pressure_pa` whose design approach at `design_wb_c` needs the design
+    /// airflow.
+    pub fn new(approach_k: f64, range_k: f64, exponent: f64, design_wb_c: f64, pressure_pa: f64) -> TowerFans {
+        let design_force = driving_force(design_wb_c, approach_k, range_k, pressure_pa);
+        TowerFans { approach_k, range_k, exponent, design_force, pressure_pa }
     }
 
     /// The approach, K, held rejecting `heat_ratio` of the design heat at wet-bulb `wb_c` (whose
@@ -98,10 +101,10 @@ impl TowerFans {
         let want = want_k.max(self.approach_k);
         let need = heat_ratio * self.design_force;
         let mean = wb_c + want + 0.5 * self.range_k;
-        if heat_ratio <= 0.0 || h_sat(mean) - h_wb >= need {
+        if heat_ratio <= 0.0 || h_sat(mean, self.pressure_pa) - h_wb >= need {
             return want;
         }
-        (h_sat_inverse(h_wb + need, mean) - 0.5 * self.range_k - wb_c).max(want)
+        (h_sat_inverse(h_wb + need, mean, self.pressure_pa) - 0.5 * self.range_k - wb_c).max(want)
     }
 
     /// Airflow, fraction of design (at most 1), rejecting `heat_ratio` of the design heat at
@@ -110,7 +113,7 @@ impl TowerFans {
         if heat_ratio <= 0.0 {
             return 0.0;
         }
-        let force = h_sat(wb_c + approach_k + 0.5 * self.range_k) - h_wb;
+        let force = h_sat(wb_c + approach_k + 0.5 * self.range_k, self.pressure_pa) - h_wb;
         if force <= 0.0 {
             return 1.0;
         }
@@ -131,20 +134,21 @@ pub fn basin_heater_w(w_per_k_w: f64, design_w: f64, heat_w: f64, dry_bulb_c: f6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::facility::psychro::SEA_LEVEL_PA as P;
 
     #[test]
     fn saturated_enthalpy_matches_the_psychrometric_table() {
         // ASHRAE Fundamentals ch. 1, Table 2 (saturated air at 101.325 kPa): h_s = 9.47 kJ/kg at
         // 0 °C, 29.35 at 10 °C, 57.55 at 20 °C, 100.0 at 30 °C [unverified, from memory].
         for (t, h) in [(0.0, 9.47), (10.0, 29.35), (20.0, 57.55), (30.0, 100.0)] {
-            assert!((h_sat(t) - h).abs() / h < 0.02, "{t}: {} vs {h}", h_sat(t));
+            assert!((h_sat(t, P) - h).abs() / h < 0.02, "{t}: {} vs {h}", h_sat(t, P));
         }
     }
 
     #[test]
     fn design_point_needs_design_airflow_and_fans_follow_the_closed_form() {
-        let t = TowerFans::new(4.0, 5.0, 0.6, 28.0);
-        let h = h_sat(28.0);
+        let t = TowerFans::new(4.0, 5.0, 0.6, 28.0, P);
+        let h = h_sat(28.0, P);
         assert_eq!(t.approach_k(1.0, 28.0, h, 4.0), 4.0);
         assert!((t.airflow(1.0, 28.0, h, 4.0) - 1.0).abs() < 1e-12);
         // Half the heat at design conditions: (1/2)^(1/0.6).
@@ -155,27 +159,44 @@ mod tests {
     fn the_inverse_of_saturated_enthalpy() {
         for t in [-10.0, 0.0, 12.5, 30.0, 45.0] {
             for guess in [t - 8.0, t, t + 20.0] {
-                assert!((h_sat_inverse(h_sat(t), guess) - t).abs() < 1e-3, "{t} from {guess}");
+                assert!((h_sat_inverse(h_sat(t, P), guess, P) - t).abs() < 1e-3, "{t} from {guess}");
             }
         }
     }
 
     #[test]
     fn holding_the_approach_at_a_lower_wet_bulb_takes_more_air_until_it_widens() {
-        let t = TowerFans::new(4.0, 5.0, 0.6, 28.0);
-        let flows: Vec<f64> = [28.0, 24.0, 20.0, 16.0].iter().map(|&wb| t.airflow(0.5, wb, h_sat(wb), 4.0)).collect();
+        let t = TowerFans::new(4.0, 5.0, 0.6, 28.0, P);
+        let flows: Vec<f64> = [28.0, 24.0, 20.0, 16.0].iter().map(|&wb| t.airflow(0.5, wb, h_sat(wb, P), 4.0)).collect();
         assert!(flows.windows(2).all(|w| w[1] > w[0]), "{flows:?}");
         // Winter at full heat: the design airflow cannot hold 4 K; the approach widens until the
         // driving force equals the design one, at design airflow.
-        let a = t.approach_k(1.0, 2.0, h_sat(2.0), 4.0);
+        let a = t.approach_k(1.0, 2.0, h_sat(2.0, P), 4.0);
         assert!(a > 6.0, "{a}");
-        assert!((driving_force(2.0, a, 5.0) - t.design_force).abs() < 1e-2);
-        assert!((t.airflow(1.0, 2.0, h_sat(2.0), a) - 1.0).abs() < 1e-4);
+        assert!((driving_force(2.0, a, 5.0, P) - t.design_force).abs() < 1e-2);
+        assert!((t.airflow(1.0, 2.0, h_sat(2.0, P), a) - 1.0).abs() < 1e-4);
         // Asked for warmer water (a head-pressure minimum), the fans slow down.
-        let h10 = h_sat(10.0);
+        let h10 = h_sat(10.0, P);
         assert!(
             t.airflow(0.5, 10.0, h10, t.approach_k(0.5, 10.0, h10, 8.0)) < t.airflow(0.5, 10.0, h10, t.approach_k(0.5, 10.0, h10, 4.0))
         );
+    }
+
+    #[test]
+    fn saturated_enthalpy_and_tower_airflow_follow_the_site_pressure() {
+        // At 1,500 m (84.6 kPa, ASHRAE Fundamentals ch. 1 Table 1) saturated air carries more water
+        // per kg of dry air: W = 0.622 p_ws / (p − p_ws) grows as p falls, and so does h_sat.
+        let p = crate::model::facility::psychro::pressure_at(1500.0);
+        assert!((p - 84_556.0).abs() < 200.0, "{p}");
+        let (lo, hi) = (h_sat(25.0, P), h_sat(25.0, p));
+        let p_ws = 610.94 * (17.625 * 25.0 / (25.0 + 243.04f64)).exp();
+        let closed = 1.006 * 25.0 + 0.622 * p_ws / (p - p_ws) * (2501.0 + 1.86 * 25.0);
+        assert!(hi > lo * 1.1 && (hi - closed).abs() < 1e-9, "{lo} {hi}");
+        // A tower sized at its own site follows the closed form with the site's enthalpies.
+        let high = TowerFans::new(4.0, 5.0, 0.6, 24.0, p);
+        let want = (0.6 * driving_force(24.0, 4.0, 5.0, p) / driving_force(16.0, 4.0, 5.0, p)).powf(1.0 / 0.6);
+        assert!((high.airflow(0.6, 16.0, h_sat(16.0, p), 4.0) - want.min(1.0)).abs() < 1e-12);
+        assert!(want < 1.0);
     }
 
     #[test]
