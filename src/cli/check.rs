@@ -31,6 +31,9 @@ pub struct CheckArgs {
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
+    if crate::scenario::federation::is_federation_file(&a.scenario) {
+        return super::federation::check(&a.scenario, a.allow_large);
+    }
     let mut overrides = crate::scenario::Overrides::default();
     if let Some(name) = &a.scheduler {
         overrides.policy = Some(crate::config::Policy::parse(name).map_err(|e| super::BadInput(format!("--scheduler: {e}")))?);

@@ -23,6 +23,7 @@ mod calibrate;
 mod catalog;
 mod check;
 mod demo;
+mod federation;
 mod forecast;
 mod report;
 mod run;

@@ -69,6 +69,26 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         check_horizon(ms).map_err(|e| BadInput(format!("--horizon: {e}")))?;
         overrides.horizon_ms = Some(ms);
     }
+    if crate::scenario::federation::is_federation_file(&a.scenario) {
+        if a.scheduler.is_some() || a.it_only {
+            return Err(BadInput(format!(
+                "{}: --scheduler and --it-only apply to one site; set them in each site's scenario",
+                a.scenario.display()
+            ))
+            .into());
+        }
+        return super::federation::run(super::federation::FedRun {
+            file: a.scenario,
+            out: a.out,
+            force: a.force,
+            seed: a.seed,
+            horizon_ms: overrides.horizon_ms,
+            quiet: a.quiet,
+            report: a.report,
+            lang: a.lang,
+            allow_large: a.allow_large,
+        });
+    }
     if let Some(name) = &a.scheduler {
         overrides.policy = Some(crate::config::Policy::parse(name).map_err(|e| BadInput(format!("--scheduler: {e}")))?);
     }

@@ -10,6 +10,7 @@ pub mod air_side;
 pub mod calibration;
 pub mod facility;
 pub mod failures;
+pub mod federation;
 pub mod grid;
 pub mod hardware;
 pub mod network;

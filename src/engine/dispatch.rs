@@ -8,7 +8,7 @@ use std::io;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-use crate::model::workload::{Arrivals, Life, on_arrival, on_trace_arrival};
+use crate::model::workload::{Arrivals, Life, on_arrival, on_inbound, on_job_ended, on_trace_arrival};
 use crate::model::{compute, failures, services};
 use crate::time::queue::Event;
 
@@ -29,9 +29,12 @@ pub fn dispatch(h: &mut Handlers, ev: Event) -> io::Result<()> {
         Event::TraceArrival { index } => on_trace_arrival(&h.arrivals, life, index as usize)?,
         Event::JobEnd { slot, generation } => {
             if life.jobs.get(slot).generation == generation {
+                let id = life.jobs.get(slot).id;
                 life.end(slot)?;
+                on_job_ended(&mut h.arrivals, id, life.clock.now_ms);
             }
         }
+        Event::Inbound { index } => on_inbound(&mut h.arrivals, life, index as usize)?,
         Event::Schedule => life.schedule_pass(),
         Event::Failure { component } => failures::on_failure(life, component as usize),
         Event::Repair { node } => failures::on_repair(life, node),

@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod build;
 mod dispatch;
+pub mod federation;
 mod finish;
 mod host;
 mod invariants;

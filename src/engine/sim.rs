@@ -184,6 +184,11 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
         &self.world
     }
 
+    /// The ECS world, to change (a federation reads and fills each site's [`crate::model::workload::Federated`]).
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
     /// Free accelerators according to the placement core.
     pub fn free_accelerators(&self) -> u64 {
         self.world.resource::<Scheduling>().cluster.free_accelerators()

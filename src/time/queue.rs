@@ -61,6 +61,11 @@ pub enum Event {
         /// The job's checkpoint generation when this was scheduled.
         generation: u32,
     },
+    /// A job placed here by a federation's dispatcher arrives.
+    Inbound {
+        /// Index into the site's inbox.
+        index: u32,
+    },
     /// The storage tier's earliest transfer ends (if `generation` is still current).
     StorageDone {
         /// The tier's schedule generation.

@@ -88,6 +88,11 @@ impl Scheduling {
         }
     }
 
+    /// Accelerators asked for by the queued jobs (a pass over the distinct request sizes).
+    pub fn queued_accelerators(&self) -> u64 {
+        self.queued_requests.iter().map(|(&r, &n)| r as u64 * n as u64).sum()
+    }
+
     /// The smallest request in the queue, if any.
     pub fn smallest_queued(&self) -> Option<u32> {
         self.queued_requests.first_key_value().map(|(&r, _)| r)

@@ -10,7 +10,7 @@ mod jobs;
 mod lifecycle;
 mod rows;
 
-pub use arrivals::{Arrivals, on_arrival, on_trace_arrival};
+pub use arrivals::{Arrivals, Drawn, Federated, Inbound, on_arrival, on_inbound, on_job_ended, on_trace_arrival};
 pub use book::{ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo};
 pub use calibration::{CalibrationUse, DurationScale, summary_entries};
 pub use classes::{ClassInfo, ClassTable};
