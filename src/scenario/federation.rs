@@ -419,6 +419,14 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
         {
             return Err(src.error(&at.key("latency_bound_ms"), "expected a round-trip bound above 0 ms"));
         }
+        if let Some(b) = m.latency_bound_ms
+            && b < intra
+        {
+            return Err(src.error(
+                &at.key("latency_bound_ms"),
+                format!("{b} ms is below the round-trip time from users to a site of their own region (wan.intra_region_rtt_ms = {intra}): no site could run the class; expected at least {intra}"),
+            ));
+        }
         classes.push(Mobility {
             class: m.name.clone(),
             mobile: m.mobile.unwrap_or(true),

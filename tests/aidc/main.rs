@@ -18,6 +18,7 @@ mod combined;
 mod determinism;
 mod ends;
 mod facility;
+mod federation;
 mod failures;
 mod forecast;
 mod fuzz;
