@@ -177,17 +177,23 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The first points with allocation utilization and p95 wait (mean ± 95 % half-width).
+/// The first points with allocation utilization and p95 wait (mean ± 95 % half-width); for a
+/// federation, its utilization over all sites and mean wait.
 fn print_points(o: &crate::sweep::Outcome) {
     const SHOWN: usize = 12;
-    let cols = ["utilization.allocated_mean".to_string(), "jobs.wait_s.p95".to_string()];
+    let federation = o.rows.first().is_some_and(|r| r.metrics.iter().any(|(k, _)| k == "totals.utilization_allocated"));
+    let (cols, wait) = if federation {
+        (["totals.utilization_allocated".to_string(), "totals.wait_mean_s".to_string()], "mean wait h")
+    } else {
+        (["utilization.allocated_mean".to_string(), "jobs.wait_s.p95".to_string()], "wait p95 h")
+    };
     let points = fold_points(&o.rows, &cols);
     let pm = |s: Option<(f64, Option<f64>)>, scale: f64| match s {
         Some((m, Some(h))) => format!("{:.2} ± {:.2}", m * scale, h * scale),
         Some((m, None)) => format!("{:.2}", m * scale),
         None => "-".into(),
     };
-    outln!("{:>6} {:>4}  {:>18} {:>22}  parameters", "point", "n", "alloc util %", "wait p95 h");
+    outln!("{:>6} {:>4}  {:>18} {:>22}  parameters", "point", "n", "alloc util %", wait);
     for p in points.iter().take(SHOWN) {
         let params: Vec<String> = o.params.iter().zip(&p.params).map(|(k, v)| format!("{k}={v}")).collect();
         outln!("{:>6} {:>4}  {:>18} {:>22}  {}", p.point, p.n, pm(p.stats[0], 100.0), pm(p.stats[1], 1.0 / 3600.0), params.join(" "));

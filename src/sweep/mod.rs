@@ -94,6 +94,9 @@ fn resolve_point(doc: &Document, context: &str) -> Result<Scenario, SweepError> 
     })
 }
 
+/// Parts of federation.json left out of a federation sweep's metric columns.
+const FEDERATION_SKIPPED: [&str; 3] = ["federation", "baseline", "vs_baseline"];
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
     move |source| SweepError::Io { path: path.to_path_buf(), source }
 }
@@ -137,6 +140,9 @@ pub struct Prepared {
     pub heaviest: Estimate,
     /// The limits the sweep is held to.
     pub limits: Limits,
+    /// Sites per run: 1 for a scenario, the number of sites for a federation (whose runs hold
+    /// every site in memory at once).
+    pub sites: usize,
 }
 
 /// A deterministic slice of a plan: runs with index mod `n` = `k` − 1.
@@ -188,6 +194,10 @@ impl Plan {
         if self.replications == 0 {
             return Err(SweepError::Spec("--replications: expected at least 1".into()));
         }
+        let federation = crate::scenario::federation::is_federation(&self.doc.text);
+        if federation {
+            return self.prepare_federation(limits);
+        }
         let base = self.doc.resolve()?;
         let points = design::points(&self.params, self.design, self.samples, self.design_seed)?;
         let total = points.len() as u64 * self.replications as u64;
@@ -238,7 +248,54 @@ impl Plan {
                 heaviest = est;
             }
         }
-        Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits })
+        Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits, sites: 1 })
+    }
+
+    /// [`Plan::prepare`] for a federation file: every point is resolved as a federation and each
+    /// of its sites checked against an equal share of the limits.
+    fn prepare_federation(self, limits: &Limits) -> Result<Prepared, SweepError> {
+        use crate::scenario::federation as fed;
+        if self.replications == 0 {
+            return Err(SweepError::Spec("--replications: expected at least 1".into()));
+        }
+        let base = fed::load_str(&self.doc.text, &self.doc.path, None, None)?;
+        let points = design::points(&self.params, self.design, self.samples, self.design_seed)?;
+        let total = points.len() as u64 * self.replications as u64;
+        if total > design::MAX_POINTS as u64 {
+            return Err(SweepError::Spec(format!("the plan has {total} runs; at most {} are allowed", design::MAX_POINTS)));
+        }
+        let mut share = *limits;
+        let n = base.sites.len().max(1) as u64;
+        if let Some(m) = share.memory.as_mut() {
+            m.bytes /= n;
+        }
+        let mut texts = Vec::with_capacity(points.len());
+        let mut seeds = Vec::with_capacity(points.len());
+        let mut heaviest = budget::estimate(&base.sites[0].scenario, budget::Outputs::default());
+        let mut sites = base.sites.len();
+        for point in &points {
+            let sets: Vec<_> = self.params.iter().map(|p| &p.path).zip(point.iter()).collect();
+            let context = sets.iter().map(|(p, v)| format!("{p}={}", plain(v))).collect::<Vec<_>>().join(" ");
+            let doc = self.doc.with(&sets)?;
+            let f = fed::load_str(&doc.text, &doc.path, None, None).map_err(|e| match e {
+                ScenarioError::Invalid(d) if !context.is_empty() => {
+                    SweepError::Spec(format!("--set {context}: {}: {} (in {})", d.field, d.message, doc.path.display()))
+                }
+                other => other.into(),
+            })?;
+            for s in &f.sites {
+                let est = budget::estimate(&s.scenario, budget::Outputs::default());
+                budget::check(&est, &share)
+                    .map_err(|r| SweepError::Spec(format!("--set {context}: site {}: {}: {}", s.name, r.field, r.message)))?;
+                if est.memory_bound_bytes() > heaviest.memory_bound_bytes() {
+                    heaviest = est;
+                }
+            }
+            sites = sites.max(f.sites.len());
+            texts.push(doc.text);
+            seeds.push(f.seed);
+        }
+        Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits, sites })
     }
 }
 
@@ -275,6 +332,25 @@ impl Prepared {
         let reps = self.plan.replications as u64;
         let (point, replication) = ((r / reps) as usize, (r % reps) as u32);
         let seed = replication_seed(self.seeds[point], replication);
+        if self.sites > 1 || crate::scenario::federation::is_federation(&self.texts[point]) {
+            let fed = crate::scenario::federation::load_str(&self.texts[point], &self.plan.doc.path, None, Some(seed))?;
+            let (summary, _) = crate::engine::federation::run_in_memory(&fed, fed.dispatcher);
+            // Sites by name, so that each site's figures are columns.
+            let mut value = serde_json::to_value(&summary).unwrap_or_default();
+            if let Some(obj) = value.as_object_mut() {
+                let by_name: serde_json::Map<String, serde_json::Value> =
+                    summary.sites.iter().filter_map(|s| Some((s.name.clone(), serde_json::to_value(s).ok()?))).collect();
+                obj.insert("sites".into(), serde_json::Value::Object(by_name));
+            }
+            return Ok(Row {
+                run: r,
+                point: point as u64,
+                replication,
+                seed,
+                params: self.points[point].iter().map(plain).collect(),
+                metrics: stats::leaves(&value, &FEDERATION_SKIPPED),
+            });
+        }
         let sc = crate::scenario::load_str_with(
             &self.texts[point],
             &self.plan.doc.path,
@@ -519,7 +595,7 @@ pub fn run(prep: &Prepared, out: &crate::output::Target, opts: &SweepOptions) ->
     // depend on the thread count).
     let wanted = opts.threads.filter(|t| *t > 0).unwrap_or_else(rayon::current_num_threads).min(todo.len().max(1));
     let shared = prep.texts.iter().map(|t| t.len() as f64).sum::<f64>() + in_shard.len() as f64 * ROW_BYTES;
-    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes(), shared, wanted, &prep.limits)
+    let threads = budget::parallel_runs(prep.heaviest.parallel_run_bytes() * prep.sites as f64, shared, wanted, &prep.limits)
         .map_err(|e| SweepError::Spec(e.to_string()))?;
     let pool = pool(Some(threads))?;
     let bar = progress_bar(opts.progress, todo.len() as u64);

@@ -130,10 +130,7 @@ fn least_loaded_over_a_free_instant_wan_matches_one_merged_center() {
         md.abs() <= (3.0 * se).max(0.02),
         "federation {fed_u:?} vs merged {merged_u:?}: mean difference {md:.4} beyond sampling error (se {se:.4}, spread {spread:.4})"
     );
-    assert!(
-        mean(&merged_u) - mean(&local_u) > 0.08,
-        "the test cannot tell: local-only {local_u:?} is as good as merged {merged_u:?}"
-    );
+    assert!(mean(&merged_u) - mean(&local_u) > 0.08, "the test cannot tell: local-only {local_u:?} is as good as merged {merged_u:?}");
 }
 
 fn run_text_summary(sc: &aidc::scenario::Scenario) -> f64 {
@@ -225,7 +222,8 @@ fn every_dispatcher_conserves_jobs_and_energy_and_reruns_byte_identically() {
         o
     };
     let (x, y) = (out("x"), out("y"));
-    for f in ["federation.json", "moves.csv", "sites/a/timeseries.csv", "sites/a/jobs.csv", "sites/b/jobs.csv", "federation.resolved.toml"] {
+    for f in ["federation.json", "moves.csv", "sites/a/timeseries.csv", "sites/a/jobs.csv", "sites/b/jobs.csv", "federation.resolved.toml"]
+    {
         assert_eq!(std::fs::read(x.join(f)).unwrap(), std::fs::read(y.join(f)).unwrap(), "{f} differs between reruns");
     }
 }
