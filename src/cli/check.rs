@@ -18,7 +18,9 @@ use crate::scenario::units::format_duration;
 /// Exit code 0 when valid, 2 with an error naming file, line, column and field otherwise (also
 /// when `aidc run` would refuse the design as too large for this machine).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf")]
+#[command(
+    after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf\n  aidc check scenarios/federation/east-west.toml"
+)]
 pub struct CheckArgs {
     /// The scenario file (TOML).
     scenario: std::path::PathBuf,
@@ -32,6 +34,13 @@ pub struct CheckArgs {
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     if crate::scenario::federation::is_federation_file(&a.scenario) {
+        if a.scheduler.is_some() {
+            return Err(super::BadInput(format!(
+                "{}: --scheduler applies to one site; set it in each site's scenario",
+                a.scenario.display()
+            ))
+            .into());
+        }
         return super::federation::check(&a.scenario, a.allow_large);
     }
     let mut overrides = crate::scenario::Overrides::default();

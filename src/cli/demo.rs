@@ -90,6 +90,15 @@ pub const PRESETS: &[Preset] = &[
         ],
         needs: None,
     },
+    Preset {
+        name: "east-west",
+        question: (
+            "东数西算: how much idle capacity, cost and carbon does scheduling across the hubs recover, against keeping every job where it was submitted?",
+            "东数西算:跨枢纽调度与各中心只跑本地作业相比,能找回多少闲置算力、省多少电费和碳排放?",
+        ),
+        runs: &[("east-west", "east-west.toml", include_str!("../../scenarios/demo/east-west.toml"))],
+        needs: None,
+    },
 ];
 
 /// Run a classroom preset in a few seconds: print its key figures, write its report.
@@ -139,6 +148,15 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("output").join("demo").join(preset.name));
     let started = Instant::now();
+    if let [(_, file, text)] = preset.runs
+        && crate::scenario::federation::is_federation(text)
+    {
+        let (page, summary) = run_federation(file, text, &Target::new(&out, Kind::Demo).force(a.force), a.lang)?;
+        outln!("{}", a.lang.pick(preset.question));
+        out!("\n{}", super::federation::describe_run(&summary));
+        outln!("\nreport: {} ({:.1} s)", page.display(), started.elapsed().as_secs_f64());
+        return Ok(ExitCode::SUCCESS);
+    }
     let page = run_preset(preset, &Target::new(&out, Kind::Demo).force(a.force), a.lang)?;
     outln!("{}", a.lang.pick(preset.question));
     out!("{}", terminal_table(preset, &out, a.lang)?);
@@ -178,6 +196,23 @@ pub fn run_preset(p: &Preset, out: &Target, lang: Lang) -> anyhow::Result<PathBu
     write_manifest(staging.dir(), &manifest)?;
     write_report(staging.dir(), lang)?;
     Ok(staging.commit()?.join("report.html"))
+}
+
+/// Runs a federation preset (one federation file with its baseline) into a staging folder,
+/// writes its report and renames it into place at `out`.
+fn run_federation(
+    file: &str,
+    text: &str,
+    out: &Target,
+    lang: Lang,
+) -> anyhow::Result<(PathBuf, crate::model::federation::FederationSummary)> {
+    let path = Path::new("scenarios/demo").join(file);
+    let fed = crate::scenario::federation::load_str(text, &path, None, None)?;
+    let staging = out.stage()?;
+    super::federation::guard(&fed, staging.dir(), crate::engine::budget::Outputs::files(true), false)?;
+    let (summary, _) = crate::engine::federation::run_federation_into(&fed, staging.dir(), &RunOptions { progress: false })?;
+    write_report(staging.dir(), lang)?;
+    Ok((staging.commit()?.join("report.html"), summary))
 }
 
 /// Display width of text on a terminal (CJK characters take two columns).

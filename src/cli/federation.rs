@@ -29,7 +29,7 @@ pub struct FedRun {
 
 /// Checks that every site fits this machine beside the others: each gets an equal share of
 /// the memory and output bounds.
-fn guard(fed: &Federation, out: &Path, outputs: budget::Outputs, allow_large: bool) -> anyhow::Result<()> {
+pub(super) fn guard(fed: &Federation, out: &Path, outputs: budget::Outputs, allow_large: bool) -> anyhow::Result<()> {
     let mut limits = budget::Limits::of_machine(Some(out), allow_large).map_err(|e| BadInput(e.to_string()))?;
     let n = fed.sites.len().max(1) as u64;
     if let Some(m) = limits.memory.as_mut() {

@@ -21,9 +21,13 @@ use crate::scenario::units::parse_duration_ms;
 /// marker says so) that holds only what aidc wrote; anything else is refused with exit code 2
 /// unless --force, which still never writes over /, the home folder, the current folder or the
 /// scenario's folder. A progress bar shows on a terminal; --quiet (or a pipe) keeps it silent.
+///
+/// A federation file (a `[federation]` table: several sites, a WAN and a global dispatcher)
+/// runs every site on one clock and writes federation.json, moves.csv and each site's outputs
+/// under sites/<name>/; --seed and --horizon apply to every site.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc run scenarios/wuhu-10k.toml --horizon 7d --seed 3 --out output/wuhu-week\n  aidc run scenarios/bench-10k.toml --scheduler sjf --quiet"
+    after_help = "Examples:\n  aidc run scenarios/classroom.toml\n  aidc run scenarios/wuhu-10k.toml --horizon 7d --seed 3 --out output/wuhu-week\n  aidc run scenarios/bench-10k.toml --scheduler sjf --quiet\n  aidc run scenarios/federation/east-west.toml --horizon 30d"
 )]
 pub struct RunArgs {
     /// The scenario file (TOML).
