@@ -98,15 +98,16 @@ struct Counters {
 pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> Result<(FederationSummary, Vec<Summary>), RunError> {
     let sites_dir = dir.join("sites");
     std::fs::create_dir_all(&sites_dir).map_err(io_at(&sites_dir))?;
+    let (scenarios, routes) = crate::model::federation::services::route(fed, fed.dispatcher);
     let mut sims = Vec::with_capacity(fed.sites.len());
-    for s in &fed.sites {
+    for (s, sc) in fed.sites.iter().zip(&scenarios) {
         let d = sites_dir.join(&s.name);
         std::fs::create_dir_all(&d).map_err(io_at(&d))?;
         let ts = d.join("timeseries.csv");
         let jobs = d.join("jobs.csv");
         let ts = BufWriter::with_capacity(1 << 16, File::create(&ts).map_err(io_at(&ts))?);
         let jobs = BufWriter::with_capacity(1 << 16, File::create(&jobs).map_err(io_at(&jobs))?);
-        sims.push(Simulation::new(&s.scenario, ts, jobs).map_err(io_at(&d))?);
+        sims.push(Simulation::new(sc, ts, jobs).map_err(io_at(&d))?);
     }
     let moves_path = dir.join("moves.csv");
     let mut moves = BufWriter::new(File::create(&moves_path).map_err(io_at(&moves_path))?);
@@ -121,9 +122,9 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
     let mut summaries = Vec::with_capacity(sites.len());
     let mut flow = Vec::with_capacity(sites.len());
     let mut pending = Vec::with_capacity(sites.len());
-    for (s, site) in fed.sites.iter().zip(sites) {
+    for ((s, site), sc) in fed.sites.iter().zip(sites).zip(&scenarios) {
         let d = sites_dir.join(&s.name);
-        if s.scenario.facility.is_some() {
+        if sc.facility.is_some() {
             let path = d.join("alarms.csv");
             let mut text = String::from("time_s,kind,where,value\n");
             for a in site.sim.alarms() {
@@ -138,13 +139,13 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
         write_json(&d.join("summary.json"), &summary)?;
         write_json(&d.join("run.json"), &info)?;
         let resolved = d.join("scenario.resolved.toml");
-        std::fs::write(&resolved, crate::scenario::unparse::to_toml(&s.scenario)).map_err(io_at(&resolved))?;
+        std::fs::write(&resolved, crate::scenario::unparse::to_toml(sc)).map_err(io_at(&resolved))?;
         Marker::listing(Kind::Run, &d).and_then(|m| m.write(&d).map_err(io::Error::other)).map_err(io_at(&d))?;
         summaries.push((summary, arrived));
     }
     Marker::listing(Kind::Run, &sites_dir).and_then(|m| m.write(&sites_dir).map_err(io::Error::other)).map_err(io_at(&sites_dir))?;
     let baseline = if fed.baseline { Some(run_in_memory(fed, DispatcherKind::LocalOnly).0.totals) } else { None };
-    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, baseline);
+    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, baseline, &routes);
     write_json(&dir.join("federation.json"), &summary)?;
     let resolved = dir.join("federation.resolved.toml");
     std::fs::write(&resolved, crate::scenario::federation::to_toml(fed)).map_err(io_at(&resolved))?;
@@ -154,10 +155,10 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
 /// Runs a federation with dispatcher `kind` in memory (rows discarded): for the baseline,
 /// sweeps and tests. Returns the federation summary (without a baseline) and each site's.
 pub fn run_in_memory(fed: &Federation, kind: DispatcherKind) -> (FederationSummary, Vec<Summary>) {
-    let sims = fed
-        .sites
+    let (scenarios, routes) = crate::model::federation::services::route(fed, kind);
+    let sims = scenarios
         .iter()
-        .map(|s| match Simulation::new(&s.scenario, io::sink(), io::sink()) {
+        .map(|sc| match Simulation::new(sc, io::sink(), io::sink()) {
             Ok(sim) => sim,
             Err(_) => unreachable!("io::sink never fails"),
         })
@@ -175,7 +176,7 @@ pub fn run_in_memory(fed: &Federation, kind: DispatcherKind) -> (FederationSumma
             Err(_) => unreachable!("io::sink never fails"),
         }
     }
-    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, None);
+    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, None, &routes);
     (summary, summaries.into_iter().map(|(s, _)| s).collect())
 }
 
@@ -512,6 +513,7 @@ fn carbon_t(s: &Summary, sc: &Scenario) -> f64 {
     s.energy.it_kwh * factor / 1000.0
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fold(
     fed: &Federation,
     sites: &[(Summary, u64)],
@@ -520,6 +522,7 @@ fn fold(
     c: &Counters,
     w: &Wan,
     baseline: Option<Totals>,
+    routes: &[crate::model::federation::services::ServiceRoute],
 ) -> FederationSummary {
     let summaries: Vec<Summary> = sites.iter().map(|(s, _)| s.clone()).collect();
     let totals = totals_of(fed, &summaries, &c.link_cost);
@@ -596,17 +599,18 @@ fn fold(
             }
         })
         .collect();
-    let services = fed
-        .sites
+    let services = routes
         .iter()
-        .zip(&summaries)
-        .flat_map(|(f, s)| {
-            s.services.iter().map(move |(name, v)| ServiceFigures {
-                site: f.name.clone(),
-                service: name.clone(),
-                rtt_ms: fed.intra_region_rtt_ms,
-                slo_attainment: v.slo_attainment,
-            })
+        .map(|r| {
+            let name = if r.site == r.home { r.service.clone() } else { format!("{}@{}", r.service, fed.sites[r.home].name) };
+            ServiceFigures {
+                site: fed.sites[r.site].name.clone(),
+                slo_attainment: summaries[r.site].services.get(&name).map_or(0.0, |v| v.slo_attainment),
+                service: name,
+                home: fed.sites[r.home].name.clone(),
+                share: r.share,
+                rtt_ms: r.rtt_ms,
+            }
         })
         .collect();
     FederationSummary {

@@ -399,13 +399,18 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
         if classes.iter().any(|x| x.class == m.name) {
             return Err(src.error(&at.key("name"), format!("class `{}` is listed twice", m.name)));
         }
-        let has = |sc: &crate::config::Scenario| sc.classes.iter().any(|c| c.name == m.name);
-        if !sites.iter().any(|s| has(&s.scenario)) {
-            let all: std::collections::BTreeSet<&str> =
-                sites.iter().flat_map(|s| s.scenario.classes.iter().map(|c| c.name.as_str())).collect();
+        let labels = |sc: &crate::config::Scenario| -> Vec<String> {
+            sc.classes.iter().map(|c| c.name.clone()).chain(sc.services.iter().map(|s| s.name.clone())).collect()
+        };
+        if !sites.iter().any(|s| labels(&s.scenario).contains(&m.name)) {
+            let all: std::collections::BTreeSet<String> = sites.iter().flat_map(|s| labels(&s.scenario)).collect();
             return Err(src.error(
                 &at.key("name"),
-                format!("no site has a job class `{}`: expected one of {}", m.name, all.into_iter().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "no site has a job class or service `{}`: expected one of {}",
+                    m.name,
+                    all.into_iter().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
         let gb = |b: Option<Bytes>, key: &str| -> R<f64> {
@@ -434,20 +439,6 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
             result_gb,
             latency_bound_ms: m.latency_bound_ms,
         });
-    }
-    for (i, s) in sites.iter().enumerate() {
-        for svc in &s.scenario.services {
-            if classes.iter().any(|m| m.class == svc.name && m.mobile) {
-                let at = classes.iter().position(|m| m.class == svc.name).unwrap_or(0);
-                return Err(src.error(
-                    &FieldPath::root("classes").index(at).key("mobile"),
-                    format!(
-                        "`{}` is an inference service of site {i} ({}): services stay in their site; expected mobile = false",
-                        svc.name, s.name
-                    ),
-                ));
-            }
-        }
     }
     let first = &sites[0].scenario;
     let dispatch_every_ms = f.dispatch_every.map_or(DEFAULT_DISPATCH_EVERY_MS.min(first.step_ms), |d| d.0);

@@ -313,3 +313,34 @@ fn an_inline_site_is_located_in_the_federation_file() {
     let line = line_of(&bad, "count = 0");
     assert!(e.contains("inl.toml") && e.contains("sites[0].scenario.halls[0].racks[0].count") && e.contains(&format!(":{line}:")), "{e}");
 }
+
+#[test]
+fn a_mobile_service_is_served_by_the_sites_within_its_bound() {
+    let d = tempfile::tempdir().unwrap();
+    let svc = "[[services]]\nname = \"chat\"\npeak_rate = \"400/s\"\nreplica_rate = \"35/s\"\naccelerators = 2\n";
+    write_site(d.path(), "a", 4, "1/d", "3d");
+    let a = std::fs::read_to_string(d.path().join("a.toml")).unwrap();
+    std::fs::write(d.path().join("a.toml"), format!("{a}{svc}")).unwrap();
+    write_site(d.path(), "b", 12, "0/d", "3d");
+    let within = "[[classes]]\nname = \"chat\"\nlatency_bound_ms = 30.0\n";
+    let fed = federation(d.path(), "least-loaded", "", within);
+    let out = d.path().join("o");
+    std::fs::create_dir_all(&out).unwrap();
+    let (s, sites) = run_federation_into(&fed, &out, &RunOptions::default()).unwrap();
+    // Split by installed accelerators: a has 64, b 192.
+    let share = |site: &str| s.services.iter().find(|x| x.site == site).map(|x| x.share).unwrap();
+    assert!((share("a") - 0.25).abs() < 1e-12 && (share("b") - 0.75).abs() < 1e-12, "{:?}", s.services);
+    let b = &sites[1].services["chat@a"];
+    assert!(b.requests > 2.0 * sites[0].services["chat"].requests, "b serves three quarters of the requests");
+    assert!(s.services.iter().all(|x| x.rtt_ms <= 30.0));
+    // The split site reruns alone from its resolved scenario, the service copy included.
+    let alone = aidc::scenario::load(&out.join("sites/b/scenario.resolved.toml")).unwrap();
+    assert_eq!(alone.services.len(), 1);
+    // Within 10 ms only home qualifies: everything stays at a; local-only also keeps it home.
+    let near = "[[classes]]\nname = \"chat\"\nlatency_bound_ms = 10.0\n";
+    let (s, _) = run_in_memory(&federation(d.path(), "least-loaded", "", near), DispatcherKind::LeastLoaded);
+    assert_eq!(s.services.len(), 1);
+    assert_eq!((s.services[0].site.as_str(), s.services[0].share), ("a", 1.0));
+    let (s, _) = run_in_memory(&federation(d.path(), "least-loaded", "", within), DispatcherKind::LocalOnly);
+    assert_eq!(s.services.len(), 1);
+}

@@ -7,6 +7,7 @@
 //! the dispatch delay (at most one dispatcher period) and the transfer.
 
 pub mod dispatcher;
+pub mod services;
 pub mod wan;
 
 use serde::{Deserialize, Serialize};
@@ -234,14 +235,18 @@ pub struct LinkSummary {
     pub cost_cny: f64,
 }
 
-/// One site's inference service.
+/// One site's share of an inference service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceFigures {
-    /// Site.
+    /// Site that serves it.
     pub site: String,
-    /// Service.
+    /// Service (as named in that site: `<service>@<home>` away from home).
     pub service: String,
-    /// Round-trip time of its users (the site's region), ms.
+    /// Its home site, where its users are.
+    pub home: String,
+    /// Share of its requests served at this site.
+    pub share: f64,
+    /// Round-trip time from its users to this site, ms.
     pub rtt_ms: f64,
     /// Share of the horizon with p95 latency within target.
     pub slo_attainment: f64,
