@@ -74,6 +74,8 @@ struct Site<'a, W: Write + Send + Sync + 'static> {
     constant_carbon: f64,
     moved_in: u64,
     moved_out: u64,
+    /// Wall time spent in this site's events and samples, s.
+    wall_s: f64,
 }
 
 /// What the loop counted.
@@ -113,11 +115,9 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
     let mut moves = BufWriter::new(File::create(&moves_path).map_err(io_at(&moves_path))?);
     writeln!(moves, "{MOVES_HEADER}").map_err(io_at(&moves_path))?;
     let bar = super::progress_bar(opts.progress, fed.horizon_ms);
-    let started = Instant::now();
     let kind = fed.dispatcher;
     let (sites, counters, wan) = simulate(fed, kind, sims, &mut moves, |t| bar.set_position(t / 1000)).map_err(io_at(dir))?;
     moves.flush().map_err(io_at(&moves_path))?;
-    let wall_s = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let mut summaries = Vec::with_capacity(sites.len());
     let mut flow = Vec::with_capacity(sites.len());
@@ -135,7 +135,7 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
         flow.push((site.moved_in, site.moved_out));
         pending.push(site.sim.world().resource::<Arrivals>().federated.in_flight() as u64);
         let arrived = site.sim.world().resource::<Arrivals>().federated.arrived;
-        let (summary, info, _, _) = site.sim.finish(wall_s / fed.sites.len() as f64).map_err(io_at(&d))?;
+        let (summary, info, _, _) = site.sim.finish(site.wall_s).map_err(io_at(&d))?;
         write_json(&d.join("summary.json"), &summary)?;
         write_json(&d.join("run.json"), &info)?;
         let resolved = d.join("scenario.resolved.toml");
@@ -223,6 +223,7 @@ fn prepare<'a, W: Write + Send + Sync + 'static>(
             constant_carbon,
             moved_in: 0,
             moved_out: 0,
+            wall_s: 0.0,
         });
     }
     out
@@ -275,7 +276,9 @@ fn simulate<'a, W: Write + Send + Sync + 'static>(
     if !any_mobile {
         // Nothing can move: each site runs alone, to the end.
         for s in &mut sites {
+            let t0 = Instant::now();
             s.sim.run_until(horizon, &mut progress)?;
+            s.wall_s += t0.elapsed().as_secs_f64();
         }
         return Ok((sites, c, wan));
     }
@@ -284,7 +287,9 @@ fn simulate<'a, W: Write + Send + Sync + 'static>(
     const RESULT: u64 = 1 << 63;
     loop {
         for s in &mut sites {
+            let t0 = Instant::now();
             s.sim.run_until(tick, |_| {})?;
+            s.wall_s += t0.elapsed().as_secs_f64();
         }
         progress(tick);
         let next = (tick + period).min(horizon);
