@@ -143,7 +143,8 @@ pub fn describe_run(s: &FederationSummary) -> String {
         );
         let _ = writeln!(
             o,
-            "  per accelerator-hour delivered: cost {} CNY (energy + WAN; total {} CNY), carbon {} kg (total {} t)",
+            "  per accelerator-hour delivered: energy {} CNY, energy + WAN {} CNY (total {} CNY), carbon {} kg (total {} t)",
+            signed(d.energy_cost_cny_per_accelerator_hour, 3),
             signed(d.cost_cny_per_accelerator_hour, 3),
             signed(d.cost_cny, 0),
             signed(d.carbon_kg_per_accelerator_hour, 3),

@@ -500,6 +500,7 @@ fn totals_of(fed: &Federation, sites: &[Summary], link_cost: &[f64]) -> Totals {
     t.wan_cost_cny = link_cost.iter().sum();
     if alloc_h > 0.0 {
         t.cost_cny_per_accelerator_hour = if t.priced_sites > 0 { (t.energy_cost_cny + t.wan_cost_cny) / alloc_h } else { 0.0 };
+        t.energy_cost_cny_per_accelerator_hour = if t.priced_sites > 0 { t.energy_cost_cny / alloc_h } else { 0.0 };
         t.carbon_kg_per_accelerator_hour = t.carbon_t * 1000.0 / alloc_h;
     }
     t
@@ -540,6 +541,7 @@ fn fold(
         cost_cny: (totals.energy_cost_cny + totals.wan_cost_cny) - (b.energy_cost_cny + b.wan_cost_cny),
         carbon_t: totals.carbon_t - b.carbon_t,
         cost_cny_per_accelerator_hour: totals.cost_cny_per_accelerator_hour - b.cost_cny_per_accelerator_hour,
+        energy_cost_cny_per_accelerator_hour: totals.energy_cost_cny_per_accelerator_hour - b.energy_cost_cny_per_accelerator_hour,
         carbon_kg_per_accelerator_hour: totals.carbon_kg_per_accelerator_hour - b.carbon_kg_per_accelerator_hour,
     });
     let figures = fed

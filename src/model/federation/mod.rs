@@ -92,6 +92,8 @@ pub struct Totals {
     pub wan_cost_cny: f64,
     /// Energy and WAN cost per allocated accelerator-hour, CNY (0 when nothing is priced).
     pub cost_cny_per_accelerator_hour: f64,
+    /// Energy cost alone per allocated accelerator-hour, CNY (0 when nothing is priced).
+    pub energy_cost_cny_per_accelerator_hour: f64,
     /// Carbon per allocated accelerator-hour, kg CO2.
     pub carbon_kg_per_accelerator_hour: f64,
 }
@@ -115,6 +117,8 @@ pub struct Delta {
     pub carbon_t: f64,
     /// Energy and WAN cost per allocated accelerator-hour, CNY.
     pub cost_cny_per_accelerator_hour: f64,
+    /// Energy cost alone per allocated accelerator-hour, CNY.
+    pub energy_cost_cny_per_accelerator_hour: f64,
     /// Carbon per allocated accelerator-hour, kg CO2.
     pub carbon_kg_per_accelerator_hour: f64,
 }
