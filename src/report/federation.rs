@@ -234,6 +234,7 @@ fn answer(f: &Value, lang: Lang) -> String {
     } else {
         String::new()
     };
+    let no_carbon = lang.pick(("no carbon counted (0 t at every site)", "未计碳排放(各站点均为 0 吨)"));
     let has_baseline = matches!(at(f, "baseline"), Some(Value::Object(_))) && matches!(at(f, "vs_baseline"), Some(Value::Object(_)));
     let mut parts: Vec<String> = Vec::new();
     let head;
@@ -280,7 +281,9 @@ fn answer(f: &Value, lang: Lang) -> String {
         let (k0, k1) = (n("baseline.carbon_kg_per_accelerator_hour"), n("totals.carbon_kg_per_accelerator_hour"));
         let dk = n("vs_baseline.carbon_kg_per_accelerator_hour");
         let kg = |v: f64| format!("{} kg", fixed(v, 3));
-        parts.push(if zh {
+        parts.push(if !(n("totals.carbon_t") > 0.0 || n("baseline.carbon_t") > 0.0) {
+            no_carbon.to_string()
+        } else if zh {
             format!("每卡时碳排放 <strong>{} kg CO₂</strong>{}", signed(dk, 3), from_to(&kg(k0), &kg(k1)))
         } else {
             format!("carbon per accelerator-hour <strong>{} kg CO₂</strong> {}", signed(dk, 3), from_to(&kg(k0), &kg(k1)))
@@ -320,11 +323,15 @@ fn answer(f: &Value, lang: Lang) -> String {
         } else {
             parts.push(lang.pick(("cost not priced (no site has a [grid] tariff)", "未计电费(没有站点设置 [grid] 电价)")).to_string());
         }
-        parts.push(format!(
-            "{} <strong>{} kg CO₂</strong>",
-            lang.pick(("carbon per accelerator-hour", "每卡时碳排放")),
-            fixed(n("totals.carbon_kg_per_accelerator_hour"), 3)
-        ));
+        parts.push(if n("totals.carbon_t") > 0.0 {
+            format!(
+                "{} <strong>{} kg CO₂</strong>",
+                lang.pick(("carbon per accelerator-hour", "每卡时碳排放")),
+                fixed(n("totals.carbon_kg_per_accelerator_hour"), 3)
+            )
+        } else {
+            no_carbon.to_string()
+        });
         parts.push(wan);
         parts.push(format!("{} <strong>{}</strong>", lang.pick(("mean wait", "平均排队等待")), duration_s(n("totals.wait_mean_s"))));
         parts.push(if zh {
