@@ -110,6 +110,7 @@ fn totals_section(f: &Value, lang: Lang) -> String {
         if has_baseline {
             let base = num(f, &format!("baseline.{key}"));
             let change = base.map_or("-".into(), |b| dfmt(now - b));
+            let change = if zh { change.replace(" pts", " 个百分点") } else { change };
             out.push(vec![esc(label), esc(&base.map_or("-".into(), fmt)), esc(&fmt(now)), esc(&change)]);
         } else {
             out.push(vec![esc(label), esc(&fmt(now))]);
