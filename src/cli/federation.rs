@@ -51,7 +51,7 @@ pub fn run(a: FedRun) -> anyhow::Result<ExitCode> {
     let staging = Target::new(&out, Kind::Run).force(a.force).input(&a.file).stage()?;
     let (summary, _) = run_federation_into(&fed, staging.dir(), &RunOptions { progress: !a.quiet })?;
     if a.report {
-        let _ = a.lang; // TODO-REPORT
+        super::report::write(staging.dir(), a.lang)?;
     }
     let dir = staging.commit()?;
     if !a.quiet {

@@ -14,7 +14,8 @@ use crate::report::{Lang, write_report};
 /// definitions, the design, the plots (also saved as PNG and SVG in plots/) and the provenance.
 ///
 /// The kind of folder is told by its files: summary.json (a run), sweep_summary.csv or sweep.csv
-/// (a sweep), forecast.csv (a forecast), demo.json (a demo). Exit code 2 names what is missing.
+/// (a sweep), forecast.csv (a forecast), demo.json (a demo), federation.json (a federation: its
+/// page and each site's own report). Exit code 2 names what is missing.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  aidc report output/classroom\n  aidc report output/classroom --lang zh")]
 pub struct ReportArgs {

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod data;
 pub mod downsample;
 mod error;
+pub mod federation;
 pub mod figures;
 pub mod font;
 pub mod forecast;
@@ -42,6 +43,8 @@ pub enum FolderKind {
     Forecast,
     /// `aidc demo`: demo.json beside one folder per run.
     Demo,
+    /// `aidc run FEDERATION.toml`: federation.json beside sites/<name>/.
+    Federation,
 }
 
 /// Tells the kind of an output folder; an error names what is missing.
@@ -52,6 +55,8 @@ pub fn folder_kind(dir: &Path) -> Result<FolderKind, ReportError> {
     let has = |f: &str| dir.join(f).is_file();
     if has("demo.json") {
         Ok(FolderKind::Demo)
+    } else if has("federation.json") {
+        Ok(FolderKind::Federation)
     } else if has("summary.json") {
         Ok(FolderKind::Run)
     } else if has("sweep_summary.csv") || has("sweep.csv") {
@@ -62,7 +67,7 @@ pub fn folder_kind(dir: &Path) -> Result<FolderKind, ReportError> {
         Err(ReportError::Missing {
             dir: dir.to_path_buf(),
             what: "not an aidc output folder: it has none of summary.json (a run), sweep_summary.csv or sweep.csv \
-                   (a sweep), forecast.csv (a forecast), demo.json (a demo)"
+                   (a sweep), forecast.csv (a forecast), demo.json (a demo), federation.json (a federation)"
                 .into(),
         })
     }
@@ -76,6 +81,7 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
         FolderKind::Sweep => sweep::sweep_report(dir, lang),
         FolderKind::Forecast => forecast::forecast_report(dir, lang),
         FolderKind::Demo => compare::demo_report(dir, lang),
+        FolderKind::Federation => federation::federation_report(dir, lang),
     }
 }
 

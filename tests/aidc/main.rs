@@ -20,6 +20,7 @@ mod ends;
 mod facility;
 mod failures;
 mod federation;
+mod federation_report;
 mod forecast;
 mod fuzz;
 mod grid;
