@@ -105,6 +105,9 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     }
     world.insert_resource(Scheduling::new(policy, cluster, sc.scheduler.max_queued));
     world.insert_resource(Fragmentation::default());
+    if sc.finance.is_some() {
+        world.insert_resource(crate::model::finance::FinanceBook::new(sc.start));
+    }
     let thermal = sc.facility.is_some() || sc.coordination.is_some();
     if thermal {
         world.insert_resource(Throttle::default());
@@ -145,5 +148,8 @@ fn sampling_schedule(world: &World, thermal: bool, deferral: bool) -> Schedule {
         s.add_systems(sample_fragmentation.in_set(Stage::Scheduling));
     }
     s.add_systems(record.in_set(Stage::Record));
+    if world.contains_resource::<crate::model::finance::FinanceBook>() {
+        s.add_systems(crate::model::finance::finance_tick.in_set(Stage::Record));
+    }
     s
 }

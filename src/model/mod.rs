@@ -8,6 +8,7 @@
 pub mod compute;
 pub mod facility;
 pub mod failures;
+pub mod finance;
 pub mod grid;
 pub mod network;
 pub mod scheduler;

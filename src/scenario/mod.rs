@@ -13,6 +13,7 @@ pub mod edit;
 mod epw;
 pub mod error;
 pub mod failures;
+pub mod finance;
 pub mod grid;
 pub mod input;
 pub mod network;
