@@ -19,6 +19,7 @@ mod determinism;
 mod ends;
 mod facility;
 mod failures;
+mod finance;
 mod forecast;
 mod fuzz;
 mod grid;
