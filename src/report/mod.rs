@@ -15,6 +15,7 @@ pub mod data;
 pub mod downsample;
 mod error;
 pub mod figures;
+pub mod finance;
 pub mod font;
 pub mod forecast;
 pub mod format;
