@@ -98,6 +98,9 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         }
         _ => None,
     };
+    let compliance = finance
+        .as_ref()
+        .map(|_| crate::model::finance::policy::assess(sc, facility.pue.as_ref().map(|p| p.annual), utilization.allocated_mean));
     let summary = Summary {
         scenario,
         capacity: capacity(sc),
@@ -115,6 +118,7 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         fragmentation: world.resource::<Fragmentation>().summary(span),
         services: world.get_resource::<Services>().map(|s| s.summary(horizon)).unwrap_or_default(),
         trace: sc.trace.as_ref().map(TraceInfo::of),
+        compliance,
         finance,
     };
     Ok((summary, peak_live))

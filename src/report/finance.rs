@@ -108,6 +108,29 @@ pub fn finance_section(s: &Value, lang: Lang) -> String {
         ];
         inner.push_str(&table(&heads, &rows, &[1, 2, 3, 4, 5, 6, 7, 8]));
     }
+    if let Some(Value::Object(rules)) = at(s, "compliance") {
+        let rows: Vec<Vec<String>> = rules
+            .iter()
+            .map(|(id, r)| {
+                let n = |k: &str| r[k].as_f64().map_or_else(|| "n/a".to_string(), |v| fixed(v, 3));
+                let meets = match r["meets"].as_bool() {
+                    Some(true) => lang.pick(("meets", "达标")),
+                    Some(false) => lang.pick(("does not meet", "未达标")),
+                    None => "n/a",
+                };
+                vec![id.clone(), n("limit"), n("measured"), meets.to_string(), r["source"].as_str().unwrap_or("").to_string()]
+            })
+            .collect();
+        let _ = writeln!(inner, "<h3>{}</h3>", esc(lang.pick(("Policy compliance", "政策合规"))));
+        let heads = [
+            lang.pick(("rule", "规则")),
+            lang.pick(("limit", "限值")),
+            lang.pick(("measured", "实测")),
+            lang.pick(("verdict", "结论")),
+            lang.pick(("source", "来源")),
+        ];
+        inner.push_str(&table(&heads, &rows, &[1, 2]));
+    }
     if let Some(x) = text(s, "finance.extrapolation") {
         let _ = writeln!(inner, "<p class=\"note\">{}: {}</p>", esc(lang.pick(("Extrapolation", "外推方法"))), esc(x));
     }

@@ -118,3 +118,33 @@ fn finance_writes_its_csv_and_round_trips() {
     aidc::engine::run_to_dir(&plain, &out2, &aidc::engine::RunOptions::default()).unwrap();
     assert!(!out2.join("finance.csv").exists() && summary_json(&out2).get("finance").is_none());
 }
+
+#[test]
+fn compliance_puts_the_measured_figure_beside_each_limit() {
+    // The ready city center: Ascend 910B (domestic), Chengdu (an eastern hub cluster, not cold).
+    let dir = tempfile::tempdir().unwrap();
+    let sc = ready("voucher-city.toml");
+    let out = dir.path().join("out");
+    aidc::engine::run_to_dir(&sc, &out, &aidc::engine::RunOptions::default()).unwrap();
+    let s = summary_json(&out);
+    let c = s["compliance"].as_object().expect("a compliance section with [finance]");
+    let pue = s["pue"]["annual"].as_f64().unwrap();
+    for (id, limit) in [("gb40879-limit", 1.5), ("pue-new-large", 1.3), ("pue-new-large-2025", 1.25), ("east-hub", 1.25)] {
+        let r = &c[id];
+        assert_eq!(r["limit"].as_f64(), Some(limit), "{id}");
+        assert_eq!(r["measured"].as_f64(), Some(pue), "{id}");
+        assert_eq!(r["meets"].as_bool(), Some(pue <= limit), "{id}");
+    }
+    assert!(!c.contains_key("west-hub") && !c.contains_key("pue-new-large-cold"), "Chengdu is neither western nor cold");
+    let u = s["utilization"]["allocated_mean"].as_f64().unwrap();
+    assert_eq!(c["utilization"]["measured"].as_f64(), Some(u));
+    assert_eq!(c["utilization"]["meets"].as_bool(), Some(u >= 0.6));
+    assert_eq!(c["domestic-share"]["measured"].as_f64(), Some(1.0));
+    // An H100 center in Ulanqab: western hub, cold, no domestic accelerators.
+    let text = std::fs::read_to_string(ready_path("ulanqab-coldplate.toml")).unwrap();
+    let sc = from_text(&format!("{text}\n[finance]\n"), dir.path()).unwrap();
+    let rules = aidc::model::finance::policy::assess(&sc, Some(1.22), 0.7);
+    assert!(rules["west-hub"].limit == 1.2 && !rules["west-hub"].meets);
+    assert!(rules["pue-new-large-cold"].meets && rules["utilization"].meets);
+    assert_eq!(rules["domestic-share"].measured, 0.0);
+}

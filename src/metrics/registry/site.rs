@@ -286,4 +286,12 @@ pub(super) const FINANCE: &[Entry] = &[
     e("finance.by_year.<year>.cash_flow_cny", Num, "CNY", Finance, WithFinance, ("Cash flow by year", "年度净现金流"), ("net cash flow of the year", "")),
     e("finance.by_year.<year>.cumulative_cny", Num, "CNY", Finance, WithFinance, ("Cumulative cash flow", "累计净现金流"),
       ("at the year's end", "")),
+    e("compliance.<rule>.limit", Num, "1", Finance, WithFinance, ("Policy limit", "政策限值"),
+      ("the rule's limit: a PUE, a utilization or a share", "")).note("rules in `src/model/finance/policy.rs`, with their sources"),
+    e("compliance.<rule>.measured", Num, "1", Finance, WithFinance, ("Measured figure", "实测值"),
+      ("the run's figure the rule judges (`pue.annual`, `utilization.allocated_mean`, the domestic share)", "")),
+    e("compliance.<rule>.meets", Bool, "", Finance, WithFinance, ("Meets the rule", "是否达标"),
+      ("whether the measured figure is within the limit", "")),
+    e("compliance.<rule>.source", Str, "", Finance, WithFinance, ("Rule source", "政策来源"),
+      ("what the rule is and where it comes from", "")).bookkeeping(),
 ];

@@ -20,6 +20,7 @@
 //! The summary says so in `finance.extrapolation`.
 
 pub mod cash;
+pub mod policy;
 
 use std::collections::BTreeMap;
 
