@@ -148,8 +148,5 @@ fn sampling_schedule(world: &World, thermal: bool, deferral: bool) -> Schedule {
         s.add_systems(sample_fragmentation.in_set(Stage::Scheduling));
     }
     s.add_systems(record.in_set(Stage::Record));
-    if world.contains_resource::<crate::model::finance::FinanceBook>() {
-        s.add_systems(crate::model::finance::finance_tick.in_set(Stage::Record));
-    }
     s
 }

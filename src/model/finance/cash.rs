@@ -295,7 +295,7 @@ fn purchases(sc: &Scenario, fin: &Finance, month_of: impl Fn(u64) -> usize) -> V
 /// Rates per installed accelerator-hour of the last measured months: (delivered share, kWh,
 /// energy CNY, demand CNY per month).
 fn tail_rates(book: &FinanceBook, inp: &Inputs) -> (f64, f64, f64, f64) {
-    let tail: Vec<(&i64, &Measured)> = book.months.iter().rev().take(TAIL_MONTHS).collect();
+    let tail: Vec<&(i64, Measured)> = book.months.iter().rev().take(TAIL_MONTHS).collect();
     let inst: f64 = tail.iter().map(|(_, m)| m.installed_h).sum();
     if tail.is_empty() || inst <= 0.0 {
         return (0.0, 0.0, 0.0, 0.0);
@@ -329,7 +329,7 @@ pub fn project(sc: &Scenario, fin: &Finance, book: &FinanceBook, inp: &Inputs) -
         .sum::<f64>();
     let contract = p0 * (1.0 - fin.contract_discount);
     let (u, kwh_rate, cny_rate, demand_rate) = tail_rates(book, inp);
-    let measured_hours: f64 = book.months.values().map(|m| m.hours).sum();
+    let measured_hours: f64 = book.months.iter().map(|(_, m)| m.hours).sum();
     let water_per_h = if measured_hours > 0.0 { inp.water_m3 / measured_hours } else { 0.0 };
     let mw = crate::model::compute::it_design_w(sc) / 1e6;
     let life_months = fin.life_years.map(|y| ((y * 12.0).round() as usize).max(1));
@@ -394,7 +394,7 @@ pub fn project(sc: &Scenario, fin: &Finance, book: &FinanceBook, inp: &Inputs) -
         let p_od = p0 * (1.0 - fin.price_decline_per_year).powi(year as i32);
         let price = fin.contracted_share * contract + (1.0 - fin.contracted_share) * p_od;
         let demand = inp.demand_cny.get(&key).copied();
-        let (simulated, inst, del, kwh, energy) = match book.months.get(&key).filter(|m| m.hours > 0.0) {
+        let (simulated, inst, del, kwh, energy) = match book.month(key).filter(|m| m.hours > 0.0) {
             Some(m) => {
                 let k = if m.hours >= hours * (1.0 - 1e-9) { 1.0 } else { hours / m.hours };
                 let energy = if inp.grid { m.energy_cny * k + demand.unwrap_or(0.0) } else { m.energy_kwh * k * fin.energy_cny_per_kwh };

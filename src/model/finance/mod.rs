@@ -4,8 +4,8 @@
 //! per delivered accelerator-hour and PFLOP-hour, revenue lost to idle capacity).
 //!
 //! ## How it works
-//! During the run a sampling-stage system ([`finance_tick`], record stage, O(1) per tick, no
-//! work per event) adds to the calendar month of each interval (t − Δt, t]: installed and
+//! During the run the record stage (`engine::record`, O(1) per tick, no work per event) calls
+//! [`FinanceBook::add`], which adds to the calendar month of each interval (t − Δt, t]: installed and
 //! delivered (allocated) accelerator-hours from the site's exact integrals, the site's energy
 //! (facility power, or IT power without a facility) and, with `[grid]`, the ledger's energy
 //! charges (the difference of its running total, so the months sum to the ledger's total). At
@@ -22,16 +22,8 @@
 pub mod cash;
 pub mod policy;
 
-use std::collections::BTreeMap;
-
-use bevy_ecs::prelude::*;
-
 use crate::model::compute::SiteLoad;
-use crate::model::compute::sample::Sample;
-use crate::model::facility::FacilityModel;
-use crate::model::grid::ledger::Ledger;
-use crate::time::Clock;
-use crate::time::calendar::{Calendar, Date};
+use crate::time::calendar::{Calendar, DAY_MS, Date};
 
 pub use cash::{FinanceSummary, MonthRow};
 
@@ -51,11 +43,13 @@ pub struct Measured {
 }
 
 /// The monthly measures of a run with `[finance]` (a resource).
-#[derive(Resource, Debug, Clone)]
+#[derive(bevy_ecs::prelude::Resource, Debug, Clone)]
 pub struct FinanceBook {
     calendar: Calendar,
-    /// By month key (year * 12 + month - 1).
-    pub months: BTreeMap<i64, Measured>,
+    /// By month key (year * 12 + month - 1), in time order.
+    pub months: Vec<(i64, Measured)>,
+    /// The time from which the next month begins, ms (the month key is computed once a month).
+    next_month_ms: u64,
     installed_ms: u128,
     delivered_ms: f64,
     energy_cny: f64,
@@ -64,13 +58,32 @@ pub struct FinanceBook {
 impl FinanceBook {
     /// An empty book for a run starting on `start`.
     pub fn new(start: Date) -> FinanceBook {
-        FinanceBook { calendar: Calendar::new(start), months: BTreeMap::new(), installed_ms: 0, delivered_ms: 0.0, energy_cny: 0.0 }
+        FinanceBook {
+            calendar: Calendar::new(start),
+            months: Vec::new(),
+            next_month_ms: 0,
+            installed_ms: 0,
+            delivered_ms: 0.0,
+            energy_cny: 0.0,
+        }
     }
 
     /// Opens the measuring window at the end of a warm-up, after the site and the ledger opened
     /// theirs (their integrals restart from zero, so the memo does).
     pub fn open_window(&mut self) {
-        *self = FinanceBook { calendar: self.calendar, months: BTreeMap::new(), installed_ms: 0, delivered_ms: 0.0, energy_cny: 0.0 };
+        *self = FinanceBook {
+            calendar: self.calendar,
+            months: Vec::new(),
+            next_month_ms: 0,
+            installed_ms: 0,
+            delivered_ms: 0.0,
+            energy_cny: 0.0,
+        };
+    }
+
+    /// What the run measured in month `key`, if it covered it.
+    pub fn month(&self, key: i64) -> Option<&Measured> {
+        self.months.binary_search_by_key(&key, |(k, _)| *k).ok().map(|i| &self.months[i].1)
     }
 
     /// Adds the interval (t − dt, t].
@@ -78,7 +91,19 @@ impl FinanceBook {
         if dt_ms == 0 {
             return;
         }
-        let m = self.months.entry(self.calendar.month_key(t_ms - dt_ms)).or_default();
+        let t0 = t_ms - dt_ms;
+        if self.months.is_empty() || t0 >= self.next_month_ms {
+            let key = self.calendar.month_key(t0);
+            if self.months.last().is_none_or(|(k, _)| *k != key) {
+                self.months.push((key, Measured::default()));
+            }
+            let d = self.calendar.date(t0);
+            let next =
+                if d.month == 12 { Date { year: d.year + 1, month: 1, day: 1 } } else { Date { year: d.year, month: d.month + 1, day: 1 } };
+            let start = self.calendar.date(0).days();
+            self.next_month_ms = (next.days() - start).max(0) as u64 * DAY_MS;
+        }
+        let Some((_, m)) = self.months.last_mut() else { return };
         m.hours += dt_ms as f64 / 3.6e6;
         m.installed_h += (site.installed_ms - self.installed_ms) as f64 / 3.6e6;
         m.delivered_h += (site.allocated_basis_ms() - self.delivered_ms) / 3.6e6;
@@ -90,17 +115,4 @@ impl FinanceBook {
         self.installed_ms = site.installed_ms;
         self.delivered_ms = site.allocated_basis_ms();
     }
-}
-
-/// Record stage: adds the sampling interval to its month.
-pub fn finance_tick(
-    clock: Res<Clock>,
-    site: Res<SiteLoad>,
-    sample: Res<Sample>,
-    facility: Option<Res<FacilityModel>>,
-    ledger: Option<Res<Ledger>>,
-    mut book: ResMut<FinanceBook>,
-) {
-    let load_w = facility.map_or(sample.it_power_kw * 1000.0, |f| f.tick.facility_w());
-    book.add(clock.now_ms, clock.interval_ms, &site, load_w, ledger.map(|l| l.energy_cny()));
 }
