@@ -13,7 +13,7 @@ use crate::scenario::resolve::check_horizon;
 use crate::scenario::units::parse_duration_ms;
 
 /// Simulate a scenario and write summary.json, run.json, timeseries.csv, jobs.csv and
-/// scenario.resolved.toml.
+/// scenario.resolved.toml (and finance.csv with a [finance] section).
 ///
 /// Outputs go to DIR (default output/<scenario name>/), written into a temporary folder (the
 /// report too) and renamed into place, so a failed or interrupted run leaves nothing behind.
