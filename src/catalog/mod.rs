@@ -9,6 +9,7 @@ mod accelerators;
 pub mod classes;
 pub mod climates;
 pub mod failures;
+pub mod finance;
 pub mod network;
 pub mod node_lists;
 pub mod platforms;

@@ -253,6 +253,7 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
     if let Some(s) = &sc.storage {
         let _ = writeln!(o, "storage    {}", s.describe());
     }
+    o.push_str(&finance_and_policy(sc));
     let warnings: Vec<String> = ignored.iter().cloned().chain(warnings(sc)).collect();
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nwarnings");
@@ -333,4 +334,41 @@ pub fn warnings(sc: &Scenario) -> Vec<String> {
         }
     }
     out
+}
+
+/// The finance line (with `[finance]`: the capital of the design) and the policy lines: which
+/// rules apply to the design and the figures known before a run.
+fn finance_and_policy(sc: &Scenario) -> String {
+    use crate::model::finance::{FinanceBook, cash, policy};
+    let mut o = String::new();
+    if let Some(fin) = &sc.finance {
+        let f = cash::project(sc, fin, &FinanceBook::new(sc.start), &cash::Inputs::default());
+        let items: Vec<String> = f.capex_by_item_cny.iter().map(|(k, v)| format!("{k} {:.1}", v / 1e6)).collect();
+        let _ = writeln!(
+            o,
+            "finance    capital {:.1} M CNY ({}); {} years at {:.1} % a year; NPV, IRR and payback need a run",
+            f.capex_cny / 1e6,
+            items.join(", "),
+            fin.analysis_years,
+            fin.discount_rate * 100.0
+        );
+    }
+    let share = policy::domestic_share(sc);
+    let _ = writeln!(
+        o,
+        "policy     domestic accelerators {:.0} % ({} the 50 % some cities require [unverified]); site {}{}",
+        share * 100.0,
+        if share >= 0.5 { "meets" } else { "below" },
+        policy::hub(sc).map_or("outside the national hub clusters".to_string(), |h| format!(
+            "in {} national hub cluster (PUE limit {:.2})",
+            if h == "east-hub" { "an eastern" } else { "a western" },
+            crate::model::facility::grade::named_limit(h).unwrap_or(1.25)
+        )),
+        if policy::cold(sc) == Some(true) { ", cold region (PUE 1.25 for new large centers)" } else { "" }
+    );
+    let _ = writeln!(
+        o,
+        "           PUE limits (1.50, 1.30, 1.25) and the 60 % utilization target are judged on a run with [finance] (compliance in summary.json)"
+    );
+    o
 }

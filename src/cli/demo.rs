@@ -99,6 +99,19 @@ pub const PRESETS: &[Preset] = &[
         runs: &[("east-west", "east-west.toml", include_str!("../../scenarios/demo/east-west.toml"))],
         needs: None,
     },
+    Preset {
+        name: "payback",
+        question: (
+            "Does the center pay back? The same center at today's demand, double and four times: utilization, lost revenue, NPV and payback month.",
+            "智算中心能收回投资吗?同一中心在当前需求、两倍和四倍需求下的利用率、闲置损失、净现值与回收期。",
+        ),
+        runs: &[
+            ("today", "payback-today.toml", include_str!("../../scenarios/demo/payback-today.toml")),
+            ("double", "payback-double.toml", include_str!("../../scenarios/demo/payback-double.toml")),
+            ("x4", "payback-x4.toml", include_str!("../../scenarios/demo/payback-x4.toml")),
+        ],
+        needs: None,
+    },
 ];
 
 /// Run a classroom preset in a few seconds: print its key figures, write its report.

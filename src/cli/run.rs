@@ -13,7 +13,7 @@ use crate::scenario::resolve::check_horizon;
 use crate::scenario::units::parse_duration_ms;
 
 /// Simulate a scenario and write summary.json, run.json, timeseries.csv, jobs.csv and
-/// scenario.resolved.toml.
+/// scenario.resolved.toml (and finance.csv with a [finance] section).
 ///
 /// Outputs go to DIR (default output/<scenario name>/), written into a temporary folder (the
 /// report too) and renamed into place, so a failed or interrupted run leaves nothing behind.
@@ -169,10 +169,41 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 outln!("deferral: {:.0} job-hours deferred, {} missed deadlines", c.deferred_job_hours, c.missed_deadlines);
             }
         }
+        if let Some(f) = &s.finance {
+            finance_lines(f);
+        }
         outln!("{} events in {:.2} s ({:.2} M events/s); outputs in {}", info.events, info.wall_s, info.events_per_s / 1e6, dir.display());
         if a.report {
             outln!("report: {}", dir.join("report.html").display());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Millions of yuan with one decimal, thousands separated: 41257027 -> "41.3 M CNY".
+fn mcny(v: f64) -> String {
+    format!("{} M CNY", crate::report::format::fixed(v / 1e6, 1))
+}
+
+/// The finance lines of the terminal summary (with `[finance]`).
+fn finance_lines(f: &crate::model::finance::FinanceSummary) {
+    let payback = match f.payback_month {
+        Some(m) => format!("payback in month {m:.0} ({:.1} years)", m / 12.0),
+        None => format!("no payback within {} years", f.analysis_years),
+    };
+    let irr = f.irr.map_or_else(|| "none".to_string(), |r| format!("{:.1} %", 100.0 * r));
+    outln!("finance over {} years: capital {}, NPV {}, IRR {irr}, {payback}", f.analysis_years, mcny(f.capex_cny), mcny(f.npv_cny));
+    let per_hour = f.cost_per_accelerator_hour_cny.map_or_else(|| "n/a".to_string(), |c| format!("{c:.2} CNY"));
+    outln!(
+        "finance: revenue {}, lost to idle capacity {} ({:.1} % delivered), opex {}, subsidies {}; cost per delivered accelerator-hour {per_hour}",
+        mcny(f.revenue_cny),
+        mcny(f.lost_revenue_cny),
+        100.0 * f.delivered_share,
+        mcny(f.opex_cny),
+        mcny(f.subsidies_cny)
+    );
+    outln!(
+        "finance: the run covered {} month(s); later months repeat its last months' rates (finance.csv, summary.json finance.extrapolation)",
+        f.simulated.months
+    );
 }

@@ -11,6 +11,7 @@ pub mod calibration;
 pub mod facility;
 pub mod failures;
 pub mod federation;
+pub mod finance;
 pub mod grid;
 pub mod hardware;
 pub mod network;
@@ -96,6 +97,8 @@ pub struct Scenario {
     /// The storage tier (`[storage]`): None leaves checkpoint and restart times as written in
     /// `[failures]` and adds no storage power.
     pub storage: Option<storage::Storage>,
+    /// The economics (`[finance]`): None computes no `finance` section.
+    pub finance: Option<finance::Finance>,
     /// Site elevation as the scenario wrote it (`site.elevation`), m; see [`Scenario::elevation_m`].
     pub elevation_m: Option<f64>,
 }

@@ -105,6 +105,9 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     }
     world.insert_resource(Scheduling::new(policy, cluster, sc.scheduler.max_queued));
     world.insert_resource(Fragmentation::default());
+    if sc.finance.is_some() {
+        world.insert_resource(crate::model::finance::FinanceBook::new(sc.start));
+    }
     let thermal = sc.facility.is_some() || sc.coordination.is_some();
     if thermal {
         world.insert_resource(Throttle::default());

@@ -86,6 +86,21 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
     if let Some(s) = &storage {
         energy.storage_kwh = Some(s.energy_kwh);
     }
+    let finance = match (world.get_resource::<crate::model::finance::FinanceBook>(), sc.finance.as_ref()) {
+        (Some(book), Some(fin)) => {
+            let ledger = world.get_resource::<Ledger>();
+            let inputs = crate::model::finance::cash::Inputs {
+                demand_cny: ledger.map(|l| l.demand_cny_by_month().collect()).unwrap_or_default(),
+                grid: ledger.is_some(),
+                water_m3: facility.water_m3.unwrap_or(0.0),
+            };
+            Some(crate::model::finance::cash::project(sc, fin, book, &inputs))
+        }
+        _ => None,
+    };
+    let compliance = finance
+        .as_ref()
+        .map(|_| crate::model::finance::policy::assess(sc, facility.pue.as_ref().map(|p| p.annual), utilization.allocated_mean));
     let summary = Summary {
         scenario,
         capacity: capacity(sc),
@@ -103,6 +118,8 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         fragmentation: world.resource::<Fragmentation>().summary(span),
         services: world.get_resource::<Services>().map(|s| s.summary(horizon)).unwrap_or_default(),
         trace: sc.trace.as_ref().map(TraceInfo::of),
+        compliance,
+        finance,
     };
     Ok((summary, peak_live))
 }

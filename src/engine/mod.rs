@@ -90,6 +90,16 @@ pub fn run_into(sc: &Scenario, dir: &Path, opts: &RunOptions) -> Result<(Summary
         std::fs::write(&path, text).map_err(io_at(&path))?;
     }
     let (summary, info, _, _) = sim.finish(wall_s).map_err(io_at(dir))?;
+    if let Some(f) = &summary.finance {
+        let path = dir.join("finance.csv");
+        let mut text = String::from(crate::model::finance::cash::CSV_HEADER);
+        text.push('\n');
+        for (i, row) in f.months.iter().enumerate() {
+            text += &row.csv(i + 1);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).map_err(io_at(&path))?;
+    }
     write_json(&dir.join("summary.json"), &summary)?;
     write_json(&dir.join("run.json"), &info)?;
     let resolved = dir.join("scenario.resolved.toml");

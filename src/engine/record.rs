@@ -56,7 +56,18 @@ pub fn record(
     facility: Option<Res<FacilityModel>>,
     throttle: Option<Res<Throttle>>,
     grid: Option<Res<Ledger>>,
+    (clock, site, finance): (
+        Res<crate::time::Clock>,
+        Res<crate::model::compute::SiteLoad>,
+        Option<ResMut<crate::model::finance::FinanceBook>>,
+    ),
 ) {
+    // The finance book takes the interval here rather than in a system of its own: a system
+    // per tick cost more than its arithmetic (BENCHMARKS.md, "Finance").
+    if let Some(mut book) = finance {
+        let load_w = facility.as_ref().map_or(s.it_power_kw * 1000.0, |f| f.tick.facility_w());
+        book.add(clock.now_ms, clock.interval_ms, &site, load_w, grid.as_ref().map(|l| l.energy_cny()));
+    }
     let w = &mut *w;
     if s.time_ms <= w.after_ms && w.after_ms > 0 {
         return;

@@ -78,6 +78,12 @@ pub struct Summary {
     /// The replayed trace: what was read and what was not (absent without `[workload.trace]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceInfo>,
+    /// Capital, cash flows, NPV, IRR, payback and levelised cost (absent without `[finance]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finance: Option<crate::model::finance::FinanceSummary>,
+    /// The rules a Chinese center is held to, the run's figure beside each limit (with `[finance]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<BTreeMap<String, crate::model::finance::policy::RuleCheck>>,
 }
 
 /// Non-reproducible facts of a run (`run.json`).

@@ -51,4 +51,7 @@ pub fn open(world: &mut World) {
     if let Some(mut g) = world.get_resource_mut::<Ledger>() {
         g.open_window();
     }
+    if let Some(mut f) = world.get_resource_mut::<crate::model::finance::FinanceBook>() {
+        f.open_window();
+    }
 }

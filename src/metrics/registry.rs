@@ -124,6 +124,8 @@ pub enum Owner {
     Storage,
     /// Calibration profiles.
     Calibration,
+    /// Capital, costs, revenue and cash flows.
+    Finance,
     /// The run itself: time, seed, scheduler.
     Engine,
 }
@@ -143,6 +145,7 @@ impl Owner {
             Owner::Services => "services",
             Owner::Storage => "storage",
             Owner::Calibration => "calibration",
+            Owner::Finance => "finance",
             Owner::Engine => "engine",
         }
     }
@@ -175,6 +178,8 @@ pub enum When {
     WithCalibration,
     /// With a `[storage]` section.
     WithStorage,
+    /// With a `[finance]` section.
+    WithFinance,
 }
 
 impl When {
@@ -193,6 +198,7 @@ impl When {
             When::GpuShares => "under GPU shares (`alibaba-v2023`)",
             When::WithCalibration => "with a calibration profile",
             When::WithStorage => "with `[storage]`",
+            When::WithFinance => "with `[finance]`",
         }
     }
 }
@@ -268,6 +274,11 @@ pub const UNITS: &[(&str, &str)] = &[
     ("t CO2", "tonnes of CO2"),
     ("CNY", "yuan"),
     ("CNY/kWh", "yuan per kilowatt-hour"),
+    ("CNY/accelerator-hour", "yuan per accelerator-hour"),
+    ("CNY/PFLOP-hour", "yuan per PFLOPS x hour"),
+    ("1/year", "a rate per year"),
+    ("year", "years"),
+    ("month", "months from the start (1 = the first)"),
 ];
 
 /// Every summary.json entry, in the order of summary.json.

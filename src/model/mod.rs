@@ -9,6 +9,7 @@ pub mod compute;
 pub mod facility;
 pub mod failures;
 pub mod federation;
+pub mod finance;
 pub mod grid;
 pub mod network;
 pub mod scheduler;

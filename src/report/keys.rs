@@ -281,6 +281,45 @@ const DEFS: &[Def] = &[
         value: |s| Some(format!("{} / {} t CO2", fixed(num(s, "carbon.location_based_t")?, 1), fixed(num(s, "carbon.net_t")?, 1))),
     },
     Def { key: "battery.cycles", named: &["battery.cycles"], explained: &[], value: |s| Some(fixed(num(s, "battery.cycles")?, 1)) },
+    Def {
+        key: "finance.payback_month",
+        named: &["finance.payback_month"],
+        explained: &[],
+        value: |s| {
+            num(s, "finance.analysis_years")?;
+            Some(match num(s, "finance.payback_month") {
+                Some(m) => format!("month {m:.0} ({} years)", fixed(m / 12.0, 1)),
+                None => format!("never in {} years", fixed(num(s, "finance.analysis_years")?, 0)),
+            })
+        },
+    },
+    Def {
+        key: "finance.npv_cny",
+        named: &["finance.npv_cny", "finance.irr"],
+        explained: &[],
+        value: |s| {
+            let irr = num(s, "finance.irr").map_or_else(|| "n/a".to_string(), pct);
+            Some(format!("{} M CNY / {irr}", fixed(num(s, "finance.npv_cny")? / 1e6, 1)))
+        },
+    },
+    Def {
+        key: "finance.lost_revenue_cny",
+        named: &["finance.revenue_cny", "finance.lost_revenue_cny"],
+        explained: &[],
+        value: |s| {
+            Some(format!(
+                "{} / {} M CNY",
+                fixed(num(s, "finance.revenue_cny")? / 1e6, 1),
+                fixed(num(s, "finance.lost_revenue_cny")? / 1e6, 1)
+            ))
+        },
+    },
+    Def {
+        key: "finance.cost_per_accelerator_hour_cny",
+        named: &["finance.cost_per_accelerator_hour_cny"],
+        explained: &[],
+        value: |s| Some(format!("{} CNY", fixed(num(s, "finance.cost_per_accelerator_hour_cny")?, 2))),
+    },
 ];
 
 /// The label of a registry key in `lang` (the key itself if the registry lacks it).

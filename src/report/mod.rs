@@ -16,6 +16,7 @@ pub mod downsample;
 mod error;
 pub mod federation;
 pub mod figures;
+pub mod finance;
 pub mod font;
 pub mod forecast;
 pub mod format;

@@ -63,7 +63,10 @@ pub fn read_run(dir: &Path) -> Result<RunInputs, ReportError> {
 /// Writes `report.html` (and plots/) into a run's output folder; returns the page's path.
 pub fn run_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     let inputs = read_run(dir)?;
-    let figs = run_figures(&inputs.summary, inputs.ts.as_ref(), inputs.waits.as_ref());
+    let mut figs = run_figures(&inputs.summary, inputs.ts.as_ref(), inputs.waits.as_ref());
+    if let Some(fig) = super::finance::read(dir)?.as_ref().and_then(super::finance::cash_flow) {
+        figs.push(Named { name: "cash_flow".into(), fig });
+    }
     let svgs = render_figures(dir, &figs)?;
     let html = run_html(&inputs, &figs, &svgs, lang);
     let out = dir.join("report.html");
@@ -101,6 +104,10 @@ pub fn caption(name: &str, lang: Lang) -> &'static str {
             "Cumulative share of started jobs of each class (count in brackets) that waited at most the time on the x axis.",
             "各类已启动作业(括号内为数量)中,排队等待不超过横轴时间的作业所占的累计比例。",
         ),
+        "cash_flow" => (
+            "Cumulative cash flow over the analysis (finance.csv), and the same discounted at the scenario's rate: where it crosses zero the center has paid back.",
+            "分析期内的累计净现金流(finance.csv)及按折现率折现后的累计值:穿过零点即收回投资。",
+        ),
         _ => ("", ""),
     };
     lang.pick(pair)
@@ -118,6 +125,7 @@ pub fn run_html(r: &RunInputs, figs: &[Named], svgs: &[String], lang: Lang) -> S
     let mut body = String::new();
     body.push_str(&key_figures_section(s, lang));
     body.push_str(&design_section(r, lang));
+    body.push_str(&super::finance::finance_section(s, lang));
     let mut plots = String::new();
     for (f, svg) in figs.iter().zip(svgs) {
         plots.push_str(&figure(&f.name, svg, caption(&f.name, lang)));

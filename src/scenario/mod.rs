@@ -14,6 +14,7 @@ mod epw;
 pub mod error;
 pub mod failures;
 pub mod federation;
+pub mod finance;
 pub mod grid;
 pub mod input;
 pub mod network;

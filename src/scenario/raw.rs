@@ -72,6 +72,10 @@ pub struct RawScenario {
     /// and restart times are those written in `[failures]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<super::storage::RawStorage>,
+    /// Capital, operating cost, lease revenue, subsidies, discount rate and tax; without it no
+    /// `finance` section is computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finance: Option<super::finance::RawFinance>,
 }
 
 /// `[simulation]`: time and randomness.

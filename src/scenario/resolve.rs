@@ -171,6 +171,7 @@ impl Resolver<'_> {
             services: Vec::new(),
             node_list: None,
             storage: None,
+            finance: None,
             elevation_m: None,
         };
         if scenario.nodes() > MAX_NODES {
@@ -242,6 +243,7 @@ impl Resolver<'_> {
             }
             scenario.storage = Some(st);
         }
+        scenario.finance = super::finance::resolve(raw.finance.as_ref(), self.src, &scenario, &raw.accelerators)?;
         if warmup_ms > 0 {
             self.warmup_applies(&scenario)?;
         }

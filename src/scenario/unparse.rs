@@ -83,6 +83,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         services: sc.services.iter().map(|s| super::services::unparse(sc, s)).collect(),
         demand: sc.demand.as_ref().map(|d| d.steps.clone()),
         storage: sc.storage.as_ref().map(super::storage::unparse),
+        finance: sc.finance.as_ref().map(super::finance::unparse),
     }
 }
 

@@ -21,6 +21,7 @@ mod facility;
 mod failures;
 mod federation;
 mod federation_report;
+mod finance;
 mod forecast;
 mod fuzz;
 mod grid;

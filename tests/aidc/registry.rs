@@ -1,6 +1,6 @@
 //! The metrics registry against real outputs. A run with every feature on (facility, grid with a
 //! power cap, deferral, PV and a battery, failures through a storage tier, a network with a work-defined class,
-//! services, an Acme trace, a calibrated device) and a run under GPU shares: every key of their
+//! services, an Acme trace, a calibrated device, finance) and a run under GPU shares: every key of their
 //! summary.json and every column of their timeseries.csv is declared in the registry with the
 //! right shape, every declaration is produced by one of them, and a key appears only when its
 //! declared condition holds. The README's metric tables are the registry's, generated.
@@ -90,6 +90,9 @@ capacity_kwh = 500.0
 power = "100kW"
 efficiency = 0.9
 policy = "arbitrage"
+[finance]
+voucher_share = 0.1
+electricity_subsidy_cny_per_kwh = 0.05
 "#
     )
 }

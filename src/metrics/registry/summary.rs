@@ -194,6 +194,7 @@ pub(super) const SECTIONS: &[&[Entry]] = &[
     FRAGMENTATION,
     SERVICES,
     TRACE,
+    super::site::FINANCE,
 ];
 
 #[rustfmt::skip]

@@ -186,6 +186,16 @@ impl Ledger {
         }
     }
 
+    /// Energy charges since the start (or the warm-up's end), CNY.
+    pub fn energy_cny(&self) -> f64 {
+        self.energy_cny
+    }
+
+    /// Demand charge of each calendar month touched (key: year * 12 + month - 1), CNY.
+    pub fn demand_cny_by_month(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
+        self.month_peak_w.iter().map(|(k, w)| (*k, w / 1000.0 * self.cfg.demand_charge_cny_per_kw_month))
+    }
+
     /// The calendar of the run.
     pub fn calendar(&self) -> &Calendar {
         &self.calendar

@@ -442,3 +442,36 @@ fn facility_power_fields_out_of_range() {
         assert!(err.contains(expect), "{lines}: says what is expected ({expect}): {err}");
     }
 }
+
+// `[finance]` (issue 17): a negative price, a life of zero, an unknown currency, a model
+// without prices; exit 2 naming the field.
+
+#[test]
+fn finance_fields_out_of_range() {
+    for (lines, field, needle, expect) in [
+        ("energy_cny_per_kwh = -0.5", "finance.energy_cny_per_kwh", "energy_cny_per_kwh", "from 0"),
+        (
+            "accelerators.H100-SXM = { lease_cny_per_hour = -3 }",
+            "finance.accelerators.H100-SXM.lease_cny_per_hour",
+            "lease_cny_per_hour",
+            "from 0",
+        ),
+        ("server_life_years = 0", "finance.server_life_years", "server_life_years", "from 1"),
+        ("currency = \"USD\"", "finance.currency", "USD", "CNY"),
+        ("analysis_years = 0", "finance.analysis_years", "analysis_years", "from 1 to 50"),
+        ("contracted_share = 1.5", "finance.contracted_share", "contracted_share", "to 1"),
+        (
+            "accelerators.A100-SXM-80GB = { capex_cny = 1 }",
+            "finance.accelerators.A100-SXM-80GB",
+            "A100-SXM-80GB",
+            "not an accelerator model",
+        ),
+    ] {
+        let text = format!("{}\n[finance]\n{lines}\n", base());
+        let err = bad_scenario(&text, field, needle);
+        assert!(err.contains(expect), "{lines}: says what is expected ({expect}): {err}");
+    }
+    let unpriced = edit(&base(), "accelerator = \"H100-SXM\"", "accelerator = \"T4\"") + "\n[finance]\n";
+    let err = bad_scenario(&unpriced, "finance", "[finance]");
+    assert!(err.contains("T4") && err.contains("capex_cny"), "{err}");
+}
