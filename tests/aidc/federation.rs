@@ -344,3 +344,20 @@ fn a_mobile_service_is_served_by_the_sites_within_its_bound() {
     let (s, _) = run_in_memory(&federation(d.path(), "least-loaded", "", within), DispatcherKind::LocalOnly);
     assert_eq!(s.services.len(), 1);
 }
+
+#[test]
+fn the_east_west_demo_compares_cross_hub_with_local_only() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ew");
+    let o = aidc(["demo", "east-west", "--out", s(&out)]);
+    assert_ok(&o);
+    let text = stdout(&o);
+    assert!(text.contains("东数西算") && text.contains("vs local-only: utilization +"), "{text}");
+    let f = read_json(&out.join("federation.json"));
+    assert_eq!(f["federation"]["sites"], 3);
+    let gain = f["vs_baseline"]["utilization_allocated"].as_f64().unwrap();
+    assert!(gain > 0.03, "cross-hub scheduling should recover idle capacity in the demo: {gain}");
+    assert!(f["conservation"]["ok"].as_bool().unwrap());
+    assert!(out.join("report.html").is_file() && out.join("sites/yangtze/report.html").is_file());
+    assert!(stdout(&aidc(["demo", "--list"])).contains("east-west"));
+}
