@@ -264,6 +264,17 @@ fn answer(f: &Value, lang: Lang) -> String {
             let (c0, c1) = (n("baseline.cost_cny_per_accelerator_hour"), n("totals.cost_cny_per_accelerator_hour"));
             let dc = n("vs_baseline.cost_cny_per_accelerator_hour");
             let unit = if zh { " 元" } else { " CNY" };
+            let (e0, e1) = (n("baseline.energy_cost_cny_per_accelerator_hour"), n("totals.energy_cost_cny_per_accelerator_hour"));
+            let de = n("vs_baseline.energy_cost_cny_per_accelerator_hour");
+            parts.push(if zh {
+                format!("每卡时电费 <strong>{}{unit}</strong>{}", signed(de, 3), from_to(&cny3(e0, lang), &cny3(e1, lang)))
+            } else {
+                format!(
+                    "energy cost per accelerator-hour <strong>{}{unit}</strong> {}",
+                    signed(de, 3),
+                    from_to(&cny3(e0, lang), &cny3(e1, lang))
+                )
+            });
             parts.push(if zh {
                 format!(
                     "每卡时成本(电费与广域网) <strong>{}{unit}</strong>{}{priced_note}",

@@ -77,7 +77,7 @@ fn totals_section(f: &Value, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let has_baseline = matches!(at(f, "baseline"), Some(Value::Object(_)));
     type Fmt = fn(f64) -> String;
-    let rows: [(&str, &str, &str, Fmt, Fmt); 12] = [
+    let rows: [(&str, &str, &str, Fmt, Fmt); 13] = [
         ("utilization_allocated", "Allocated utilization", "分配利用率", pct, (|d| format!("{} pts", signed(100.0 * d, 1)))),
         ("idle_accelerator_hours", "Idle accelerator-hours", "闲置卡时", count, (|d| signed(d, 0))),
         ("allocated_accelerator_hours", "Allocated accelerator-hours", "已分配卡时", count, (|d| signed(d, 0))),
@@ -93,7 +93,20 @@ fn totals_section(f: &Value, lang: Lang) -> String {
         ),
         ("energy_cost_cny", "Energy cost, CNY", "电费(元)", count, (|d| signed(d, 0))),
         ("wan_cost_cny", "WAN cost, CNY", "广域网费用(元)", count, (|d| signed(d, 0))),
-        ("cost_cny_per_accelerator_hour", "Cost per accelerator-hour, CNY", "每卡时成本(元)", |v| fixed(v, 3), (|d| signed(d, 3))),
+        (
+            "energy_cost_cny_per_accelerator_hour",
+            "Energy cost per accelerator-hour, CNY",
+            "每卡时电费(元)",
+            |v| fixed(v, 3),
+            (|d| signed(d, 3)),
+        ),
+        (
+            "cost_cny_per_accelerator_hour",
+            "Cost per accelerator-hour (energy and WAN), CNY",
+            "每卡时成本(电费与广域网,元)",
+            |v| fixed(v, 3),
+            (|d| signed(d, 3)),
+        ),
         ("carbon_t", "Carbon, t CO₂", "碳排放(吨 CO₂)", |v| fixed(v, 1), (|d| signed(d, 1))),
         (
             "carbon_kg_per_accelerator_hour",
