@@ -21,6 +21,9 @@ use crate::scenario::units::parse_duration_ms;
 /// first month where the median queue wait passes --max-wait or the rejection rate passes
 /// --max-reject (medians over replications). --expand RACKS@MONTH adds racks like the first
 /// rack group, in service from the start of that month (one continuous run). Writes forecast.csv (p10/p50/p90 per month) and forecast.json.
+/// With [finance], forecast.json and the summary give p10/p50/p90 of NPV and payback month over
+/// the replications (demand uncertainty; --price-spread adds lease-price uncertainty), and with
+/// --expand whether the expansion pays (median NPV with it above the median without).
 ///
 /// DIR is written atomically. An existing DIR is replaced only when it is an aidc forecast
 /// folder holding only what aidc wrote, or empty; anything else is refused with exit code 2
@@ -30,7 +33,8 @@ use crate::scenario::units::parse_duration_ms;
 #[command(after_help = "Examples:
   aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month
   aidc forecast scenarios/classroom.toml --months 24 --step +50%@6 --max-wait 2h --expand 4@9
-  aidc forecast scenarios/classroom.toml --months 12 --demand demand.csv --replications 100")]
+  aidc forecast scenarios/classroom.toml --months 12 --demand demand.csv --replications 100
+  aidc forecast scenarios/voucher-city.toml --months 12 --growth 3%/month --price-spread 20% -n 20")]
 pub struct ForecastArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
@@ -76,10 +80,27 @@ pub struct ForecastArgs {
     /// Allow runs over the default memory bound (half the memory available): up to 90 %.
     #[arg(long)]
     allow_large: bool,
+    /// With [finance]: each replication's lease prices vary uniformly by up to this share,
+    /// e.g. "20%"; forecast.json then gives p10/p50/p90 of NPV and payback month.
+    #[arg(long, default_value = "0", value_name = "SHARE")]
+    price_spread: String,
 }
 
 fn share(s: &str) -> Result<f64, BadInput> {
     let bad = || BadInput(format!("--max-reject {s:?}: expected a share like \"1%\" or 0.01"));
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
+        None => t.parse::<f64>().map_err(|_| bad())?,
+    };
+    if !(0.0..=1.0).contains(&v) {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+fn spread(s: &str) -> Result<f64, BadInput> {
+    let bad = || BadInput(format!("--price-spread {s:?}: expected a share from 0 to 100 %, like \"20%\" or 0.2"));
     let t = s.trim();
     let v = match t.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
@@ -114,6 +135,7 @@ pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
         expand: a.expand.as_deref().map(Expansion::parse).transpose().map_err(sweep_error)?,
         threads: a.threads,
         allow_large: a.allow_large,
+        price_spread: spread(&a.price_spread)?,
     };
     // The folder is checked before the forecast runs, and again when it is written.
     let out = match a.out {

@@ -66,6 +66,9 @@ pub struct ForecastConfig {
     pub threads: Option<usize>,
     /// `--allow-large`: the bounds of [`crate::engine::budget::Limits`] with the flag.
     pub allow_large: bool,
+    /// Price uncertainty: each replication's lease prices are the scenario's times a factor
+    /// drawn uniformly from [1 - spread, 1 + spread] (with `[finance]`; 0: none).
+    pub price_spread: f64,
 }
 
 /// Memory of one month of a replication while it runs (the month's fold: wait histograms and
@@ -191,8 +194,29 @@ pub struct Forecast {
     pub trigger: Option<Trigger>,
     /// The expansion tried, with how it was simulated.
     pub expansion: Option<ExpansionReport>,
+    /// NPV and payback over the replications (with `[finance]`).
+    pub finance: Option<ForecastEconomics>,
     /// The months.
     pub table: Vec<Month>,
+}
+
+/// NPV, payback and IRR over the replications (`finance` in forecast.json, with `[finance]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastEconomics {
+    /// Lease-price spread of the replications (0-1).
+    pub price_spread: f64,
+    /// NPV over the analysis years, CNY.
+    pub npv_cny: Band,
+    /// Payback month (None: never within the analysis years).
+    pub payback_month: Band,
+    /// Share of replications that never pay back.
+    pub never_pays_share: f64,
+    /// IRR of the replications that have one.
+    pub irr: Band,
+    /// The same without the expansion (with `--expand`).
+    pub without_expansion: Option<Box<ForecastEconomics>>,
+    /// Whether the expansion pays: its median NPV above the median NPV without it.
+    pub expansion_pays: Option<bool>,
 }
 
 /// The expansion tried.
@@ -213,12 +237,16 @@ pub struct ExpansionReport {
 const CONTINUOUS: &str = "one continuous run per replication: the added racks enter service at the start of the expansion month \
 (no power, no jobs before it), and the backlog of the smaller center carries into it";
 
-/// One replication's months.
-fn replicate(sc: &Scenario, cal: Calendar) -> (Vec<MonthValues>, Vec<String>) {
+/// One replication's economics (with `[finance]`): NPV, CNY; payback month (None: never); IRR.
+type Economics = Option<(f64, Option<f64>, Option<f64>)>;
+
+/// One replication's months and economics.
+fn replicate(sc: &Scenario, cal: Calendar) -> (Vec<MonthValues>, Vec<String>, Economics) {
     let sim = Simulation::new(sc, Fold::Series(SeriesFold::new(cal)), Fold::Jobs(JobsFold::new(cal)));
     let Ok(mut sim) = sim else { unreachable!("folds never fail to write") };
     let _ = sim.run(|_| {});
-    let Ok((_, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
+    let Ok((summary, _, Fold::Series(ts), Fold::Jobs(jobs))) = sim.finish(0.0) else { unreachable!("folds never fail to write") };
+    let economics = summary.finance.as_ref().map(|f| (f.npv_cny, f.payback_month, f.irr));
     let col = |n: &str| ts.column(n);
     // With a facility, the month's PUE is energy-weighted: mean facility power / mean IT power
     // over the same intervals (the mean of per-interval PUE would weight idle hours too much).
@@ -257,7 +285,7 @@ fn replicate(sc: &Scenario, cal: Calendar) -> (Vec<MonthValues>, Vec<String>) {
             v
         })
         .collect();
-    (months, names)
+    (months, names, economics)
 }
 
 fn band(mut xs: Vec<f64>) -> Band {
@@ -342,11 +370,16 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
     let jobs: Vec<(usize, u32)> = (0..variants.len()).flat_map(|v| (0..cfg.replications).map(move |r| (v, r))).collect();
     progress.set_length(jobs.len() as u64);
     let pool = crate::sweep::pool(Some(threads))?;
-    let results: Vec<(Vec<MonthValues>, Vec<String>)> = pool.install(|| {
+    let results: Vec<(Vec<MonthValues>, Vec<String>, Economics)> = pool.install(|| {
         jobs.par_iter()
             .map(|&(v, r)| {
                 let seeded = Overrides { seed: Some(replication_seed(base.seed, r)), ..overrides[v].clone() };
-                let out = replicate(&doc.resolve_with(&seeded)?, cal);
+                let mut sc = doc.resolve_with(&seeded)?;
+                let factor = price_factor(base.seed, r, cfg.price_spread);
+                if let Some(f) = sc.finance.as_mut() {
+                    f.accelerators.iter_mut().for_each(|a| a.lease_cny_per_hour *= factor);
+                }
+                let out = replicate(&sc, cal);
                 progress.inc(1);
                 Ok(out)
             })
@@ -371,6 +404,21 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
             })
             .collect()
     };
+    let economics_of = |variant: usize| economics(&results[variant * reps..(variant + 1) * reps]);
+    let finance = economics_of(variants.len() - 1).map(|mut e| {
+        e.price_spread = cfg.price_spread;
+        if variants.len() > 1
+            && let Some(mut w) = economics_of(0)
+        {
+            w.price_spread = cfg.price_spread;
+            e.expansion_pays = match (e.npv_cny.p50, w.npv_cny.p50) {
+                (Some(with), Some(without)) => Some(with > without),
+                _ => None,
+            };
+            e.without_expansion = Some(Box::new(w));
+        }
+        e
+    });
     let base_table = table_of(0);
     let base_trigger = trigger(&base_table, cfg.max_wait_s, cfg.max_reject);
     let (table, expansion) = match (cfg.expand, variants.get(1)) {
@@ -403,7 +451,42 @@ pub fn run(path: &Path, cfg: &ForecastConfig, progress: &indicatif::ProgressBar)
         max_reject: cfg.max_reject,
         trigger: trigger(&table, cfg.max_wait_s, cfg.max_reject),
         expansion,
+        finance,
         table,
+    })
+}
+
+/// Replication `r`'s lease-price factor: uniform in [1 - spread, 1 + spread], from its own
+/// stream of the scenario's seed (the same for the runs with and without an expansion, so
+/// their NPVs are paired).
+fn price_factor(seed: u64, r: u32, spread: f64) -> f64 {
+    use rand::RngExt;
+    if spread <= 0.0 {
+        return 1.0;
+    }
+    let u: f64 = crate::time::rng::stream(seed, &format!("forecast/price/{r}")).random();
+    1.0 + spread * (2.0 * u - 1.0)
+}
+
+/// The economics over replications (None without `[finance]`). A center that never pays back
+/// counts as later than any month, so a percentile that falls on it is "never" (None).
+fn economics(reps: &[(Vec<MonthValues>, Vec<String>, Economics)]) -> Option<ForecastEconomics> {
+    let e: Vec<(f64, Option<f64>, Option<f64>)> = reps.iter().filter_map(|r| r.2).collect();
+    if e.is_empty() {
+        return None;
+    }
+    let mut payback: Vec<f64> = e.iter().map(|x| x.1.unwrap_or(f64::INFINITY)).collect();
+    payback.sort_by(f64::total_cmp);
+    let q = |p: f64| Some(quantile(&payback, p)).filter(|v| v.is_finite());
+    let never = e.iter().filter(|x| x.1.is_none()).count() as f64 / e.len() as f64;
+    Some(ForecastEconomics {
+        price_spread: 0.0,
+        npv_cny: band(e.iter().map(|x| x.0).collect()),
+        payback_month: Band { p10: q(0.1), p50: q(0.5), p90: q(0.9) },
+        never_pays_share: never,
+        irr: band(e.iter().filter_map(|x| x.2).collect()),
+        without_expansion: None,
+        expansion_pays: None,
     })
 }
 
@@ -541,5 +624,32 @@ pub fn text_summary(f: &Forecast) -> String {
         Some(t) => s.push_str(&format!("month {} ({})\n", t.month, t.reason)),
         None => s.push_str(&format!("none within {} months\n", f.months)),
     }
+    if let Some(e) = &f.finance {
+        s.push_str(&economics_line(e, f.replications));
+        if let (Some(w), Some(pays)) = (&e.without_expansion, e.expansion_pays) {
+            s.push_str(&format!("  without the expansion: {}", economics_line(w, f.replications)));
+            s.push_str(if pays {
+                "  the expansion pays: its median NPV is higher\n"
+            } else {
+                "  the expansion does not pay: its median NPV is not higher\n"
+            });
+        }
+    }
     s
+}
+
+fn economics_line(e: &ForecastEconomics, reps: u32) -> String {
+    let m = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{:.1} M", x / 1e6));
+    let p = |v: Option<f64>| v.map_or("never".to_string(), |x| format!("month {x:.0}"));
+    format!(
+        "economics over {reps} replications (lease prices ±{:.0} %): NPV p10/p50/p90 {} / {} / {} CNY; payback p10/p50/p90 {} / {} / {}; never pays back in {:.0} %\n",
+        100.0 * e.price_spread,
+        m(e.npv_cny.p10),
+        m(e.npv_cny.p50),
+        m(e.npv_cny.p90),
+        p(e.payback_month.p10),
+        p(e.payback_month.p50),
+        p(e.payback_month.p90),
+        100.0 * e.never_pays_share
+    )
 }

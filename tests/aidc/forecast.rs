@@ -112,3 +112,39 @@ fn bad_forecast_input_exits_2() {
         assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn with_finance_the_forecast_gives_npv_and_payback_bands_and_says_whether_an_expansion_pays() {
+    let d = tempfile::tempdir().unwrap();
+    let run = |spread: &str, out: &str, extra: &[&str]| {
+        let mut args = vec!["forecast", "scenarios/demo/payback-x4.toml", "--months", "3", "--warmup", "7d", "-n", "6", "--quiet"];
+        args.extend(["--price-spread", spread, "--out"]);
+        let o = d.path().join(out);
+        let o = o.to_str().unwrap().to_string();
+        args.push(&o);
+        args.extend(extra);
+        let r = aidc(&args);
+        assert_ok(&r);
+        read_json(&std::path::Path::new(&o).join("forecast.json"))
+    };
+    let width = |f: &serde_json::Value| {
+        let b = &f["finance"]["npv_cny"];
+        let (p10, p50, p90) = (b["p10"].as_f64().unwrap(), b["p50"].as_f64().unwrap(), b["p90"].as_f64().unwrap());
+        assert!(p10 <= p50 && p50 <= p90, "{b}");
+        p90 - p10
+    };
+    let steady = run("0", "a", &[]);
+    let spread = run("50%", "b", &[]);
+    assert_eq!(spread["finance"]["price_spread"], 0.5);
+    // The same demand draws; lease prices varying by up to ±50 % widen the NPV band.
+    assert!(width(&spread) > 2.0 * width(&steady), "{} vs {}", width(&spread), width(&steady));
+    let x = run("0", "c", &["--expand", "8@2"]);
+    let e = &x["finance"];
+    assert!(e["expansion_pays"].is_boolean() && e["without_expansion"]["npv_cny"]["p50"].is_number(), "{e}");
+    let pays = e["npv_cny"]["p50"].as_f64().unwrap() > e["without_expansion"]["npv_cny"]["p50"].as_f64().unwrap();
+    assert_eq!(e["expansion_pays"].as_bool(), Some(pays));
+    // Without [finance] there is no economics.
+    let plain = d.path().join("p");
+    assert_ok(&aidc(["forecast", "scenarios/classroom.toml", "--months", "1", "-n", "2", "--quiet", "--out", plain.to_str().unwrap()]));
+    assert!(read_json(&plain.join("forecast.json"))["finance"].is_null());
+}
