@@ -86,21 +86,9 @@ pub struct ForecastArgs {
     price_spread: String,
 }
 
-fn share(s: &str) -> Result<f64, BadInput> {
-    let bad = || BadInput(format!("--max-reject {s:?}: expected a share like \"1%\" or 0.01"));
-    let t = s.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
-        None => t.parse::<f64>().map_err(|_| bad())?,
-    };
-    if !(0.0..=1.0).contains(&v) {
-        return Err(bad());
-    }
-    Ok(v)
-}
-
-fn spread(s: &str) -> Result<f64, BadInput> {
-    let bad = || BadInput(format!("--price-spread {s:?}: expected a share from 0 to 100 %, like \"20%\" or 0.2"));
+/// A share written as "1%" or 0.01, from 0 to 1; `example` is shown when it is not.
+fn share(flag: &str, s: &str, example: &str) -> Result<f64, BadInput> {
+    let bad = || BadInput(format!("{flag} {s:?}: expected a share from 0 to 100 %, like {example}"));
     let t = s.trim();
     let v = match t.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
@@ -131,11 +119,11 @@ pub fn forecast(a: ForecastArgs) -> anyhow::Result<ExitCode> {
         replications: a.replications,
         demand,
         max_wait_s: duration("--max-wait", &a.max_wait)? as f64 / 1000.0,
-        max_reject: share(&a.max_reject)?,
+        max_reject: share("--max-reject", &a.max_reject, "\"1%\" or 0.01")?,
         expand: a.expand.as_deref().map(Expansion::parse).transpose().map_err(sweep_error)?,
         threads: a.threads,
         allow_large: a.allow_large,
-        price_spread: spread(&a.price_spread)?,
+        price_spread: share("--price-spread", &a.price_spread, "\"20%\" or 0.2")?,
     };
     // The folder is checked before the forecast runs, and again when it is written.
     let out = match a.out {
