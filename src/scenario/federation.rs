@@ -24,6 +24,9 @@ use crate::config::federation::{
 /// Most sites in a federation (each is a full center in memory).
 pub const MAX_SITES: usize = 64;
 
+/// Most dispatcher ticks over the horizon (a year at 5-second ticks is 6.3 million).
+pub const MAX_DISPATCH_TICKS: u64 = 10_000_000;
+
 /// A federation file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -444,6 +447,17 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
     let dispatch_every_ms = f.dispatch_every.map_or(DEFAULT_DISPATCH_EVERY_MS.min(first.step_ms), |d| d.0);
     if !(1_000..=first.horizon_ms.max(1_000)).contains(&dispatch_every_ms) {
         return Err(src.error(&root.key("dispatch_every"), "expected a period of at least 1s and at most the horizon"));
+    }
+    // Every site stops at every dispatcher tick: bound the ticks as samples are bounded.
+    let ticks = first.horizon_ms / dispatch_every_ms;
+    if ticks > MAX_DISPATCH_TICKS {
+        return Err(src.error(
+            &root.key("dispatch_every"),
+            format!(
+                "{ticks} dispatcher ticks over the horizon; at most {MAX_DISPATCH_TICKS}: expected a period of at least {}s",
+                first.horizon_ms.div_ceil(MAX_DISPATCH_TICKS * 1000)
+            ),
+        ));
     }
     Ok(Federation {
         dispatch_every_ms,

@@ -361,3 +361,17 @@ fn the_east_west_demo_compares_cross_hub_with_local_only() {
     assert!(out.join("report.html").is_file() && out.join("sites/yangtze/report.html").is_file());
     assert!(stdout(&aidc(["demo", "--list"])).contains("east-west"));
 }
+
+#[test]
+fn dispatcher_ticks_are_bounded() {
+    let d = tempfile::tempdir().unwrap();
+    write_site(d.path(), "a", 1, "1/d", "365d");
+    write_site(d.path(), "b", 1, "1/d", "365d");
+    let fed = federation(d.path(), "least-loaded", "", MOBILE);
+    assert_eq!(fed.dispatch_every_ms, 60_000);
+    let text =
+        std::fs::read_to_string(d.path().join("fed.toml")).unwrap().replace("[federation]\n", "[federation]\ndispatch_every = \"1s\"\n");
+    std::fs::write(d.path().join("fed.toml"), &text).unwrap();
+    let e = aidc::scenario::federation::load(&d.path().join("fed.toml"), None, None).unwrap_err().to_string();
+    assert!(e.contains("federation.dispatch_every") && e.contains("at most 10000000"), "{e}");
+}
