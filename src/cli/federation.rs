@@ -30,13 +30,7 @@ pub struct FedRun {
 /// Checks that every site fits this machine beside the others: each gets an equal share of
 /// the memory and output bounds.
 pub(super) fn guard(fed: &Federation, out: &Path, outputs: budget::Outputs, allow_large: bool) -> anyhow::Result<()> {
-    let mut limits = budget::Limits::of_machine(Some(out), allow_large).map_err(|e| BadInput(e.to_string()))?;
-    let n = fed.sites.len().max(1) as u64;
-    if let Some(m) = limits.memory.as_mut() {
-        m.bytes /= n;
-    }
-    limits.max_output /= n;
-    limits.disk_free = limits.disk_free.map(|d| d / n);
+    let limits = budget::Limits::of_machine(Some(out), allow_large).map_err(|e| BadInput(e.to_string()))?.shared_by(fed.sites.len());
     for s in &fed.sites {
         budget::check(&budget::estimate(&s.scenario, outputs), &limits).map_err(|r| r.located(&s.scenario, None))?;
     }

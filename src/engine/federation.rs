@@ -78,6 +78,33 @@ struct Site<'a, W: Write + Send + Sync + 'static> {
     wall_s: f64,
 }
 
+/// A site's federation counts at the end of the run.
+#[derive(Debug, Clone, Copy)]
+struct SiteCounts {
+    moved_in: u64,
+    moved_out: u64,
+    /// Jobs placed there and not yet arrived.
+    in_flight: u64,
+    /// Jobs placed there that arrived.
+    arrived: u64,
+}
+
+/// A finished site: its summary and its counts.
+struct SiteEnd {
+    summary: Summary,
+    counts: SiteCounts,
+}
+
+impl<'a, W: Write + Send + Sync + 'static> Site<'a, W> {
+    /// Its counts, its simulation (to finish) and its wall time.
+    fn end(self) -> (SiteCounts, Simulation<'a, W>, f64) {
+        let fed = &self.sim.world().resource::<Arrivals>().federated;
+        let counts =
+            SiteCounts { moved_in: self.moved_in, moved_out: self.moved_out, in_flight: fed.in_flight() as u64, arrived: fed.arrived };
+        (counts, self.sim, self.wall_s)
+    }
+}
+
 /// What the loop counted.
 #[derive(Debug, Default)]
 struct Counters {
@@ -119,37 +146,21 @@ pub fn run_federation_into(fed: &Federation, dir: &Path, opts: &RunOptions) -> R
     let (sites, counters, wan) = simulate(fed, kind, sims, &mut moves, |t| bar.set_position(t / 1000)).map_err(io_at(dir))?;
     moves.flush().map_err(io_at(&moves_path))?;
     bar.finish_and_clear();
-    let mut summaries = Vec::with_capacity(sites.len());
-    let mut flow = Vec::with_capacity(sites.len());
-    let mut pending = Vec::with_capacity(sites.len());
+    let mut ends = Vec::with_capacity(sites.len());
     for ((s, site), sc) in fed.sites.iter().zip(sites).zip(&scenarios) {
         let d = sites_dir.join(&s.name);
-        if sc.facility.is_some() {
-            let path = d.join("alarms.csv");
-            let mut text = String::from("time_s,kind,where,value\n");
-            for a in site.sim.alarms() {
-                text += &format!("{},{},{},{:.2}\n", a.time_ms as f64 / 1000.0, a.kind, a.place.replace(',', ";"), a.value);
-            }
-            std::fs::write(&path, text).map_err(io_at(&path))?;
-        }
-        flow.push((site.moved_in, site.moved_out));
-        pending.push(site.sim.world().resource::<Arrivals>().federated.in_flight() as u64);
-        let arrived = site.sim.world().resource::<Arrivals>().federated.arrived;
-        let (summary, info, _, _) = site.sim.finish(site.wall_s).map_err(io_at(&d))?;
-        write_json(&d.join("summary.json"), &summary)?;
-        write_json(&d.join("run.json"), &info)?;
-        let resolved = d.join("scenario.resolved.toml");
-        std::fs::write(&resolved, crate::scenario::unparse::to_toml(sc)).map_err(io_at(&resolved))?;
+        let (counts, sim, wall_s) = site.end();
+        let (summary, _) = super::finish_into(sc, sim, &d, wall_s)?;
         Marker::listing(Kind::Run, &d).and_then(|m| m.write(&d).map_err(io::Error::other)).map_err(io_at(&d))?;
-        summaries.push((summary, arrived));
+        ends.push(SiteEnd { summary, counts });
     }
     Marker::listing(Kind::Run, &sites_dir).and_then(|m| m.write(&sites_dir).map_err(io::Error::other)).map_err(io_at(&sites_dir))?;
     let baseline = if fed.baseline { Some(run_in_memory(fed, DispatcherKind::LocalOnly).0.totals) } else { None };
-    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, baseline, &routes);
+    let summary = fold(fed, &ends, &counters, &wan, baseline, &routes);
     write_json(&dir.join("federation.json"), &summary)?;
     let resolved = dir.join("federation.resolved.toml");
     std::fs::write(&resolved, crate::scenario::federation::to_toml(fed)).map_err(io_at(&resolved))?;
-    Ok((summary, summaries.into_iter().map(|(s, _)| s).collect()))
+    Ok((summary, ends.into_iter().map(|e| e.summary).collect()))
 }
 
 /// Runs a federation with dispatcher `kind` in memory (rows discarded): for the baseline,
@@ -164,20 +175,18 @@ pub fn run_in_memory(fed: &Federation, kind: DispatcherKind) -> (FederationSumma
         })
         .collect();
     let Ok((sites, counters, wan)) = simulate(fed, kind, sims, &mut io::sink(), |_| {}) else { unreachable!("io::sink never fails") };
-    let mut summaries = Vec::with_capacity(sites.len());
-    let mut flow = Vec::with_capacity(sites.len());
-    let mut pending = Vec::with_capacity(sites.len());
-    for site in sites {
-        flow.push((site.moved_in, site.moved_out));
-        pending.push(site.sim.world().resource::<Arrivals>().federated.in_flight() as u64);
-        let arrived = site.sim.world().resource::<Arrivals>().federated.arrived;
-        match site.sim.finish(0.0) {
-            Ok((s, _, _, _)) => summaries.push((s, arrived)),
-            Err(_) => unreachable!("io::sink never fails"),
-        }
-    }
-    let summary = fold(fed, &summaries, &flow, &pending, &counters, &wan, None, &routes);
-    (summary, summaries.into_iter().map(|(s, _)| s).collect())
+    let ends: Vec<SiteEnd> = sites
+        .into_iter()
+        .map(|site| {
+            let (counts, sim, _) = site.end();
+            match sim.finish(0.0) {
+                Ok((summary, _, _, _)) => SiteEnd { summary, counts },
+                Err(_) => unreachable!("io::sink never fails"),
+            }
+        })
+        .collect();
+    let summary = fold(fed, &ends, &counters, &wan, None, &routes);
+    (summary, ends.into_iter().map(|e| e.summary).collect())
 }
 
 /// Prepares the sites' mobility: which of each site's classes go to the dispatcher. A class
@@ -471,10 +480,10 @@ fn deliver<W: Write + Send + Sync + 'static>(
 }
 
 /// The totals of a run from its sites' summaries.
-fn totals_of(fed: &Federation, sites: &[Summary], link_cost: &[f64]) -> Totals {
+fn totals_of(fed: &Federation, sites: &[SiteEnd], link_cost: &[f64]) -> Totals {
     let mut t = Totals::default();
     let (mut installed_h, mut alloc_h, mut wait_sum, mut started) = (0.0, 0.0, 0.0, 0u64);
-    for (s, f) in sites.iter().zip(&fed.sites) {
+    for (s, f) in sites.iter().map(|e| &e.summary).zip(&fed.sites) {
         t.jobs_submitted += s.jobs.submitted;
         t.jobs_completed += s.jobs.completed;
         t.jobs_rejected += s.jobs.rejected;
@@ -522,16 +531,14 @@ fn carbon_t(s: &Summary, sc: &Scenario) -> f64 {
 #[allow(clippy::too_many_arguments)]
 fn fold(
     fed: &Federation,
-    sites: &[(Summary, u64)],
-    flow: &[(u64, u64)],
-    pending: &[u64],
+    sites: &[SiteEnd],
     c: &Counters,
     w: &Wan,
     baseline: Option<Totals>,
     routes: &[crate::model::federation::services::ServiceRoute],
 ) -> FederationSummary {
-    let summaries: Vec<Summary> = sites.iter().map(|(s, _)| s.clone()).collect();
-    let totals = totals_of(fed, &summaries, &c.link_cost);
+    let summaries: Vec<&Summary> = sites.iter().map(|e| &e.summary).collect();
+    let totals = totals_of(fed, sites, &c.link_cost);
     let vs_baseline = baseline.as_ref().map(|b| Delta {
         jobs_completed: totals.jobs_completed as i64 - b.jobs_completed as i64,
         wait_mean_s: totals.wait_mean_s - b.wait_mean_s,
@@ -547,9 +554,9 @@ fn fold(
     let figures = fed
         .sites
         .iter()
-        .zip(&summaries)
-        .zip(flow)
-        .map(|((f, s), &(moved_in, moved_out))| {
+        .zip(sites)
+        .map(|(f, e)| {
+            let (s, SiteCounts { moved_in, moved_out, .. }) = (&e.summary, e.counts);
             let r = &fed.regions[f.region];
             SiteFigures {
                 name: f.name.clone(),
@@ -574,8 +581,8 @@ fn fold(
             }
         })
         .collect();
-    let in_flight: u64 = pending.iter().sum();
-    let arrived: u64 = sites.iter().map(|(_, a)| a).sum();
+    let in_flight: u64 = sites.iter().map(|e| e.counts.in_flight).sum();
+    let arrived: u64 = sites.iter().map(|e| e.counts.arrived).sum();
     let jobs_add_up = summaries.iter().all(|s| {
         let j = &s.jobs;
         j.submitted == j.completed + j.failed + j.cancelled + j.rejected + j.running_at_end + j.queued_at_end + j.stopped

@@ -81,6 +81,18 @@ pub fn run_into(sc: &Scenario, dir: &Path, opts: &RunOptions) -> Result<(Summary
     sim.run(|t| bar.set_position(t / 1000)).map_err(io_at(dir))?;
     let wall_s = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    finish_into(sc, sim, dir, wall_s)
+}
+
+/// Finishes a simulation whose rows went to `dir` and writes the rest of a run's files there:
+/// alarms.csv (with a facility), finance.csv (with `[finance]`), summary.json, run.json and
+/// scenario.resolved.toml. A single run and each site of a federation end here.
+pub(crate) fn finish_into<W: std::io::Write + Send + Sync + 'static>(
+    sc: &Scenario,
+    sim: Simulation<'_, W>,
+    dir: &Path,
+    wall_s: f64,
+) -> Result<(Summary, RunInfo), RunError> {
     if sc.facility.is_some() {
         let path = dir.join("alarms.csv");
         let mut text = String::from("time_s,kind,where,value\n");

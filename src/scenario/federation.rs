@@ -226,7 +226,7 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
     let f = &raw.federation;
     let root = FieldPath::root("federation");
     let name = f.name.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.starts_with('.') {
+    if !super::resolve::is_folder_name(name) {
         return Err(src.error(&root.key("name"), "expected a name of letters, digits, '-', '_' or '.' (it names the output folder)"));
     }
     if raw.sites.is_empty() {
@@ -252,7 +252,7 @@ pub fn resolve(raw: &RawFederationFile, src: &Source) -> R<Federation> {
     for (i, s) in raw.sites.iter().enumerate() {
         let at = FieldPath::root("sites").index(i);
         let n = s.name.trim();
-        if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || n.starts_with('.') {
+        if !super::resolve::is_folder_name(n) {
             return Err(
                 src.error(&at.key("name"), "expected a site name of letters, digits, '-', '_' or '.' (it names the site's output folder)")
             );

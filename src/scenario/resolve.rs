@@ -103,6 +103,12 @@ pub(super) struct Resolver<'a> {
     pub(super) dir: PathBuf,
 }
 
+/// Whether `name` can name an output folder: letters, digits, '-', '_' or '.', not empty and
+/// not starting with '.'.
+pub(super) fn is_folder_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && !name.starts_with('.')
+}
+
 /// Whether `v` is finite and above zero.
 pub(super) fn pos_f64(v: f64) -> bool {
     v.is_finite() && v > 0.0
@@ -115,7 +121,7 @@ impl Resolver<'_> {
 
     fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
         let name = raw.name.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || name.starts_with('.') {
+        if !is_folder_name(name) {
             return self.err(
                 &FieldPath::root("name"),
                 format!("expected a short name of letters, digits, '-', '_' or '.' (it names the output folder), found {:?}", raw.name),

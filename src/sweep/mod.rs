@@ -199,20 +199,7 @@ impl Plan {
             return self.prepare_federation(limits);
         }
         let base = self.doc.resolve()?;
-        let points = design::points(&self.params, self.design, self.samples, self.design_seed)?;
-        let total = points.len() as u64 * self.replications as u64;
-        if total > design::MAX_POINTS as u64 {
-            return Err(SweepError::Spec(format!("the plan has {total} runs; at most {} are allowed", design::MAX_POINTS)));
-        }
-        let written = total as f64 * OUTPUT_BYTES_PER_RUN;
-        if let Err((over, flag)) = limits.check_output(written) {
-            return Err(SweepError::Spec(format!(
-                "the plan's {} runs would write about {} of tables, more than {over}; use fewer points or replications{}",
-                budget::count(total as f64),
-                budget::bytes(written),
-                budget::or_flag(flag)
-            )));
-        }
+        let points = self.points(limits)?;
         // The edited text of every point is kept for its runs: check it fits before editing.
         let texts_bytes = points.len() as f64 * self.doc.text.len() as f64;
         if let Some(cap) = limits.memory_cap().filter(|cap| texts_bytes > *cap) {
@@ -251,24 +238,32 @@ impl Plan {
         Ok(Prepared { name: base.name, plan: self, points, texts, seeds, heaviest, limits: *limits, sites: 1 })
     }
 
-    /// [`Plan::prepare`] for a federation file: every point is resolved as a federation and each
-    /// of its sites checked against an equal share of the limits.
-    fn prepare_federation(self, limits: &Limits) -> Result<Prepared, SweepError> {
-        use crate::scenario::federation as fed;
-        if self.replications == 0 {
-            return Err(SweepError::Spec("--replications: expected at least 1".into()));
-        }
-        let base = fed::load_str(&self.doc.text, &self.doc.path, None, None)?;
+    /// The design's points, refused when the plan has too many runs or would write too much.
+    fn points(&self, limits: &Limits) -> Result<Vec<design::Point>, SweepError> {
         let points = design::points(&self.params, self.design, self.samples, self.design_seed)?;
         let total = points.len() as u64 * self.replications as u64;
         if total > design::MAX_POINTS as u64 {
             return Err(SweepError::Spec(format!("the plan has {total} runs; at most {} are allowed", design::MAX_POINTS)));
         }
-        let mut share = *limits;
-        let n = base.sites.len().max(1) as u64;
-        if let Some(m) = share.memory.as_mut() {
-            m.bytes /= n;
+        let written = total as f64 * OUTPUT_BYTES_PER_RUN;
+        if let Err((over, flag)) = limits.check_output(written) {
+            return Err(SweepError::Spec(format!(
+                "the plan's {} runs would write about {} of tables, more than {over}; use fewer points or replications{}",
+                budget::count(total as f64),
+                budget::bytes(written),
+                budget::or_flag(flag)
+            )));
         }
+        Ok(points)
+    }
+
+    /// [`Plan::prepare`] for a federation file: every point is resolved as a federation and each
+    /// of its sites checked against an equal share of the limits.
+    fn prepare_federation(self, limits: &Limits) -> Result<Prepared, SweepError> {
+        use crate::scenario::federation as fed;
+        let base = fed::load_str(&self.doc.text, &self.doc.path, None, None)?;
+        let points = self.points(limits)?;
+        let share = limits.shared_by(base.sites.len());
         let mut texts = Vec::with_capacity(points.len());
         let mut seeds = Vec::with_capacity(points.len());
         let mut heaviest = budget::estimate(&base.sites[0].scenario, budget::Outputs::default());

@@ -97,6 +97,18 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The share of these limits one of `n` runs held in memory together gets (the sites of a
+    /// federation): memory, the output bound and the free disk divided by `n`.
+    pub fn shared_by(mut self, n: usize) -> Limits {
+        let n = n.max(1) as u64;
+        if let Some(m) = self.memory.as_mut() {
+            m.bytes /= n;
+        }
+        self.max_output /= n;
+        self.disk_free = self.disk_free.map(|d| d / n);
+        self
+    }
+
     /// This machine's limits for a run writing into `out` (None: a run in memory).
     pub fn of_machine(out: Option<&Path>, allow_large: bool) -> Result<Limits, BudgetError> {
         let max_output = match std::env::var(OUTPUT_VAR) {

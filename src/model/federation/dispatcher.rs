@@ -102,30 +102,30 @@ pub fn build(kind: DispatcherKind, weights: Weights) -> Box<dyn Dispatcher> {
     }
 }
 
-/// The candidate with the smallest key; ties to home, then lower RTT, then lower index.
-fn argmin(job: &Ask, c: &[Candidate], key: impl Fn(&Candidate) -> f64) -> usize {
-    let rank = |x: &Candidate| (key(x), if x.site == job.home { 0 } else { 1 }, x.rtt_ms, x.site);
-    let mut best = 0;
-    for i in 1..c.len() {
-        let (a, b) = (rank(&c[i]), rank(&c[best]));
-        let less = a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3));
-        if less.is_lt() {
-            best = i;
+/// The allowed candidate with the smallest key; ties to home, then lower RTT, then lower
+/// index. None when no candidate is allowed.
+fn argmin_where(job: &Ask, c: &[Candidate], allowed: impl Fn(&Candidate) -> bool, key: impl Fn(&Candidate) -> f64) -> Option<usize> {
+    let rank = |x: &Candidate| (key(x), x.site != job.home, x.rtt_ms, x.site);
+    let mut best: Option<(usize, (f64, bool, f64, usize))> = None;
+    for (i, x) in c.iter().enumerate().filter(|(_, x)| allowed(x)) {
+        let r = rank(x);
+        let better =
+            best.is_none_or(|(_, b)| r.0.total_cmp(&b.0).then(r.1.cmp(&b.1)).then(r.2.total_cmp(&b.2)).then(r.3.cmp(&b.3)).is_lt());
+        if better {
+            best = Some((i, r));
         }
     }
-    best
+    best.map(|(i, _)| i)
 }
 
-/// The candidates with room now, or all of them when none has.
-fn with_room(job: &Ask, c: &[Candidate], sites: &[SiteView]) -> Vec<usize> {
-    let room: Vec<usize> = (0..c.len()).filter(|&i| sites[c[i].site].has_room(job.accelerators)).collect();
-    if room.is_empty() { (0..c.len()).collect() } else { room }
+/// The candidate with the smallest key (`c` is never empty).
+fn argmin(job: &Ask, c: &[Candidate], key: impl Fn(&Candidate) -> f64) -> usize {
+    argmin_where(job, c, |_| true, key).unwrap_or(0)
 }
 
-/// Picks among a subset by key, returning the position in the full list.
-fn argmin_among(job: &Ask, c: &[Candidate], among: &[usize], key: impl Fn(&Candidate) -> f64) -> usize {
-    let sub: Vec<Candidate> = among.iter().map(|&i| c[i]).collect();
-    among[argmin(job, &sub, key)]
+/// The candidate with the smallest key among those with room now, or among all when none has.
+fn argmin_with_room(job: &Ask, c: &[Candidate], sites: &[SiteView], key: impl Fn(&Candidate) -> f64) -> usize {
+    argmin_where(job, c, |x| sites[x.site].has_room(job.accelerators), &key).unwrap_or_else(|| argmin(job, c, &key))
 }
 
 /// Every job runs at home (the baseline); where home is not a candidate (its latency bound),
@@ -167,8 +167,7 @@ impl Dispatcher for CheapestEnergy {
     }
     fn choose(&self, job: &Ask, c: &[Candidate], sites: &[SiteView]) -> usize {
         let dearest = c.iter().filter_map(|x| sites[x.site].price_cny_per_kwh).fold(0.0, f64::max);
-        let among = with_room(job, c, sites);
-        argmin_among(job, c, &among, |x| {
+        argmin_with_room(job, c, sites, |x| {
             let s = &sites[x.site];
             s.price_cny_per_kwh.unwrap_or(dearest) * s.energy_kwh(job) + x.wan_cny
         })
@@ -183,8 +182,7 @@ impl Dispatcher for Greenest {
         "greenest"
     }
     fn choose(&self, job: &Ask, c: &[Candidate], sites: &[SiteView]) -> usize {
-        let among = with_room(job, c, sites);
-        argmin_among(job, c, &among, |x| sites[x.site].carbon_kg_per_kwh * sites[x.site].energy_kwh(job))
+        argmin_with_room(job, c, sites, |x| sites[x.site].carbon_kg_per_kwh * sites[x.site].energy_kwh(job))
     }
 }
 
@@ -196,8 +194,7 @@ impl Dispatcher for Nearest {
         "latency-bounded"
     }
     fn choose(&self, job: &Ask, c: &[Candidate], sites: &[SiteView]) -> usize {
-        let among = with_room(job, c, sites);
-        argmin_among(job, c, &among, |x| x.rtt_ms)
+        argmin_with_room(job, c, sites, |x| x.rtt_ms)
     }
 }
 
@@ -212,24 +209,21 @@ impl Dispatcher for Weighted {
     }
     fn choose(&self, job: &Ask, c: &[Candidate], sites: &[SiteView]) -> usize {
         let dearest = c.iter().filter_map(|x| sites[x.site].price_cny_per_kwh).fold(0.0, f64::max);
-        let terms: Vec<(f64, f64, f64)> = c
-            .iter()
-            .map(|x| {
-                let s = &sites[x.site];
-                let kwh = s.energy_kwh(job);
-                let cost = s.price_cny_per_kwh.unwrap_or(dearest) * kwh + x.wan_cny;
-                let carbon = s.carbon_kg_per_kwh * kwh;
-                let delay_h = x.transfer_s / 3600.0 + job.hours * (s.load_with(job.accelerators) - 1.0).max(0.0);
-                (cost, carbon, delay_h)
-            })
-            .collect();
-        let max = |f: fn(&(f64, f64, f64)) -> f64| terms.iter().map(f).fold(0.0, f64::max);
-        let (mc, mk, md) = (max(|t| t.0), max(|t| t.1), max(|t| t.2));
+        // (cost, carbon, delay h) of a candidate; each normalised by its largest value.
+        let terms = |x: &Candidate| {
+            let s = &sites[x.site];
+            let kwh = s.energy_kwh(job);
+            let cost = s.price_cny_per_kwh.unwrap_or(dearest) * kwh + x.wan_cny;
+            let delay_h = x.transfer_s / 3600.0 + job.hours * (s.load_with(job.accelerators) - 1.0).max(0.0);
+            (cost, s.carbon_kg_per_kwh * kwh, delay_h)
+        };
+        let (mc, mk, md) = c.iter().map(terms).fold((0.0, 0.0, 0.0), |m: (f64, f64, f64), t| (m.0.max(t.0), m.1.max(t.1), m.2.max(t.2)));
         let norm = |v: f64, m: f64| if m > 0.0 { v / m } else { 0.0 };
         let w = self.0;
-        let score: Vec<f64> = terms.iter().map(|t| w.cost * norm(t.0, mc) + w.carbon * norm(t.1, mk) + w.wait * norm(t.2, md)).collect();
-        let idx: Vec<usize> = (0..c.len()).collect();
-        argmin_among(job, c, &idx, |x| score[c.iter().position(|y| y.site == x.site).unwrap_or(0)])
+        argmin(job, c, |x| {
+            let t = terms(x);
+            w.cost * norm(t.0, mc) + w.carbon * norm(t.1, mk) + w.wait * norm(t.2, md)
+        })
     }
 }
 
