@@ -11,6 +11,8 @@ use crate::model::compute::power::PPM;
 use crate::model::workload::ClassSampler;
 use crate::scenario::units::format_duration;
 
+use super::summary::plural;
+
 /// Validate a scenario and print the design: racks, nodes, accelerators by model, peak PFLOPS by
 /// precision, IT design power, the offered load of each job class, warnings, and the memory and
 /// output `aidc run` would need against this machine's bounds.
@@ -19,7 +21,7 @@ use crate::scenario::units::format_duration;
 /// when `aidc run` would refuse the design as too large for this machine).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf\n  aidc check scenarios/federation/east-west.toml"
+    after_help = "Examples:\n  aidc check scenarios/classroom.toml\n  aidc check scenarios/inference-mix.toml --scheduler sjf\n  aidc check scenarios/wuhu-10k.toml --json\n  aidc check scenarios/federation/east-west.toml"
 )]
 pub struct CheckArgs {
     /// The scenario file (TOML).
@@ -30,6 +32,10 @@ pub struct CheckArgs {
     /// Check against the bounds of `aidc run --allow-large` (90 % of the memory and free disk).
     #[arg(long)]
     allow_large: bool,
+    /// Print the design, offered load, warnings and budget as JSON on stdout (for scripts);
+    /// a design that does not fit still exits with code 2, after the JSON says `"fits": false`.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -41,7 +47,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             ))
             .into());
         }
-        return super::federation::check(&a.scenario, a.allow_large);
+        return super::federation::check(&a.scenario, a.allow_large, a.json);
     }
     let mut overrides = crate::scenario::Overrides::default();
     if let Some(name) = &a.scheduler {
@@ -50,13 +56,19 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let doc = crate::scenario::edit::Document::read(&a.scenario)?;
     let sc = doc.resolve_with(&overrides)?;
     let ignored = crate::scenario::ignored_settings(&doc.raw()?, &sc);
-    out!("{}", describe(&sc, &ignored));
     // What `aidc run` would need, against this machine's bounds for its default output folder.
     let limits = budget::Limits::of_machine(Some(&std::path::Path::new("output").join(&sc.name)), a.allow_large)
         .map_err(|e| super::BadInput(e.to_string()))?;
     let est = budget::estimate(&sc, budget::Outputs::files(false));
-    out!("\n{}", est.describe(&limits));
-    budget::check(&est, &limits).map_err(|r| r.located(&sc, None))?;
+    let fits = budget::check(&est, &limits);
+    if a.json {
+        let doc = describe_json(&sc, &ignored, &est, &limits, fits.is_ok());
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?);
+    } else {
+        out!("{}", describe(&sc, &ignored));
+        out!("\n{}", est.describe(&limits));
+    }
+    fits.map_err(|r| r.located(&sc, None))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -65,6 +77,69 @@ const NAMEPLATE_TOLERANCE: f64 = 0.10;
 
 /// Draws per class used to estimate offered load.
 const LOAD_DRAWS: usize = 20_000;
+
+/// The offered load of each synthetic class and of the trace, in accelerators: rate x mean
+/// accelerators x mean duration (from [`LOAD_DRAWS`] draws); a trace's work submitted within the
+/// horizon spread over the horizon (under GPU shares, a pod offers its share of each GPU).
+fn offered_loads(sc: &Scenario) -> (Vec<f64>, Option<f64>) {
+    let classes = sc.classes.iter().map(|c| ClassSampler::offered_load(c, sc.seed, LOAD_DRAWS)).collect();
+    let trace = sc.trace.as_ref().map(|t| {
+        let share = |j: &crate::config::TraceJob| if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
+        let acc_h: f64 = t
+            .jobs
+            .iter()
+            .filter(|j| j.submit_ms <= sc.horizon_ms)
+            .map(|j| j.accelerators as f64 * share(j) * j.duration_ms as f64 / 3.6e6)
+            .sum();
+        acc_h / (sc.horizon_ms as f64 / 3.6e6)
+    });
+    (classes, trace)
+}
+
+/// What `check --json` prints: the design, the offered load, the warnings and the budget.
+fn describe_json(sc: &Scenario, ignored: &[String], est: &budget::Estimate, limits: &budget::Limits, fits: bool) -> serde_json::Value {
+    let cap = crate::engine::capacity(sc);
+    let (loads, trace_load) = offered_loads(sc);
+    let installed = cap.accelerators.max(1) as f64;
+    let classes: Vec<serde_json::Value> = sc
+        .classes
+        .iter()
+        .zip(&loads)
+        .map(|(c, &load)| {
+            serde_json::json!({
+                "name": c.name,
+                "kind": c.kind.name(),
+                "rate_per_h": c.rate_per_s * 3600.0,
+                "priority": c.priority,
+                "offered_accelerators": load,
+                "offered_fraction": load / installed,
+            })
+        })
+        .collect();
+    let total = loads.iter().sum::<f64>() + trace_load.unwrap_or(0.0);
+    serde_json::json!({
+        "scenario": sc.name,
+        "file": sc.file,
+        "horizon_s": sc.horizon_ms as f64 / 1000.0,
+        "step_s": sc.step_ms as f64 / 1000.0,
+        "seed": sc.seed,
+        "scheduler": sc.scheduler.policy.policy().name(),
+        "capacity": cap,
+        "workload": {
+            "classes": classes,
+            "trace_offered_accelerators": trace_load,
+            "offered_fraction": total / installed,
+        },
+        "warnings": ignored,
+        "budget": {
+            "memory_bytes": est.memory_bytes(),
+            "memory_bound_bytes": est.memory_bound_bytes(),
+            "memory_cap_bytes": limits.memory_cap(),
+            "output_bytes": est.output_bytes(),
+            "fits": fits,
+        },
+    })
+}
 
 /// The text `check` prints; `ignored` are warnings about settings the scenario does not use.
 pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
@@ -84,7 +159,14 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
         format_duration(sc.step_ms),
         sc.seed
     );
-    let _ = writeln!(o, "\ndesign     {} halls, {} racks, {} nodes, {} accelerators", cap.halls, cap.racks, cap.nodes, cap.accelerators);
+    let _ = writeln!(
+        o,
+        "\ndesign     {}, {}, {}, {}",
+        plural(cap.halls, "hall"),
+        plural(cap.racks, "rack"),
+        plural(cap.nodes, "node"),
+        plural(cap.accelerators, "accelerator")
+    );
     for (model, n) in &cap.accelerators_by_model {
         let d = sc.devices.iter().find(|d| &d.spec.id == model);
         let name = d.and_then(|d| d.spec.name.clone()).unwrap_or_default();
@@ -168,10 +250,9 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
         let _ = writeln!(o, "           PUE boundary {} (The Green Grid){limit}", f.pue_boundary.name());
     }
     let _ = writeln!(o, "\nworkload   offered load = rate x mean accelerators x mean duration (from {LOAD_DRAWS} draws)");
-    let mut total = 0.0;
-    for c in &sc.classes {
-        let load = ClassSampler::offered_load(c, sc.seed, LOAD_DRAWS);
-        total += load;
+    let (loads, trace_load) = offered_loads(sc);
+    let total: f64 = loads.iter().sum::<f64>() + trace_load.unwrap_or(0.0);
+    for (c, &load) in sc.classes.iter().zip(&loads) {
         let _ = writeln!(
             o,
             "           {:<20} {:<18} {:>9.2}/h  priority {:>3}  offered {:>9.1} accelerators ({:.1} % of installed)",
@@ -183,19 +264,13 @@ pub fn describe(sc: &Scenario, ignored: &[String]) -> String {
             100.0 * load / cap.accelerators as f64
         );
     }
-    if let Some(t) = &sc.trace {
-        // Work submitted within the horizon, spread over the horizon.
-        let within: Vec<_> = t.jobs.iter().filter(|j| j.submit_ms <= sc.horizon_ms).collect();
-        // Under GPU shares a pod offers its share of each GPU.
-        let share = |j: &crate::config::TraceJob| if t.shares() { j.gpu_milli as f64 / 1000.0 } else { 1.0 };
-        let acc_h: f64 = within.iter().map(|j| j.accelerators as f64 * share(j) * j.duration_ms as f64 / 3.6e6).sum();
-        let load = acc_h / (sc.horizon_ms as f64 / 3.6e6);
-        total += load;
+    if let (Some(t), Some(load)) = (&sc.trace, trace_load) {
+        let within = t.jobs.iter().filter(|j| j.submit_ms <= sc.horizon_ms).count();
         let _ = writeln!(
             o,
             "           trace {}: {} of {} jobs submitted within the horizon, offered {:.1} accelerators ({:.1} %)",
             t.file.display(),
-            within.len(),
+            within,
             t.jobs.len(),
             load,
             100.0 * load / cap.accelerators as f64

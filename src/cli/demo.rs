@@ -10,6 +10,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::BadInput;
+use super::summary::{pad, width};
 use crate::engine::{RunOptions, run_into};
 use crate::output::{Kind, Marker, OutputError, Target};
 use crate::report::compare::{DemoManifest, DemoRun, compare_rows, write_manifest};
@@ -226,15 +227,6 @@ fn run_federation(
     let (summary, _) = crate::engine::federation::run_federation_into(&fed, staging.dir(), &RunOptions { progress: false })?;
     write_report(staging.dir(), lang)?;
     Ok((staging.commit()?.join("report.html"), summary))
-}
-
-/// Display width of text on a terminal (CJK characters take two columns).
-fn width(s: &str) -> usize {
-    s.chars().map(|c| if ('\u{1100}'..='\u{ffdc}').contains(&c) && !('\u{2000}'..='\u{206f}').contains(&c) { 2 } else { 1 }).sum()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
 }
 
 /// The key figures of a preset's runs as an aligned text table.

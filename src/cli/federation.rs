@@ -22,6 +22,7 @@ pub struct FedRun {
     pub seed: Option<u64>,
     pub horizon_ms: Option<u64>,
     pub quiet: bool,
+    pub json: bool,
     pub report: bool,
     pub lang: crate::report::Lang,
     pub allow_large: bool,
@@ -48,7 +49,11 @@ pub fn run(a: FedRun) -> anyhow::Result<ExitCode> {
         super::report::write(staging.dir(), a.lang)?;
     }
     let dir = staging.commit()?;
-    if !a.quiet {
+    if a.json {
+        let report = a.report.then(|| dir.join("report.html"));
+        let doc = serde_json::json!({ "out": dir, "report": report, "federation": summary });
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?);
+    } else if !a.quiet {
         out!("{}", describe_run(&summary));
         outln!("outputs in {} (federation.json, moves.csv, sites/<name>/)", dir.display());
         if a.report {
@@ -156,8 +161,50 @@ fn signed(v: f64, decimals: usize) -> String {
 }
 
 /// `aidc check FEDERATION.toml`: the sites, regions, links and mobile classes.
-pub fn check(file: &Path, allow_large: bool) -> anyhow::Result<ExitCode> {
+pub fn check(file: &Path, allow_large: bool, json: bool) -> anyhow::Result<ExitCode> {
     let fed = crate::scenario::federation::load(file, None, None)?;
+    let fits = guard(&fed, &Path::new("output").join(&fed.name), budget::Outputs::files(false), allow_large);
+    if json {
+        let sites: Vec<serde_json::Value> = fed
+            .sites
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "name": s.name,
+                    "region": fed.regions[s.region].name,
+                    "accelerators": s.scenario.accelerators(),
+                    "classes": s.scenario.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let links: Vec<serde_json::Value> = fed
+            .links
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "a": fed.regions[l.a].name,
+                    "b": fed.regions[l.b].name,
+                    "rtt_ms": l.rtt_ms,
+                    "bandwidth_gbps": l.bandwidth_gbps,
+                    "cost_cny_per_gb": l.cost_cny_per_gb,
+                    "defaulted": l.defaulted,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "federation": fed.name,
+            "horizon_s": fed.horizon_ms as f64 / 1000.0,
+            "step_s": fed.step_ms as f64 / 1000.0,
+            "dispatcher": fed.dispatcher.name(),
+            "accelerators": fed.accelerators(),
+            "sites": sites,
+            "links": links,
+            "fits": fits.is_ok(),
+        });
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?);
+        fits?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -207,6 +254,6 @@ pub fn check(file: &Path, allow_large: bool) -> anyhow::Result<ExitCode> {
         );
     }
     out!("{o}");
-    guard(&fed, &Path::new("output").join(&fed.name), budget::Outputs::files(false), allow_large)?;
+    fits?;
     Ok(ExitCode::SUCCESS)
 }

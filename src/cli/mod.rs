@@ -28,6 +28,7 @@ mod forecast;
 mod report;
 mod run;
 pub mod stdout;
+mod summary;
 mod sweep;
 
 use std::process::ExitCode;

@@ -22,7 +22,7 @@ use crate::model::scheduler::{Fragmentation, Scheduling};
 use crate::model::services::Services;
 use crate::model::storage::Storage;
 use crate::model::thermal::Throttle;
-use crate::model::workload::{ClassTable, JobBook, JobSlot, JobState, Jobs, JobsSummary, JobsWriter, TraceInfo};
+use crate::model::workload::{Censored, ClassTable, JobBook, JobSlot, JobState, Jobs, JobsSummary, JobsWriter, TraceInfo, queued_waits};
 use crate::time::queue::Event;
 
 /// Closes the run at the horizon and folds the summary; returns it with the most live jobs.
@@ -30,13 +30,14 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
     let horizon = sc.horizon_ms;
     // The measured span: the horizon less the warm-up (super::window).
     let span = horizon - sc.warmup_ms;
-    let (running, queued) = close_jobs(world, handlers, horizon)?;
+    let (running, queued, censored) = close_jobs(world, handlers, horizon)?;
     let site = world.resource::<SiteLoad>().clone();
     let (mut utilization, idle_capacity, mut energy, power) = fold_utilization(&site, span);
     let sched = world.resource::<Scheduling>();
     let book = world.resource::<JobBook>();
     let jobs = world.resource::<Jobs>();
     let (failed, cancelled, failed_accelerator_hours, cancelled_accelerator_hours) = book.ended_early_totals();
+    let (wait_incl_queued_s, wait_km_s) = queued_waits(&book.wait, &censored.all);
     let summary_jobs = JobsSummary {
         submitted: jobs.submitted() - book.first_id,
         completed: book.completed,
@@ -44,8 +45,10 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
         running_at_end: running.len() as u64,
         queued_at_end: queued.len() as u64,
         wait_s: Percentiles::of(&book.wait),
+        wait_incl_queued_s,
+        wait_km_s,
         completion_s: Percentiles::of(&book.completion),
-        by_class: book.by_class(&world.resource::<ClassTable>().labels),
+        by_class: book.by_class(&world.resource::<ClassTable>().labels, &censored),
         preemptions: sched.preemptions,
         stopped: sched.stopped,
         failed,
@@ -125,8 +128,9 @@ pub fn finish(world: &mut World, handlers: &mut SystemState<Handlers>, sc: &Scen
 }
 
 /// Writes the jobs running or queued at the horizon (each in id order) and lets failures,
-/// services and the grid account them. Returns (running, queued in queue order).
-fn close_jobs(world: &mut World, handlers: &mut SystemState<Handlers>, horizon: u64) -> io::Result<(Vec<JobSlot>, Vec<JobSlot>)> {
+/// services and the grid account them. Returns (running, queued in queue order, the waits so
+/// far of the queued jobs that never started).
+fn close_jobs(world: &mut World, handlers: &mut SystemState<Handlers>, horizon: u64) -> io::Result<(Vec<JobSlot>, Vec<JobSlot>, Censored)> {
     let mut h = handlers.get_mut(world).map_err(|e| io::Error::other(format!("engine: {e}")))?;
     let life = &mut h.life;
     let mut running = Vec::new();
@@ -146,6 +150,11 @@ fn close_jobs(world: &mut World, handlers: &mut SystemState<Handlers>, horizon: 
         life.rows.row(job, &life.classes.labels[job.class as usize], JobState::Running, Some(horizon), "")?;
     }
     let queued = life.sched.policy.drain();
+    let waiting = queued.iter().filter(|&&slot| !life.has_started(slot)).map(|&slot| {
+        let job = life.jobs.get(slot);
+        (job.class, horizon - job.submit_ms)
+    });
+    let censored = Censored::of(life.book.stats.len(), waiting);
     let mut queued_sorted = queued.clone();
     queued_sorted.sort_by_key(|s| life.jobs.get(*s).id);
     for &slot in &queued_sorted {
@@ -163,7 +172,7 @@ fn close_jobs(world: &mut World, handlers: &mut SystemState<Handlers>, horizon: 
             g.job_ended(job.class, job.submit_ms, horizon);
         }
     }
-    Ok((running, queued))
+    Ok((running, queued, censored))
 }
 
 /// Takes the two row writers out of the world, flushed: (timeseries.csv, jobs.csv).

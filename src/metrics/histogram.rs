@@ -112,6 +112,48 @@ impl LogHistogram {
         self.max as f64 // unreachable: the counts sum to `count`
     }
 
+    /// The Kaplan-Meier `q`-quantile of a duration whose finished observations are `self` and
+    /// whose unfinished ones (right-censored: the duration is known to exceed the value, e.g. the
+    /// wait so far of a job still queued at the horizon) are `censored`; `None` where the
+    /// estimated survival never falls to `1 - q` (the quantile lies beyond every finished
+    /// observation). Both histograms must have the same precision (panics otherwise).
+    ///
+    /// Kaplan & Meier, J. Am. Stat. Assoc. 53 (1958) 457-481: `S(t) = Π_{t_i <= t} (1 - d_i / n_i)`
+    /// over the event times `t_i`, `d_i` events at `t_i`, `n_i` observations still at risk (finished
+    /// or censored at or after `t_i`); the quantile is the smallest event time with
+    /// `S(t) <= 1 - q`. Here times are the histogram's buckets: an observation censored in the
+    /// same bucket as an event counts as at risk at it (an error within the bucket width, as for
+    /// [`Self::quantile_ms`]), and the value returned is the bucket's geometric midpoint clamped
+    /// to the exact finished `[min, max]`. Without censoring it is the nearest-rank quantile.
+    pub fn kaplan_meier_quantile_ms(&self, censored: &Self, q: f64) -> Option<f64> {
+        assert!((0.0..=1.0).contains(&q), "quantile must be in [0, 1], got {q}");
+        assert_eq!(self.rel_precision.to_bits(), censored.rel_precision.to_bits(), "Kaplan-Meier needs equal rel_precision");
+        if self.count == 0 {
+            return None;
+        }
+        // Survival at or below this is reached (a tolerance for the rounding of the product).
+        let target = 1.0 - q + 1e-12;
+        let mut at_risk = (self.count + censored.count) as f64;
+        let mut survival = 1.0;
+        let mut step = |events: u64, lost: u64| -> bool {
+            if events > 0 {
+                survival *= 1.0 - events as f64 / at_risk;
+            }
+            at_risk -= (events + lost) as f64;
+            events > 0 && survival <= target
+        };
+        if step(self.zeros, censored.zeros) {
+            return Some(0.0);
+        }
+        for (i, (&d, &c)) in self.counts.iter().zip(&censored.counts).enumerate() {
+            if step(d, c) {
+                let mid = ((i as f64 + 0.5) * self.ln_gamma).exp();
+                return Some(mid.clamp(self.min as f64, self.max as f64));
+            }
+        }
+        None
+    }
+
     /// Adds every sample of `other`; both histograms must have the same precision (panics otherwise).
     pub fn merge(&mut self, other: &Self) {
         assert_eq!(self.rel_precision.to_bits(), other.rel_precision.to_bits(), "LogHistogram::merge needs equal rel_precision");
@@ -241,6 +283,61 @@ mod tests {
         assert_eq!((h.counts.capacity(), h.counts.as_ptr()), (cap, ptr));
     }
 
+    /// Kaplan-Meier quantile over raw (value, finished) observations, every value its own time.
+    fn exact_km(obs: &[(u64, bool)], q: f64) -> Option<u64> {
+        let mut v = obs.to_vec();
+        v.sort_unstable();
+        let mut at_risk = v.len() as f64;
+        let mut survival = 1.0;
+        let mut i = 0;
+        while i < v.len() {
+            let t = v[i].0;
+            let same = v[i..].iter().take_while(|o| o.0 == t).count();
+            let events = v[i..i + same].iter().filter(|o| o.1).count();
+            if events > 0 {
+                survival *= 1.0 - events as f64 / at_risk;
+                if survival <= 1.0 - q + 1e-12 {
+                    return Some(t);
+                }
+            }
+            at_risk -= same as f64;
+            i += same;
+        }
+        None
+    }
+
+    #[test]
+    fn kaplan_meier_by_hand() {
+        // Waits 1, 2, 3, 4 s finished; two jobs still queued after 2.5 s.
+        let (mut done, mut queued) = (LogHistogram::new(0.01), LogHistogram::new(0.01));
+        for v in [1000, 2000, 3000, 4000] {
+            done.record(v);
+        }
+        queued.record(2500);
+        queued.record(2500);
+        // S(1) = 5/6, S(2) = 5/6 * 4/5 = 2/3, S(3) = 2/3 * 1/2 = 1/3, S(4) = 0.
+        let near = |q: f64, want: f64| {
+            let got = done.kaplan_meier_quantile_ms(&queued, q).expect("reached");
+            assert!((got - want).abs() <= 0.005 * want, "q {q}: {got} vs {want}");
+        };
+        near(0.3, 2000.0);
+        near(0.5, 3000.0);
+        near(0.99, 4000.0);
+        // Counting the queued as if they had started at 2.5 s puts the median lower.
+        let mut naive = done.clone();
+        naive.merge(&queued);
+        assert!(naive.quantile_ms(0.5) < 3000.0);
+        // A queue whose censored waits outlast every start: the tail is beyond the data.
+        let mut long = LogHistogram::new(0.01);
+        for _ in 0..4 {
+            long.record(10_000);
+        }
+        // S = 7/8 x 6/7 x 5/6 x 4/5 = 1/2 after the last start: the median is reached, p60 is not.
+        assert!(done.kaplan_meier_quantile_ms(&long, 0.5).is_some());
+        assert_eq!(done.kaplan_meier_quantile_ms(&long, 0.6), None);
+        assert_eq!(LogHistogram::new(0.01).kaplan_meier_quantile_ms(&long, 0.5), None);
+    }
+
     proptest! {
         #[test]
         fn quantiles_match_sorted_reference(
@@ -258,6 +355,40 @@ mod tests {
             prop_assert_eq!(h.max_ms(), *values.last().unwrap_or(&0));
             let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
             prop_assert_eq!(h.mean_ms(), sum as f64 / values.len() as f64);
+        }
+
+        #[test]
+        fn kaplan_meier_without_censoring_is_the_nearest_rank_quantile(
+            values in prop::collection::vec(0u64..10_000_000_000, 1..300),
+        ) {
+            let mut h = LogHistogram::new(0.01);
+            for &v in &values {
+                h.record(v);
+            }
+            let none = LogHistogram::new(0.01);
+            for q in [0.1, 0.5, 0.9, 0.95, 0.99, 1.0] {
+                prop_assert_eq!(h.kaplan_meier_quantile_ms(&none, q), Some(h.quantile_ms(q)));
+            }
+        }
+
+        #[test]
+        fn kaplan_meier_matches_the_exact_estimate(
+            obs in prop::collection::vec((0u32..40, prop::bool::weighted(0.7)), 1..200),
+        ) {
+            // Values 1.1^k ms: each in a bucket of its own, so bucketing loses nothing.
+            let obs: Vec<(u64, bool)> = obs.iter().map(|&(k, done)| ((1.1f64.powi(k as i32) * 1000.0).round() as u64, done)).collect();
+            let (mut done, mut queued) = (LogHistogram::new(0.01), LogHistogram::new(0.01));
+            for &(v, finished) in &obs {
+                if finished { done.record(v) } else { queued.record(v) }
+            }
+            for q in [0.25, 0.5, 0.9, 0.95, 0.99] {
+                let got = done.kaplan_meier_quantile_ms(&queued, q);
+                let want = exact_km(&obs, q);
+                match (got, want) {
+                    (Some(g), Some(w)) => prop_assert!((g - w as f64).abs() <= 0.01 * w as f64, "q {}: {} vs {}", q, g, w),
+                    (g, w) => prop_assert_eq!(g.is_some(), w.is_some(), "q {}: {:?} vs {:?}", q, g, w),
+                }
+            }
         }
 
         #[test]

@@ -7,4 +7,4 @@ pub mod histogram;
 mod percentiles;
 pub mod registry;
 
-pub use percentiles::{PERCENTILE_PRECISION, Percentiles};
+pub use percentiles::{KaplanMeier, PERCENTILE_PRECISION, Percentiles};

@@ -39,3 +39,26 @@ impl Percentiles {
         }
     }
 }
+
+/// Percentiles of a duration some of whose observations are unfinished (right-censored), by
+/// Kaplan-Meier ([`LogHistogram::kaplan_meier_quantile_ms`]), seconds; `None` (null in JSON)
+/// where the estimate lies beyond every finished observation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KaplanMeier {
+    /// Unfinished observations (jobs still queued at the horizon).
+    pub censored: u64,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+}
+
+impl KaplanMeier {
+    /// From histograms of finished and of censored durations, ms.
+    pub fn of(done: &LogHistogram, censored: &LogHistogram) -> KaplanMeier {
+        let q = |q: f64| done.kaplan_meier_quantile_ms(censored, q).map(|ms| (ms / 1000.0 * 1000.0).round() / 1000.0);
+        KaplanMeier { censored: censored.count(), p50: q(0.5), p95: q(0.95), p99: q(0.99) }
+    }
+}

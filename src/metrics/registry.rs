@@ -54,6 +54,8 @@ pub enum Shape {
     Percentiles,
     /// Mean and extremes over time: the fields of [`RANGE`].
     Range,
+    /// A distribution with unfinished observations: the fields of [`KAPLAN_MEIER`].
+    KaplanMeier,
 }
 
 impl Shape {
@@ -62,6 +64,7 @@ impl Shape {
         match self {
             Shape::Percentiles => PERCENTILES,
             Shape::Range => RANGE,
+            Shape::KaplanMeier => KAPLAN_MEIER,
             _ => &[],
         }
     }
@@ -91,9 +94,20 @@ const MIN: Field = Field { name: "min", unit: None, shape: Shape::Num, label: Te
 /// The fields of a distribution ([`crate::metrics::Percentiles`]).
 pub const PERCENTILES: &[Field] = &[COUNT, MEAN, P50, P95, P99, MAX];
 
+const CENSORED: Field =
+    Field { name: "censored", unit: Some("1"), shape: Shape::Int, label: Text { en: "still waiting", zh: "仍在等待" } };
+
+/// The fields of a distribution with unfinished observations ([`crate::metrics::KaplanMeier`]):
+/// null where the estimate lies beyond every finished observation.
+pub const KAPLAN_MEIER: &[Field] = &[CENSORED, P50, P95, P99];
+
 /// How a distribution is measured (the README's note on every [`Shape::Percentiles`] entry).
 pub const PERCENTILES_NOTE: &str = "`count` values counted; `mean` and `max` exact; `p50`, `p95`, `p99` nearest-rank from a log histogram \
      (relative error < 0.5 %)";
+
+/// How a Kaplan-Meier entry is measured (the README's note on every [`Shape::KaplanMeier`] entry).
+pub const KAPLAN_MEIER_NOTE: &str = "`censored` observations still unfinished at the horizon; `p50`, `p95`, `p99` from the Kaplan-Meier \
+     survival estimate (Kaplan & Meier 1958) over the log histogram's buckets, null where it lies beyond every finished observation";
 
 /// The fields of a quantity over time: the mean over the horizon and the extremes held for a
 /// positive time.
@@ -415,6 +429,9 @@ fn definition_cell(e: &Entry) -> String {
     }
     if e.shape == Shape::Percentiles {
         let _ = write!(d, "; {PERCENTILES_NOTE}");
+    }
+    if e.shape == Shape::KaplanMeier {
+        let _ = write!(d, "; {KAPLAN_MEIER_NOTE}");
     }
     cell(&d)
 }

@@ -40,6 +40,15 @@ fn both(s: &Value, a: &str, b: &str, f: fn(f64) -> String) -> Option<String> {
     Some(format!("{} / {}", f(num(s, a)?), f(num(s, b)?)))
 }
 
+/// A Kaplan-Meier wait percentile; where the estimate lies beyond every observed start, "> "
+/// the same percentile counting queued jobs as started at the horizon (a lower bound).
+fn km(s: &Value, field: &str) -> Option<String> {
+    match num(s, &format!("jobs.wait_km_s.{field}")) {
+        Some(v) => Some(duration_s(v)),
+        None => Some(format!("> {}", duration_s(num(s, &format!("jobs.wait_incl_queued_s.{field}"))?))),
+    }
+}
+
 const DEFS: &[Def] = &[
     Def {
         key: "capacity.accelerators",
@@ -122,6 +131,28 @@ const DEFS: &[Def] = &[
         explained: &[],
         value: |s| both(s, "jobs.wait_s.p50", "jobs.wait_s.p95", duration_s),
     },
+    Def {
+        key: "jobs.queued_at_end",
+        named: &["jobs.queued_at_end"],
+        explained: &[],
+        value: |s| {
+            let (queued, submitted) = (num(s, "jobs.queued_at_end")?, num(s, "jobs.submitted")?);
+            let share = if submitted > 0.0 { queued / submitted } else { 0.0 };
+            Some(format!("{} ({} of submitted)", count(queued), pct(share)))
+        },
+    },
+    Def {
+        key: "jobs.wait_km_s",
+        named: &["jobs.wait_km_s.p50", "jobs.wait_km_s.p95"],
+        explained: &["jobs.wait_incl_queued_s"],
+        value: |s| {
+            // Shown only where jobs were left waiting: otherwise it equals the row above.
+            if num(s, "jobs.wait_km_s.censored")? == 0.0 {
+                return None;
+            }
+            Some(format!("{} / {}", km(s, "p50")?, km(s, "p95")?))
+        },
+    },
     Def { key: "energy.it_kwh", named: &["energy.it_kwh"], explained: &[], value: |s| Some(energy_kwh(num(s, "energy.it_kwh")?)) },
     Def {
         key: "energy.server_fans_kwh",
@@ -199,9 +230,24 @@ const DEFS: &[Def] = &[
     Def { key: "carbon_t", named: &["carbon_t"], explained: &[], value: |s| Some(format!("{} t CO2", fixed(num(s, "carbon_t")?, 1))) },
     Def {
         key: "free_cooling_hours",
-        named: &["free_cooling_hours"],
-        explained: &[],
-        value: |s| Some(format!("{} h", count(num(s, "free_cooling_hours")?))),
+        named: &["free_cooling_fraction", "free_cooling_hours"],
+        explained: &["free_cooling_hours_by_loop.chilled_water"],
+        value: |s| {
+            // Both loops' hours: the main loop can run free all year while the other one's
+            // chillers run (a cold-plate hall's air side).
+            let loops = [
+                ("facility water", "free_cooling_hours_by_loop.facility_water"),
+                ("chilled water", "free_cooling_hours_by_loop.chilled_water"),
+            ];
+            let mut hours: Vec<String> = loops.iter().filter_map(|(name, k)| Some(format!("{name} {} h", count(num(s, k)?)))).collect();
+            if hours.is_empty() {
+                hours.push(format!("{} h", count(num(s, "free_cooling_hours")?)));
+            }
+            match num(s, "free_cooling_fraction") {
+                Some(f) => Some(format!("{} / {}", pct(f), hours.join(", "))),
+                None => Some(hours.join(", ")),
+            }
+        },
     },
     Def {
         key: "thermal.throttled_accelerator_hours",
@@ -444,9 +490,13 @@ mod registry_tests {
         }
         let row = |key: &str| DEFS.iter().find(|d| d.key == key).expect("a row");
         let wait = row("jobs.wait_s");
-        assert_eq!(label(wait.named, Lang::En), "Queue wait, median / 95th percentile");
-        assert_eq!(label(wait.named, Lang::Zh), "排队等待 中位数 / 95 分位");
-        assert_eq!(definition(wait.named, wait.explained, Lang::En), "start minus submit of every job that started", "said once");
+        assert_eq!(label(wait.named, Lang::En), "Queue wait (started jobs), median / 95th percentile");
+        assert_eq!(label(wait.named, Lang::Zh), "排队等待(已启动作业) 中位数 / 95 分位");
+        assert_eq!(
+            definition(wait.named, wait.explained, Lang::En),
+            registry::find("jobs.wait_s").unwrap().entry.definition.en,
+            "said once"
+        );
         assert_eq!(label(row("power.it_kw").named, Lang::En), "IT power, mean / max");
         assert_eq!(label(row("jobs.submitted").named, Lang::En), "Jobs submitted / completed / rejected");
         assert_eq!(label(row("jobs.failed").named, Lang::En), "Jobs failed / cancelled");

@@ -125,7 +125,7 @@ fn fits(shape: Shape, v: &Value) -> bool {
         Shape::Int => v.is_u64(),
         Shape::Str => v.is_string(),
         Shape::Bool => v.is_boolean(),
-        Shape::Percentiles | Shape::Range => false,
+        Shape::Percentiles | Shape::Range | Shape::KaplanMeier => false,
     }
 }
 

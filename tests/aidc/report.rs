@@ -147,7 +147,7 @@ fn facility_plots_and_figures_appear_with_the_facility_columns() {
     let all = ["energy_by_component", "power", "pue_by_month", "pue_outdoor", "queue", "utilization", "wait_cdf"];
     assert_eq!(plot_names(&out), all);
     assert_plots(&out, &all);
-    for e in ["1.319 (1.251 - 1.402)", "0.412 L/kWh", "0.710 kg CO2/kWh", "12.3 t CO2", "1,234 h", "Free-cooling hours"] {
+    for e in ["1.319 (1.251 - 1.402)", "0.412 L/kWh", "0.710 kg CO2/kWh", "12.3 t CO2", "1,234 h", "Free-cooling fraction / hours"] {
         assert!(html.contains(e), "report.html lacks {e:?}");
     }
     assert!(!html.contains("no facility model"));
@@ -298,7 +298,7 @@ fn demos_run_end_to_end() {
     }
     // The facility demos compare PUE.
     let table = stdout(&aidc(["demo", "cold-plate-vs-air", "--out", s(&tmp.path().join("x"))]));
-    assert!(table.contains("PUE") && table.contains("Free-cooling hours"), "{table}");
+    assert!(table.contains("PUE") && table.contains("Free-cooling fraction / hours"), "{table}");
     let o = aidc(["demo", "no-such-demo"]);
     assert_eq!(o.status.code(), Some(2), "{}", printed(&o));
     assert!(stderr(&o).contains("fifo-vs-backfill"), "the error lists the demos");

@@ -49,7 +49,7 @@ pub(super) const FACILITY: &[Entry] = &[
       ("hours in which outdoor air or water carried the heat without chillers", "无需冷机、由室外空气或冷却水带走热量的小时数"))
       .note("of the main loop, the one carrying the most design heat"),
     e("free_cooling_hours_by_loop.<loop>", Num, "h", Facility, WithFacility, ("Free-cooling hours by loop", "各回路自然冷却小时数"),
-      ("hours each loop (chilled_water, facility_water) ran without chillers", "")),
+      ("hours each loop that carries heat (chilled_water, facility_water) ran without chillers", "")),
     e("free_cooling_fraction", Num, "fraction", Facility, WithFacility, ("Free-cooling fraction", "自然冷却占比"),
       ("share of loop heat removed without chillers, energy-weighted", "")),
     e("thermal.throttled_accelerator_hours", Num, "accelerator-hours", Thermal, WithFacility, ("Throttled accelerator-hours", "降频卡时"),

@@ -194,8 +194,15 @@ pub fn fold(f: &FacilityModel, sc: &Scenario, throttled_accelerator_hours: f64, 
     s.wue_l_per_kwh = Some(if it > 0.0 { t.water_l / it } else { 0.0 });
     s.water_m3 = Some(t.water_l / 1000.0);
     s.free_cooling_hours = Some(t.free_cooling_hours[f.main_loop()]);
-    s.free_cooling_hours_by_loop =
-        Some([("chilled_water".to_string(), t.free_cooling_hours[0]), ("facility_water".to_string(), t.free_cooling_hours[1])].into());
+    // Only the loops that carry heat: an idle loop runs "free" every hour.
+    let loops = [("chilled_water", 0), ("facility_water", 1)];
+    s.free_cooling_hours_by_loop = Some(
+        loops
+            .iter()
+            .filter(|(_, li)| f.loops[*li].design_w > 0.0)
+            .map(|(name, li)| (name.to_string(), t.free_cooling_hours[*li]))
+            .collect(),
+    );
     s.free_cooling_fraction = Some(if t.loop_heat_j > 0.0 { t.free_heat_j / t.loop_heat_j } else { 1.0 });
     s.thermal = Some(Thermal { throttled_accelerator_hours, alarms: t.alarm_count, max_junction_c: t.max_junction_c });
     s

@@ -4,6 +4,12 @@
 //! ## Definitions (also in the README)
 //! - wait: start - submit of every job that started; completion time: end - submit of every
 //!   completed job. Percentiles are nearest-rank over a log histogram (0.5 % relative error).
+//! - waits of jobs still queued at the horizon: their wait so far, horizon - submit, is a lower
+//!   bound of their wait (a right-censored observation). `wait_incl_queued_s` counts it as if
+//!   they started at the horizon (each percentile a lower bound of the true one);
+//!   `wait_km_s` is the Kaplan-Meier estimate with them censored (Kaplan & Meier 1958), null
+//!   where it lies beyond every observed start. A scheduler that leaves jobs waiting no longer
+//!   looks better than one that starts them late.
 //! - slowdown of a completed job (Feitelson, Rudolph, Schwiegelshohn, Sevcik & Wong, "Theory
 //!   and practice in parallel job scheduling", JSSPP 1997): s = (wait + run) / run = JCT / run,
 //!   with run the job's work at full speed (so time lost to throttling, failures and
@@ -17,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::End;
 use crate::metrics::histogram::LogHistogram;
-use crate::metrics::{PERCENTILE_PRECISION, Percentiles};
+use crate::metrics::{KaplanMeier, PERCENTILE_PRECISION, Percentiles};
 
 /// Bound of the bounded slowdown, ms (Feitelson et al. 1997 use 10 s).
 const SLOWDOWN_BOUND_MS: u64 = 10_000;
@@ -35,6 +41,12 @@ pub struct ClassSummary {
     pub accelerator_hours: f64,
     /// Waits of started jobs, s.
     pub wait_s: Percentiles,
+    /// Waits of started jobs and waits so far of jobs still queued at the horizon, s.
+    #[serde(default)]
+    pub wait_incl_queued_s: Percentiles,
+    /// Kaplan-Meier percentiles of the wait, jobs still queued censored, s.
+    #[serde(default)]
+    pub wait_km_s: KaplanMeier,
     /// Completion times (end - submit) of completed jobs, s; `completion_s.mean` is the mean JCT.
     pub completion_s: Percentiles,
     /// Slowdown (wait + run) / run of completed jobs, run = the job's work at full speed
@@ -76,6 +88,12 @@ pub struct JobsSummary {
     pub queued_at_end: u64,
     /// Waits of started jobs, s.
     pub wait_s: Percentiles,
+    /// Waits of started jobs and waits so far of jobs still queued at the horizon, s.
+    #[serde(default)]
+    pub wait_incl_queued_s: Percentiles,
+    /// Kaplan-Meier percentiles of the wait, jobs still queued censored, s.
+    #[serde(default)]
+    pub wait_km_s: KaplanMeier,
     /// Completion times of completed jobs, s.
     pub completion_s: Percentiles,
     /// By class.
@@ -260,14 +278,16 @@ impl JobBook {
     }
 
     /// The `jobs.by_class` section, in label order.
-    pub fn by_class(&self, labels: &[String]) -> BTreeMap<String, ClassSummary> {
+    pub fn by_class(&self, labels: &[String], queued: &Censored) -> BTreeMap<String, ClassSummary> {
         labels
             .iter()
             .zip(&self.stats)
-            .map(|(l, s)| {
+            .zip(&queued.by_class)
+            .map(|((l, s), q)| {
                 let mut c = s.summary.clone();
                 c.accelerator_hours = s.accelerator_ms as f64 / 3.6e6;
                 c.wait_s = Percentiles::of(&s.wait);
+                (c.wait_incl_queued_s, c.wait_km_s) = queued_waits(&s.wait, q);
                 c.completion_s = Percentiles::of(&s.completion);
                 c.slowdown = Percentiles::of(&s.slowdown);
                 c.bounded_slowdown = Percentiles::of(&s.bounded_slowdown);
@@ -277,4 +297,34 @@ impl JobBook {
             })
             .collect()
     }
+}
+
+/// The waits so far (horizon - submit, ms) of the jobs still queued at the horizon that never
+/// started: all classes and per class.
+#[derive(Debug)]
+pub struct Censored {
+    /// All classes.
+    pub all: LogHistogram,
+    /// Per class, in engine order.
+    pub by_class: Vec<LogHistogram>,
+}
+
+impl Censored {
+    /// From (class, wait so far in ms) of each such job, for `classes` classes (once, at the horizon).
+    pub fn of(classes: usize, waits: impl IntoIterator<Item = (u16, u64)>) -> Censored {
+        let mut c =
+            Censored { all: LogHistogram::new(PERCENTILE_PRECISION), by_class: vec![LogHistogram::new(PERCENTILE_PRECISION); classes] };
+        for (class, ms) in waits {
+            c.all.record(ms);
+            c.by_class[class as usize].record(ms);
+        }
+        c
+    }
+}
+
+/// (`wait_incl_queued_s`, `wait_km_s`) from the waits of started jobs and of those still queued.
+pub fn queued_waits(started: &LogHistogram, queued: &LogHistogram) -> (Percentiles, KaplanMeier) {
+    let mut all = started.clone();
+    all.merge(queued);
+    (Percentiles::of(&all), KaplanMeier::of(started, queued))
 }

@@ -169,6 +169,12 @@ impl Life<'_, '_> {
         self.sched.preempted = preempted;
     }
 
+    /// Whether the job in `slot` has started before (it is queued again after a failure or a
+    /// preemption): its wait was counted at its first start.
+    pub fn has_started(&self, slot: JobSlot) -> bool {
+        self.jobs.get(slot).preemptions > 0 || self.failures.as_ref().is_some_and(|f| f.is_restart(slot))
+    }
+
     /// A job the policy placed starts (or restarts after an interruption).
     fn start(&mut self, slot: JobSlot) {
         let now = self.clock.now_ms;
@@ -191,7 +197,7 @@ impl Life<'_, '_> {
         job.progress_ms = 0.0;
         job.rate_since_ms = now;
         job.stalled = false;
-        let restart = restart_by_failure || job.preemptions > 0;
+        let restart = restart_by_failure || job.preemptions > 0; // as `has_started`
         // Calibration: the duration on the device it was placed on, if not known at submission.
         if !restart && let Some(ms) = self.classes.durations.at_start(self.classes.pool_device[pool], job.device, job.duration_ms) {
             job.duration_ms = ms;

@@ -11,7 +11,7 @@ mod lifecycle;
 mod rows;
 
 pub use arrivals::{Arrivals, Drawn, Federated, Inbound, on_arrival, on_inbound, on_job_ended, on_trace_arrival};
-pub use book::{ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo};
+pub use book::{Censored, ClassStats, ClassSummary, JobBook, JobsSummary, TraceInfo, queued_waits};
 pub use calibration::{CalibrationUse, DurationScale, summary_entries};
 pub use classes::{ClassInfo, ClassTable};
 pub use generator::{ClassSampler, DrawnJob};
