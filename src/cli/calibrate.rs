@@ -35,7 +35,7 @@ pub enum DeviceArg {
 /// only when it is an aidc calibration profile; anything else is refused with exit code 2
 /// before measuring, unless --force.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aidc calibrate --quick\n  aidc calibrate --device all --out output/calibration/lab.json")]
+#[command(after_help = "Examples:\n  aidc calibrate --quick\n  aidc calibrate --quick --device all --out output/calibration/lab.json")]
 pub struct CalibrateArgs {
     /// The quick suite (fewer and smaller samples; about 10 s and 0.4 GB on two cores).
     #[arg(long)]

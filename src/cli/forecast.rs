@@ -31,10 +31,10 @@ use crate::scenario::units::parse_duration_ms;
 /// the scenario's folder).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month
-  aidc forecast scenarios/classroom.toml --months 24 --step +50%@6 --max-wait 2h --expand 4@9
-  aidc forecast scenarios/classroom.toml --months 12 --demand demand.csv --replications 100
-  aidc forecast scenarios/voucher-city.toml --months 12 --growth 3%/month --price-spread 20% -n 20")]
+  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month -n 10 --out output/forecast-growth
+  aidc forecast scenarios/classroom.toml --months 24 --step +50%@6 --max-wait 2h --expand 4@9 -n 10 --out output/forecast-expand
+  aidc forecast scenarios/classroom.toml --months 12 --demand scenarios/demand/classroom-2027.csv -n 10 --out output/forecast-demand
+  aidc forecast scenarios/voucher-city.toml --months 12 --growth 3%/month --price-spread 20% -n 10")]
 pub struct ForecastArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,

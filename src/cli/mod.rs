@@ -47,7 +47,7 @@ pub struct BadInput(pub String);
 #[derive(Debug, Parser)]
 #[command(name = "aidc", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month\n  aidc calibrate --quick"
+    after_help = "Examples:\n  aidc demo\n  aidc run scenarios/classroom.toml --report\n  aidc check scenarios/wuhu-10k.toml\n  aidc catalog accelerators\n  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --replications 5 --out output/sweep-fifo-backfill\n  aidc forecast scenarios/classroom.toml --months 24 --growth 5%/month -n 10\n  aidc calibrate --quick"
 )]
 pub struct Cli {
     #[command(subcommand)]

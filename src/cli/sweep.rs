@@ -31,10 +31,11 @@ use crate::sweep::{Design, Param, Plan, PlanFile, Shard, SweepOptions};
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Examples:
-  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --set workload.classes[name=debug].rate=30/d..90/d:30/d -n 5
-  aidc sweep scenarios/classroom.toml --set halls.0.racks.0.count=4..12 --design lhs --samples 20 -n 3
-  aidc sweep scenarios/classroom.toml --plan sweep.toml --shard 3/10 --out out/shard-3
-  aidc sweep merge out/shard-* --out out/merged"
+  aidc sweep scenarios/classroom.toml --set scheduler.policy=fifo,backfill --set 'workload.classes[name=debug].rate=30/d..90/d:30/d' -n 5 --out output/sweep-policy
+  aidc sweep scenarios/classroom.toml --set halls.0.racks.0.count=4..12 --design lhs --samples 20 -n 3 --out output/sweep-racks
+  aidc sweep scenarios/classroom.toml --plan scenarios/sweeps/classroom-lhs.toml --shard 1/2 --out output/shard-1
+  aidc sweep scenarios/classroom.toml --plan scenarios/sweeps/classroom-lhs.toml --shard 2/2 --out output/shard-2
+  aidc sweep merge output/shard-1 output/shard-2 --out output/sweep-merged"
 )]
 pub struct SweepArgs {
     #[command(subcommand)]

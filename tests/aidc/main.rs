@@ -16,6 +16,7 @@ mod calibration;
 mod cli;
 mod combined;
 mod determinism;
+mod examples;
 mod ends;
 mod facility;
 mod failures;
