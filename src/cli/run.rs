@@ -174,7 +174,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         }
         outln!("{} events in {:.2} s ({:.2} M events/s); outputs in {}", info.events, info.wall_s, info.events_per_s / 1e6, dir.display());
         if a.report {
-            outln!("report: {}", dir.join("report.html").display());
+            outln!("report: {}", dir.join(crate::report::page_name(a.lang)).display());
         }
     }
     Ok(ExitCode::SUCCESS)
