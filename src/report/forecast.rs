@@ -142,7 +142,10 @@ pub fn forecast_fan(t: &Table, x: &str, base: &str, lang: Lang) -> Option<Figure
     // The axis takes the name up to " of jobs ..." (the title says the rest).
     let short = name.split(" of jobs").next().unwrap_or(&name).split("当月").last().unwrap_or(&name).to_string();
     c.title = name.clone();
-    c.y = Axis::new(if shown.is_empty() { short } else { format!("{short} ({shown})") });
+    let shown = if lang == Lang::Zh && shown == "accelerator-hours" { "卡时".to_string() } else { shown };
+    // "Idle accelerator-hours" says its unit already.
+    let redundant = matches!(shown.as_str(), "accelerator-hours" | "卡时") && short.contains(&shown);
+    c.y = Axis::new(if shown.is_empty() || redundant { short } else { format!("{short} ({shown})") });
     c.x = Axis::new(lang.pick(("month", "月份")));
     c.series[0].name = lang.pick(("median (p50), band p10-p90", "中位数(p50),阴影 p10-p90")).to_string();
     let hi = c.series.iter().flat_map(|s| s.points.iter().map(|p| p.1).chain(s.band.iter().map(|b| b.2))).fold(0.0, f64::max);

@@ -248,7 +248,7 @@ impl LineChart {
     }
 }
 
-/// Legend entries beyond this many are summarised as "+ N more".
+/// Legend entries beyond this many are summarised as "… +N".
 pub const MAX_LEGEND: usize = 12;
 
 /// Draws the legend as rows of entries at the top of `area`, outside the plot area (so it never
@@ -266,7 +266,7 @@ fn draw_legend<DB: DrawingBackend>(
     let (left, row_h, swatch) = (84i32, 20i32, 26i32);
     let mut shown: Vec<(String, RGBColor, bool)> = entries.iter().take(MAX_LEGEND).map(|(n, c, d)| (n.to_string(), *c, *d)).collect();
     if entries.len() > MAX_LEGEND {
-        shown.push((format!("+ {} more", entries.len() - MAX_LEGEND), WHITE, false));
+        shown.push((format!("… +{}", entries.len() - MAX_LEGEND), WHITE, false));
     }
     // Lay the entries out in rows first, to know the height.
     let mut placed = Vec::new();
