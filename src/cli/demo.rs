@@ -209,7 +209,7 @@ pub fn run_preset(p: &Preset, out: &Target, lang: Lang) -> anyhow::Result<PathBu
     let manifest = DemoManifest { preset: p.name.into(), question: p.question.0.into(), question_zh: p.question.1.into(), runs };
     write_manifest(staging.dir(), &manifest)?;
     write_report(staging.dir(), lang)?;
-    Ok(staging.commit()?.join("report.html"))
+    Ok(staging.commit()?.join(crate::report::page_name(lang)))
 }
 
 /// Runs a federation preset (one federation file with its baseline) into a staging folder,
@@ -226,7 +226,7 @@ fn run_federation(
     super::federation::guard(&fed, staging.dir(), crate::engine::budget::Outputs::files(true), false)?;
     let (summary, _) = crate::engine::federation::run_federation_into(&fed, staging.dir(), &RunOptions { progress: false })?;
     write_report(staging.dir(), lang)?;
-    Ok((staging.commit()?.join("report.html"), summary))
+    Ok((staging.commit()?.join(crate::report::page_name(lang)), summary))
 }
 
 /// The key figures of a preset's runs as an aligned text table.

@@ -57,7 +57,7 @@ pub fn run(a: FedRun) -> anyhow::Result<ExitCode> {
         out!("{}", describe_run(&summary));
         outln!("outputs in {} (federation.json, moves.csv, sites/<name>/)", dir.display());
         if a.report {
-            outln!("report: {}", dir.join("report.html").display());
+            outln!("report: {}", dir.join(crate::report::page_name(a.lang)).display());
         }
     }
     Ok(ExitCode::SUCCESS)

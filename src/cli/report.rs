@@ -1,4 +1,4 @@
-//! `aidc report`: write report.html (and plots/) into an output folder of a run, a sweep, a
+//! `aidc report`: write report.html or report.zh.html (and plots/) into an output folder of a run, a sweep, a
 //! forecast or a demo, picked by the files in the folder.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,8 @@ use crate::report::{Lang, write_report};
 pub struct ReportArgs {
     /// The output folder.
     dir: PathBuf,
-    /// Language of the report text (plot text stays English).
+    /// Language of the page and its plots: en writes report.html, zh writes report.zh.html
+    /// (and plots/<name>.zh.png) beside it.
     #[arg(long, value_enum, default_value = "en")]
     lang: Lang,
 }

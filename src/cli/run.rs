@@ -118,7 +118,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         out!("{}", super::summary::run_text(&summary));
         outln!("{} events in {:.2} s; outputs in {}", crate::report::format::count(info.events as f64), info.wall_s, dir.display());
         if a.report {
-            outln!("report: {}", dir.join("report.html").display());
+            outln!("report: {}", dir.join(crate::report::page_name(a.lang)).display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -127,7 +127,7 @@ fn foreign_entries(dir: &Path, m: &Marker) -> io::Result<Vec<String>> {
             true
         } else if ft.is_symlink() {
             false
-        } else if name == "report.html" {
+        } else if name == "report.html" || name == "report.zh.html" {
             ft.is_file()
         } else if ft.is_dir() && name == "plots" {
             out.extend(plots_foreign(&e.path())?.into_iter().map(|f| format!("plots/{f}")));

@@ -13,7 +13,7 @@ use super::html::{esc, page, section, table, write_atomic};
 use super::i18n::Lang;
 use super::keys::key_figures;
 use super::run_page::{RunInputs, read_run, run_report};
-use super::{ReportError, render_figures};
+use super::{ReportError, page_name, render_figures};
 
 /// One run of a demo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ pub fn demo_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     let t = lang.text();
     let labelled: Vec<(&str, &RunInputs)> = m.runs.iter().map(|r| r.label.as_str()).zip(&inputs).collect();
     let figs = comparison_figures(&labelled);
-    let svgs = render_figures(dir, &figs)?;
+    let svgs = render_figures(dir, &figs, lang)?;
     let summaries: Vec<&serde_json::Value> = inputs.iter().map(|i| &i.summary).collect();
     let mut headers = vec![t.metric];
     headers.extend(m.runs.iter().map(|r| r.label.as_str()));
@@ -140,10 +140,11 @@ pub fn demo_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     for r in &m.runs {
         let _ = writeln!(
             runs,
-            "<li><strong>{}</strong>: <code>{}</code>, <a href=\"{}/report.html\">{}</a></li>",
+            "<li><strong>{}</strong>: <code>{}</code>, <a href=\"{}/{}\">{}</a></li>",
             esc(&r.label),
             esc(&r.scenario),
             esc(&r.dir),
+            page_name(lang),
             esc(t.open_report)
         );
     }
@@ -151,7 +152,7 @@ pub fn demo_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     body.push_str(&section("runs", t.runs, &runs));
     let subtitle = format!("<code>aidc demo {}</code>", esc(&m.preset));
     let html = page(lang, &lang.titled(t.demo_title, &m.preset), &subtitle, &body);
-    let out = dir.join("report.html");
+    let out = dir.join(page_name(lang));
     write_atomic(&out, html.as_bytes())?;
     Ok(out)
 }

@@ -239,7 +239,9 @@ pub fn pue_by_month(summary: &Value) -> Option<Figure> {
 /// present, otherwise IT, cooling, losses and the rest of `energy.facility_kwh`.
 pub fn energy_breakdown(summary: &Value) -> Option<Figure> {
     let mut parts: Vec<(String, f64)> = match at(summary, "energy.by_component_kwh") {
-        Some(Value::Object(m)) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_f64()?))).collect(),
+        // "crah_fans" as "crah fans": labels with spaces read apart and may break.
+        // Components that used no energy (a chiller of a free-cooled site) are left out.
+        Some(Value::Object(m)) => m.iter().filter_map(|(k, v)| Some((k.replace('_', " "), v.as_f64().filter(|v| *v != 0.0)?))).collect(),
         _ => {
             let facility = num(summary, "energy.facility_kwh")?;
             let mut p = Vec::new();

@@ -29,7 +29,7 @@ max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #1f77b4;padding-bottom:.2em;margin-top:1.8em}\
 .sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:.6em 0;width:100%}\
 th,td{border-bottom:1px solid #ddd;padding:.35em .6em;text-align:left;vertical-align:top}\
-th{background:#f3f6fa}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+th{background:#f3f6fa;white-space:nowrap;word-break:keep-all}.tw{overflow-x:auto;max-width:100%}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
 tr.total td{font-weight:600;border-top:2px solid #999}figure{margin:1.2em 0}\
 figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;font-size:.92em}\
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5em .8em}\
@@ -62,8 +62,10 @@ pub fn section(id: &str, title: &str, inner: &str) -> String {
 
 /// A table of text cells (escaped here); the columns listed in `numeric` are right-aligned.
 /// A row whose first cell starts with "\u{1}" is drawn as a total row (the marker is removed).
+/// The table scrolls sideways inside its container where it is wider than the page, and header
+/// cells never break inside a word (nor between the characters of a Chinese one).
 pub fn table(headers: &[&str], rows: &[Vec<String>], numeric: &[usize]) -> String {
-    let mut o = String::from("<table>\n<tr>");
+    let mut o = String::from("<div class=\"tw\"><table>\n<tr>");
     for h in headers {
         let _ = write!(o, "<th>{}</th>", esc(h));
     }
@@ -78,7 +80,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], numeric: &[usize]) -> Strin
         }
         o.push_str("</tr>\n");
     }
-    o.push_str("</table>\n");
+    o.push_str("</table></div>\n");
     o
 }
 

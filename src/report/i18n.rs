@@ -1,6 +1,7 @@
 //! Report languages. English and Chinese texts live side by side in one struct per language, so
 //! a missing translation is a compile error. The Chinese terms follow the seed reports (智算中心,
-//! 算力, 利用率, 闲置算力, PUE). Plot text stays English: the bundled font has no CJK glyphs.
+//! 算力, 利用率, 闲置算力, PUE). Plot text is translated by [`super::plot_text`] and drawn with the
+//! bundled CJK font ([`super::font`]).
 
 /// The language of a report's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -243,7 +244,7 @@ pub static ZH: Text = Text {
     facility: "基础设施",
     no_facility: "本次运行没有基础设施模型:场景描述了基础设施后,才会给出 PUE、制冷、用水和碳排放指标。",
     plots: "图表",
-    plots_note: "每张图也以 PNG 和 SVG 格式保存在本页旁边的 plots/ 目录中。图中文字为英文。",
+    plots_note: "每张图也以 PNG 和 SVG 格式保存在本页旁边的 plots/ 目录中(文件名以 .zh 结尾)。",
     jobs_by_class: "各类作业",
     class: "作业类别",
     submitted: "提交",

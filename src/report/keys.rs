@@ -36,6 +36,19 @@ struct Def {
     value: fn(&Value) -> Option<String>,
 }
 
+/// An energy in the unit of the run's largest energy (IT or facility), so that energies on one
+/// page read in one unit: 3,200 kWh of cooling beside 72,600 kWh of IT is "3.2 MWh" beside
+/// "72.6 MWh".
+fn energy_of(s: &Value, kwh: f64) -> String {
+    let big = ["energy.facility_kwh", "energy.it_kwh"].iter().filter_map(|k| num(s, k)).fold(kwh.abs(), f64::max);
+    if big >= 1e4 {
+        let mwh = kwh / 1e3;
+        format!("{} MWh", fixed(mwh, if mwh.abs() < 10.0 { 2 } else { 1 }))
+    } else {
+        energy_kwh(kwh)
+    }
+}
+
 fn both(s: &Value, a: &str, b: &str, f: fn(f64) -> String) -> Option<String> {
     Some(format!("{} / {}", f(num(s, a)?), f(num(s, b)?)))
 }
@@ -153,14 +166,14 @@ const DEFS: &[Def] = &[
             Some(format!("{} / {}", km(s, "p50")?, km(s, "p95")?))
         },
     },
-    Def { key: "energy.it_kwh", named: &["energy.it_kwh"], explained: &[], value: |s| Some(energy_kwh(num(s, "energy.it_kwh")?)) },
+    Def { key: "energy.it_kwh", named: &["energy.it_kwh"], explained: &[], value: |s| Some(energy_of(s, num(s, "energy.it_kwh")?)) },
     Def {
         key: "energy.server_fans_kwh",
         named: &["energy.server_fans_kwh"],
         explained: &[],
         value: |s| {
             let (fans, it) = (num(s, "energy.server_fans_kwh")?, num(s, "energy.it_kwh")?);
-            Some(format!("{} ({:.1} %)", energy_kwh(fans), if it > 0.0 { 100.0 * fans / it } else { 0.0 }))
+            Some(format!("{} ({:.1} %)", energy_of(s, fans), if it > 0.0 { 100.0 * fans / it } else { 0.0 }))
         },
     },
     Def {
@@ -206,15 +219,15 @@ const DEFS: &[Def] = &[
         key: "energy.facility_kwh",
         named: &["energy.facility_kwh"],
         explained: &[],
-        value: |s| Some(energy_kwh(num(s, "energy.facility_kwh")?)),
+        value: |s| Some(energy_of(s, num(s, "energy.facility_kwh")?)),
     },
     Def {
         key: "energy.cooling_kwh",
         named: &["energy.cooling_kwh"],
         explained: &[],
-        value: |s| Some(energy_kwh(num(s, "energy.cooling_kwh")?)),
+        value: |s| Some(energy_of(s, num(s, "energy.cooling_kwh")?)),
     },
-    Def { key: "energy.loss_kwh", named: &["energy.loss_kwh"], explained: &[], value: |s| Some(energy_kwh(num(s, "energy.loss_kwh")?)) },
+    Def { key: "energy.loss_kwh", named: &["energy.loss_kwh"], explained: &[], value: |s| Some(energy_of(s, num(s, "energy.loss_kwh")?)) },
     Def {
         key: "wue_l_per_kwh",
         named: &["wue_l_per_kwh"],

@@ -10,6 +10,7 @@
 //! inline the SVGs into one HTML file, in English or Chinese ([`i18n`]). [`write_report`] picks
 //! the page by the files it finds in the folder.
 
+pub mod axis;
 pub mod compare;
 pub mod data;
 pub mod downsample;
@@ -19,13 +20,16 @@ pub mod figures;
 pub mod finance;
 pub mod font;
 pub mod forecast;
+pub mod forecast_answer;
 pub mod format;
 pub mod html;
 pub mod i18n;
 pub mod keys;
 pub mod plot;
+pub mod plot_text;
 pub mod run_page;
 pub mod sweep;
+pub mod sweep_plots;
 
 use std::path::{Path, PathBuf};
 
@@ -74,8 +78,25 @@ pub fn folder_kind(dir: &Path) -> Result<FolderKind, ReportError> {
     }
 }
 
-/// Writes `report.html` (and its plots in plots/) into an output folder of any kind; returns the
-/// page's path.
+/// The page of a language: `report.html` (English) or `report.zh.html` (Chinese), side by side,
+/// so writing one never overwrites the other.
+pub fn page_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "report.html",
+        Lang::Zh => "report.zh.html",
+    }
+}
+
+/// The file stem of plot `name` in a language: `utilization` (English), `utilization.zh`.
+pub fn plot_stem(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => name.to_string(),
+        Lang::Zh => format!("{name}.zh"),
+    }
+}
+
+/// Writes the page of `lang` ([`page_name`]) and its plots in plots/ into an output folder of
+/// any kind; returns the page's path.
 pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     match folder_kind(dir)? {
         FolderKind::Run => run_page::run_report(dir, lang),
@@ -87,8 +108,10 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
 }
 
 /// Draws figures as SVG (returned, in order, to be inlined) and saves each as
-/// `plots/<name>.svg` and `plots/<name>.png` under `dir`. Figures are drawn on parallel threads.
-pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportError> {
+/// `plots/<stem>.svg` and `plots/<stem>.png` under `dir` ([`plot_stem`]: Chinese plots get their
+/// own files, text translated by [`plot_text`] and drawn with the bundled CJK font). Figures are
+/// drawn on parallel threads.
+pub fn render_figures(dir: &Path, figs: &[Named], lang: Lang) -> Result<Vec<String>, ReportError> {
     let plots = dir.join("plots");
     // Not create_dir_all: a folder removed under a signal must not be made again.
     match std::fs::create_dir(&plots) {
@@ -96,14 +119,16 @@ pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportE
         _ => {}
     }
     if crate::output::marker_of(dir).is_some() {
-        remove_stale_plots(&plots, figs);
+        remove_stale_plots(&plots, figs, lang);
     }
     let draw = |f: &Named| -> Result<String, ReportError> {
-        let svg = plot::to_svg(&f.fig, plot::SIZE)?;
-        let png = plot::to_png(&f.fig, plot::SIZE)?;
-        let sp = plots.join(format!("{}.svg", f.name));
+        let fig = plot_text::translate(&f.fig, lang);
+        let svg = plot::to_svg(&fig, plot::SIZE, lang)?;
+        let png = plot::to_png(&fig, plot::SIZE, lang)?;
+        let stem = plot_stem(&f.name, lang);
+        let sp = plots.join(format!("{stem}.svg"));
         std::fs::write(&sp, &svg).map_err(ReportError::write(&sp))?;
-        let pp = plots.join(format!("{}.png", f.name));
+        let pp = plots.join(format!("{stem}.png"));
         std::fs::write(&pp, &png).map_err(ReportError::write(&pp))?;
         Ok(svg)
     };
@@ -124,14 +149,15 @@ pub fn render_figures(dir: &Path, figs: &[Named]) -> Result<Vec<String>, ReportE
 
 /// Removes plots of an earlier report that this one does not draw (say, facility plots of an
 /// earlier run), so plots/ always matches report.html; only in folders that aidc marked as its
-/// own (see [`crate::output`]). Other files are left alone.
-fn remove_stale_plots(plots: &Path, figs: &[Named]) {
+/// own (see [`crate::output`]). Plots of the other language and other files are left alone.
+fn remove_stale_plots(plots: &Path, figs: &[Named], lang: Lang) {
     let Ok(entries) = std::fs::read_dir(plots) else { return };
     for e in entries.flatten() {
         let path = e.path();
         let is_plot = matches!(path.extension().and_then(|x| x.to_str()), Some("png" | "svg"));
         let stem = path.file_stem().and_then(|x| x.to_str()).unwrap_or("");
-        if is_plot && !figs.iter().any(|f| f.name == stem) {
+        let this_lang = stem.ends_with(".zh") == (lang == Lang::Zh);
+        if is_plot && this_lang && !figs.iter().any(|f| plot_stem(&f.name, lang) == stem) {
             let _ = std::fs::remove_file(&path);
         }
     }

@@ -15,7 +15,7 @@ use super::format::{count, duration_s, fixed};
 use super::html::{dl, esc, figure, page, section, table, write_atomic};
 use super::i18n::{Lang, Text};
 use super::keys::{has_facility, key_figures};
-use super::{ReportError, render_figures};
+use super::{ReportError, page_name, render_figures};
 
 /// The files of a run's output folder.
 pub const RUN_FILES: [&str; 5] = ["summary.json", "run.json", "timeseries.csv", "jobs.csv", "scenario.resolved.toml"];
@@ -60,16 +60,16 @@ pub fn read_run(dir: &Path) -> Result<RunInputs, ReportError> {
     Ok(RunInputs { summary, info, resolved, present, ts, waits })
 }
 
-/// Writes `report.html` (and plots/) into a run's output folder; returns the page's path.
+/// Writes the page of `lang` ([`page_name`]) and plots/ into a run's output folder; returns the page's path.
 pub fn run_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     let inputs = read_run(dir)?;
     let mut figs = run_figures(&inputs.summary, inputs.ts.as_ref(), inputs.waits.as_ref());
     if let Some(fig) = super::finance::read(dir)?.as_ref().and_then(super::finance::cash_flow) {
         figs.push(Named { name: "cash_flow".into(), fig });
     }
-    let svgs = render_figures(dir, &figs)?;
+    let svgs = render_figures(dir, &figs, lang)?;
     let html = run_html(&inputs, &figs, &svgs, lang);
-    let out = dir.join("report.html");
+    let out = dir.join(page_name(lang));
     write_atomic(&out, html.as_bytes())?;
     Ok(out)
 }
@@ -159,6 +159,39 @@ fn power_text(v: &toml::Value) -> String {
     }
 }
 
+/// Four significant digits, thousands grouped: 260995.051 -> "261,000", 0.123456 -> "0.1235".
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let s = fixed(v, decimals);
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+/// A setting of the resolved scenario for people: a number with a unit in a readable prefix
+/// ("260995.05104358433W" -> "261 kW", "250000Pa" -> "250 kPa"), a long float rounded to four
+/// significant digits; anything else as it is.
+pub fn setting_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) => significant(*f),
+        toml::Value::Integer(i) if i.abs() >= 10_000 => count(*i as f64),
+        toml::Value::String(s) => {
+            let split = s.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(s.len());
+            let (num, unit) = s.split_at(split);
+            let Ok(x) = num.parse::<f64>() else { return s.clone() };
+            let (x, unit) = match unit {
+                "W" | "Pa" | "J" | "Wh" | "m3" if x.abs() >= 1e6 && unit != "m3" => (x / 1e6, format!("M{unit}")),
+                "W" | "Pa" | "J" | "Wh" if x.abs() >= 1e3 => (x / 1e3, format!("k{unit}")),
+                _ => (x, unit.to_string()),
+            };
+            let sep = if unit.is_empty() || unit.starts_with(['%', '/']) { "" } else { " " };
+            format!("{}{sep}{unit}", significant(x))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Scenario keys the core knows; any other top-level table is facility (or later) design.
 const CORE_KEYS: [&str; 9] = ["name", "description", "simulation", "site", "node_types", "halls", "workload", "scheduler", "accelerators"];
 
@@ -175,8 +208,7 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
                 flatten(&format!("{prefix}[{i}]"), v, out);
             }
         }
-        toml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
+        other => out.push((prefix.to_string(), setting_text(other))),
     }
 }
 
@@ -348,4 +380,24 @@ fn provenance_section(r: &RunInputs, lang: Lang) -> String {
         items.push((t.reproduce, "<code>aidc run scenario.resolved.toml</code>".into()));
     }
     section("provenance", t.provenance, &dl(&items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_in_readable_units() {
+        let t = |s: &str| setting_text(&toml::Value::String(s.into()));
+        assert_eq!(t("260995.05104358433W"), "261 kW");
+        assert_eq!(t("250000Pa"), "250 kPa");
+        assert_eq!(t("2500000W"), "2.5 MW");
+        assert_eq!(t("28C"), "28 C");
+        assert_eq!(t("30%"), "30%");
+        assert_eq!(t("air-side economizer"), "air-side economizer");
+        assert_eq!(t("2025-07-01"), "2025-07-01");
+        assert_eq!(setting_text(&toml::Value::Float(0.123456789)), "0.1235");
+        assert_eq!(setting_text(&toml::Value::Float(1.5)), "1.5");
+        assert_eq!(setting_text(&toml::Value::Integer(20000)), "20,000");
+    }
 }

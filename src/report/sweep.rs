@@ -12,32 +12,21 @@
 //! `run`, `replication`, `seed`, `point`, `n` and the registry's bookkeeping keys
 //! (`grid.emission_factor_kg_per_kwh`) are bookkeeping; every other column is a parameter.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::data::Table;
 use super::figures::Named;
+use super::format::duration_s;
 use super::html::{esc, figure, page, section, table, write_atomic};
 use super::i18n::Lang;
-use super::plot::{Axis, Corner, Figure, HeatMap, LineChart, Series, XTicks, tick};
-use super::{ReportError, render_figures};
+use super::plot::{Figure, tick};
+use super::sweep_plots::{Design, chosen_metrics, design_of, sensitivity, short_param, sweep_figures};
+use super::{ReportError, page_name, render_figures};
 use crate::metrics::registry;
 
 /// Columns that are neither parameters nor metrics.
 const BOOKKEEPING: [&str; 7] = ["run", "replication", "rep", "seed", "point", "n", "replications"];
-
-/// Metrics a sweep page plots first, when the table has them.
-pub const KEY_METRICS: [&str; 8] = [
-    "utilization.allocated_mean",
-    "utilization.effective_mean",
-    "idle_capacity.fraction_unallocated",
-    "jobs.wait_s.p95",
-    "pue.annual",
-    "energy.it_kwh",
-    "energy.facility_kwh",
-    "carbon_t",
-];
 
 fn strip_stat(name: &str) -> Option<&str> {
     name.strip_suffix(".mean").or_else(|| name.strip_suffix(".ci95")).or_else(|| name.strip_suffix("_ci95"))
@@ -78,20 +67,6 @@ pub fn mean_column(t: &Table, metric: &str) -> Option<Vec<f64>> {
 /// The ci95 column of a metric.
 pub fn ci_column(t: &Table, metric: &str) -> Option<Vec<f64>> {
     t.num(&format!("{metric}.ci95")).or_else(|| t.num(&format!("{metric}_ci95")))
-}
-
-/// Distinct values of a column: sorted as numbers if all are numbers, else in order of appearance.
-fn levels(t: &Table, col: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in t.text(col).unwrap_or_default() {
-        if !out.iter().any(|o| o == v) {
-            out.push(v.to_string());
-        }
-    }
-    if t.is_numeric(col) {
-        out.sort_by(|a, b| a.parse::<f64>().unwrap_or(f64::NAN).total_cmp(&b.parse::<f64>().unwrap_or(f64::NAN)));
-    }
-    out
 }
 
 /// Averages per-run rows (sweep.csv) per point: each metric gets `<metric>` (mean) and
@@ -138,121 +113,7 @@ pub fn aggregate_runs(t: &Table) -> Table {
     Table { headers, rows }
 }
 
-/// A metric against parameter `x`, one line per value of `group` (if given), with the 95 %
-/// confidence band where the table has a ci95 column. A text-valued `x` becomes categories.
-pub fn sweep_line(t: &Table, x: &str, metric: &str, group: Option<&str>) -> Option<Figure> {
-    let y = mean_column(t, metric)?;
-    let ci = ci_column(t, metric);
-    let xs_text = t.text(x)?;
-    let numeric = t.is_numeric(x);
-    let xlev = levels(t, x);
-    let xpos = |i: usize| -> f64 {
-        if numeric {
-            xs_text[i].parse().unwrap_or(f64::NAN)
-        } else {
-            xlev.iter().position(|l| l == xs_text[i]).map_or(f64::NAN, |p| p as f64)
-        }
-    };
-    let groups: Vec<Option<String>> = match group {
-        Some(g) => levels(t, g).into_iter().map(Some).collect(),
-        None => vec![None],
-    };
-    let gcol = group.and_then(|g| t.text(g));
-    let mut series = Vec::new();
-    for g in &groups {
-        let mut pts: Vec<(f64, f64, f64)> = (0..t.rows.len())
-            .filter(|&i| match (g, &gcol) {
-                (Some(g), Some(col)) => col[i] == g,
-                _ => true,
-            })
-            .map(|i| (xpos(i), y[i], ci.as_ref().map_or(0.0, |c| if c[i].is_finite() { c[i] } else { 0.0 })))
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-            .collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let name = match (g, group) {
-            (Some(v), Some(gname)) => format!("{gname} = {v}"),
-            _ => String::new(),
-        };
-        let band = if ci.is_some() { pts.iter().map(|p| (p.0, p.1 - p.2, p.1 + p.2)).collect() } else { Vec::new() };
-        series.push(Series::line(name, pts.iter().map(|p| (p.0, p.1)).collect()).with_band(band));
-    }
-    if series.iter().all(|s| s.points.is_empty()) {
-        return None;
-    }
-    Some(Figure::Line(LineChart {
-        title: format!("{metric} by {x}"),
-        x: Axis::new(x),
-        x_ticks: if numeric { XTicks::Number } else { XTicks::Categories(xlev) },
-        y: Axis::new(metric),
-        series,
-        legend: Corner::UpperRight,
-        ..LineChart::default()
-    }))
-}
-
-/// A metric over parameters `x` and `y` as a heat map (rows sharing a cell are averaged).
-pub fn sweep_heatmap(t: &Table, x: &str, y: &str, metric: &str) -> Option<Figure> {
-    let v = mean_column(t, metric)?;
-    let (xc, yc) = (t.text(x)?, t.text(y)?);
-    let (xl, yl) = (levels(t, x), levels(t, y));
-    let mut sums: BTreeMap<(usize, usize), (f64, u32)> = BTreeMap::new();
-    for i in 0..t.rows.len() {
-        let (Some(a), Some(b)) = (xl.iter().position(|l| l == xc[i]), yl.iter().position(|l| l == yc[i])) else { continue };
-        if v[i].is_finite() {
-            let e = sums.entry((a, b)).or_insert((0.0, 0));
-            e.0 += v[i];
-            e.1 += 1;
-        }
-    }
-    if sums.is_empty() {
-        return None;
-    }
-    let values =
-        (0..yl.len()).map(|b| (0..xl.len()).map(|a| sums.get(&(a, b)).map_or(f64::NAN, |(s, n)| s / *n as f64)).collect()).collect();
-    Some(Figure::Heat(HeatMap {
-        title: format!("{metric} by {x} and {y}"),
-        x_label: x.into(),
-        y_label: y.into(),
-        value_label: metric.into(),
-        x_categories: xl,
-        y_categories: yl,
-        values,
-    }))
-}
-
-/// File stems for plots: "utilization.allocated_mean" -> "utilization_allocated_mean".
-fn stem(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
-}
-
-/// The plots of a sweep: for each key metric, a line over the first parameter (numeric
-/// parameters first; one line per value of the second), and a heat map over the first two.
-pub fn sweep_figures(t: &Table) -> Vec<(String, Figure)> {
-    let (params, metrics) = split_columns(t);
-    let mut chosen: Vec<&str> = KEY_METRICS.iter().copied().filter(|k| metrics.iter().any(|m| m == k)).collect();
-    if chosen.is_empty() {
-        chosen = metrics.iter().take(4).map(String::as_str).collect();
-    }
-    let mut out = Vec::new();
-    // A numeric parameter makes the better x axis; text parameters group the lines.
-    let mut params = params;
-    params.sort_by_key(|p| !t.is_numeric(p));
-    let Some(x) = params.first() else { return out };
-    let group = params.get(1).map(String::as_str);
-    for m in chosen {
-        if let Some(f) = sweep_line(t, x, m, group) {
-            out.push((format!("sweep_{}", stem(m)), f));
-        }
-        if let Some(y) = group
-            && let Some(f) = sweep_heatmap(t, x, y, m)
-        {
-            out.push((format!("heat_{}", stem(m)), f));
-        }
-    }
-    out
-}
-
-/// Writes the sweep page (`report.html`, plots/) into a sweep's folder.
+/// Writes the sweep page ([`page_name`], plots/) into a sweep's folder.
 pub fn sweep_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
     let t = lang.text();
     let (points, source) = if dir.join("sweep_summary.csv").is_file() {
@@ -272,22 +133,97 @@ pub fn sweep_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError> {
             ),
         });
     }
-    let figs: Vec<Named> = sweep_figures(&points).into_iter().map(|(n, fig)| Named { name: n, fig }).collect();
-    let svgs = render_figures(dir, &figs)?;
+    let plan = std::fs::read_to_string(dir.join("sweep.json")).ok().and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
+    let declared = plan.as_ref().and_then(|p| p.get("design")).and_then(|d| d.as_str()).map(str::to_string);
+    let design = design_of(&points, declared.as_deref());
+    let figs: Vec<Named> = sweep_figures(&points, design, lang).into_iter().map(|(n, fig)| Named { name: n, fig }).collect();
+    let svgs = render_figures(dir, &figs, lang)?;
     let mut body = String::new();
     let _ = writeln!(body, "<p><strong>{}</strong>: {}</p>", esc(t.parameters), esc(&params.join(", ")));
-    let _ = writeln!(body, "<p class=\"sub\">{}</p>", esc(t.sweep_note));
+    let design_text = match (design, declared.as_deref(), lang) {
+        (Design::Grid, _, Lang::En) => format!("Grid design: {} points, every combination of the parameters' values.", points.rows.len()),
+        (Design::Grid, _, Lang::Zh) => format!("网格设计:{} 个点,参数取值的全部组合。", points.rows.len()),
+        (Design::Sampled, d, Lang::En) => format!(
+            "{} design: {} sampled points; each metric is drawn against each parameter with its least-squares line, and the parameters are ranked by rank correlation.",
+            if d == Some("lhs") { "Latin hypercube" } else { "Random" },
+            points.rows.len()
+        ),
+        (Design::Sampled, d, Lang::Zh) => format!(
+            "{}:{} 个采样点;每个指标对每个参数画散点和最小二乘拟合线,并按秩相关系数给参数排序。",
+            if d == Some("lhs") { "拉丁超立方设计" } else { "随机设计" },
+            points.rows.len()
+        ),
+    };
+    let _ = writeln!(body, "<p>{}</p>", esc(&design_text));
+    if design == Design::Grid {
+        let _ = writeln!(body, "<p class=\"sub\">{}</p>", esc(t.sweep_note));
+    }
+    if design == Design::Sampled {
+        body.push_str(&sensitivity_section(&points, lang));
+    }
     let mut plots = String::new();
     for (f, svg) in figs.iter().zip(&svgs) {
-        plots.push_str(&figure(&f.name, svg, f.fig.title()));
+        plots.push_str(&figure(&f.name, svg, &sweep_caption(&f.fig, lang)));
     }
     body.push_str(&section("plots", t.plots, &plots));
     body.push_str(&section("data", t.data, &data_table(&points)));
     let subtitle = format!("{} <code>{}</code>", esc(t.data), esc(source));
     let html = page(lang, t.sweep_title, &subtitle, &body);
-    let out = dir.join("report.html");
+    let out = dir.join(page_name(lang));
     write_atomic(&out, html.as_bytes())?;
     Ok(out)
+}
+
+/// The caption of a sweep plot: its title, and for a heat map whether its differences are
+/// within noise.
+fn sweep_caption(fig: &Figure, lang: Lang) -> String {
+    match fig {
+        Figure::Heat(h) if h.within_noise() => format!(
+            "{}. {}",
+            h.title,
+            lang.pick((
+                "Every difference between cells is within the 95 % confidence interval of the replications: the colours show noise, not an effect.",
+                "各格之间的差异都在重复运行的 95% 置信区间之内:颜色差异是噪声,不是效应。"
+            ))
+        ),
+        Figure::Heat(h) => format!(
+            "{}. {}",
+            h.title,
+            lang.pick((
+                "The colour scale spans at least the widest 95 % confidence interval, so that noise does not fill it.",
+                "色标范围至少为最宽的 95% 置信区间,以免噪声占满色标。"
+            ))
+        ),
+        other => other.title().to_string(),
+    }
+}
+
+/// The table of parameters ranked per key metric by rank correlation.
+fn sensitivity_section(points: &Table, lang: Lang) -> String {
+    let ranked = sensitivity(points, &chosen_metrics(points));
+    if ranked.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = ranked
+        .iter()
+        .map(|(m, r)| {
+            let list: Vec<String> = r.iter().map(|(p, rho)| format!("{} ({rho:+.2})", short_param(p))).collect();
+            vec![super::axis::metric_name(m, lang), list.join(", ")]
+        })
+        .collect();
+    let headers = [
+        lang.text().metric,
+        lang.pick(("Parameters, most influential first (Spearman rank correlation)", "参数,影响最大者在前(Spearman 秩相关系数)")),
+    ];
+    let note = lang.pick((
+        "A rank correlation near +1 or -1: the metric rises or falls steadily with the parameter; near 0: no monotone effect within the sampled range.",
+        "秩相关系数接近 +1 或 -1:指标随参数单调上升或下降;接近 0:在采样范围内没有单调影响。",
+    ));
+    section(
+        "sensitivity",
+        lang.pick(("Sensitivity", "敏感性")),
+        &format!("{}<p class=\"sub\">{}</p>\n", table(&headers, &rows, &[]), esc(note)),
+    )
 }
 
 /// A number in a data table: thousands grouped from 1,000, else as a tick label.
@@ -295,17 +231,30 @@ fn cell(v: f64) -> String {
     if v.abs() >= 1000.0 { super::format::fixed(v, 0) } else { tick(v) }
 }
 
-/// A table as HTML with numbers shortened for reading.
+/// Whether a column holds seconds: a registry metric in s (or its statistic), or a forecast
+/// quantity named in seconds (`wait_p95_s_p50`: `wait_p95_s` at p50).
+pub fn is_seconds(col: &str) -> bool {
+    let base = strip_stat(col).unwrap_or(col);
+    let quantity = ["_p10", "_p50", "_p90"].iter().find_map(|p| col.strip_suffix(p)).unwrap_or(col);
+    registry::find(base).is_some_and(|l| l.unit() == "s") || quantity.ends_with("_s") || col.contains("wait_s")
+}
+
+/// A table as HTML with numbers shortened for reading and seconds as durations.
 pub fn data_table(t: &Table) -> String {
     let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
     let numeric: Vec<usize> = (0..t.headers.len()).filter(|&i| t.is_numeric(&t.headers[i])).collect();
+    let seconds: Vec<bool> = t.headers.iter().map(|h| is_seconds(h)).collect();
     let rows: Vec<Vec<String>> = t
         .rows
         .iter()
         .map(|r| {
             r.iter()
                 .enumerate()
-                .map(|(i, c)| if numeric.contains(&i) { c.parse::<f64>().map_or(c.clone(), cell) } else { c.clone() })
+                .map(|(i, c)| match c.parse::<f64>() {
+                    Ok(v) if numeric.contains(&i) && seconds[i] => duration_s(v),
+                    Ok(v) if numeric.contains(&i) => cell(v),
+                    _ => c.clone(),
+                })
                 .collect()
         })
         .collect();
@@ -359,7 +308,7 @@ mod tests {
 
     #[test]
     fn key_metrics_are_registry_metrics() {
-        for k in KEY_METRICS {
+        for k in super::super::sweep_plots::KEY_METRICS {
             assert!(registry::is_metric(k), "{k}");
         }
     }
@@ -378,7 +327,7 @@ mod tests {
     #[test]
     fn figures_for_two_parameters() {
         let t = Table::parse(SUMMARY).expect("fixture parses");
-        let figs = sweep_figures(&t);
+        let figs = sweep_figures(&t, Design::Grid, Lang::En);
         let names: Vec<&str> = figs.iter().map(|f| f.0.as_str()).collect();
         assert_eq!(
             names,
@@ -387,6 +336,34 @@ mod tests {
         let Figure::Heat(h) = &figs[1].1 else { panic!("a heat map") };
         assert_eq!(h.x_categories, vec!["1.0", "1.5"]);
         assert_eq!(h.y_categories, vec!["fifo", "backfill"]);
-        assert_eq!(h.values[1][1], 0.88);
+        assert_eq!(h.values[1][1], 88.0, "a share in %");
+        assert_eq!(h.value_label, "Allocation utilization (%)");
+        assert!((h.min_span - 4.0).abs() < 1e-9, "twice the widest ci95 (2 points of %)");
+        let Figure::Line(l) = &figs[2].1 else { panic!("a line chart") };
+        assert!(l.y.label.ends_with("(min)"), "waits up to 900 s in minutes: {}", l.y.label);
+        assert!(l.series.iter().all(|s| s.points.len() >= 2));
+    }
+
+    #[test]
+    fn a_sampled_design_gets_scatters_and_a_ranking() {
+        let mut csv = String::from("point,n,racks,rate,utilization.allocated_mean,utilization.allocated_mean.ci95\n");
+        for i in 0..10 {
+            let _ = writeln!(csv, "{i},1,{},{}.{i}/d,{},0.01", 4 + i % 3, i, 0.1 * i as f64);
+        }
+        let t = Table::parse(&csv).expect("fixture parses");
+        assert_eq!(super::super::sweep_plots::design_of(&t, None), Design::Sampled);
+        let figs = sweep_figures(&t, Design::Sampled, Lang::En);
+        let names: Vec<&str> = figs.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "scatter_utilization_allocated_mean_racks",
+                "scatter_utilization_allocated_mean_rate",
+                "sensitivity_utilization_allocated_mean"
+            ]
+        );
+        let ranked = sensitivity(&t, &["utilization.allocated_mean".to_string()]);
+        assert_eq!(ranked[0].1[0].0, "rate", "utilization rises with the rate exactly");
+        assert!((ranked[0].1[0].1 - 1.0).abs() < 1e-12);
     }
 }

@@ -198,11 +198,12 @@ fn page_leads_with_the_comparison_and_maps_sites_and_routes() {
 
     // In Chinese, the page and the sites' reports.
     assert_ok(&aidc(["report", s(&out), "--lang", "zh"]));
-    let zh = fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(fs::read_to_string(out.join("report.html")).unwrap(), html, "the English page stays");
+    let zh = fs::read_to_string(out.join("report.zh.html")).unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     let lead = between(&zh, "<p class=\"sub\">", "</p>");
     assert!(lead.contains("跨枢纽调度") && lead.contains(&format!("+{du:.1} 个百分点")), "{lead}");
-    assert!(fs::read_to_string(out.join("sites/east/report.html")).unwrap().contains("<html lang=\"zh-CN\">"));
+    assert!(fs::read_to_string(out.join("sites/east/report.zh.html")).unwrap().contains("<html lang=\"zh-CN\">"));
 }
 
 #[test]

@@ -37,6 +37,7 @@ mod properties;
 mod reference;
 mod registry;
 mod report;
+mod report_pages;
 mod scheduling;
 mod storage;
 mod sweep;

@@ -179,9 +179,15 @@ fn a_real_facility_run_reports_its_pue_and_plots() {
 fn chinese_report_uses_the_seed_terms() {
     let (_tmp, out) = small_run();
     add_facility(&out, json!(vec![1.3; 12]));
+    assert_eq!(aidc(["report", s(&out)]).status.code(), Some(0));
+    let english = fs::read(out.join("report.html")).expect("report.html");
     let o = aidc(["report", s(&out), "--lang", "zh"]);
     assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
-    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(stdout(&o).contains("report.zh.html"), "{}", printed(&o));
+    assert_eq!(fs::read(out.join("report.html")).expect("report.html"), english, "the Chinese page never overwrites the English one");
+    assert!(out.join("plots/utilization.png").is_file() && out.join("plots/utilization.zh.png").is_file(), "plots of both languages");
+    let html = fs::read_to_string(out.join("report.zh.html")).expect("report.zh.html");
+    assert!(html.contains("各月 PUE") && html.contains("aidc-cjk"), "plot text in Chinese, drawn with the bundled CJK font");
     for term in ["lang=\"zh-CN\"", "智算中心", "算力", "利用率", "闲置算力", "PUE", "关键指标", "卡时"] {
         assert!(html.contains(term), "the Chinese report lacks {term}");
     }
@@ -236,12 +242,15 @@ fn sweep_pages_read_summaries_and_runs() {
     let names = ["heat_jobs_wait_s_p95", "heat_utilization_allocated_mean", "sweep_jobs_wait_s_p95", "sweep_utilization_allocated_mean"];
     assert_eq!(plot_names(d), names);
     assert_plots(d, &names);
-    assert!(html.contains("scheduler.policy, rate_scale") && html.contains("9,000"), "parameters and data table");
+    assert!(html.contains("scheduler.policy, rate_scale") && html.contains("2.5 h"), "parameters and data table, waits as durations");
+    assert!(!html.contains("9,000"), "no wait in raw seconds");
     fs::remove_file(d.join("sweep_summary.csv")).expect("remove");
     fs::write(d.join("sweep.csv"), "rate_scale,seed,utilization.allocated_mean\n1,1,0.5\n1,2,0.7\n2,1,0.8\n2,2,0.9\n").expect("write");
-    let html = fs::read_to_string(write_report(d, Lang::Zh).expect("sweep report from runs")).expect("report.html");
+    let page = write_report(d, Lang::Zh).expect("sweep report from runs");
+    assert_eq!(page, d.join("report.zh.html"));
+    let html = fs::read_to_string(page).expect("report.zh.html");
     assert!(html.contains("参数扫描报告"));
-    assert_png(&d.join("plots/sweep_utilization_allocated_mean.png"), W, H);
+    assert_png(&d.join("plots/sweep_utilization_allocated_mean.zh.png"), W, H);
 }
 
 #[test]
@@ -259,8 +268,8 @@ fn forecast_page_draws_fans() {
     }
     fs::write(d.join("forecast.csv"), csv).expect("write");
     let html = fs::read_to_string(write_report(d, Lang::En).expect("forecast report")).expect("report.html");
-    let names = ["fan_idle_accelerator_hours", "fan_utilization_allocated", "line_wait_s_p95"];
-    assert_eq!(plot_names(d), names);
+    let names = ["fan_idle_accelerator_hours", "fan_utilization_allocated"];
+    assert_eq!(plot_names(d), names, "a column without p10/p50/p90 is no plot");
     assert_plots(d, &names);
     assert!(html.contains("2026-07"), "the data table");
 }

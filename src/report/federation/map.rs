@@ -261,7 +261,7 @@ pub(super) fn map_svg(sites: &[Site], reports: &[bool], regions: &[Region], f: &
             esc(&title)
         );
         if *has_report {
-            let _ = writeln!(o, "<a href=\"{}\">{circle}</a>", esc(&site_href(&s.name)));
+            let _ = writeln!(o, "<a href=\"{}\">{circle}</a>", esc(&site_href(&s.name, lang)));
         } else {
             let _ = writeln!(o, "{circle}");
         }

@@ -25,7 +25,7 @@ use super::format::{count, duration_s, fixed, pct};
 use super::html::{esc, write_atomic};
 use super::i18n::Lang;
 use super::run_page::run_report;
-use super::{ReportError, render_figures};
+use super::{ReportError, page_name, render_figures};
 
 mod map;
 mod page;
@@ -128,12 +128,12 @@ pub fn federation_report(dir: &Path, lang: Lang) -> Result<PathBuf, ReportError>
         }
     }
     let figs = load_figures(&series);
-    let svgs = render_figures(dir, &figs)?;
+    let svgs = render_figures(dir, &figs, lang)?;
     let map = map::map_svg(&sites, &reports, &regions, &f, lang);
     let mp = dir.join("plots").join("map.svg");
     write_atomic(&mp, map.as_bytes())?;
     let html = page::federation_html(&f, &sites, &reports, resolved.as_ref(), &map, &figs, &svgs, lang);
-    let out = dir.join("report.html");
+    let out = dir.join(page_name(lang));
     write_atomic(&out, html.as_bytes())?;
     Ok(out)
 }
@@ -359,8 +359,8 @@ fn answer(f: &Value, lang: Lang) -> String {
 }
 
 /// The link from the federation's page to a site's report.
-fn site_href(name: &str) -> String {
-    format!("sites/{}/report.html", href_segment(name))
+fn site_href(name: &str, lang: Lang) -> String {
+    format!("sites/{}/{}", href_segment(name), page_name(lang))
 }
 
 /// A folder name as one segment of a relative link.

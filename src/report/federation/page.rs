@@ -149,7 +149,7 @@ fn sites_section(sites: &[Site], reports: &[bool], lang: Lang) -> String {
     for (s, has) in sites.iter().zip(reports) {
         let n = |k: &str| num(s.json, k).unwrap_or(f64::NAN);
         let name = if *has {
-            format!("<a href=\"{}\"><strong>{}</strong></a>", esc(&site_href(&s.name)), esc(&s.name))
+            format!("<a href=\"{}\"><strong>{}</strong></a>", esc(&site_href(&s.name, lang)), esc(&s.name))
         } else {
             format!("<strong>{}</strong> ({})", esc(&s.name), esc(t.missing))
         };

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{PlotError, TickAxis, tick};
+use super::{PlotError, TickAxis, tick_in};
 
 /// Cells over x and y categories.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -24,6 +24,9 @@ pub struct HeatMap {
     pub y_categories: Vec<String>,
     /// `values[y][x]`; NaN for a missing cell (drawn grey).
     pub values: Vec<Vec<f64>>,
+    /// The smallest span of the colour scale (twice the widest 95 % confidence half-width), so
+    /// that differences within noise are not stretched over the whole scale; 0 for none.
+    pub min_span: f64,
 }
 
 /// Anchors of the viridis colour map (matplotlib), at 0, 0.25, 0.5, 0.75, 1.
@@ -47,6 +50,10 @@ impl HeatMap {
         let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         if lo > hi {
             (0.0, 1.0)
+        } else if hi - lo < self.min_span {
+            // Widened about the middle, but not below 0 for values that cannot be negative.
+            let low = ((lo + hi) / 2.0 - self.min_span / 2.0).max(if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY });
+            (low, low + self.min_span)
         } else if hi - lo < 1e-12 {
             (lo - 0.5, hi + 0.5)
         } else {
@@ -54,14 +61,21 @@ impl HeatMap {
         }
     }
 
+    /// Whether every difference between cells is within the noise ([`HeatMap::min_span`]).
+    pub fn within_noise(&self) -> bool {
+        let vals = self.values.iter().flatten().copied().filter(|v| v.is_finite());
+        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        lo <= hi && hi - lo <= self.min_span
+    }
+
     /// Draws the map and its colour bar.
-    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, font: &str) -> Result<(), PlotError> {
         let (w, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(w.saturating_sub(130));
         let (nx, ny) = (self.x_categories.len().max(1), self.y_categories.len().max(1));
         let (lo, hi) = self.value_range();
         let mut chart = ChartBuilder::on(&main)
-            .caption(&self.title, ("sans-serif", 20))
+            .caption(&self.title, (font, 20))
             .margin(12)
             .x_label_area_size(46)
             .y_label_area_size(90)
@@ -82,8 +96,8 @@ impl HeatMap {
             .y_label_formatter(&yfmt)
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
+            .label_style((font, 14))
+            .axis_desc_style((font, 15))
             .draw()?;
         let t = |v: f64| (v - lo) / (hi - lo);
         let mut cells = Vec::new();
@@ -96,8 +110,8 @@ impl HeatMap {
                 cells.push(Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], fill.filled()));
                 if show_text && v.is_finite() {
                     let ink: &'static RGBColor = if t(v) < 0.6 { &WHITE } else { &BLACK };
-                    let style = TextStyle::from(("sans-serif", 13).into_font()).color(ink).pos(Pos::new(HPos::Center, VPos::Center));
-                    texts.push(Text::new(tick(v), (x, y), style));
+                    let style = TextStyle::from((font, 13).into_font()).color(ink).pos(Pos::new(HPos::Center, VPos::Center));
+                    texts.push(Text::new(tick_in(v, lo, hi), (x, y), style));
                 }
             }
         }
@@ -113,10 +127,10 @@ impl HeatMap {
             .configure_mesh()
             .disable_mesh()
             .disable_x_axis()
-            .y_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick_in(*v, lo, hi))
             .y_desc(&self.value_label)
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style((font, 13))
+            .axis_desc_style((font, 14))
             .draw()?;
         let steps = 64;
         let strips = (0..steps).map(|k| {

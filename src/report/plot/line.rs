@@ -16,12 +16,19 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// (x, low, high) in x order; empty for none.
     pub band: Vec<(f64, f64, f64)>,
+    /// Drawn as dots, not joined (a scatter of sweep points).
+    pub dots: bool,
 }
 
 impl Series {
     /// A plain line.
     pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
-        Series { name: name.into(), points, band: Vec::new() }
+        Series { name: name.into(), points, band: Vec::new(), dots: false }
+    }
+
+    /// Points drawn as dots.
+    pub fn dots(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+        Series { dots: true, ..Series::line(name, points) }
     }
 
     /// The same line with a band.
@@ -65,7 +72,8 @@ pub enum XTicks {
     Categories(Vec<String>),
 }
 
-/// Where the legend sits inside the plot.
+/// Where the legend sat inside the plot; legends are now drawn in a row above the plot area, never
+/// over data, and this is kept for the figures that name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Corner {
     /// Upper left.
@@ -169,7 +177,7 @@ impl LineChart {
     }
 
     /// Draws the chart.
-    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, font: &str) -> Result<(), PlotError> {
         let all = self.series.iter().chain(&self.series2);
         let (x0, x1) = match (&self.x.range, &self.x_ticks) {
             (Some(r), _) => *r,
@@ -178,8 +186,19 @@ impl LineChart {
         };
         let (y0, y1) = self.y.range.or_else(|| extent(y_values(&self.series))).unwrap_or((0.0, 1.0));
         let (z0, z1) = self.y2.as_ref().and_then(|a| a.range.or_else(|| extent(y_values(&self.series2)))).unwrap_or((0.0, 1.0));
-        let mut b = ChartBuilder::on(area);
-        b.caption(&self.title, ("sans-serif", 20)).margin(12).x_label_area_size(46).y_label_area_size(72);
+        let area = area.titled(&self.title, (font, 20))?;
+        let entries: Vec<(&str, RGBColor, bool)> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s, color(i)))
+            .chain(self.series2.iter().enumerate().map(|(j, s)| (s, color(self.series.len() + j))))
+            .filter(|(s, _)| !s.name.is_empty())
+            .map(|(s, c)| (s.name.as_str(), c, s.dots))
+            .collect();
+        let area = draw_legend(&area, &entries, font)?;
+        let mut b = ChartBuilder::on(&area);
+        b.margin(12).margin_top(4).x_label_area_size(46).y_label_area_size(72);
         if self.y2.is_some() {
             b.right_y_label_area_size(72);
         }
@@ -195,16 +214,16 @@ impl LineChart {
             .y_label_formatter(&yfmt)
             .light_line_style(TRANSPARENT)
             .bold_line_style(RGBColor(214, 214, 214))
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15));
+            .label_style((font, 14))
+            .axis_desc_style((font, 15));
         mesh.x_labels(10).draw()?;
         if let Some(a) = &self.y2 {
             chart
                 .configure_secondary_axes()
                 .y_desc(&a.label)
                 .y_label_formatter(&yfmt)
-                .label_style(("sans-serif", 14))
-                .axis_desc_style(("sans-serif", 15))
+                .label_style((font, 14))
+                .axis_desc_style((font, 15))
                 .draw()?;
         }
         for (i, s) in self.series.iter().enumerate() {
@@ -212,9 +231,10 @@ impl LineChart {
             if s.band.len() > 1 {
                 chart.draw_series(std::iter::once(Polygon::new(band_polygon(&s.band), c.mix(0.2).filled())))?;
             }
-            let anno = chart.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?;
-            if !s.name.is_empty() {
-                anno.label(s.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+            if s.dots {
+                chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 4, c.mix(0.75).filled())))?;
+            } else {
+                chart.draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?;
             }
         }
         for (j, s) in self.series2.iter().enumerate() {
@@ -222,26 +242,55 @@ impl LineChart {
             if s.band.len() > 1 {
                 chart.draw_secondary_series(std::iter::once(Polygon::new(band_polygon(&s.band), c.mix(0.2).filled())))?;
             }
-            let anno = chart.draw_secondary_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?;
-            if !s.name.is_empty() {
-                anno.label(s.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-            }
-        }
-        if self.series.iter().chain(&self.series2).any(|s| !s.name.is_empty()) {
-            let pos = match self.legend {
-                Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
-                Corner::UpperRight => SeriesLabelPosition::UpperRight,
-                Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
-                Corner::LowerRight => SeriesLabelPosition::LowerRight,
-            };
-            chart
-                .configure_series_labels()
-                .position(pos)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(160, 160, 160))
-                .label_font(("sans-serif", 14))
-                .draw()?;
+            chart.draw_secondary_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?;
         }
         Ok(())
     }
+}
+
+/// Legend entries beyond this many are summarised as "… +N".
+pub const MAX_LEGEND: usize = 12;
+
+/// Draws the legend as rows of entries at the top of `area`, outside the plot area (so it never
+/// covers data), and returns the area left for the plot. At most [`MAX_LEGEND`] entries.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(&str, RGBColor, bool)],
+    font: &str,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let (w, _) = area.dim_in_pixel();
+    let style = TextStyle::from((font, 14).into_font());
+    let (left, row_h, swatch) = (84i32, 20i32, 26i32);
+    let mut shown: Vec<(String, RGBColor, bool)> = entries.iter().take(MAX_LEGEND).map(|(n, c, d)| (n.to_string(), *c, *d)).collect();
+    if entries.len() > MAX_LEGEND {
+        shown.push((format!("… +{}", entries.len() - MAX_LEGEND), WHITE, false));
+    }
+    // Lay the entries out in rows first, to know the height.
+    let mut placed = Vec::new();
+    let (mut x, mut row) = (left, 0i32);
+    for (name, c, dots) in shown {
+        let tw = area.estimate_text_size(&name, &style).map_or(name.len() as u32 * 8, |s| s.0) as i32;
+        let width = swatch + 6 + tw + 28;
+        if x > left && x + width > w as i32 - 12 {
+            row += 1;
+            x = left;
+        }
+        placed.push((x, row, name, c, dots));
+        x += width;
+    }
+    let height = (row + 1) * row_h + 6;
+    let (top, rest) = area.split_vertically(height as u32);
+    for (x, row, name, c, dots) in placed {
+        let y = row * row_h + row_h / 2 + 2;
+        if dots {
+            top.draw(&Circle::new((x + swatch / 2, y), 4, c.filled()))?;
+        } else if c != WHITE {
+            top.draw(&PathElement::new(vec![(x, y), (x + swatch, y)], c.stroke_width(3)))?;
+        }
+        top.draw(&Text::new(name, (x + swatch + 6, y - 8), style.clone()))?;
+    }
+    Ok(rest)
 }

@@ -16,6 +16,8 @@ mod line;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::i18n::Lang;
+
 pub use bar::BarChart;
 pub use heat::HeatMap;
 pub use line::{Axis, Corner, LineChart, Series, XTicks, duration_label};
@@ -55,38 +57,38 @@ impl Figure {
         }
     }
 
-    /// Draws on any plotters backend.
-    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+    /// Draws on any plotters backend with the registered font family `font`.
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, font: &str) -> Result<(), PlotError> {
         match self {
-            Figure::Line(c) => c.draw(area),
-            Figure::Bar(c) => c.draw(area),
-            Figure::Heat(c) => c.draw(area),
+            Figure::Line(c) => c.draw(area, font),
+            Figure::Bar(c) => c.draw(area, font),
+            Figure::Heat(c) => c.draw(area, font),
         }
     }
 }
 
-/// Draws a figure as an SVG document of `size` pixels.
-pub fn to_svg(fig: &Figure, size: (u32, u32)) -> Result<String, PlotError> {
-    super::font::ensure()?;
+/// Draws a figure as an SVG document of `size` pixels, its text in the font of `lang`.
+pub fn to_svg(fig: &Figure, size: (u32, u32), lang: Lang) -> Result<String, PlotError> {
+    let font = super::font::ensure(lang)?;
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         root.fill(&WHITE)?;
-        fig.draw(&root)?;
+        fig.draw(&root, font)?;
         root.present()?;
     }
     Ok(out)
 }
 
-/// Draws a figure as a PNG image of `size` pixels (8-bit RGB).
-pub fn to_png(fig: &Figure, size: (u32, u32)) -> Result<Vec<u8>, PlotError> {
-    super::font::ensure()?;
+/// Draws a figure as a PNG image of `size` pixels (8-bit RGB), its text in the font of `lang`.
+pub fn to_png(fig: &Figure, size: (u32, u32), lang: Lang) -> Result<Vec<u8>, PlotError> {
+    let font = super::font::ensure(lang)?;
     let (w, h) = size;
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         root.fill(&WHITE)?;
-        fig.draw(&root)?;
+        fig.draw(&root, font)?;
         root.present()?;
     }
     encode_png(&rgb, w, h)

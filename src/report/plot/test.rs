@@ -39,21 +39,31 @@ fn figures() -> Vec<Figure> {
             x_categories: vec!["1".into(), "2".into()],
             y_categories: vec!["x".into()],
             values: vec![vec![0.1, f64::NAN]],
+            min_span: 0.0,
         }),
     ]
 }
 
 #[test]
 fn every_kind_renders_png_and_svg_of_the_size() {
-    for f in figures() {
-        let png = to_png(&f, (400, 300)).expect("PNG renders");
+    for (f, lang) in figures().into_iter().flat_map(|f| [(f.clone(), Lang::En), (f, Lang::Zh)]) {
+        let png = to_png(&f, (400, 300), lang).expect("PNG renders");
         assert_eq!(png_size(&png), (400, 300), "{}", f.title());
-        let svg = to_svg(&f, (400, 300)).expect("SVG renders");
+        let svg = to_svg(&f, (400, 300), lang).expect("SVG renders");
         assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
         assert!(svg.contains("width=\"400\"") && svg.contains("height=\"300\""));
         assert!(svg.contains(f.title()), "the caption is drawn as text");
         assert!(svg.trim_end().ends_with("</svg>"));
     }
+}
+
+#[test]
+fn chinese_text_draws_with_the_cjk_font() {
+    let fig = crate::report::plot_text::translate(&figures()[1], Lang::Zh);
+    let svg = to_svg(&fig, (400, 300), Lang::Zh).expect("SVG renders");
+    assert!(svg.contains("1月") && svg.contains("aidc-cjk"), "months in Chinese, in the CJK family");
+    // Drawn glyphs differ from the same text drawn with DejaVu (which has no CJK: boxes or nothing).
+    assert_ne!(to_png(&fig, (400, 300), Lang::Zh).ok(), to_png(&fig, (400, 300), Lang::En).ok());
 }
 
 #[test]
