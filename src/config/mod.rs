@@ -16,6 +16,7 @@ pub mod grid;
 pub mod hardware;
 pub mod network;
 pub mod node_list;
+pub mod output;
 pub mod scheduler;
 pub mod services;
 pub mod storage;
@@ -101,6 +102,8 @@ pub struct Scenario {
     pub finance: Option<finance::Finance>,
     /// Site elevation as the scenario wrote it (`site.elevation`), m; see [`Scenario::elevation_m`].
     pub elevation_m: Option<f64>,
+    /// What timeseries.csv holds (`[output]`).
+    pub output: output::OutputConfig,
 }
 
 impl Scenario {

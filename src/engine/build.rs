@@ -112,7 +112,12 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     if thermal {
         world.insert_resource(Throttle::default());
     }
-    world.insert_resource(TimeseriesWriter::new(timeseries, world.contains_resource::<FacilityModel>(), sc.coordination.is_some())?);
+    world.insert_resource(TimeseriesWriter::new(
+        timeseries,
+        world.contains_resource::<FacilityModel>(),
+        sc.coordination.is_some(),
+        &sc.output,
+    )?);
     let trace_columns = sc.trace.as_ref().filter(|t| t.format != TraceFormat::Generic).map(|t| (t.specs.clone(), t.states.clone()));
     world.insert_resource(JobsWriter::with_all(jobs_csv, sc.failures.is_some(), trace_columns, with_net)?);
     world.insert_resource(JobBook::new(labels.len()));

@@ -19,6 +19,7 @@ pub mod grid;
 pub mod input;
 pub mod network;
 pub mod node_list;
+pub mod output;
 mod overrides;
 pub mod raw;
 mod raw_facility;

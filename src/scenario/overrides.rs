@@ -60,6 +60,10 @@ impl Overrides {
         }
         if self.it_only {
             raw.facility = None;
+            // The facility's columns go with it; the rest of `[output]` stays.
+            if let Some(cols) = raw.output.as_mut().and_then(|o| o.timeseries_columns.as_mut()) {
+                cols.retain(|c| crate::metrics::registry::timeseries_columns(false, true).any(|e| e.path == c));
+            }
         }
         if let Some(d) = &self.demand {
             raw.demand = Some(d.steps.clone());

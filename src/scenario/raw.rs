@@ -76,6 +76,22 @@ pub struct RawScenario {
     /// `finance` section is computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finance: Option<super::finance::RawFinance>,
+    /// Which timeseries.csv columns, and a row every how long; without it every column at every
+    /// sampling step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<RawOutput>,
+}
+
+/// `[output]`: the shape of timeseries.csv.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Column names of timeseries.csv to write (written in the file's own order); default all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries_columns: Option<Vec<String>>,
+    /// A row every this long, a multiple of `simulation.step`, e.g. "1h"; default the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries_step: Option<DurationMs>,
 }
 
 /// `[simulation]`: time and randomness.

@@ -179,6 +179,7 @@ impl Resolver<'_> {
             storage: None,
             finance: None,
             elevation_m: None,
+            output: crate::config::output::OutputConfig::default(),
         };
         if scenario.nodes() > MAX_NODES {
             return self.err(&FieldPath::root("halls"), format!("at most {MAX_NODES} nodes are supported, found {}", scenario.nodes()));
@@ -250,6 +251,9 @@ impl Resolver<'_> {
             scenario.storage = Some(st);
         }
         scenario.finance = super::finance::resolve(raw.finance.as_ref(), self.src, &scenario, &raw.accelerators)?;
+        if let Some(o) = &raw.output {
+            scenario.output = super::output::resolve(o, self.src, &scenario)?;
+        }
         if warmup_ms > 0 {
             self.warmup_applies(&scenario)?;
         }

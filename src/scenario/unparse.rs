@@ -84,6 +84,7 @@ pub fn to_raw(sc: &Scenario) -> RawScenario {
         demand: sc.demand.as_ref().map(|d| d.steps.clone()),
         storage: sc.storage.as_ref().map(super::storage::unparse),
         finance: sc.finance.as_ref().map(super::finance::unparse),
+        output: super::output::unparse(&sc.output, sc),
     }
 }
 

@@ -266,9 +266,15 @@ pub fn estimate(sc: &Scenario, outputs: Outputs) -> Estimate {
     };
     let load = jobs(sc);
     let trace_rows = sc.trace.as_ref().map_or(0, |t| t.jobs.len() as u64);
-    let samples = if outputs.files { sc.horizon_ms.div_ceil(sc.step_ms.max(1)) + 1 } else { 0 };
+    // One row per output step (`[output] timeseries_step`, the sampling step by default).
+    let row_ms = sc.step_ms.max(1) * sc.output.timeseries_every.max(1);
+    let samples = if outputs.files { sc.horizon_ms.div_ceil(row_ms) + 1 } else { 0 };
     let columns = timeseries_columns(sc);
-    let step_field = FieldPath::root("simulation").key("step");
+    let step_field = if sc.output.timeseries_every > 1 {
+        FieldPath::root("output").key("timeseries_step")
+    } else {
+        FieldPath::root("simulation").key("step")
+    };
     let job_rows = if outputs.files { load.rows } else { 0.0 };
     let report_bytes = if outputs.report { samples as f64 * REPORT_READ.0 + job_rows * REPORT_READ.1 } else { 0.0 };
     let alarms = crate::model::facility::MAX_ALARM_ROWS as f64 * ALARM_ROW_BYTES;
@@ -317,8 +323,11 @@ fn equipment_field(sc: &Scenario, bytes: &dyn Fn(&RackGroup, &NodeType) -> f64) 
     FieldPath::root("halls").index(best.1).key("racks").index(best.2).key("count")
 }
 
-/// Columns of timeseries.csv.
+/// Columns of timeseries.csv: those `[output]` names, else every one the scenario has.
 fn timeseries_columns(sc: &Scenario) -> u64 {
+    if let Some(cols) = &sc.output.timeseries_columns {
+        return cols.len() as u64;
+    }
     crate::metrics::registry::timeseries_header(sc.facility.is_some(), sc.coordination.is_some()).split(',').count() as u64
 }
 

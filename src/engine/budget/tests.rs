@@ -175,3 +175,15 @@ fn numbers_are_for_people() {
     assert_eq!(count(31_536_000_001.0), "31,536,000,001");
     assert_eq!(count(999.4), "999");
 }
+
+#[test]
+fn an_output_section_shrinks_the_timeseries_estimate() {
+    let full = run_estimate(&design(2, 4, 8, "10/d", "30d", "1m", ""));
+    let hourly = run_estimate(&design(2, 4, 8, "10/d", "30d", "1m", "[output]\ntimeseries_step = \"1h\""));
+    let two = run_estimate(&design(2, 4, 8, "10/d", "30d", "1m", "[output]\ntimeseries_columns = [\"time_s\", \"it_power_kw\"]"));
+    assert_eq!(full.samples, 30 * 1440 + 1);
+    assert_eq!(hourly.samples, 30 * 24 + 1, "one row per output step");
+    assert_eq!(hourly.timeseries.field.to_string(), "output.timeseries_step", "the field that drives the rows");
+    assert_eq!((full.columns, two.columns), (8, 2));
+    assert!((two.timeseries.bytes - full.timeseries.bytes * 2.0 / 8.0).abs() < 1.0);
+}

@@ -475,3 +475,27 @@ fn finance_fields_out_of_range() {
     let err = bad_scenario(&unpriced, "finance", "[finance]");
     assert!(err.contains("T4") && err.contains("capex_cny"), "{err}");
 }
+
+// `[output]`: unknown columns, columns of a section the scenario lacks, steps that are not a
+// whole number of sampling steps.
+
+#[test]
+fn unknown_timeseries_column_lists_the_valid_ones() {
+    let text = base() + "\n[output]\ntimeseries_columns = [\"time_s\",\n  \"it_power_kW\"]\n";
+    let err = bad_scenario(&text, "output.timeseries_columns[1]", "\"it_power_kW\"");
+    assert!(err.contains("it_power_kW") && err.contains("it_power_kw") && err.contains("queue_length"), "names the valid columns: {err}");
+}
+
+#[test]
+fn facility_column_without_a_facility() {
+    let text = base() + "\n[output]\ntimeseries_columns = [\"time_s\", \"pue\"]\n";
+    let err = bad_scenario(&text, "output.timeseries_columns[1]", "\"pue\"");
+    assert!(err.contains("[facility]"), "says which section writes it: {err}");
+}
+
+#[test]
+fn timeseries_step_not_a_multiple_of_the_step() {
+    let text = base() + "\n[output]\ntimeseries_step = \"90m\"\n";
+    let err = bad_scenario(&text, "output.timeseries_step", "timeseries_step");
+    assert!(err.contains("1h") && err.contains("whole number"), "names the sampling step: {err}");
+}
