@@ -36,6 +36,7 @@ mod properties;
 mod reference;
 mod registry;
 mod report;
+mod scheduler_reference;
 mod scheduling;
 mod storage;
 mod sweep;
