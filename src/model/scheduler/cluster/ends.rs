@@ -5,8 +5,8 @@
 //! Each accelerator slot remembers the (estimated end, slot) of the job on it; a node in service
 //! with at least one busy slot is keyed by the largest of its jobs' keys, the point of the
 //! replay's release order (estimated end, slot) after which it is entirely free. The busy nodes
-//! of a pool are kept ordered by that key (a `BTreeSet`, O(log nodes) per node a job takes or
-//! frees). A job of m whole nodes with f entirely free now first fits after the release that
+//! of a pool are kept ordered by that key (a `BTreeSet`, O(log nodes) per node whose key changed,
+//! updated when a reservation reads it: a start or end only marks its nodes). A job of m whole nodes with f entirely free now first fits after the release that
 //! frees the (m - f)-th busy node in key order (or after the first release if it fits already,
 //! as the replay only tests a fit after a release), and its nodes are the m lowest-indexed
 //! among the free ones and the busy ones keyed by the shadow time (marked in a scratch bitset and
@@ -32,6 +32,12 @@ pub(super) struct Ends {
     busy: BTreeSet<(EndKey, u32)>,
     /// Scratch of `shadow_whole`: the busy nodes free at the shadow time (empty between calls).
     freed: IndexSet,
+    /// Nodes whose key may have changed since `busy` was last brought up to date (each once):
+    /// a start or end only marks its nodes, and the next reservation of whole nodes in the pool
+    /// updates them, so that a node a short job takes and frees in between costs no tree update.
+    dirty: Vec<u32>,
+    /// Whether each local node is in `dirty`.
+    is_dirty: Vec<bool>,
 }
 
 impl Ends {
@@ -41,6 +47,8 @@ impl Ends {
             node_key: vec![None; nodes],
             busy: BTreeSet::new(),
             freed: IndexSet::new(nodes),
+            dirty: Vec::new(),
+            is_dirty: vec![false; nodes],
         }
     }
 }
@@ -57,9 +65,30 @@ impl Pool {
         }
     }
 
-    /// Recomputes local node `l`'s key from its busy slots after its free mask or service
-    /// changed. O(per_node + log nodes).
+    /// Local node `l`'s free mask or service changed: its key is brought up to date by the next
+    /// `update_ends`. O(1).
+    #[inline]
     pub(super) fn reindex(&mut self, l: usize) {
+        if !self.ends.is_dirty[l] {
+            self.ends.is_dirty[l] = true;
+            self.ends.dirty.push(l as u32);
+        }
+    }
+
+    /// Brings the keys of the nodes marked since the last call up to date. O(per_node + log
+    /// nodes) per node marked.
+    pub(super) fn update_ends(&mut self) {
+        let mut dirty = std::mem::take(&mut self.ends.dirty);
+        for &l in &dirty {
+            self.ends.is_dirty[l as usize] = false;
+            self.rekey(l as usize);
+        }
+        dirty.clear();
+        self.ends.dirty = dirty;
+    }
+
+    /// Recomputes local node `l`'s key from its busy slots.
+    fn rekey(&mut self, l: usize) {
         let busy = if self.held[l] { 0 } else { lowest_bits(u64::MAX, self.per_node) & !self.free_mask[l] };
         let base = l * self.per_node as usize;
         let (mut m, mut key) = (busy, None::<EndKey>);
@@ -89,6 +118,7 @@ impl Cluster {
     /// `self.plan`. The same answer as [`Cluster::shadow_in`]'s replay.
     pub(super) fn shadow_whole(&mut self, p: usize, k: u32, bound: Option<u64>) -> Option<u64> {
         let pool = &mut self.pools[p];
+        pool.update_ends();
         let (m, _) = pool.needs(k);
         // The replay tests a fit only after its first release.
         let &(first, _) = pool.running.first()?;
@@ -154,7 +184,8 @@ impl Cluster {
 
     /// Whether every pool's index agrees with its free masks and running jobs (for tests and
     /// invariants; a scan).
-    pub fn end_index_is_consistent(&self, jobs: &crate::model::workload::Jobs) -> bool {
+    pub fn end_index_is_consistent(&mut self, jobs: &crate::model::workload::Jobs) -> bool {
+        self.pools.iter_mut().for_each(Pool::update_ends);
         self.pools.iter().all(|pool| {
             let mut want: Vec<Option<EndKey>> = vec![None; pool.nodes.len()];
             for &(end, slot) in &pool.running {
