@@ -61,6 +61,9 @@ pub struct SchedulerConfig {
     pub placement: Placement,
     /// The most jobs waiting at once: an arrival beyond is rejected (queue full).
     pub max_queued: u64,
+    /// Every scheduling decision computed afresh, without the caches and indexes that make it
+    /// cost what changed: the reference the tests compare outputs with (never set by a scenario).
+    pub reference: bool,
 }
 
 /// A scheduling policy with the settings it really has. `depth` is the number of queued jobs

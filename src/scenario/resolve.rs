@@ -163,7 +163,7 @@ impl Resolver<'_> {
             halls,
             classes: Vec::new(),
             trace: None,
-            scheduler: SchedulerConfig { policy: PolicyConfig::Fifo, placement: Placement::Pack, max_queued: 1 },
+            scheduler: SchedulerConfig { policy: PolicyConfig::Fifo, placement: Placement::Pack, max_queued: 1, reference: false },
             start: crate::time::calendar::Date { year: 2025, month: 1, day: 1 },
             climate: None,
             weather: None,

@@ -75,7 +75,7 @@ impl Resolver<'_> {
             Policy::Sjf => PolicyConfig::Sjf { depth, aging_ms },
             Policy::BestFit => PolicyConfig::BestFit { depth },
         };
-        Ok(SchedulerConfig { policy, placement, max_queued })
+        Ok(SchedulerConfig { policy, placement, max_queued, reference: false })
     }
 }
 

@@ -54,6 +54,7 @@ fn the_resolved_scenario_loads_back_to_the_same_model() {
         "wuhu-10k-failures.toml",
         "bench-10k.toml",
         "bench-10k-network.toml",
+        "bench-100k.toml",
         "frontier-raps.toml",
         "shanghai-lingang.toml",
         "changsha-immersion.toml",

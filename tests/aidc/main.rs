@@ -39,6 +39,7 @@ mod registry;
 mod report;
 mod report_pages;
 mod sampling;
+mod scheduler_reference;
 mod scheduling;
 mod slurm;
 mod storage;

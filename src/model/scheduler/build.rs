@@ -12,6 +12,9 @@ pub fn cluster(sc: &Scenario, topo: &Topology, classes: usize) -> Cluster {
     if let Some(t) = share_trace(sc) {
         cluster.enable_shares(allocator(sc, topo, t));
     }
+    if sc.scheduler.reference {
+        cluster = cluster.without_caches();
+    }
     cluster
 }
 

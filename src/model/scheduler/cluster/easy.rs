@@ -9,6 +9,13 @@
 //! released. The pool with the earliest shadow wins, the first one on ties. The releases are
 //! undone before returning; a pool's search stops at the best shadow found so far.
 //!
+//! A job of whole nodes (more accelerators than one node has) reads the same answer from an
+//! index instead ([`ends`](super::ends)): busy nodes ordered by when their last job ends, so the
+//! shadow time is the end of the (m - f)-th of them and its nodes are found in O(m + nodes / 4096),
+//! whatever the number of running jobs. The replay stays the reference (a cluster
+//! `without_caches` uses it) and serves jobs within one node, whose best fit at the shadow time
+//! depends on partial nodes.
+//!
 //! A reservation is a function of the job's size and device and of the cluster's state (free
 //! slots, held nodes, running jobs and their estimated ends), never of the time of the pass. So
 //! it is cached with its nodes marked reserved, and a pass whose head is the same size on the
@@ -29,6 +36,15 @@
 //!    lowest-indexed set of entirely free nodes (fit at S, and none earlier, as in 2).
 //!
 //! Also an unplaceable job (no shadow) stays unplaceable after a start, by the same argument.
+//!
+//! An end (J ends or is stopped, in pool p, estimated end e) drops the cache too, except:
+//! 4. no shadow: releasing every running job gives the same state with or without J;
+//! 5. p is the reservation's pool, the job needs whole nodes and e < S: J is released before the
+//!    shadow time in σ's replay. Its d nodes that J alone kept busy are free now instead of at
+//!    J's release; before that release fewer than m - d nodes were free in σ's replay (the fit
+//!    came only at S), so with them fewer than m are free until J's release, and from there on
+//!    the two replays are the same state: same shadow time (the other pools are unchanged), same
+//!    nodes.
 
 use super::{Cluster, Reservation};
 use crate::model::workload::{Job, JobSlot, Jobs};
@@ -84,10 +100,15 @@ impl Cluster {
             if !self.is_eligible(p, job) {
                 continue;
             }
+            let whole = k > self.pools[p].per_node;
             let mut plan = std::mem::take(&mut self.plan);
             fits_now |= self.pools[p].find(k, false, &mut plan);
             self.plan = plan;
-            if let Some(t) = self.shadow_in(p, k, jobs, best.map(|b| b.0))
+            let bound = best.map(|b| b.0);
+            // Whole nodes: from the index of when busy nodes free up; else (and as the reference
+            // in tests) by replaying the releases.
+            let shadow = if whole && self.caches { self.shadow_whole(p, k, bound) } else { self.shadow_in(p, k, jobs, bound) };
+            if let Some(t) = shadow
                 && best.is_none_or(|(bt, _)| t < bt)
             {
                 best = Some((t, p));
@@ -121,6 +142,20 @@ impl Cluster {
                     end_ms <= r.shadow_ms
                         || (c.requested >= pool.per_node && self.plan.iter().all(|&(l, _)| !pool.reserved.contains(l as usize)))
                 }
+            };
+        self.easy.valid = keep;
+    }
+
+    /// After a job of pool `p` estimated to end at `end_ms` ended (or was stopped): keeps the
+    /// cached reservation where it provably still holds (see the module documentation), else
+    /// drops it.
+    pub(super) fn reservation_after_end(&mut self, p: usize, end_ms: u64) {
+        let c = &self.easy;
+        let keep = c.valid
+            && !c.fits_now
+            && match c.result {
+                None => true,
+                Some(r) => r.pool == p && end_ms < r.shadow_ms && c.requested > self.pools[p].per_node,
             };
         self.easy.valid = keep;
     }

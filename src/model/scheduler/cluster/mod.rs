@@ -28,6 +28,7 @@
 use std::collections::BTreeSet;
 
 mod easy;
+mod ends;
 mod placement;
 mod plans;
 
@@ -56,6 +57,8 @@ struct Pool {
     pod_range: Vec<(u32, u32)>,
     /// Fully free nodes per pool-local pod, kept by `set_mask`.
     pod_full: Vec<u32>,
+    /// Busy nodes by when they become entirely free (EASY reservations of whole nodes).
+    ends: ends::Ends,
 }
 
 impl Pool {
@@ -188,6 +191,8 @@ pub struct Cluster {
     /// Accelerators installed.
     pub installed: u64,
     plan: Vec<(u32, u64)>,
+    /// Local nodes (scratch of reservations, reused).
+    scratch: Vec<u32>,
     undo: Vec<JobSlot>,
     held: u64,
     placement: Placement,
@@ -239,6 +244,7 @@ impl Cluster {
                     pod_of_local: Vec::new(),
                     pod_range: Vec::new(),
                     pod_full: Vec::new(),
+                    ends: ends::Ends::new(n, per_node[t]),
                 }
             })
             .collect();
@@ -248,6 +254,7 @@ impl Cluster {
             class_allocated: vec![0; n_classes],
             installed,
             plan: Vec::new(),
+            scratch: Vec::new(),
             undo: Vec::new(),
             held: 0,
             placement: Placement::Pack,
@@ -286,8 +293,8 @@ impl Cluster {
         (self.caches && self.placement != Placement::Random).then_some(self.version)
     }
 
-    /// The same cluster computing every decision afresh: the reference for the caches.
-    #[cfg(test)]
+    /// The same cluster computing every decision afresh: the reference for the caches and the
+    /// end index (`scheduler.reference`, set only by tests).
     pub fn without_caches(mut self) -> Cluster {
         self.caches = false;
         self
@@ -330,6 +337,7 @@ impl Cluster {
         }
         p.held[l] = true;
         p.set_mask(l, 0);
+        p.reindex(l);
         let n = p.per_node as u64;
         self.changed();
         n
@@ -345,6 +353,7 @@ impl Cluster {
         }
         p.held[l] = false;
         p.set_mask(l, lowest_bits(u64::MAX, p.per_node));
+        p.reindex(l);
         let n = p.per_node as u64;
         self.changed();
         n
@@ -476,6 +485,8 @@ impl Cluster {
             let l = local as usize;
             let m = pool.free_mask[l] & !mask;
             pool.set_mask(l, m);
+            pool.mark_slots(l, mask, (ends_by, slot));
+            pool.reindex(l);
             job.alloc.push((pool.nodes[l], mask));
             allocated += mask.count_ones();
         }
@@ -492,7 +503,9 @@ impl Cluster {
 
     /// Releases a finished job's accelerators.
     pub fn finish(&mut self, slot: JobSlot, job: &Job) {
-        self.changed();
+        self.version += 1;
+        self.failed.clear();
+        self.reservation_after_end(job.pool as usize, job.start_ms + job.estimate_ms);
         let pool = &mut self.pools[job.pool as usize];
         pool.running.remove(&(job.start_ms + job.estimate_ms, slot));
         if job.preemptible {
@@ -500,7 +513,12 @@ impl Cluster {
         }
         match self.shares.as_mut() {
             Some(s) => s.release(job),
-            None => pool.release(&self.local_of, &job.alloc, true),
+            None => {
+                pool.release(&self.local_of, &job.alloc, true);
+                for &(g, _) in &job.alloc {
+                    pool.reindex(self.local_of[g as usize] as usize);
+                }
+            }
         }
         self.class_allocated[job.class as usize] -= job.allocated as u64;
     }

@@ -162,16 +162,34 @@ fn a_failed_request_is_tried_again_once_the_cluster_changes() {
     assert!(c.try_start(b, &mut jobs, H, None), "the end freed the node");
 }
 
-/// Random starts (with and without the reservation of a head that changes now and then),
-/// early ends, failures and repairs on two pools: after every step the cached reservation
-/// equals the reference, and every start attempt succeeds exactly when brute force says so.
 #[test]
 fn the_cached_reservation_and_failed_requests_match_a_fresh_computation() {
-    let mut rng = crate::time::rng::stream(5, "easy-cache-test");
     // Pool 0: 6 nodes of 4 (device 0); pool 1: 5 nodes of 8 (device 1).
-    let mut c = Cluster::new(&[(0..6).collect(), (6..11).collect()], &[4, 8], &[0, 1], 11, 1);
+    let (hits, kept_starts) = random_steps(5, 6, 5, &[1, 2, 3, 4, 5, 8, 12, 16, 24], 4000);
+    // The test exercised the cache, including reservations kept across starts.
+    assert!(hits > 500 && kept_starts > 100, "{hits} cache hits, {kept_starts} starts kept the reservation");
+}
+
+/// Larger pools and mostly whole-node gangs, where reservations come from the index of when
+/// busy nodes free up ([`ends`]): the same answers as the replay, at every step.
+#[test]
+fn reservations_of_whole_nodes_from_the_end_index_match_the_replay() {
+    for seed in 1..=4 {
+        let (hits, _) = random_steps(seed, 24, 40, &[1, 4, 8, 12, 16, 32, 64, 96, 128, 200], 1500);
+        assert!(hits > 50, "seed {seed}: {hits} cache hits");
+    }
+}
+
+/// Random starts (with and without the reservation of a head that changes now and then),
+/// early ends, failures and repairs on a pool of `a` nodes of 4 (device 0) and one of `b`
+/// nodes of 8 (device 1): after every step the cached reservation equals the reference, the end
+/// index agrees with the running jobs, and every start attempt succeeds exactly when brute
+/// force says so. Returns (cache hits, starts that kept the reservation).
+fn random_steps(seed: u64, a: u32, b: u32, sizes: &[u32], steps: usize) -> (u32, u32) {
+    let mut rng = crate::time::rng::stream(seed, "easy-cache-test");
+    let n = a + b;
+    let mut c = Cluster::new(&[(0..a).collect(), (a..n).collect()], &[4, 8], &[0, 1], n as usize, 1);
     let mut jobs = Jobs::default();
-    let sizes = [1, 2, 3, 4, 5, 8, 12, 16, 24];
     let draw = |rng: &mut crate::time::rng::Rng, jobs: &mut Jobs| {
         let requested = sizes[rng.random_range(0..sizes.len())];
         let device = [None, Some(0), Some(1)][rng.random_range(0..3)];
@@ -181,7 +199,7 @@ fn the_cached_reservation_and_failed_requests_match_a_fresh_computation() {
     let mut head = draw(&mut rng, &mut jobs);
     let (mut running, mut held): (Vec<JobSlot>, Vec<u32>) = (Vec::new(), Vec::new());
     let (mut now, mut hits, mut kept_starts) = (0, 0, 0);
-    for _ in 0..4000 {
+    for _ in 0..steps {
         now += rng.random_range(0..H / 2);
         match rng.random_range(0..100) {
             0..55 => {
@@ -205,12 +223,12 @@ fn the_cached_reservation_and_failed_requests_match_a_fresh_computation() {
             }
             85..93 => {
                 // A node fails: out of service, its jobs interrupted (as the engine does).
-                let n = rng.random_range(0..11);
-                let pool = (n >= 6) as usize;
-                c.take_out(pool, n);
-                held.push(n);
+                let node = rng.random_range(0..n);
+                let pool = (node >= a) as usize;
+                c.take_out(pool, node);
+                held.push(node);
                 running.retain(|&slot| {
-                    let on = jobs.get(slot).alloc.iter().any(|(g, _)| *g == n);
+                    let on = jobs.get(slot).alloc.iter().any(|(g, _)| *g == node);
                     if on {
                         let j = jobs.get(slot).clone();
                         c.finish(slot, &j);
@@ -219,9 +237,9 @@ fn the_cached_reservation_and_failed_requests_match_a_fresh_computation() {
                 });
             }
             93..98 if !held.is_empty() => {
-                let n = held.swap_remove(rng.random_range(0..held.len()));
-                if !held.contains(&n) {
-                    c.put_back((n >= 6) as usize, n);
+                let node = held.swap_remove(rng.random_range(0..held.len()));
+                if !held.contains(&node) {
+                    c.put_back((node >= a) as usize, node);
                 }
             }
             _ => head = draw(&mut rng, &mut jobs),
@@ -233,7 +251,7 @@ fn the_cached_reservation_and_failed_requests_match_a_fresh_computation() {
         if let Some((r, nodes)) = want {
             assert_eq!(c.reserved_nodes(), (r.pool, &nodes[..]));
         }
+        assert!(c.end_index_is_consistent(&jobs));
     }
-    // The test exercised the cache, including reservations kept across starts.
-    assert!(hits > 500 && kept_starts > 100, "{hits} cache hits, {kept_starts} starts kept the reservation");
+    (hits, kept_starts)
 }
