@@ -37,6 +37,7 @@ mod reference;
 mod registry;
 mod report;
 mod scheduling;
+mod serve;
 mod storage;
 mod sweep;
 mod traces;
