@@ -134,6 +134,7 @@ async function run(ev) {
   const ctrl = new AbortController();
   state.active = ctrl;
   $("run").disabled = true; $("stop").disabled = false;
+  setStatus("sending", t("running")(0));
   const r = { id: ++state.seq, label, points: [], color: null, done: null, times: { click }, horizon_h: 1, facility: true };
   let resp;
   try {
@@ -286,7 +287,7 @@ function draw() {
     for (let y = y0; y <= y1 + ys / 2; y += ys) { g.beginPath(); g.moveTo(L, Y(y)); g.lineTo(L + W, Y(y)); g.stroke(); g.fillText(fmt(y, ys), L - 4, Y(y)); }
     g.textAlign = "center"; g.textBaseline = "top";
     for (let x = 0; x <= x1 + xs / 2; x += xs) g.fillText(fmt(x, xs), X(x), Tp + H + 4);
-    g.textAlign = "right"; g.fillText(t("day"), L + W, Tp + H + 4 - 12);
+    g.textAlign = "right"; g.fillText(t("day"), L - 6, Tp + H + 4);
     if (n === 0) continue;
     for (const r of state.runs) {
       p.cols.forEach((k, j) => {

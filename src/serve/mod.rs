@@ -1,4 +1,4 @@
-//! `aidc serve`: the live classroom. A small local web server (tiny_http, synchronous) serves one
+//! `aidc serve`: the live classroom. A small local web server (synchronous, [`http`]) serves one
 //! self-contained page (assets/serve/, compiled in: no network) where a class picks a scenario,
 //! changes a few parameters and watches the run stream in.
 //!
@@ -20,17 +20,17 @@
 //! ([`crate::engine::budget`]); a closed tab stops its run (see [`stream`]). A request thread
 //! catches panics, so no request can bring the server down.
 
+mod http;
 pub mod params;
 pub mod runs;
 pub mod stream;
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::report::Lang;
 use params::{Ask, Refused};
@@ -89,7 +89,7 @@ pub enum ServeError {
 
 /// A bound server, not yet serving.
 pub struct Served {
-    server: Server,
+    listener: TcpListener,
     state: Arc<State>,
 }
 
@@ -103,35 +103,42 @@ struct State {
 /// Binds `addr` (host:port; port 0 picks a free one) and opens the output folder.
 pub fn bind(addr: &str, cfg: Config) -> Result<Served, ServeError> {
     // Bind first: a taken port leaves no folder behind.
-    let server = Server::http(addr).map_err(|e| {
-        let in_use = e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);
-        let why =
-            if in_use { "the port is in use: choose another with --port".to_string() } else { format!("{e} (check --host and --port)") };
+    let listener = http::bind(addr).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "the port is in use: choose another with --port".to_string()
+        } else {
+            format!("{e} (check --host and --port)")
+        };
         ServeError::Bind { addr: addr.to_string(), why }
     })?;
     let store = Store::open(&cfg.out, cfg.keep, cfg.force)?;
     let slots = Slots::new(cfg.running, cfg.waiting);
-    Ok(Served { server, state: Arc::new(State { store, slots, cfg, threads: AtomicUsize::new(0) }) })
+    Ok(Served { listener, state: Arc::new(State { store, slots, cfg, threads: AtomicUsize::new(0) }) })
 }
 
 impl Served {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.server.server_addr().to_ip().map_or(0, |a| a.port())
+        self.listener.local_addr().map_or(0, |a| a.port())
     }
 
-    /// Serves until the process ends: one thread per request, at most [`MAX_THREADS`].
+    /// Serves until the process ends: one thread per connection, at most [`MAX_THREADS`].
     pub fn serve(self) {
-        for req in self.server.incoming_requests() {
+        for conn in self.listener.incoming() {
+            let Ok(stream) = conn else {
+                // Out of file descriptors, say: let connections close and try again.
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            };
             if self.state.threads.load(Ordering::SeqCst) >= MAX_THREADS {
-                let _ = req.respond(json(503, &serde_json::json!({"field": "", "message": "the server is busy: try again"})));
+                http::reply(stream, 503, "application/json", br#"{"field": "", "message": "the server is busy: try again"}"#, false);
                 continue;
             }
             self.state.threads.fetch_add(1, Ordering::SeqCst);
             let state = self.state.clone();
             let spawned = std::thread::Builder::new().name("aidc-serve".into()).spawn(move || {
                 // A panic must not take the server down; the request's connection just closes.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&state, req)));
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&state, stream)));
                 state.threads.fetch_sub(1, Ordering::SeqCst);
             });
             if spawned.is_err() {
@@ -141,57 +148,46 @@ impl Served {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-        Ok(h) => h,
-        Err(()) => unreachable!("the server's own header names and values are ASCII"),
-    }
+fn json(stream: TcpStream, status: u16, v: &serde_json::Value) {
+    http::reply(stream, status, "application/json; charset=utf-8", v.to_string().as_bytes(), false);
 }
 
-fn text(status: u16, body: &str, kind: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_data(body.as_bytes().to_vec())
-        .with_status_code(status)
-        .with_header(header("Content-Type", kind))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
+fn refusal(stream: TcpStream, status: u16, r: &Refused) {
+    json(stream, status, &serde_json::json!({"field": r.field, "message": r.message}));
 }
 
-fn json(status: u16, v: &serde_json::Value) -> Response<std::io::Cursor<Vec<u8>>> {
-    text(status, &v.to_string(), "application/json; charset=utf-8")
-}
-
-fn refusal(status: u16, r: &Refused) -> Response<std::io::Cursor<Vec<u8>>> {
-    json(status, &serde_json::json!({"field": r.field, "message": r.message}))
-}
-
-fn handle(state: &State, req: Request) {
-    let url = req.url().to_string();
-    if url.len() > MAX_URL {
-        let _ = req.respond(refusal(414, &Refused { field: "url".into(), message: format!("the URL is longer than {MAX_URL} bytes") }));
-        return;
-    }
-    let path = url.split(['?', '#']).next().unwrap_or("").to_string();
-    let response = match (req.method(), path.as_str()) {
-        (Method::Get | Method::Head, "/" | "/index.html") => text(200, INDEX, "text/html; charset=utf-8"),
-        (Method::Get | Method::Head, "/app.js") => text(200, APP_JS, "text/javascript; charset=utf-8"),
-        (Method::Get | Method::Head, "/style.css") => text(200, STYLE, "text/css; charset=utf-8"),
-        (Method::Get | Method::Head, "/api/scenarios") => json(200, &catalog(state)),
-        (Method::Post, "/api/run") => return run(state, req),
-        (Method::Get | Method::Head, p) if p.starts_with("/runs/") => match state.store.file(&p["/runs/".len()..]) {
-            Some(f) => match std::fs::read(&f) {
-                Ok(bytes) => Response::from_data(bytes)
-                    .with_header(header("Content-Type", content_type(&f)))
-                    .with_header(header("X-Content-Type-Options", "nosniff")),
-                Err(_) => text(404, "not found", "text/plain; charset=utf-8"),
-            },
-            None => text(404, "not found", "text/plain; charset=utf-8"),
-        },
-        (_, "/" | "/index.html" | "/app.js" | "/style.css" | "/api/scenarios" | "/api/run") => {
-            text(405, "method not allowed", "text/plain; charset=utf-8")
+fn handle(state: &State, stream: TcpStream) {
+    let req = match http::read(stream, MAX_BODY) {
+        Ok(r) => r,
+        Err((stream, http::Bad(status, message))) => {
+            let field = if status == 413 { "body" } else { "request" };
+            return refusal(stream, status, &Refused { field: field.into(), message });
         }
-        _ => text(404, "not found", "text/plain; charset=utf-8"),
     };
-    let _ = req.respond(response);
+    if req.target.len() > MAX_URL {
+        return refusal(req.stream, 414, &Refused { field: "url".into(), message: format!("the URL is longer than {MAX_URL} bytes") });
+    }
+    let path = req.target.split(['?', '#']).next().unwrap_or("").to_string();
+    let head = req.method == "HEAD";
+    let get = head || req.method == "GET";
+    let page = |stream, body: &str, kind| http::reply(stream, 200, kind, body.as_bytes(), head);
+    match (get, req.method.as_str(), path.as_str()) {
+        (true, _, "/" | "/index.html") => page(req.stream, INDEX, "text/html; charset=utf-8"),
+        (true, _, "/app.js") => page(req.stream, APP_JS, "text/javascript; charset=utf-8"),
+        (true, _, "/style.css") => page(req.stream, STYLE, "text/css; charset=utf-8"),
+        (true, _, "/api/scenarios") => page(req.stream, &catalog(state).to_string(), "application/json; charset=utf-8"),
+        (false, "POST", "/api/run") => run(state, req),
+        (true, _, p) if p.starts_with("/runs/") => {
+            match state.store.file(&p["/runs/".len()..]).and_then(|f| Some((std::fs::read(&f).ok()?, f))) {
+                Some((bytes, f)) => http::reply(req.stream, 200, content_type(&f), &bytes, head),
+                None => http::reply(req.stream, 404, "text/plain; charset=utf-8", b"not found", head),
+            }
+        }
+        (_, _, "/" | "/index.html" | "/app.js" | "/style.css" | "/api/scenarios" | "/api/run") => {
+            http::reply(req.stream, 405, "text/plain; charset=utf-8", b"method not allowed", false)
+        }
+        _ => http::reply(req.stream, 404, "text/plain; charset=utf-8", b"not found", head),
+    }
 }
 
 fn content_type(f: &std::path::Path) -> &'static str {
@@ -217,48 +213,28 @@ fn catalog(state: &State) -> serde_json::Value {
 }
 
 /// POST /api/run: validate, queue, stream.
-fn run(state: &State, mut req: Request) {
-    if req.body_length().is_some_and(|n| n > MAX_BODY) {
-        let r = Refused { field: "body".into(), message: format!("the request is larger than {MAX_BODY} bytes") };
-        let _ = req.respond(refusal(413, &r));
-        return;
-    }
-    let mut body = Vec::new();
-    if req.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() || body.len() > MAX_BODY {
-        let r = Refused { field: "body".into(), message: format!("the request is unreadable or larger than {MAX_BODY} bytes") };
-        let _ = req.respond(refusal(413, &r));
-        return;
-    }
-    let ask: Ask = match serde_json::from_slice(&body) {
+fn run(state: &State, req: http::Request) {
+    let ask: Ask = match serde_json::from_slice(&req.body) {
         Ok(a) => a,
         Err(e) => {
-            let _ = req.respond(refusal(400, &Refused { field: "body".into(), message: format!("expected the form as JSON: {e}") }));
-            return;
+            return refusal(req.stream, 400, &Refused { field: "body".into(), message: format!("expected the form as JSON: {e}") });
         }
     };
     let sc = match params::resolve(&ask).and_then(|sc| guard(state, &sc).map(|()| sc)) {
         Ok(sc) => sc,
-        Err(r) => {
-            let _ = req.respond(refusal(400, &r));
-            return;
-        }
+        Err(r) => return refusal(req.stream, 400, &r),
     };
     let Some(mut ticket) = state.slots.enter() else {
         let (running, waiting) = state.slots.load();
         let msg = format!("the server is busy: {running} runs simulating and {waiting} waiting; try again in a moment");
-        let _ = req.respond(refusal(429, &Refused { field: "".into(), message: msg }));
-        return;
+        return refusal(req.stream, 429, &Refused { field: "".into(), message: msg });
     };
     let lang = if ask.lang.as_deref() == Some("zh") { Lang::Zh } else { Lang::En };
-    let page: Page = Arc::new(std::sync::Mutex::new(req.into_writer()));
-    {
-        let Ok(mut w) = page.lock() else { return };
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\n\
-                    X-Content-Type-Options: nosniff\r\nTransfer-Encoding: chunked\r\n\r\n";
-        if w.write_all(head.as_bytes()).and_then(|()| w.flush()).is_err() {
-            return;
-        }
+    let mut stream = req.stream;
+    if http::start_events(&mut stream).is_err() {
+        return;
     }
+    let page: Page = Arc::new(std::sync::Mutex::new(Box::new(stream)));
     // Wait for a slot, telling the page its place each second (a closed tab leaves the queue).
     while let Err(waiting) = ticket.wait(Duration::from_secs(1)) {
         if send(&page, "queued", &serde_json::json!({"waiting": waiting}).to_string()).is_err() {

@@ -44,8 +44,10 @@ impl Store {
             .collect();
         runs.sort_by_key(|f| run_number(f));
         let next = runs.last().and_then(|f| run_number(f)).map_or(1, |n| n + 1);
-        let store = Store { root: root.to_path_buf(), keep: keep.max(1), runs: Mutex::new((next, runs.into())) };
-        store.mark()?;
+        let runs: VecDeque<String> = runs.into();
+        let store = Store { root: root.to_path_buf(), keep: keep.max(1), runs: Mutex::new((next, VecDeque::new())) };
+        store.mark(&runs)?;
+        store.lock().1 = runs;
         Ok(store)
     }
 
@@ -58,9 +60,9 @@ impl Store {
         self.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn mark(&self) -> Result<(), OutputError> {
-        let files: Vec<String> = self.lock().1.iter().cloned().collect();
-        Marker::new(Kind::Serve, files).write(&self.root)
+    /// Marks the folder as holding `runs` (called with the lock held: one writer at a time).
+    fn mark(&self, runs: &VecDeque<String>) -> Result<(), OutputError> {
+        Marker::new(Kind::Serve, runs.iter().cloned().collect()).write(&self.root)
     }
 
     /// A new run's name.
@@ -71,14 +73,13 @@ impl Store {
         name
     }
 
-    /// Records a finished run, deletes the oldest beyond `keep` and marks the folder.
+    /// Records a finished run, deletes the oldest beyond `keep` and marks the folder, under the
+    /// lock (the marker is written atomically through one temporary name).
     fn add(&self, name: String) -> Result<(), OutputError> {
-        let dropped: Vec<String> = {
-            let mut g = self.lock();
-            g.1.push_back(name);
-            let over = g.1.len().saturating_sub(self.keep);
-            g.1.drain(..over).collect()
-        };
+        let mut g = self.lock();
+        g.1.push_back(name);
+        let over = g.1.len().saturating_sub(self.keep);
+        let dropped: Vec<String> = g.1.drain(..over).collect();
         for d in dropped {
             let dir = self.root.join(&d);
             // Only a run folder the server wrote (its marker says so) is deleted.
@@ -86,7 +87,7 @@ impl Store {
                 std::fs::remove_dir_all(&dir).map_err(OutputError::io(&dir))?;
             }
         }
-        self.mark()
+        self.mark(&g.1)
     }
 
     /// The file `rel` (`run-3/report.html`, `run-3/plots/x.svg`) of a run the server holds.

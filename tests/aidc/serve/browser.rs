@@ -26,7 +26,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), "");
+        let req = format!("DELETE /session/{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", self.session);
+        let _ = super::raw(self.port, req.as_bytes());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -199,8 +200,12 @@ fn the_page_runs_plots_and_shows_the_command_line_figures() {
             d.click(&format!("#lang-{lang}"));
             d.type_into("#f-racks", "8");
             d.type_into("#f-horizon", "365d");
+            let before = d.js("return aidc.seq");
             d.click("#run");
-            d.wait_for("return String(aidc.runs.length > 0 && aidc.runs[aidc.runs.length - 1].points.length > 150)", &["true"]);
+            let mid = format!(
+                "const r = aidc.runs[aidc.runs.length - 1]; return String(aidc.seq > {before} && r.id === aidc.seq && r.points.length > 150)"
+            );
+            d.wait_for(&mid, &["true"]);
             d.shot(&format!("{lang}-mid-run.png"));
             d.wait_for(STATE, &["done", "error"]);
         }
