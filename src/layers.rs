@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// of output folders) uses nothing of the crate and sits at the bottom.
 const LAYERS: &[&[&str]] = &[
     &["main", "cli"],
-    &["report", "sweep", "forecast"],
+    &["report", "sweep", "forecast", "serve"],
     &["engine"],
     &["scenario"],
     &["model"],

@@ -27,6 +27,7 @@ pub mod model;
 pub mod output;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 pub mod time;
 

@@ -27,6 +27,7 @@ mod federation;
 mod forecast;
 mod report;
 mod run;
+mod serve;
 pub mod stdout;
 mod summary;
 mod sweep;
@@ -64,6 +65,7 @@ enum Command {
     Sweep(sweep::SweepArgs),
     Forecast(forecast::ForecastArgs),
     Calibrate(calibrate::CalibrateArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command line.
@@ -77,6 +79,7 @@ pub fn main_with(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Forecast(a) => forecast::forecast(a),
         Command::Calibrate(a) => calibrate::calibrate(a),
+        Command::Serve(a) => serve::serve(a),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ## The rule
 //! Every output folder aidc creates carries a marker file, [`MARKER`] (`.aidc-output`), that
-//! names its [`Kind`] (`run`, `sweep`, `forecast`, `demo`), the aidc version and the entries aidc
+//! names its [`Kind`] (`run`, `sweep`, `forecast`, `demo`, `serve`), the aidc version and the entries aidc
 //! wrote into it. `--out DIR` is accepted when DIR
 //! - does not exist (it is created, with its parents), or
 //! - is an empty folder, or
@@ -61,6 +61,8 @@ pub enum Kind {
     Forecast,
     /// `aidc demo`.
     Demo,
+    /// `aidc serve`: the server's folder of runs (each a `run` folder).
+    Serve,
 }
 
 impl fmt::Display for Kind {
@@ -70,6 +72,7 @@ impl fmt::Display for Kind {
             Kind::Sweep => "sweep",
             Kind::Forecast => "forecast",
             Kind::Demo => "demo",
+            Kind::Serve => "serve",
         })
     }
 }

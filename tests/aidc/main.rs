@@ -41,6 +41,7 @@ mod report_pages;
 mod sampling;
 mod scheduler_reference;
 mod scheduling;
+mod serve;
 mod slurm;
 mod storage;
 mod sweep;
