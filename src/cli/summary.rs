@@ -84,7 +84,7 @@ fn feature_lines(s: &Summary) -> Vec<String> {
     if let Some(f) = &s.finance {
         out.push(format!(
             "finance: {} simulated, later months repeat its last months' rates (finance.csv, summary.json finance.extrapolation)",
-            plural(f.simulated.months as u64, "month")
+            plural(f.simulated.months, "month")
         ));
     }
     out

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::data::{Columns, need};
-use super::figures::{Named, overlay, wait_cdf};
+use super::figures::{Named, Waits, overlay, wait_cdf};
 use super::html::{esc, page, section, table, write_atomic};
 use super::i18n::Lang;
 use super::keys::key_figures;
@@ -64,11 +64,21 @@ pub fn comparison_figures(runs: &[(&str, &RunInputs)]) -> Vec<Named> {
     };
     add("cmp_utilization", overlay("Allocation utilization", "allocated accelerators (%)", "utilization_allocated", 100.0, &ts));
     add("cmp_queue", overlay("Queue length", "queued jobs", "queue_length", 1.0, &ts));
-    let waits: Vec<(String, Vec<f64>)> = runs
+    let waits: Vec<(String, Waits)> = runs
         .iter()
-        .filter_map(|(l, r)| Some((l.to_string(), r.waits.as_ref()?.values().flatten().copied().collect::<Vec<f64>>())))
+        .filter_map(|(l, r)| {
+            let all = r.waits.as_ref()?.values().fold(Waits::default(), |mut all, w| {
+                all.started.extend(&w.started);
+                all.queued.extend(&w.queued);
+                all
+            });
+            Some((l.to_string(), all))
+        })
         .collect();
-    add("cmp_wait_cdf", wait_cdf("Queue wait of all started jobs, by run", waits.iter().map(|(a, b)| (a, b))));
+    add(
+        "cmp_wait_cdf",
+        wait_cdf("Queue wait of all jobs by run (jobs still queued counted, Kaplan-Meier)", waits.iter().map(|(a, b)| (a, b))),
+    );
     let facility = ts.iter().any(|(_, c)| c.get("facility_power_kw").is_some());
     if facility {
         add("cmp_power", overlay("Facility power", "power (kW)", "facility_power_kw", 1.0, &ts));

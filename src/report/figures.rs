@@ -39,25 +39,49 @@ pub struct Named {
     pub fig: Figure,
 }
 
-/// Waits (s) of the jobs that started, by class, from jobs.csv (columns `class`, `wait_s`; rows
-/// with an empty `wait_s` never started).
-pub fn read_waits(path: &Path) -> Result<BTreeMap<String, Vec<f64>>, ReportError> {
+/// The queue waits of one group of jobs (a class, or a run), s: of the jobs that started, and
+/// so far (horizon - submit) of the jobs still queued at the horizon that never started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Waits {
+    /// Waits of started jobs.
+    pub started: Vec<f64>,
+    /// Waits so far of jobs still queued (right-censored).
+    pub queued: Vec<f64>,
+}
+
+/// Waits (s) by class from jobs.csv (columns `class`, `submit_s`, `start_s`, `wait_s`, `state`):
+/// rows with a `wait_s` started; rows in state `queued` without a start were still waiting at
+/// `horizon_s`.
+pub fn read_waits(path: &Path, horizon_s: f64) -> Result<BTreeMap<String, Waits>, ReportError> {
     let bad = |msg: String| ReportError::Malformed { path: path.to_path_buf(), msg };
     let file = std::fs::File::open(path).map_err(ReportError::read(path))?;
     let mut rd = csv::ReaderBuilder::new().buffer_capacity(1 << 16).from_reader(file);
     let headers = rd.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
     let find = |name: &str| headers.iter().position(|h| h == name.as_bytes()).ok_or_else(|| bad(format!("no column {name}")));
     let (ci, wi) = (find("class")?, find("wait_s")?);
-    let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    // Older folders may lack these: their queued jobs are then left out, as before.
+    let (si, sti, st) = (find("submit_s").ok(), find("start_s").ok(), find("state").ok());
+    let mut out: BTreeMap<String, Waits> = BTreeMap::new();
     let mut rec = csv::ByteRecord::new();
+    fn text(rec: &csv::ByteRecord, i: Option<usize>) -> Option<&str> {
+        i.and_then(|i| rec.get(i)).and_then(|b| std::str::from_utf8(b).ok())
+    }
     while rd.read_byte_record(&mut rec).map_err(|e| bad(e.to_string()))? {
-        let wait = rec.get(wi).and_then(|b| std::str::from_utf8(b).ok()).and_then(|s| s.parse::<f64>().ok());
-        let (Some(w), Some(class)) = (wait, rec.get(ci).and_then(|b| std::str::from_utf8(b).ok())) else { continue };
-        match out.get_mut(class) {
-            Some(v) => v.push(w),
-            None => {
-                out.insert(class.to_string(), vec![w]);
-            }
+        let Some(class) = text(&rec, Some(ci)) else { continue };
+        let wait = text(&rec, Some(wi)).and_then(|s| s.parse::<f64>().ok());
+        let queued = text(&rec, st) == Some("queued") && text(&rec, sti).is_none_or(str::is_empty);
+        let so_far = if queued { text(&rec, si).and_then(|s| s.parse::<f64>().ok()).map(|t| (horizon_s - t).max(0.0)) } else { None };
+        if wait.is_none() && so_far.is_none() {
+            continue;
+        }
+        if !out.contains_key(class) {
+            out.insert(class.to_string(), Waits::default());
+        }
+        let w = out.get_mut(class).expect("inserted above");
+        match (wait, so_far) {
+            (Some(x), _) => w.started.push(x),
+            (None, Some(x)) => w.queued.push(x),
+            (None, None) => {}
         }
     }
     Ok(out)
@@ -277,31 +301,47 @@ pub fn energy_breakdown(summary: &Value) -> Option<Figure> {
 /// Points kept per class on a CDF.
 const CDF_POINTS: usize = 400;
 
-/// The cumulative distribution of queue waits of started jobs, one line per named group (job
-/// class, or run), on a logarithmic time axis (waits under one second are drawn at one second).
-pub fn wait_cdf<'a>(title: &str, waits: impl IntoIterator<Item = (&'a String, &'a Vec<f64>)>) -> Option<Figure> {
+/// The cumulative distribution of queue waits, one line per named group (job class, or run),
+/// on a logarithmic time axis (waits under one second are drawn at one second). Jobs still
+/// queued at the horizon count as censored observations: the line is 1 - the Kaplan-Meier
+/// survival (Kaplan & Meier 1958; the plain empirical CDF when none is queued), so it levels off
+/// below 100 % by the share that never started.
+pub fn wait_cdf<'a>(title: &str, waits: impl IntoIterator<Item = (&'a String, &'a Waits)>) -> Option<Figure> {
     let mut series = Vec::new();
     let mut top: f64 = 10.0;
-    for (class, w) in waits {
-        if w.is_empty() {
+    for (group, w) in waits {
+        if w.started.is_empty() {
             continue;
         }
-        let mut v = w.clone();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        top = top.max(v[n - 1]);
+        // (wait, started): at equal times the starts come first, censored jobs still at risk.
+        let mut obs: Vec<(f64, bool)> = w.started.iter().map(|&x| (x, true)).chain(w.queued.iter().map(|&x| (x, false))).collect();
+        obs.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+        top = top.max(obs.last().map_or(0.0, |o| o.0));
+        let mut at_risk = obs.len() as f64;
+        let mut survival = 1.0;
+        // (wait, share that waited at most it, %) after each start.
+        let mut steps: Vec<(f64, f64)> = Vec::with_capacity(w.started.len());
+        for &(x, started) in &obs {
+            if started {
+                survival *= 1.0 - 1.0 / at_risk;
+                steps.push((x, 100.0 * (1.0 - survival)));
+            }
+            at_risk -= 1.0;
+        }
         // A step function: at each kept wait the share jumps from the previous level.
+        let n = steps.len();
         let m = CDF_POINTS.min(n);
         let mut pts = vec![(0.0, 0.0)];
         let mut level = 0.0;
         for k in 0..m {
             let i = if m == n { k } else { k * (n - 1) / (m - 1).max(1) };
-            let x = v[i].max(1.0).log10();
+            let x = steps[i].0.max(1.0).log10();
             pts.push((x, level));
-            level = 100.0 * (i + 1) as f64 / n as f64;
+            level = steps[i].1;
             pts.push((x, level));
         }
-        series.push(Series::line(format!("{class} ({n})"), pts));
+        let name = if w.queued.is_empty() { format!("{group} ({n})") } else { format!("{group} ({n} started, {} queued)", w.queued.len()) };
+        series.push(Series::line(name, pts));
     }
     if series.is_empty() {
         return None;
@@ -323,7 +363,7 @@ pub fn wait_cdf<'a>(title: &str, waits: impl IntoIterator<Item = (&'a String, &'
 }
 
 /// Every plot the run's files allow, in report order.
-pub fn run_figures(summary: &Value, ts: Option<&Columns>, waits: Option<&BTreeMap<String, Vec<f64>>>) -> Vec<Named> {
+pub fn run_figures(summary: &Value, ts: Option<&Columns>, waits: Option<&BTreeMap<String, Waits>>) -> Vec<Named> {
     let mut out = Vec::new();
     let mut add = |name: &'static str, fig: Option<Figure>| {
         if let Some(fig) = fig {
@@ -341,7 +381,7 @@ pub fn run_figures(summary: &Value, ts: Option<&Columns>, waits: Option<&BTreeMa
     add("energy_by_component", energy_breakdown(summary));
     add("interruptions", interruptions(summary));
     if let Some(w) = waits {
-        add("wait_cdf", wait_cdf("Queue wait by job class (started jobs)", w));
+        add("wait_cdf", wait_cdf("Queue wait by job class (jobs still queued counted, Kaplan-Meier)", w));
     }
     out
 }
@@ -369,4 +409,30 @@ pub fn overlay(title: &str, y_label: &str, col: &str, scale: f64, runs: &[(&str,
             ..LineChart::default()
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_level(fig: &Figure) -> f64 {
+        let Figure::Line(c) = fig else { panic!("a line chart") };
+        c.series[0].points.last().expect("points").1
+    }
+
+    #[test]
+    fn queued_jobs_keep_the_wait_line_below_100_percent() {
+        let name = "debug".to_string();
+        let done = Waits { started: vec![1.0, 2.0, 3.0, 4.0], queued: vec![] };
+        assert_eq!(last_level(&wait_cdf("t", [(&name, &done)]).unwrap()), 100.0);
+        // Four jobs still waiting after 10 s, longer than any start: S = 7/8 6/7 5/6 4/5 = 1/2.
+        let left = Waits { queued: vec![10.0; 4], ..done.clone() };
+        let fig = wait_cdf("t", [(&name, &left)]).unwrap();
+        assert!((last_level(&fig) - 50.0).abs() < 1e-9, "{}", last_level(&fig));
+        let Figure::Line(c) = &fig else { unreachable!() };
+        assert_eq!(c.series[0].name, "debug (4 started, 4 queued)");
+        // Queued jobs that waited less than the last start are at risk only until they leave.
+        let short = Waits { queued: vec![2.5, 2.5], ..done };
+        assert_eq!(last_level(&wait_cdf("t", [(&name, &short)]).unwrap()), 100.0);
+    }
 }

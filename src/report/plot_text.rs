@@ -18,10 +18,13 @@ pub const PLOT_TEXT: &[(&str, &str)] = &[
     ("Job interruptions by failing component", "按故障部件统计的作业中断"),
     ("PUE by month", "各月 PUE"),
     ("Energy by component", "各部分能耗"),
-    ("Queue wait by job class (started jobs)", "各类作业的排队等待(已启动作业)"),
+    ("Queue wait by job class (jobs still queued counted, Kaplan-Meier)", "各类作业的排队等待(计入仍排队作业,Kaplan-Meier 估计)"),
     ("Allocation utilization", "分配利用率"),
     ("Queue length", "排队长度"),
-    ("Queue wait of all started jobs, by run", "各次运行全部已启动作业的排队等待"),
+    (
+        "Queue wait of all jobs by run (jobs still queued counted, Kaplan-Meier)",
+        "各次运行全部作业的排队等待(计入仍排队作业,Kaplan-Meier 估计)",
+    ),
     ("Facility power", "设施功率"),
     ("Cumulative cash flow", "累计现金流"),
     ("time (days)", "时间(天)"),
@@ -90,7 +93,16 @@ pub const PLOT_TEXT: &[(&str, &str)] = &[
 
 /// The Chinese of a fixed plot text; any other text as it is.
 pub fn zh(text: &str) -> String {
-    PLOT_TEXT.iter().find(|(en, _)| *en == text).map_or_else(|| text.to_string(), |(_, zh)| (*zh).to_string())
+    if let Some(t) = PLOT_TEXT.iter().find(|(en, _)| *en == text) {
+        return t.1.to_string();
+    }
+    // A wait line's counts, "debug (12 started, 3 queued)".
+    if let Some((group, counts)) = text.rsplit_once(" (")
+        && let Some((started, queued)) = counts.strip_suffix(" queued)").and_then(|c| c.split_once(" started, "))
+    {
+        return format!("{group}(已启动 {started},仍排队 {queued})");
+    }
+    text.to_string()
 }
 
 /// The figure with its fixed texts in `lang`.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::data::{Columns, at, need, num, read_json, text};
-use super::figures::{Named, TIMESERIES_COLUMNS, read_waits, run_figures};
+use super::figures::{Named, TIMESERIES_COLUMNS, Waits, read_waits, run_figures};
 use super::format::{count, duration_s, fixed};
 use super::html::{dl, esc, figure, page, section, table, write_atomic};
 use super::i18n::{Lang, Text};
@@ -34,7 +34,7 @@ pub struct RunInputs {
     /// The timeseries.csv columns the plots use, if the file is present.
     pub ts: Option<Columns>,
     /// Waits of started jobs by class, from jobs.csv if present.
-    pub waits: Option<BTreeMap<String, Vec<f64>>>,
+    pub waits: Option<BTreeMap<String, Waits>>,
 }
 
 /// Reads a run's folder: summary.json is required, the rest optional.
@@ -48,7 +48,8 @@ pub fn read_run(dir: &Path) -> Result<RunInputs, ReportError> {
     let present: Vec<&'static str> = RUN_FILES.into_iter().filter(|f| dir.join(f).is_file()).collect();
     let has = |f: &str| present.contains(&f);
     let ts = if has("timeseries.csv") { Some(Columns::read(&dir.join("timeseries.csv"), &TIMESERIES_COLUMNS)?) } else { None };
-    let waits = if has("jobs.csv") { Some(read_waits(&dir.join("jobs.csv"))?) } else { None };
+    let horizon_s = super::data::num(&summary, "scenario.horizon_s").unwrap_or(f64::INFINITY);
+    let waits = if has("jobs.csv") { Some(read_waits(&dir.join("jobs.csv"), horizon_s)?) } else { None };
     let info = if has("run.json") { Some(read_json(&dir.join("run.json"))?) } else { None };
     let resolved = if has("scenario.resolved.toml") {
         let p = dir.join("scenario.resolved.toml");
@@ -101,8 +102,8 @@ pub fn caption(name: &str, lang: Lang) -> &'static str {
             "模拟时长内因故障而中断的运行中作业数,按故障部件分类。",
         ),
         "wait_cdf" => (
-            "Cumulative share of started jobs of each class (count in brackets) that waited at most the time on the x axis.",
-            "各类已启动作业(括号内为数量)中,排队等待不超过横轴时间的作业所占的累计比例。",
+            "Cumulative share of the jobs of each class that waited at most the time on the x axis. Jobs still queued at the horizon count as still waiting (Kaplan-Meier), so a line levels off below 100 % by the share that never started; counts in brackets.",
+            "各类作业中排队等待不超过横轴时间的作业所占的累计比例。结束时仍在排队的作业按仍在等待计入(Kaplan-Meier 估计),因此曲线停在 100 % 以下,差值即从未启动的比例;括号内为数量。",
         ),
         "cash_flow" => (
             "Cumulative cash flow over the analysis (finance.csv), and the same discounted at the scenario's rate: where it crosses zero the center has paid back.",

@@ -74,7 +74,8 @@ fn inline_commands(line: &str) -> Vec<String> {
         .filter(|c| c.starts_with("aidc "))
         .filter(|c| {
             let words: Vec<&str> = c.split_whitespace().skip(1).collect();
-            let placeholder = words.iter().any(|w| w.chars().any(|ch| ch.is_ascii_uppercase()) || w.contains(['[', '|', '<']) || w.contains("..."));
+            let placeholder =
+                words.iter().any(|w| w.chars().any(|ch| ch.is_ascii_uppercase()) || w.contains(['[', '|', '<']) || w.contains("..."));
             let acts_on = words.iter().any(|w| w.contains('/')) || (matches!(words.first(), Some(&"demo" | &"catalog")) && words.len() > 1);
             !placeholder && acts_on
         })
@@ -127,6 +128,12 @@ fn run_all(what: &str, commands: &[String]) -> Vec<String> {
     let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
     let mut failures = Vec::new();
     for cmd in commands {
+        if cmd.split_whitespace().nth(1) == Some("serve") {
+            if let Err(e) = serve_answers(cmd, tmp.path(), &path) {
+                failures.push(format!("{what}: `{cmd}`: {e}"));
+            }
+            continue;
+        }
         let started = Instant::now();
         let mut child = Command::new("bash")
             .args(["-c", cmd])
@@ -161,12 +168,63 @@ fn run_all(what: &str, commands: &[String]) -> Vec<String> {
     failures
 }
 
+/// Starts a `aidc serve` example, reads the address it prints, asks it for its page and stops
+/// it (a server runs until stopped: "runs as written" is "serves its page").
+fn serve_answers(cmd: &str, dir: &Path, path: &str) -> Result<(), String> {
+    use std::io::{BufRead, Read, Write};
+    let mut child = Command::new("bash")
+        .args(["-c", &format!("exec {cmd}")])
+        .current_dir(dir)
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let result = (|| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .map_err(|_| "printed no address in 30 s".to_string())?;
+            if let Some(i) = line.find("http://") {
+                break line[i + 7..].split('/').next().unwrap_or_default().to_string();
+            }
+        };
+        let port = url.rsplit(':').next().unwrap_or_default();
+        let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).map_err(|e| format!("{url}: {e}"))?;
+        conn.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+        if answer.starts_with("HTTP/1.1 200") && answer.contains("<html") {
+            Ok(())
+        } else {
+            Err(format!("GET / on {url}: {}", answer.lines().next().unwrap_or("")))
+        }
+    })();
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    result
+}
+
 #[test]
 fn the_readme_finds_its_examples() {
     let text = "```sh\naidc sweep a.toml --set x=1 \\\n    --set y=2 -n 3   # six runs\ncargo test\n```\n\
                 Run `aidc demo payback` or `aidc run SCENARIO`, see `aidc run --report` and `aidc run scenarios/c.toml --report`.\n\
                 ```sh\n#SBATCH --array=1-5\nsrun aidc sweep x\n```\n";
-    assert_eq!(readme_examples(text), ["aidc sweep a.toml --set x=1 --set y=2 -n 3", "aidc demo payback", "aidc run scenarios/c.toml --report"]);
+    assert_eq!(
+        readme_examples(text),
+        ["aidc sweep a.toml --set x=1 --set y=2 -n 3", "aidc demo payback", "aidc run scenarios/c.toml --report"]
+    );
     let help = "Usage: aidc run\n\nExamples:\n  aidc run a.toml\n  aidc run b.toml --quiet\n";
     assert_eq!(help_examples(help), ["aidc run a.toml", "aidc run b.toml --quiet"]);
 }

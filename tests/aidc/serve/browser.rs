@@ -22,6 +22,8 @@ struct Driver {
     child: Child,
     port: u16,
     session: String,
+    /// The browser's own profile folder: it names the browser processes to stop.
+    profile: PathBuf,
 }
 
 impl Drop for Driver {
@@ -30,6 +32,9 @@ impl Drop for Driver {
         let _ = super::raw(self.port, req.as_bytes());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Chromium outlives chromedriver when the session's DELETE has not closed it yet:
+        // stop every process started with this test's profile folder.
+        let _ = std::process::Command::new("pkill").arg("-f").arg(format!("--user-data-dir={}", self.profile.display())).status();
     }
 }
 
@@ -42,7 +47,7 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let mut d = Driver { child, port, session: String::new() };
+        let mut d = Driver { child, port, session: String::new(), profile: profile.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(20);
         while super::raw(port, b"GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_err() {
             assert!(Instant::now() < deadline, "chromedriver answers within 20 s");
