@@ -13,8 +13,8 @@ use super::BadInput;
 use super::summary::{pad, width};
 use crate::engine::{RunOptions, run_into};
 use crate::output::{Kind, Marker, OutputError, Target};
+use crate::report::Lang;
 use crate::report::compare::{DemoManifest, DemoRun, compare_rows, write_manifest};
-use crate::report::{Lang, write_report};
 
 /// A classroom preset: the question it answers and the scenarios it runs.
 #[derive(Debug, Clone, Copy)]
@@ -208,7 +208,7 @@ pub fn run_preset(p: &Preset, out: &Target, lang: Lang) -> anyhow::Result<PathBu
     }
     let manifest = DemoManifest { preset: p.name.into(), question: p.question.0.into(), question_zh: p.question.1.into(), runs };
     write_manifest(staging.dir(), &manifest)?;
-    write_report(staging.dir(), lang)?;
+    super::report::write_new(staging.dir(), lang)?;
     Ok(staging.commit()?.join(crate::report::page_name(lang)))
 }
 
@@ -225,7 +225,7 @@ fn run_federation(
     let staging = out.stage()?;
     super::federation::guard(&fed, staging.dir(), crate::engine::budget::Outputs::files(true), false)?;
     let (summary, _) = crate::engine::federation::run_federation_into(&fed, staging.dir(), &RunOptions { progress: false })?;
-    write_report(staging.dir(), lang)?;
+    super::report::write_new(staging.dir(), lang)?;
     Ok((staging.commit()?.join(crate::report::page_name(lang)), summary))
 }
 

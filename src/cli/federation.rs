@@ -46,11 +46,11 @@ pub fn run(a: FedRun) -> anyhow::Result<ExitCode> {
     let staging = Target::new(&out, Kind::Run).force(a.force).input(&a.file).stage()?;
     let (summary, _) = run_federation_into(&fed, staging.dir(), &RunOptions { progress: !a.quiet })?;
     if a.report {
-        super::report::write(staging.dir(), a.lang)?;
+        super::report::write_new(staging.dir(), a.lang)?;
     }
     let dir = staging.commit()?;
     if a.json {
-        let report = a.report.then(|| dir.join("report.html"));
+        let report = a.report.then(|| dir.join(crate::report::page_name(a.lang)));
         let doc = serde_json::json!({ "out": dir, "report": report, "federation": summary });
         outln!("{}", serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?);
     } else if !a.quiet {

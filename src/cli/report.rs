@@ -39,3 +39,11 @@ pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
 pub(super) fn write(dir: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
     write_report(dir, lang).map_err(|e| if e.is_bad_input() { anyhow::Error::new(BadInput(e.to_string())) } else { e.into() })
 }
+
+/// Writes the report of a folder aidc is creating (a run, a demo): the English page always, and
+/// the Chinese one beside it with `--lang zh`, so that the folder never lacks report.html;
+/// returns the page of `lang`.
+pub(super) fn write_new(dir: &Path, lang: Lang) -> anyhow::Result<PathBuf> {
+    let en = write(dir, Lang::En)?;
+    if lang == Lang::En { Ok(en) } else { write(dir, lang) }
+}

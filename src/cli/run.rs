@@ -57,7 +57,8 @@ pub struct RunArgs {
     /// (summary is summary.json; a federation prints federation.json), for scripts.
     #[arg(long)]
     json: bool,
-    /// Also write report.html and plots/ into the output folder (as `aidc report`).
+    /// Also write report.html and plots/ into the output folder (as `aidc report`); with
+    /// --lang zh, report.zh.html beside it too.
     #[arg(long)]
     report: bool,
     /// Language of the report text.
@@ -107,11 +108,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     let staging = Target::new(&out, Kind::Run).force(a.force).input(&a.scenario).stage()?;
     let (summary, info) = run_into(&sc, staging.dir(), &RunOptions { progress: !a.quiet })?;
     if a.report {
-        super::report::write(staging.dir(), a.lang)?;
+        super::report::write_new(staging.dir(), a.lang)?;
     }
     let dir = staging.commit()?;
     if a.json {
-        let report = a.report.then(|| dir.join("report.html"));
+        let report = a.report.then(|| dir.join(crate::report::page_name(a.lang)));
         let doc = serde_json::json!({ "out": dir, "report": report, "summary": summary });
         outln!("{}", serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?);
     } else if !a.quiet {

@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn waits_in_hours_or_days_shares_in_percent() {
         let a = metric_axis("jobs.wait_s.p95", 229_809.0, Lang::En);
-        assert_eq!((a.label.as_str(), a.scale), ("Queue wait, 95th percentile (d)", 1.0 / 86_400.0));
+        assert_eq!((a.label.as_str(), a.scale), ("Queue wait (started jobs), 95th percentile (d)", 1.0 / 86_400.0));
         assert_eq!(metric_axis("jobs.wait_s.p95", 9_000.0, Lang::En).unit, "h");
         assert_eq!(metric_axis("utilization.allocated_mean", 0.7, Lang::En).unit, "%");
         assert_eq!(metric_axis("energy.it_kwh", 72_610.0, Lang::En).unit, "MWh");

@@ -34,7 +34,7 @@ impl Drop for Driver {
         let _ = self.child.wait();
         // Chromium outlives chromedriver when the session's DELETE has not closed it yet:
         // stop every process started with this test's profile folder.
-        let _ = std::process::Command::new("pkill").arg("-f").arg(format!("--user-data-dir={}", self.profile.display())).status();
+        let _ = std::process::Command::new("pkill").args(["-f", "--"]).arg(format!("--user-data-dir={}", self.profile.display())).status();
     }
 }
 
