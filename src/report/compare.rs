@@ -95,8 +95,8 @@ fn caption(name: &str, lang: Lang) -> &'static str {
         "cmp_utilization" => ("Share of installed accelerators allocated to jobs, per run.", "各次运行中已分配加速卡占安装总数的比例。"),
         "cmp_queue" => ("Jobs waiting in the queue, per run.", "各次运行中排队等待的作业数。"),
         "cmp_wait_cdf" => (
-            "Cumulative share of started jobs (all classes; count in brackets) that waited at most the time on the x axis.",
-            "所有已启动作业(括号内为数量)中,排队等待不超过横轴时间的累计比例。",
+            "Cumulative share of the jobs of each run (all classes; counts in brackets) that waited at most the time on the x axis. Jobs still queued at the horizon count as still waiting (Kaplan-Meier): a line below 100 % at the right is the share that never started.",
+            "各次运行全部作业(括号内为数量)中排队等待不超过横轴时间的累计比例。结束时仍在排队的作业按仍在等待计入(Kaplan-Meier 估计):曲线右端低于 100 % 的部分即从未启动的比例。",
         ),
         "cmp_power" => ("Power drawn, per run.", "各次运行的用电功率。"),
         "cmp_pue" => ("PUE at each sampling step, per run.", "各次运行各采样时刻的 PUE。"),
