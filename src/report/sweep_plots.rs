@@ -311,7 +311,20 @@ pub fn scatter(t: &Table, param: &str, xs: &[f64], metric: &str, lang: Lang) -> 
     let mut series = vec![Series::dots(lang.pick(("sweep points", "扫描点")), pts.clone())];
     if let Some((a, b)) = least_squares(&pts) {
         let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
-        series.push(Series::line(lang.pick(("least-squares line", "最小二乘拟合")), vec![(lo, a + b * lo), (hi, a + b * hi)]));
+        let (mut x0, mut x1) = (lo, hi);
+        // A metric that is never negative (waits, shares, energy) keeps its line at or above 0,
+        // so the axis does not run below zero for the fit alone.
+        if pts.iter().all(|p| p.1 >= 0.0) && b != 0.0 {
+            let zero = -a / b;
+            if a + b * x0 < 0.0 {
+                x0 = zero.clamp(lo, hi);
+            }
+            if a + b * x1 < 0.0 {
+                x1 = zero.clamp(lo, hi);
+            }
+        }
+        let y = |x: f64| (a + b * x).max(if pts.iter().all(|p| p.1 >= 0.0) { 0.0 } else { f64::NEG_INFINITY });
+        series.push(Series::line(lang.pick(("least-squares line", "最小二乘拟合")), vec![(x0, y(x0)), (x1, y(x1))]));
     }
     let title = match lang {
         Lang::En => format!("{} against {}", metric_name(metric, lang), short_param(param)),
