@@ -430,7 +430,11 @@ pub fn key_figures(summary: &Value, lang: Lang) -> Vec<KeyFigure> {
         .filter_map(|d| {
             let mut value = (d.value)(summary)?;
             if lang == Lang::Zh {
-                value = value.replace("accelerator-hours", "卡时");
+                value = value.replace("accelerator-hours", "卡时").replace("卡时 held)", "卡时被占用)");
+                // "551 (27.0 % of submitted)" reads "551(占提交 27.0 %)".
+                if let Some(share) = value.strip_suffix(" of submitted)").and_then(|v| v.split_once(" (")) {
+                    value = format!("{}(占提交 {})", share.0, share.1);
+                }
             }
             Some(KeyFigure { key: d.key, label: label(d.named, lang), value, definition: definition(d.named, d.explained, lang) })
         })
