@@ -165,11 +165,13 @@ impl ComputeLoad<'_, '_> {
         let m = (job.alloc.len() as u32).max(1);
         let (base, extra) = (job.requested / m, job.requested % m);
         let mut delta_mw = 0i64;
+        let mut batch = HallBatch::default();
         for (i, &(node, mask)) in job.alloc.iter().enumerate() {
             let count = mask.count_ones();
             let active = (base + u32::from((i as u32) < extra)).min(count);
-            delta_mw += self.change_node(node, count, active as u64 * job.dyn_ppm, add, now);
+            delta_mw += self.node_step(node, count, active as u64 * job.dyn_ppm, add, now, &mut batch);
         }
+        self.flush_hall(&mut batch, now);
         let site = &mut self.site;
         site.it_power_mw += delta_mw;
         let busy = job.requested as u64 * job.utilization_bp as u64;
@@ -189,6 +191,7 @@ impl ComputeLoad<'_, '_> {
         let share_ppm = job.dyn_ppm * milli / 1000;
         let mut delta_mw = 0i64;
         let (mut changed, mut gpus) = (0u32, 0u64);
+        let mut batch = HallBatch::default();
         for &(node, mask) in &job.alloc {
             if mask == 0 {
                 continue;
@@ -210,8 +213,9 @@ impl ComputeLoad<'_, '_> {
             let count = mask.count_ones();
             gpus += count as u64;
             changed += node_changed;
-            delta_mw += self.change_node(node, node_changed, count as u64 * share_ppm, add, now);
+            delta_mw += self.node_step(node, node_changed, count as u64 * share_ppm, add, now, &mut batch);
         }
+        self.flush_hall(&mut batch, now);
         let site = &mut self.site;
         site.it_power_mw += delta_mw;
         let busy = gpus * (milli * job.utilization_bp as u64 / 1000);
@@ -227,9 +231,12 @@ impl ComputeLoad<'_, '_> {
     }
 
     /// Adds (or removes) `allocated` accelerators and `dyn_ppm` of dynamic draw on node `n`, and
-    /// its power change on its hall (and its fans' change on the site). Returns the node's power
-    /// change, mW.
-    pub fn change_node(&mut self, n: u32, allocated: u32, dyn_ppm: u64, add: bool, now: u64) -> i64 {
+    /// its fans' change on the site; returns the node's power change, mW. The hall's share is
+    /// gathered in `batch`, which is applied when
+    /// the next node lies in another hall (nodes of a job are mostly contiguous, so mostly once
+    /// per job) or by [`Self::flush_hall`]. The node's power model runs once per distinct
+    /// (model, load) in a row: a gang's nodes mostly go from the same load to the same load.
+    fn node_step(&mut self, n: u32, allocated: u32, dyn_ppm: u64, add: bool, now: u64, batch: &mut HallBatch) -> i64 {
         let info: NodeInfo = self.topo.nodes[n as usize];
         let load = &mut self.nodes.0[n as usize];
         let old_mw = load.power_mw;
@@ -241,19 +248,35 @@ impl ComputeLoad<'_, '_> {
             load.dyn_ppm -= dyn_ppm;
         }
         let old_fans_mw = load.fans_mw;
-        (load.power_mw, load.fans_mw) = self.topo.models[info.model as usize].power_fans_mw(load.allocated, load.dyn_ppm);
+        let key = (info.model, load.allocated, load.dyn_ppm);
+        (load.power_mw, load.fans_mw) = match batch.memo {
+            Some((k, power)) if k == key => power,
+            _ => {
+                let power = self.topo.models[info.model as usize].power_fans_mw(load.allocated, load.dyn_ppm);
+                batch.memo = Some((key, power));
+                power
+            }
+        };
         let d = load.power_mw - old_mw;
         self.site.fans_mw += load.fans_mw - old_fans_mw;
-        if let Ok(mut hall) = self.halls.get_mut(info.hall) {
-            hall.advance(now);
-            hall.it_power_mw += d;
-            if add {
-                hall.allocated += allocated as u64;
-            } else {
-                hall.allocated -= allocated as u64;
-            }
+        if batch.hall != Some(info.hall) {
+            self.flush_hall(batch, now);
+            batch.hall = Some(info.hall);
         }
+        batch.power_mw += d;
+        batch.allocated += if add { allocated as i64 } else { -(allocated as i64) };
         d
+    }
+
+    /// Applies the hall change gathered in `batch` and empties it (keeping its power memo).
+    fn flush_hall(&mut self, batch: &mut HallBatch, now: u64) {
+        let Some(hall) = batch.hall.take() else { return };
+        if let Ok(mut h) = self.halls.get_mut(hall) {
+            h.advance(now);
+            h.it_power_mw += batch.power_mw;
+            h.allocated = h.allocated.wrapping_add_signed(batch.allocated);
+        }
+        (batch.power_mw, batch.allocated) = (0, 0);
     }
 
     /// Rack group `group` of [`Topology::later`] enters service: its nodes start drawing idle
@@ -262,18 +285,30 @@ impl ComputeLoad<'_, '_> {
         let (_, first, count) = self.topo.later[group];
         let mut added_mw = 0;
         let mut added = 0;
+        let mut batch = HallBatch::default();
         for n in first..first + count {
             let info = self.topo.nodes[n as usize];
             let accelerators = self.topo.per_node[info.node_type as usize] as u64;
             // The node drew nothing while absent: recomputing its (empty) load gives its idle power.
-            added_mw += self.change_node(n, 0, 0, true, now);
+            added_mw += self.node_step(n, 0, 0, true, now, &mut batch);
             if let Ok(mut hall) = self.halls.get_mut(info.hall) {
                 hall.installed += accelerators;
             }
             joined.push((info.node_type as usize, n));
             added += accelerators;
         }
+        self.flush_hall(&mut batch, now);
         self.site.it_power_mw += added_mw;
         self.site.installed += added;
     }
+}
+
+/// A hall's pending change while a job's nodes are updated ([`ComputeLoad::node_step`]), and
+/// the last node power computed, keyed by (power model, allocated, dynamic ppm).
+#[derive(Default)]
+struct HallBatch {
+    hall: Option<Entity>,
+    power_mw: i64,
+    allocated: i64,
+    memo: Option<((u16, u32, u64), (i64, i64))>,
 }
