@@ -310,5 +310,8 @@ struct HallBatch {
     hall: Option<Entity>,
     power_mw: i64,
     allocated: i64,
-    memo: Option<((u16, u32, u64), (i64, i64))>,
+    memo: Option<(NodeState, (i64, i64))>,
 }
+
+/// A node's (power model, allocated accelerators, dynamic ppm).
+type NodeState = (u16, u32, u64);

@@ -63,6 +63,26 @@ pub fn psu_efficiency(points: &[(f64, f64)], load: f64) -> f64 {
     last.1
 }
 
+/// `x.round() as i64` (half away from zero, saturating) without the libm call, which the
+/// event loop made once per node of every start and end: below 2^53 in magnitude, `x as i64`
+/// truncates exactly and `x - trunc` is exact, so the comparison with one half decides as
+/// `round` does; beyond, and for NaN, it is `round` itself.
+#[inline]
+fn round_i64(x: f64) -> i64 {
+    if x.is_nan() || x.abs() >= 9.0e15 {
+        return x.round() as i64;
+    }
+    let t = x as i64;
+    let rest = x - t as f64;
+    if rest >= 0.5 {
+        t + 1
+    } else if rest <= -0.5 {
+        t - 1
+    } else {
+        t
+    }
+}
+
 /// The power model of one node type, with its constants precomputed.
 #[derive(Debug, Clone)]
 pub struct NodePowerModel {
@@ -154,9 +174,9 @@ impl NodePowerModel {
     /// both in integer milliwatts, the fans' never above the whole.
     pub fn power_fans_mw(&self, allocated: u32, dyn_ppm: u64) -> (i64, i64) {
         let p = self.power(allocated, dyn_ppm);
-        let ac = ((p.ac_w * 1000.0).round() as i64).clamp(0, self.worst_mw);
+        let ac = round_i64(p.ac_w * 1000.0).clamp(0, self.worst_mw);
         let dc = p.ac_w - p.psu_loss_w;
-        let fans = if dc > 0.0 { (p.fans_w * p.ac_w / dc * 1000.0).round() as i64 } else { 0 };
+        let fans = if dc > 0.0 { round_i64(p.fans_w * p.ac_w / dc * 1000.0) } else { 0 };
         (ac, fans.clamp(0, ac))
     }
 
@@ -270,5 +290,15 @@ mod tests {
         assert!((curve_fraction(fb, 1.0) - 1.0).abs() < 1e-12);
         // 2(0.5) - 0.5^1.4 = 0.6211
         assert!((curve_fraction(fb, 0.5) - 0.621_05).abs() < 1e-4);
+    }
+
+    proptest::proptest! {
+        /// The integer rounding equals `f64::round` everywhere, ties and huge values included.
+        #[test]
+        fn integer_rounding_is_round(x in proptest::num::f64::ANY, k in -4_000_000i64..4_000_000) {
+            for v in [x, k as f64 / 2.0, k as f64 * 1e9 + 0.5, (k as f64).mul_add(0.1, 0.5)] {
+                proptest::prop_assert_eq!(round_i64(v), v.round() as i64, "{}", v);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! a trace that asks for shares of GPUs (Alibaba v2023).
 
 use super::{Cluster, PoolShape, Shares};
-use crate::config::{Scenario, Trace};
+use crate::config::{PolicyConfig, Scenario, Trace};
 use crate::model::compute::Topology;
 
 /// The placement core of a scenario's nodes; `classes` is the number of class labels.
@@ -14,6 +14,9 @@ pub fn cluster(sc: &Scenario, topo: &Topology, classes: usize) -> Cluster {
     }
     if sc.scheduler.reference {
         cluster = cluster.without_caches();
+    }
+    if !matches!(sc.scheduler.policy, PolicyConfig::Priority { preemption: true, .. }) {
+        cluster = cluster.without_victims();
     }
     cluster
 }
