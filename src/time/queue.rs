@@ -153,14 +153,23 @@ impl EventQueue {
                 if first >= n {
                     break;
                 }
-                let mut child = first;
-                let mut ck = self.keys[first];
-                for c in first + 1..(first + ARITY).min(n) {
-                    let k = self.keys[c];
-                    if k < ck {
-                        (child, ck) = (c, k);
+                let (child, ck) = match self.keys.get(first..first + ARITY) {
+                    // All four children: a tournament of selects, no data-dependent branch.
+                    Some(&[k0, k1, k2, k3]) => {
+                        let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+                        let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+                        if kb < ka { (first + b, kb) } else { (first + a, ka) }
                     }
-                }
+                    _ => {
+                        let mut best = (first, self.keys[first]);
+                        for c in first + 1..n {
+                            if self.keys[c] < best.1 {
+                                best = (c, self.keys[c]);
+                            }
+                        }
+                        best
+                    }
+                };
                 if ck >= key {
                     break;
                 }
