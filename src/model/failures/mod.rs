@@ -427,9 +427,12 @@ impl FailureModel {
         for &(node, mask) in &job.alloc {
             let first = self.first_accelerator[node as usize] as usize;
             let mut bits = mask;
+            // A run of set bits at a time: a whole node is one fill.
             while bits != 0 {
-                self.holder[first + bits.trailing_zeros() as usize] = slot;
-                bits &= bits - 1;
+                let from = bits.trailing_zeros() as usize;
+                let len = (bits >> from).trailing_ones() as usize;
+                self.holder[first + from..first + from + len].fill(slot);
+                bits &= !(u64::MAX >> (64 - len) << from);
             }
         }
     }
