@@ -426,13 +426,9 @@ impl FailureModel {
     fn set_holder(&mut self, job: &Job, slot: JobSlot) {
         for &(node, mask) in &job.alloc {
             let first = self.first_accelerator[node as usize] as usize;
-            let mut bits = mask;
-            // A run of set bits at a time: a whole node is one fill.
-            while bits != 0 {
-                let from = bits.trailing_zeros() as usize;
-                let len = (bits >> from).trailing_ones() as usize;
+            // A whole node is one fill.
+            for (from, len) in crate::model::scheduler::runs(mask) {
                 self.holder[first + from..first + from + len].fill(slot);
-                bits &= !(u64::MAX >> (64 - len) << from);
             }
         }
     }

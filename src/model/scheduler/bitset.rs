@@ -1,6 +1,20 @@
 //! A two-level bitset over dense indices: find the lowest member (optionally outside another
 //! set) in O(n / 4096) word reads, with no allocation after construction.
 
+/// The runs of set bits of `mask` as (first bit, length), lowest first: a whole node's mask is
+/// one run, so a per-slot table is filled a slice at a time.
+pub fn runs(mut mask: u64) -> impl Iterator<Item = (usize, usize)> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let from = mask.trailing_zeros() as usize;
+        let len = (mask >> from).trailing_ones() as usize;
+        mask &= !(u64::MAX >> (64 - len) << from);
+        Some((from, len))
+    })
+}
+
 /// A set of indices in 0..capacity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSet {
@@ -103,6 +117,24 @@ impl IndexSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_cover_exactly_the_set_bits() {
+        for mask in [0u64, 1, u64::MAX, 0xff, 0xf0f0, 1 << 63, 0x8000_0000_0000_0001, 0b1011_0110] {
+            let mut back = 0u64;
+            let mut last_end = 0;
+            for (from, len) in runs(mask) {
+                assert!(len >= 1 && (last_end == 0 || from > last_end), "runs are apart: {mask:#x}");
+                let run = u64::MAX >> (64 - len) << from;
+                assert_eq!(back & run, 0);
+                back |= run;
+                last_end = from + len;
+                assert!(last_end == 64 || mask & (1 << last_end) == 0, "a run stops at a clear bit: {mask:#x}");
+            }
+            assert_eq!(back, mask);
+        }
+        assert_eq!(runs(0b1011_0110).collect::<Vec<_>>(), vec![(1, 2), (4, 2), (7, 1)]);
+    }
     use proptest::prelude::*;
 
     proptest! {

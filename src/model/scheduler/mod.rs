@@ -51,7 +51,7 @@ mod sjf;
 
 use std::collections::VecDeque;
 
-pub use bitset::IndexSet;
+pub use bitset::{IndexSet, runs};
 pub use cluster::{Cluster, Reservation};
 pub use fragmentation::{Fragmentation, FragmentationSummary, sample_fragmentation};
 use lanes::Lanes;

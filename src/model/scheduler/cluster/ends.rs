@@ -56,12 +56,10 @@ impl Ends {
 impl Pool {
     /// A job keyed `key` took the slots `mask` of local node `l` (before `reindex`).
     #[inline]
-    pub(super) fn mark_slots(&mut self, l: usize, mut mask: u64, key: EndKey) {
+    pub(super) fn mark_slots(&mut self, l: usize, mask: u64, key: EndKey) {
         let base = l * self.per_node as usize;
-        while mask != 0 {
-            let b = mask.trailing_zeros() as usize;
-            self.ends.slot_key[base + b] = key;
-            mask &= mask - 1;
+        for (from, len) in crate::model::scheduler::runs(mask) {
+            self.ends.slot_key[base + from..base + from + len].fill(key);
         }
     }
 
