@@ -46,7 +46,7 @@ function applyLang() {
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   $("lang-en").classList.toggle("on", state.lang === "en");
   $("lang-zh").classList.toggle("on", state.lang === "zh");
-  renderLegend(); renderFigures(); scenarioChanged(false);
+  renderLegend(); renderFigures(); renderStatus(); showError(state.error); scenarioChanged(false);
 }
 
 function option(sel, value, label) {
@@ -113,9 +113,18 @@ function ask() {
   return { a, label: o.id + (changed.length ? ": " + changed.join(", ") : "") };
 }
 
-function setStatus(s, text) { const el = $("status"); el.dataset.state = s; el.textContent = text; }
+// The status is kept as a message key and its arguments, so a change of language redraws it.
+function setStatus(s, key, ...args) { state.status = { s, key, args }; renderStatus(); }
+
+function renderStatus() {
+  const st = state.status;
+  if (!st) return;
+  const el = $("status"), v = t(st.key);
+  el.dataset.state = st.s; el.textContent = typeof v === "function" ? v(...st.args) : v;
+}
 
 function showError(e) {
+  state.error = e;
   const el = $("error");
   if (!e) { el.hidden = true; el.textContent = ""; return; }
   el.hidden = false; el.textContent = "";
@@ -134,16 +143,16 @@ async function run(ev) {
   const ctrl = new AbortController();
   state.active = ctrl;
   $("run").disabled = true; $("stop").disabled = false;
-  setStatus("sending", t("running")(0));
+  setStatus("sending", "running", 0);
   const r = { id: ++state.seq, label, points: [], color: null, done: null, times: { click }, horizon_h: 1, facility: true };
   let resp;
   try {
     resp = await fetch("/api/run", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(a), signal: ctrl.signal });
-  } catch (e) { finish("error", t("failed")); return; }
+  } catch (e) { finish("error", "failed"); return; }
   if (!resp.ok) {
     let e = { field: "", message: t("busy") };
     try { e = await resp.json(); } catch (_) { /* not JSON */ }
-    showError(e); finish("error", t("failed")); return;
+    showError(e); finish("error", "failed"); return;
   }
   addRun(r);
   const reader = resp.body.getReader();
@@ -166,31 +175,31 @@ async function run(ev) {
       }
     }
   } catch (e) {
-    if (ctrl.signal.aborted) { finish("stopped", t("stopped")); return; }
-    finish("error", t("failed")); return;
+    if (ctrl.signal.aborted) { finish("stopped", "stopped"); return; }
+    finish("error", "failed"); return;
   }
-  if (!r.done && $("status").dataset.state !== "error") finish("error", t("failed"));
+  if (!r.done && $("status").dataset.state !== "error") finish("error", "failed");
 }
 
-function finish(s, text) {
-  state.active = null; $("run").disabled = false; $("stop").disabled = true; setStatus(s, text);
+function finish(s, key, ...args) {
+  state.active = null; $("run").disabled = false; $("stop").disabled = true; setStatus(s, key, ...args);
 }
 
 function onEvent(r, event, d) {
-  if (event === "queued") setStatus("queued", t("queued")(d.waiting));
-  else if (event === "start") { r.horizon_h = d.horizon_h; r.facility = d.facility; r.run = d.run; setStatus("running", t("running")(0)); }
+  if (event === "queued") setStatus("queued", "queued", d.waiting);
+  else if (event === "start") { r.horizon_h = d.horizon_h; r.facility = d.facility; r.run = d.run; setStatus("running", "running", 0); }
   else if (event === "points") {
     if (!r.times.first) r.times.first = performance.now();
     for (const p of d) r.points.push(p);
     const last = r.points[r.points.length - 1];
-    setStatus("running", t("running")(Math.min(100, Math.round(100 * last[0] / r.horizon_h))));
+    setStatus("running", "running", Math.min(100, Math.round(100 * last[0] / r.horizon_h)));
     schedule();
   } else if (event === "done") {
     r.done = d; r.times.end = performance.now();
     const ms = x => Math.round(x - r.times.click);
-    finish("done", t("done")(ms(r.times.first || r.times.end), ms(r.times.end), Math.round(d.wall_s * 1000)));
+    finish("done", "done", ms(r.times.first || r.times.end), ms(r.times.end), Math.round(d.wall_s * 1000));
     renderLegend(); renderFigures(); schedule();
-  } else if (event === "error") { showError(d); finish("error", t("failed")); }
+  } else if (event === "error") { showError(d); finish("error", "failed"); }
 }
 
 function addRun(r) {

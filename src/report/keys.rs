@@ -430,15 +430,40 @@ pub fn key_figures(summary: &Value, lang: Lang) -> Vec<KeyFigure> {
         .filter_map(|d| {
             let mut value = (d.value)(summary)?;
             if lang == Lang::Zh {
-                value = value.replace("accelerator-hours", "卡时").replace("卡时 held)", "卡时被占用)");
-                // "551 (27.0 % of submitted)" reads "551(占提交 27.0 %)".
-                if let Some(share) = value.strip_suffix(" of submitted)").and_then(|v| v.split_once(" (")) {
-                    value = format!("{}(占提交 {})", share.0, share.1);
-                }
+                value = in_chinese(value);
             }
             Some(KeyFigure { key: d.key, label: label(d.named, lang), value, definition: definition(d.named, d.explained, lang) })
         })
         .collect()
+}
+
+/// A key figure's value in Chinese: the words the English values use, turned one by one.
+fn in_chinese(value: String) -> String {
+    let mut v = value
+        .replace("accelerator-hours", "卡时")
+        .replace("卡时 held)", "卡时被占用)")
+        .replace("facility water ", "设施水 ")
+        .replace("chilled water ", "冷冻水 ")
+        .replace(" switches, ", " 台交换机，")
+        .replace("M CNY", "百万元")
+        .replace("n/a", "无")
+        .replace("no grade: PUE above the 1.50 limit value (", "无等级：PUE 高于 1.50 限定值(");
+    // "551 (27.0 % of submitted)" reads "551(占提交 27.0 %)".
+    if let Some((n, share)) = v.strip_suffix(" of submitted)").and_then(|v| v.split_once(" (")) {
+        v = format!("{n}(占提交 {share})");
+    }
+    // "grade 1 (it-input)" reads "1 级(it-input)".
+    if let Some((g, at)) = v.strip_prefix("grade ").and_then(|r| r.split_once(" (")) {
+        v = format!("{g} 级({at}");
+    }
+    // "month 40 (3.3 years)" reads "第 40 个月(3.3 年)"; "never in 10 years", "10 年内未回本".
+    if let Some((m, y)) = v.strip_prefix("month ").and_then(|r| r.strip_suffix(" years)")).and_then(|r| r.split_once(" (")) {
+        v = format!("第 {m} 个月({y} 年)");
+    }
+    if let Some(y) = v.strip_prefix("never in ").and_then(|r| r.strip_suffix(" years")) {
+        v = format!("{y} 年内未回本");
+    }
+    v
 }
 
 /// Whether the summary has any facility figure.
@@ -519,5 +544,22 @@ mod registry_tests {
         assert_eq!(label(row("jobs.failed").named, Lang::En), "Jobs failed / cancelled");
         assert_eq!(label(row("carbon.net_t").named, Lang::Zh), "碳排放 按地区 / 净值");
         assert_eq!(label(row("failures.goodput").named, Lang::Zh), "有效产出率 / 有效训练时间比", "no shared word, nothing left out");
+    }
+
+    #[test]
+    fn chinese_values_carry_no_english_words() {
+        for (en, zh) in [
+            ("grade 1 (it-input)", "1 级(it-input)"),
+            ("no grade: PUE above the 1.50 limit value (it-input)", "无等级：PUE 高于 1.50 限定值(it-input)"),
+            ("99.0 % / facility water 2,160 h, chilled water 1,860 h", "99.0 % / 设施水 2,160 h, 冷冻水 1,860 h"),
+            ("551 (27.0 % of submitted)", "551(占提交 27.0 %)"),
+            ("1,361 / 277 (36,972 accelerator-hours held)", "1,361 / 277 (36,972 卡时被占用)"),
+            ("month 40 (3.3 years)", "第 40 个月(3.3 年)"),
+            ("never in 10 years", "10 年内未回本"),
+            ("-12.5 M CNY / n/a", "-12.5 百万元 / 无"),
+            ("1,200 switches, 3.2 MW", "1,200 台交换机，3.2 MW"),
+        ] {
+            assert_eq!(in_chinese(en.to_string()), zh);
+        }
     }
 }

@@ -191,6 +191,10 @@ fn the_page_runs_plots_and_shows_the_command_line_figures() {
     d.click("#lang-zh");
     let labels = d.js("return [...document.querySelectorAll('#figures tbody td:first-child')].map(td => td.textContent).join(' ')");
     assert!(labels.as_str().unwrap().contains("利用率"), "the figures in Chinese: {labels}");
+    let status = d.js("return document.getElementById('status').textContent");
+    assert!(status.as_str().unwrap().starts_with("完成"), "the status line follows the language: {status}");
+    let wide = d.js("const c = document.getElementById('compare'); return c.scrollWidth <= c.clientWidth");
+    assert_eq!(wide, true, "four runs' figures fit the width without a sideways scroll");
     d.shot("zh-compare.png");
 
     // A refused value is shown with its field.
