@@ -26,7 +26,7 @@ fn trigger_text(t: Option<&Value>, months: f64, lang: Lang) -> String {
             let reason = t.and_then(|t| text(t, "reason")).unwrap_or("");
             match lang {
                 Lang::En => format!("expansion needed from {} ({reason})", month(m, lang)),
-                Lang::Zh => format!("自{}起需要扩容({reason})", month(m, lang)),
+                Lang::Zh => format!("自{}起需要扩容({})", month(m, lang), reason_zh(reason)),
             }
         }
         None => match lang {
@@ -34,6 +34,11 @@ fn trigger_text(t: Option<&Value>, months: f64, lang: Lang) -> String {
             Lang::Zh => format!("{months:.0} 个月内无需扩容"),
         },
     }
+}
+
+/// A trigger's reason (forecast.json says it in English) in Chinese: its two metrics by name.
+fn reason_zh(reason: &str) -> String {
+    reason.replace("median queue wait", "排队等待中位数").replace("median wait", "排队等待中位数").replace("rejection rate", "拒绝率")
 }
 
 /// The demand model in words: growth, steps, a demand file, and the last month's multiplier.
@@ -179,5 +184,8 @@ mod tests {
         }
         let none = answer(&serde_json::json!({"months": 12, "trigger": null}), Lang::Zh);
         assert!(none.contains("12 个月内无需扩容"), "{none}");
+        let zh = answer(&j, Lang::Zh);
+        assert!(zh.contains("自第 14 个月起需要扩容(排队等待中位数 3.1 h &gt; 2 h)"), "{zh}");
+        assert!(!zh.contains("median"), "no English reason on the Chinese page: {zh}");
     }
 }
