@@ -2,15 +2,16 @@
 //! tick, each through its own cached parameter fetch.
 //!
 //! ## How it works
-//! A stage function is an ordinary bevy system function (`fn facility_step(clock: Res<Clock>,
-//! ...)`): its signature says what it reads and writes. [`Pipeline::add`] keeps, per function, a
+//! A stage function is an ordinary bevy system function (`fn facility_step(sample: Res<Sample>,
+//! mut f: ResMut<FacilityModel>)`): its signature says what it reads and writes. [`Pipeline::add`] keeps, per function, a
 //! [`SystemState`] of its parameters (built once, when the run is built); [`Pipeline::run`]
 //! fetches each function's parameters from the World and calls it, in the order added, which
 //! [`Pipeline::add`] checks is the order of the [`Stage`]s. This is what a bevy `Schedule` with
 //! chained sets did, less its per-system executor work (conditions, parameter validation
 //! before the fetch, deferred-command bookkeeping), which at one-second sampling cost a fifth
-//! of a tick (BENCHMARKS.md, "Sampling", issue 19). The stage functions queue no commands, so
-//! nothing is deferred.
+//! of a tick (BENCHMARKS.md, "Sampling", issue 19). Deferred parameters (`Commands`) are applied
+//! right after their function, as a chained Schedule would before the next stage (none of today's
+//! stage functions has one; for the others applying is a no-op).
 
 use std::io;
 use std::marker::PhantomData;
@@ -49,7 +50,9 @@ where
             let name = std::any::type_name::<F>();
             io::Error::other(format!("engine: the sampling stage function {name} lacks a resource it needs: {e}"))
         })?;
-        Ok(self.f.run((), params))
+        let out = self.f.run((), params);
+        self.state.apply(world);
+        Ok(out)
     }
 }
 
