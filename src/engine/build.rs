@@ -1,9 +1,10 @@
 //! Building a run: each subsystem builds its resources and entities from the scenario into one
 //! World, in a fixed order (the order of their first events fixes the tie-breaking of events at
-//! the same instant), and adds its systems to the sampling Schedule.
+//! the same instant), and adds its stage functions to the sampling [`Pipeline`].
 //!
-//! ## The sampling Schedule
-//! At every sampling tick the stages run in this order, each after the one before:
+//! ## The sampling pipeline
+//! At every sampling tick the stages run in this order, each after the one before (each
+//! function through its own cached parameter fetch, [`super::pipeline`]):
 //! 1. **power**: each hall's and the site's mean IT power and utilization over the interval;
 //! 2. **facility**: power chain, cooling plant, weather and loop temperatures (with a facility);
 //! 3. **grid**: the tick's cost, carbon and battery, and the power-cap level (with `[grid]`);
@@ -16,12 +17,12 @@
 use std::io;
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::ScheduleLabel;
 
+use super::pipeline::Pipeline;
 use super::record::{TimeseriesWriter, record};
 use crate::config::{Scenario, TraceFormat};
 use crate::metrics::csv::Sink;
-use crate::model::compute::sample::{Sample, SampleMemo, sample_halls, sample_site};
+use crate::model::compute::sample::{Sample, SampleMemo, sample_power};
 use crate::model::compute::{self, SiteLoad, Topology};
 use crate::model::facility::FacilityModel;
 use crate::model::facility::summary::facility_step;
@@ -30,16 +31,12 @@ use crate::model::grid;
 use crate::model::network::{self, NetState};
 use crate::model::scheduler::{self, Fragmentation, Scheduling, sample_fragmentation};
 use crate::model::services::Services;
-use crate::model::thermal::{Throttle, throttle};
+use crate::model::thermal::{Throttle, throttle, throttle_needed};
 use crate::model::workload::{Arrivals, ClassTable, JobBook, Jobs, JobsWriter};
 use crate::time::Clock;
 
-/// The label of the sampling Schedule.
-#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SamplePipeline;
-
-/// The stages of the sampling Schedule, in order (see the module documentation).
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The stages of the sampling pipeline, in order (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     /// Hall and site IT power.
     Power,
@@ -57,9 +54,9 @@ pub enum Stage {
     Record,
 }
 
-/// Builds the world of a scenario and its sampling Schedule; rows go to `timeseries` and
+/// Builds the world of a scenario and its sampling pipeline; rows go to `timeseries` and
 /// `jobs_csv`.
-pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) -> io::Result<(World, Schedule)> {
+pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) -> io::Result<(World, Pipeline)> {
     let mut world = World::new();
     let mut clock = Clock::new(sc.horizon_ms, sc.step_ms);
     compute::build(&mut world, sc);
@@ -124,34 +121,30 @@ pub fn build(sc: &Scenario, timeseries: Box<dyn Sink>, jobs_csv: Box<dyn Sink>) 
     world.insert_resource(Jobs::default());
     world.insert_resource(classes);
     world.insert_resource(clock);
-    let schedule = sampling_schedule(&world, thermal, sc.coordination.as_ref().is_some_and(|g| g.deferral.is_some()));
-    Ok((world, schedule))
+    let pipeline = sampling_pipeline(&mut world, thermal, sc.coordination.as_ref().is_some_and(|g| g.deferral.is_some()));
+    Ok((world, pipeline))
 }
 
-/// The sampling Schedule of a built world: each present subsystem's systems in its stage.
-fn sampling_schedule(world: &World, thermal: bool, deferral: bool) -> Schedule {
-    let mut s = Schedule::new(SamplePipeline);
-    s.configure_sets(
-        (Stage::Power, Stage::Facility, Stage::Grid, Stage::Thermal, Stage::Network, Stage::Scheduling, Stage::Record).chain(),
-    );
-    s.add_systems((sample_halls, sample_site).chain().in_set(Stage::Power));
+/// The sampling pipeline of a built world: each present subsystem's functions in its stage.
+fn sampling_pipeline(world: &mut World, thermal: bool, deferral: bool) -> Pipeline {
+    let mut p = Pipeline::default();
+    p.add(Stage::Power, sample_power, world);
     if world.contains_resource::<FacilityModel>() {
-        s.add_systems(facility_step.in_set(Stage::Facility));
+        p.add(Stage::Facility, facility_step, world);
     }
     if world.contains_resource::<grid::ledger::Ledger>() {
-        s.add_systems(grid::systems::grid_tick.in_set(Stage::Grid));
+        p.add(Stage::Grid, grid::systems::grid_tick, world);
     }
     if thermal {
-        s.add_systems(throttle.in_set(Stage::Thermal));
+        p.add_guarded(Stage::Thermal, throttle_needed, throttle, world);
     }
     if world.contains_resource::<NetState>() {
-        s.add_systems(network::retune.in_set(Stage::Network));
+        p.add(Stage::Network, network::retune, world);
     }
+    p.add(Stage::Scheduling, sample_fragmentation, world);
     if deferral {
-        s.add_systems((sample_fragmentation, grid::systems::reconsider_deferred).chain().in_set(Stage::Scheduling));
-    } else {
-        s.add_systems(sample_fragmentation.in_set(Stage::Scheduling));
+        p.add(Stage::Scheduling, grid::systems::reconsider_deferred, world);
     }
-    s.add_systems(record.in_set(Stage::Record));
-    s
+    p.add(Stage::Record, record, world);
+    p
 }

@@ -1,5 +1,5 @@
 //! Running a federation: every site is a [`Simulation`] of its own (its World, event queue,
-//! sampling Schedule and output files), and all of them advance on one clock.
+//! sampling pipeline and output files), and all of them advance on one clock.
 //!
 //! ## How it works
 //! The sites share the sampling ticks (one step for all) and the dispatcher's ticks (every

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use bevy_ecs::prelude::*;
 
 use crate::config::output::OutputConfig;
-use crate::metrics::csv::{Row, Sink};
+use crate::metrics::csv::{Field, Row, Sink};
 use crate::metrics::registry;
 use crate::model::compute::sample::Sample;
 use crate::model::facility::FacilityModel;
@@ -99,6 +99,8 @@ struct Folding {
 pub struct TimeseriesWriter {
     out: Box<dyn Sink>,
     row: Row,
+    /// Each column's last value written, to copy its digits when it repeats.
+    last: [Field; SPEC.len()],
     error: Option<io::Error>,
     folding: Folding,
     /// Ticks recorded.
@@ -121,7 +123,7 @@ impl TimeseriesWriter {
         writeln!(out, "{}", header.join(","))?;
         let folding =
             Folding { on, every: output.timeseries_every.max(1), steps: 0, span_ms: 0, acc: [0.0; SPEC.len()], pue_parts: (0.0, 0.0) };
-        Ok(TimeseriesWriter { out, row: Row::default(), error: None, folding, rows: 0, after_ms: 0 })
+        Ok(TimeseriesWriter { out, row: Row::default(), last: [Field::default(); SPEC.len()], error: None, folding, rows: 0, after_ms: 0 })
     }
 
     /// The first error writing a row, if any (taken).
@@ -223,7 +225,7 @@ pub fn record(
         match format {
             Secs => r.secs(v[i] as u64),
             Int => r.u64(v[i] as u64),
-            Fixed(d) => r.fixed(v[i], *d),
+            Fixed(d) => r.fixed_column(v[i], *d, &mut w.last[i]),
         }
     }
     r.buf.push(b'\n');

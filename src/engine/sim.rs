@@ -1,4 +1,4 @@
-//! The simulation: a World built by the subsystems, the event loop, and the sampling Schedule.
+//! The simulation: a World built by the subsystems, the event loop, and the sampling pipeline.
 //!
 //! ## How it works
 //! [`Simulation::run`] pops events in (time, sequence) order and hands each to the handler of
@@ -7,7 +7,7 @@
 //! load is integrated up to the event time, so IT energy is exact and independent of the
 //! sampling step. A scheduling pass is itself an event, queued at most once per instant after
 //! arrivals and ends, so every change at one instant is seen by one pass. At each sampling tick
-//! (after the events of that instant) the sampling Schedule runs its stages in order
+//! (after the events of that instant) the sampling pipeline runs its stages in order
 //! ([`super::build`]) and records a row. Memory is O(equipment + live jobs): finished jobs are
 //! written out and their slots reused.
 
@@ -31,7 +31,7 @@ pub struct Simulation<'a, W: Write + Send + Sync + 'static> {
     sc: &'a Scenario,
     world: World,
     handlers: SystemState<Handlers<'static, 'static>>,
-    sampling: Schedule,
+    sampling: super::pipeline::Pipeline,
     next_sample: u64,
     last_sample_ms: u64,
     done: bool,
@@ -101,6 +101,11 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
     /// Handles the events up to the next sampling tick; true if it stopped at `until_ms` first.
     fn run_events(&mut self, until_ms: u64) -> io::Result<bool> {
         let next_sample = self.next_sample;
+        // Most ticks at a short sampling step have no event before them: then the handlers'
+        // resources (a score of fetches) are not fetched at all.
+        if self.world.resource::<Clock>().events.peek_time().is_none_or(|t| t > next_sample) {
+            return Ok(false);
+        }
         let mut h = self.handlers.get_mut(&mut self.world).map_err(fetch_failed)?;
         loop {
             match h.life.clock.events.peek_time().filter(|&t| t <= next_sample) {
@@ -117,7 +122,7 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
         }
     }
 
-    /// A sampling tick at `t`: the sampling Schedule's stages, then the row.
+    /// A sampling tick at `t`: the sampling pipeline's stages, the last of which records the row.
     fn sample(&mut self, t: u64) -> io::Result<()> {
         {
             let mut clock = self.world.resource_mut::<Clock>();
@@ -125,7 +130,7 @@ impl<'a, W: Write + Send + Sync + 'static> Simulation<'a, W> {
             clock.interval_ms = t.saturating_sub(self.last_sample_ms);
         }
         self.last_sample_ms = t;
-        self.sampling.run(&mut self.world);
+        self.sampling.run(&mut self.world)?;
         // Nothing here reads removal messages; drop any so memory stays flat over long runs.
         self.world.clear_trackers();
         self.samples += 1;

@@ -3,7 +3,7 @@
 //!
 //! ## How it works
 //! [`build`] spawns one entity per hall, with its [`Hall`] and [`HallLoad`] components (the
-//! sampling systems query them: [`sample::sample_halls`] and the facility read each hall's mean
+//! sampling systems query them: [`sample::sample_power`] and the facility read each hall's mean
 //! IT power), and inserts three resources: the [`Topology`] (a dense table of nodes: hall, node
 //! type, power model, first accelerator, entry into service), the [`NodeLoads`] (one row per
 //! node) and the site totals ([`SiteLoad`]). Nodes and accelerators are rows of dense tables,

@@ -1,4 +1,4 @@
-//! The power stage of the sampling Schedule: each hall's mean IT power over the interval (the
+//! The power stage of the sampling pipeline: each hall's mean IT power over the interval (the
 //! facility reads it) and the site's row of means, from the exact integrals of [`SiteLoad`].
 //! A sample at time t reports means over the interval since the previous sample.
 
@@ -48,8 +48,21 @@ impl SampleMemo {
     }
 }
 
-/// Site-wide means over the sampling interval (after [`sample_halls`] in the power stage).
-pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample: ResMut<Sample>) {
+/// The power stage: each hall's mean IT power, then the site's means, over the interval (one
+/// stage function, so its resources are fetched once per tick).
+pub fn sample_power(
+    clock: Res<Clock>,
+    mut halls: Query<(&Hall, &mut HallLoad)>,
+    mut site: ResMut<SiteLoad>,
+    mut memo: ResMut<SampleMemo>,
+    mut sample: ResMut<Sample>,
+) {
+    sample_halls(clock.now_ms, &mut halls, &mut site, &memo, &mut sample);
+    sample_site(&site, &mut memo, &mut sample);
+}
+
+/// Site-wide means over the sampling interval (after [`sample_halls`]).
+fn sample_site(load: &SiteLoad, memo: &mut SampleMemo, sample: &mut Sample) {
     let dt = load.last_ms.saturating_sub(memo.last_ms) as f64;
     let cap = load.installed.max(1) as f64;
     sample.time_ms = load.last_ms;
@@ -76,20 +89,14 @@ pub fn sample_site(load: Res<SiteLoad>, mut memo: ResMut<SampleMemo>, mut sample
     };
 }
 
-/// Integrates the site's load up to the tick, and the mean IT power of each hall over the
-/// interval (first in the power stage; the facility reads it).
-pub fn sample_halls(
-    clock: Res<Clock>,
-    mut halls: Query<(&Hall, &mut HallLoad)>,
-    mut site: ResMut<SiteLoad>,
-    memo: Res<SampleMemo>,
-    mut sample: ResMut<Sample>,
-) {
-    site.advance(clock.now_ms);
+/// Integrates the site's load up to the tick at `now_ms`, and the mean IT power of each hall
+/// over the interval (the facility reads it).
+fn sample_halls(now_ms: u64, halls: &mut Query<(&Hall, &mut HallLoad)>, site: &mut SiteLoad, memo: &SampleMemo, sample: &mut Sample) {
+    site.advance(now_ms);
     let n = halls.iter().len();
     sample.hall_it_power_kw.resize(n, 0.0);
     let (now, dt) = (site.last_ms, site.last_ms.saturating_sub(memo.last_ms) as f64);
-    for (hall, mut load) in &mut halls {
+    for (hall, mut load) in halls.iter_mut() {
         load.advance(now);
         let mean_kw = if dt > 0.0 { (load.energy_mw_ms - load.sampled_mw_ms) as f64 / dt / 1e6 } else { load.it_power_mw as f64 / 1e6 };
         load.sampled_mw_ms = load.energy_mw_ms;

@@ -86,6 +86,10 @@ pub struct FacilityModel {
     tau_ms: f64,
     /// (step, e^(−step/τ)) of the last step: steps repeat, exp need not.
     decay: (f64, f64),
+    /// The day (ms since the start / one day) whose month key was last looked up, and that key:
+    /// the key depends on the day only, and computing the date each tick cost more than the rest
+    /// of the totals.
+    month_of_day: (u64, i64),
     alarm_margin_k: f64,
     auxiliary_w: f64,
     /// Lighting, battery float, offices, W (constant).
@@ -212,6 +216,7 @@ impl FacilityModel {
             hx_approach_k: f.hx_approach_k,
             tau_ms: f.loop_tau_ms as f64,
             decay: (0.0, 1.0),
+            month_of_day: (u64::MAX, 0),
             alarm_margin_k: f.alarm_margin_k,
             auxiliary_w: site.auxiliary_w,
             lighting_w: site.lighting_w,
@@ -474,7 +479,16 @@ impl FacilityModel {
         for (sum, (_, w)) in sums.iter_mut().zip(tick.components()) {
             *sum += w * h / 1000.0;
         }
-        let month = t.months.entry(self.calendar.month_key(t_ms.saturating_sub(1))).or_default();
+        let day = t_ms.saturating_sub(1) / crate::time::calendar::DAY_MS;
+        if day != self.month_of_day.0 {
+            self.month_of_day = (day, self.calendar.month_key(t_ms.saturating_sub(1)));
+        }
+        let key = self.month_of_day.1;
+        // Ticks come in time order: the month is almost always the last one.
+        let month = match t.months.last_entry() {
+            Some(e) if *e.key() == key => e.into_mut(),
+            _ => t.months.entry(key).or_default(),
+        };
         month.it_kwh += tick.it_w * h / 1000.0;
         month.facility_kwh += tick.facility_w() * h / 1000.0;
         month.pdu_loss_kwh += tick.pdu_loss_w * h / 1000.0;

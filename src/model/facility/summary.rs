@@ -12,15 +12,13 @@ use super::boundary::pue_at;
 use super::grade::gb40879_grade;
 use crate::config::PueBoundary;
 use crate::config::Scenario;
-use crate::model::compute::SiteLoad;
 use crate::model::compute::sample::Sample;
 use crate::model::compute::summary::Energy;
-use crate::time::Clock;
 
-/// Steps the facility model with the halls' mean IT power (the facility stage).
-pub fn facility_step(clock: Res<Clock>, sample: Res<Sample>, site: Res<SiteLoad>, mut f: ResMut<FacilityModel>) {
-    debug_assert_eq!(site.last_ms, clock.now_ms);
-    f.step(site.last_ms, &sample.hall_it_power_kw);
+/// Steps the facility model with the halls' mean IT power (the facility stage), at the end of
+/// the interval the power stage sampled (the tick's time).
+pub fn facility_step(sample: Res<Sample>, mut f: ResMut<FacilityModel>) {
+    f.step(sample.time_ms, &sample.hall_it_power_kw);
 }
 
 /// The top-level sections of summary.json that a facility adds (absent without one).

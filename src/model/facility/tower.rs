@@ -41,13 +41,16 @@ pub fn driving_force(wb_c: f64, approach_k: f64, range_k: f64, p_pa: f64) -> f64
     h_sat(wb_c + approach_k + 0.5 * range_k, p_pa) - h_sat(wb_c, p_pa)
 }
 
-/// d h_sat / dT at `t_c` and pressure `p`, kJ/(kg K).
-fn h_sat_slope(t_c: f64, p: f64) -> f64 {
+/// h_sat and d h_sat / dT at `t_c` and pressure `p`: (kJ/kg, kJ/(kg K)). One `exp` serves
+/// both (the formulas are [`h_sat`]'s and its derivative's, operation for operation, so the
+/// values are bit for bit those of separate evaluations).
+fn h_sat_and_slope(t_c: f64, p: f64) -> (f64, f64) {
     let p_ws = 610.94 * (17.625 * t_c / (t_c + 243.04)).exp();
-    let dp = p_ws * 17.625 * 243.04 / ((t_c + 243.04) * (t_c + 243.04));
     let w = 0.622 * p_ws / (p - p_ws).max(1.0);
+    let h = 1.006 * t_c + w * (2501.0 + 1.86 * t_c);
+    let dp = p_ws * 17.625 * 243.04 / ((t_c + 243.04) * (t_c + 243.04));
     let dw = 0.622 * p * dp / ((p - p_ws) * (p - p_ws)).max(1.0);
-    1.006 + dw * (2501.0 + 1.86 * t_c) + 1.86 * w
+    (h, 1.006 + dw * (2501.0 + 1.86 * t_c) + 1.86 * w)
 }
 
 /// Newton steps inverting h_sat (converges to under 1 mK in 3-5 from the start below).
@@ -59,9 +62,16 @@ const MAX_WATER_C: f64 = 80.0;
 /// (Newton's method; h_sat is increasing and convex, so after the first step the iterates fall
 /// monotonically onto the root).
 pub fn h_sat_inverse(h: f64, guess_c: f64, p_pa: f64) -> f64 {
-    let mut t = guess_c;
-    for _ in 0..NEWTON_STEPS {
-        let step = (h_sat(t, p_pa) - h) / h_sat_slope(t, p_pa);
+    newton(h, guess_c, h_sat_and_slope(guess_c, p_pa), p_pa)
+}
+
+/// [`h_sat_inverse`] from `t`, whose saturated enthalpy and slope `at_t` the caller has.
+fn newton(h: f64, mut t: f64, mut at_t: (f64, f64), p_pa: f64) -> f64 {
+    for i in 0..NEWTON_STEPS {
+        if i > 0 {
+            at_t = h_sat_and_slope(t, p_pa);
+        }
+        let step = (at_t.0 - h) / at_t.1;
         t = (t - step).min(MAX_WATER_C);
         if step.abs() < 1e-4 {
             break;
@@ -101,10 +111,14 @@ impl TowerFans {
         let want = want_k.max(self.approach_k);
         let need = heat_ratio * self.design_force;
         let mean = wb_c + want + 0.5 * self.range_k;
-        if heat_ratio <= 0.0 || h_sat(mean, self.pressure_pa) - h_wb >= need {
+        if heat_ratio <= 0.0 {
             return want;
         }
-        (h_sat_inverse(h_wb + need, mean, self.pressure_pa) - 0.5 * self.range_k - wb_c).max(want)
+        let at_mean = h_sat_and_slope(mean, self.pressure_pa);
+        if at_mean.0 - h_wb >= need {
+            return want;
+        }
+        (newton(h_wb + need, mean, at_mean, self.pressure_pa) - 0.5 * self.range_k - wb_c).max(want)
     }
 
     /// Airflow, fraction of design (at most 1), rejecting `heat_ratio` of the design heat at
@@ -153,6 +167,18 @@ mod tests {
         assert!((t.airflow(1.0, 28.0, h, 4.0) - 1.0).abs() < 1e-12);
         // Half the heat at design conditions: (1/2)^(1/0.6).
         assert!((t.airflow(0.5, 28.0, h, 4.0) - 0.5f64.powf(1.0 / 0.6)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_shared_exponential_gives_h_sat_bit_for_bit() {
+        for t in [-30.0, -0.5, 0.0, 7.25, 21.0, 33.3, 79.9] {
+            for p in [P, 84_556.0] {
+                assert_eq!(h_sat_and_slope(t, p).0.to_bits(), h_sat(t, p).to_bits(), "{t} {p}");
+                let (h1, h2) = (h_sat(t + 1e-6, p), h_sat(t - 1e-6, p));
+                let slope = h_sat_and_slope(t, p).1;
+                assert!(((h1 - h2) / 2e-6 - slope).abs() < 1e-4 * slope, "{t} {p}: {slope}");
+            }
+        }
     }
 
     #[test]

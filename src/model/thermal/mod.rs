@@ -1,4 +1,4 @@
-//! Thermal limits and power caps on running jobs: the thermal stage of the sampling Schedule.
+//! Thermal limits and power caps on running jobs: the thermal stage of the sampling pipeline.
 //!
 //! ## How it works
 //! An accelerator's junction sits R·P above its coolant, so a hall allows
@@ -10,7 +10,8 @@
 //! cools: power follows the cap, speed follows the DVFS cube law (dynamic power ∝ f³, so
 //! f / f_max = (P_dyn,cap / P_dyn,demand)^(1/3)), and end events are rescheduled
 //! ([`crate::model::workload::set_draw`]). It scans running jobs only while some hall is limited,
-//! some job is capped or the grid's level is below full.
+//! some job is capped or the grid's level is below full; [`throttle_needed`], a guard with three
+//! resources where [`throttle`] fetches eleven, tells the sampling pipeline when to run it.
 
 use bevy_ecs::prelude::*;
 
@@ -48,6 +49,19 @@ impl Throttle {
     }
 }
 
+/// Whether [`throttle`] has anything to do this tick: a hall is limited, a job is capped or the
+/// grid's level is below full (its guard in the thermal stage).
+pub fn throttle_needed(facility: Option<Res<FacilityModel>>, grid: Option<Res<Ledger>>, thr: Res<Throttle>) -> bool {
+    let allowed = facility.as_ref().map_or(&[][..], |f| &f.tick.allowed_accelerator_w[..]);
+    !idle(allowed, thr.capped_jobs, grid.as_ref().map_or(PPM, |g| g.level_ppm))
+}
+
+/// Nothing to cap and nothing to lift: no hall limited (`allowed` all infinite), no job capped,
+/// the grid's level at full.
+fn idle(allowed: &[f64], capped_jobs: u64, grid_ppm: u64) -> bool {
+    allowed.iter().all(|a| a.is_infinite()) && capped_jobs == 0 && grid_ppm >= PPM
+}
+
 /// Caps jobs above their hall's thermal limit or the grid's draw level, lifts caps no longer
 /// needed (the thermal stage).
 #[allow(clippy::too_many_arguments)]
@@ -66,7 +80,7 @@ pub fn throttle(
         thr.allowed.extend_from_slice(&fac.tick.allowed_accelerator_w);
     }
     let grid_ppm = grid.as_ref().map_or(PPM, |g| g.level_ppm);
-    if thr.allowed.iter().all(|a| a.is_infinite()) && thr.capped_jobs == 0 && grid_ppm >= PPM {
+    if idle(&thr.allowed, thr.capped_jobs, grid_ppm) {
         return;
     }
     let dt_ms = clock.interval_ms;
