@@ -102,17 +102,10 @@ impl Row {
     #[inline(always)]
     fn fixed_d<const D: u32>(&mut self, v: f64, last: Option<&mut Field>) {
         let m = 10u64.pow(D);
-        let y = v * m as f64;
-        // Below 2^53 every float at or past 2^52 is an integer, so bounding `y` bounds its
-        // rounding the same way; NaN goes to the fallback too.
-        if y.is_nan() || y.abs() >= 9.0e15 {
+        let Some(x) = round_half_away(v * m as f64) else {
             self.str(&format!("{v:.*}", D as usize));
             return;
-        }
-        let t = y as i64;
-        let rest = y - t as f64;
-        // Without branches: the remainder's side is as good as random from one value to the next.
-        let x = t + i64::from(rest >= 0.5) - i64::from(rest <= -0.5);
+        };
         let start = self.buf.len();
         if let Some(f) = last.as_ref()
             && f.scaled == Some((x, D))
@@ -169,6 +162,22 @@ impl Row {
             self.u64(n);
         }
     }
+}
+
+/// `y.round() as i64` (half away from zero) in integers, without the libm call, for
+/// |y| < 9e15; None beyond and for NaN. Below 2^53, `y as i64` truncates exactly and `y - trunc`
+/// is exact, so comparing the remainder with one half decides as `round` does (every float at or
+/// past 2^52 is already an integer). Shared by the row formatter and the node power model, which
+/// round once per number written and once per node update.
+#[inline]
+pub fn round_half_away(y: f64) -> Option<i64> {
+    if y.is_nan() || y.abs() >= 9.0e15 {
+        return None;
+    }
+    let t = y as i64;
+    let rest = y - t as f64;
+    // Without branches: the remainder's side is as good as random from one value to the next.
+    Some(t + i64::from(rest >= 0.5) - i64::from(rest <= -0.5))
 }
 
 /// Two decimal digits per entry, "00" to "99".

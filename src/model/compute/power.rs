@@ -27,6 +27,7 @@
 //! that hall and site aggregates are exact sums.
 
 use crate::config::{Device, NodeType, PowerCurve};
+use crate::metrics::csv::round_half_away;
 
 /// Parts per million: the fixed-point unit of f(u).
 pub const PPM: u64 = 1_000_000;
@@ -63,24 +64,11 @@ pub fn psu_efficiency(points: &[(f64, f64)], load: f64) -> f64 {
     last.1
 }
 
-/// `x.round() as i64` (half away from zero, saturating) without the libm call, which the
-/// event loop made once per node of every start and end: below 2^53 in magnitude, `x as i64`
-/// truncates exactly and `x - trunc` is exact, so the comparison with one half decides as
-/// `round` does; beyond, and for NaN, it is `round` itself.
+/// `x.round() as i64` (saturating) without the libm call where it is exact
+/// ([`round_half_away`]): once per node of every start and end.
 #[inline]
 fn round_i64(x: f64) -> i64 {
-    if x.is_nan() || x.abs() >= 9.0e15 {
-        return x.round() as i64;
-    }
-    let t = x as i64;
-    let rest = x - t as f64;
-    if rest >= 0.5 {
-        t + 1
-    } else if rest <= -0.5 {
-        t - 1
-    } else {
-        t
-    }
+    round_half_away(x).unwrap_or_else(|| x.round() as i64)
 }
 
 /// The power model of one node type, with its constants precomputed.
