@@ -112,6 +112,53 @@ impl IndexSet {
         }
         None
     }
+
+    /// Adds each of `members` (without a branch per member: for long lists of scattered ones).
+    pub fn insert_all(&mut self, members: &[u32]) {
+        for &i in members {
+            let (w, b) = (i as usize / 64, i % 64);
+            self.len += (self.words[w] >> b & 1 ^ 1) as usize;
+            self.words[w] |= 1 << b;
+            self.summary[w / 64] |= 1 << (w % 64);
+        }
+    }
+
+    /// Empties a set whose members are all among `members`, by clearing the words (and summary
+    /// words) that hold them: O(members.len()), not O(capacity).
+    pub fn clear_within(&mut self, members: &[u32]) {
+        for &i in members {
+            let w = i as usize / 64;
+            self.words[w] = 0;
+            self.summary[w / 64] = 0;
+        }
+        self.len = 0;
+        debug_assert!(self.words.iter().chain(&self.summary).all(|&w| w == 0), "a member outside the list");
+    }
+
+    /// Calls `f` on the `n` smallest members of `self` ∪ `other` (sets of the same capacity), in
+    /// increasing order (fewer if the union has fewer); returns how many. Reads the words of both
+    /// up to the n-th member, skipping empty ones by their summaries.
+    pub fn lowest_of_union(&self, other: &IndexSet, n: usize, mut f: impl FnMut(usize)) -> usize {
+        debug_assert_eq!(self.words.len(), other.words.len());
+        let mut found = 0;
+        for s in 0..self.summary.len() {
+            let mut sm = self.summary[s] | other.summary[s];
+            while sm != 0 {
+                let w = s * 64 + sm.trailing_zeros() as usize;
+                let mut m = self.words[w] | other.words[w];
+                while m != 0 {
+                    if found == n {
+                        return found;
+                    }
+                    f(w * 64 + m.trailing_zeros() as usize);
+                    found += 1;
+                    m &= m - 1;
+                }
+                sm &= sm - 1;
+            }
+        }
+        found
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +199,20 @@ mod tests {
             let end = from + 97;
             prop_assert_eq!(s.next_before(from, end, Some(&e)), want.filter(|&i| i < end));
             prop_assert_eq!(s.len(), members.len());
+            let n = from % 300;
+            let mut lowest = Vec::new();
+            let found = s.lowest_of_union(&e, n, |i| lowest.push(i));
+            let union: Vec<usize> = members.union(&excl).take(n).copied().collect();
+            prop_assert_eq!(found, union.len());
+            prop_assert_eq!(lowest, union);
+            let mut t = IndexSet::new(9000);
+            let list: Vec<u32> = members.iter().chain(&excl).map(|&i| i as u32).collect();
+            t.insert_all(&list);
+            prop_assert_eq!(t.len(), members.union(&excl).count());
+            prop_assert_eq!(t.next(from, None), members.union(&excl).copied().find(|&i| i >= from));
+            t.clear_within(&list);
+            prop_assert!(t.is_empty());
+            prop_assert_eq!(t.next(0, None), None);
             for &i in &members { s.remove(i); }
             prop_assert!(s.is_empty());
             prop_assert_eq!(s.next(0, None), None);
