@@ -9,9 +9,10 @@
 //! then racks. Every operation costs O(n_per_node + nodes / 4096), never a scan of devices.
 //!
 //! With `placement = "topology"` each pool also keeps, per pod (scalable unit), the count of its
-//! fully free nodes, updated in `set_mask` with the buckets: a multi-node job takes the pod with
-//! the fewest free nodes that still holds it (best fit, O(pods)), else the fullest pods first
-//! (O(pods log pods)), so it crosses the spine only when no pod has room. `placement = "random"`
+//! fully free nodes, and the pods filed by that count, updated in `set_mask` with the buckets: a
+//! multi-node job takes the pod with the fewest free nodes that still holds it (best fit), else
+//! the fullest pods first, so it crosses the spine only when no pod has room; either is found in
+//! O(pod size) plus the pods taken, never a scan of pods. `placement = "random"`
 //! takes whole free nodes at uniformly drawn indices (the "placement" stream). Jobs of up to one
 //! node, and EASY reservations, always use packing.
 //!
@@ -57,6 +58,9 @@ struct Pool {
     pod_range: Vec<(u32, u32)>,
     /// Fully free nodes per pool-local pod, kept by `set_mask`.
     pod_full: Vec<u32>,
+    /// The pods by their count of fully free nodes (entry c: the pods with c), kept with
+    /// `pod_full`: placement finds the best-fitting pod, or the fullest ones, without a scan.
+    pods_by_full: Vec<IndexSet>,
     /// Busy nodes by when they become entirely free (EASY reservations of whole nodes).
     ends: ends::Ends,
 }
@@ -83,10 +87,18 @@ impl Pool {
             if pods && !self.pod_full.is_empty() {
                 let full = self.per_node as usize;
                 let pod = self.pod_of_local[local] as usize;
-                if old == full {
-                    self.pod_full[pod] -= 1;
+                let count = self.pod_full[pod] as usize;
+                let moved = if old == full {
+                    count - 1
                 } else if new == full {
-                    self.pod_full[pod] += 1;
+                    count + 1
+                } else {
+                    count
+                };
+                if moved != count {
+                    self.pods_by_full[count].remove(pod);
+                    self.pods_by_full[moved].insert(pod);
+                    self.pod_full[pod] = moved as u32;
                 }
             }
         }
@@ -197,7 +209,6 @@ pub struct Cluster {
     held: u64,
     placement: Placement,
     rng: Option<crate::time::rng::Rng>,
-    pod_order: Vec<(u32, u32)>,
     absent: u64,
     /// Running preemptible jobs, (priority, newest start first, slot): the preemption order.
     victims: BTreeSet<(i32, std::cmp::Reverse<u64>, JobSlot)>,
@@ -246,6 +257,7 @@ impl Cluster {
                     pod_of_local: Vec::new(),
                     pod_range: Vec::new(),
                     pod_full: Vec::new(),
+                    pods_by_full: Vec::new(),
                     ends: ends::Ends::new(n, per_node[t]),
                 }
             })
@@ -261,7 +273,6 @@ impl Cluster {
             held: 0,
             placement: Placement::Pack,
             rng: None,
-            pod_order: Vec::new(),
             absent: 0,
             victims: BTreeSet::new(),
             keep_victims: true,
@@ -464,7 +475,7 @@ impl Cluster {
             let pool = &self.pools[p];
             let ok = match self.placement {
                 Placement::Topology if requested > pool.per_node && !pool.pod_full.is_empty() => {
-                    pool.find_topology(requested, avoid, &mut plan, &mut self.pod_order)
+                    pool.find_topology(requested, avoid, &mut plan)
                 }
                 Placement::Random if requested > pool.per_node => match self.rng.as_mut() {
                     Some(rng) => pool.find_random(requested, avoid, &mut plan, rng),

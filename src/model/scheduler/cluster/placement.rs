@@ -7,16 +7,19 @@ use crate::model::scheduler::bitset::IndexSet;
 
 impl Pool {
     /// Topology-aware placement of m > 1 whole nodes: the pod with the fewest fully free nodes
-    /// that still holds them all (best fit), else the fullest pods first (the fewest pods).
-    /// O(pods + pods log pods) plus the nodes taken; never a scan of nodes.
-    pub(super) fn find_topology(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>, order: &mut Vec<(u32, u32)>) -> bool {
+    /// that still holds them all (best fit, the lowest-indexed on ties), else the fullest pods
+    /// first (the fewest pods; lowest-indexed first among equals). Reads the pods by their
+    /// count of fully free nodes: O(pod size) plus the pods and nodes taken; never a scan of
+    /// pods or nodes.
+    pub(super) fn find_topology(&self, k: u32, avoid_reserved: bool, out: &mut Vec<(u32, u64)>) -> bool {
         out.clear();
         let (m, _) = self.needs(k);
         if (self.buckets[self.per_node as usize].len() as u32) < m {
             return false;
         }
         let excl = avoid_reserved.then_some(&self.reserved);
-        let best = self.pod_full.iter().enumerate().filter(|(_, c)| **c >= m).min_by_key(|(i, c)| (**c, *i)).map(|(i, _)| i);
+        let by_full = &self.pods_by_full;
+        let best = (m as usize..by_full.len()).find_map(|c| by_full[c].next(0, None));
         if let Some(pod) = best {
             self.take_from_pod(pod, m, excl, out);
             if out.len() as u32 == m {
@@ -24,14 +27,15 @@ impl Pool {
             }
             out.clear();
         }
-        order.clear();
-        order.extend(self.pod_full.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (*c, i as u32)));
-        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(_, pod) in order.iter() {
-            self.take_from_pod(pod as usize, m, excl, out);
-            if out.len() as u32 == m {
-                out.sort_unstable_by_key(|(l, _)| *l);
-                return true;
+        for pods in by_full.iter().skip(1).rev() {
+            let mut at = 0;
+            while let Some(pod) = pods.next(at, None) {
+                self.take_from_pod(pod, m, excl, out);
+                if out.len() as u32 == m {
+                    out.sort_unstable_by_key(|(l, _)| *l);
+                    return true;
+                }
+                at = pod + 1;
             }
         }
         false
@@ -109,6 +113,7 @@ impl Cluster {
             pool.pod_of_local.clear();
             pool.pod_range.clear();
             pool.pod_full.clear();
+            pool.pods_by_full.clear();
             let mut last = u32::MAX;
             for (l, g) in pool.nodes.iter().enumerate() {
                 let pod = pod_of_node.get(*g as usize).copied().unwrap_or(0);
@@ -125,15 +130,23 @@ impl Cluster {
                     *pool.pod_full.last_mut().unwrap_or(&mut 0) += 1;
                 }
             }
+            let largest = pool.pod_range.iter().map(|&(a, b)| (b - a) as usize).max().unwrap_or(0);
+            pool.pods_by_full = vec![IndexSet::new(pool.pod_range.len()); largest + 1];
+            for (pod, &c) in pool.pod_full.iter().enumerate() {
+                pool.pods_by_full[c as usize].insert(pod);
+            }
         }
     }
 
     /// Fully free nodes per pod of pool `pool`: as kept incrementally, and recounted (a scan,
     /// for tests and invariants).
+    /// A pod filed under another count than its own reads as `u32::MAX` in the first.
     pub fn pod_free_recount(&self, pool: usize) -> (Vec<u32>, Vec<u32>) {
         let p = &self.pools[pool];
         let recount =
             p.pod_range.iter().map(|&(a, b)| (a..b).filter(|l| p.free_count(*l as usize) == p.per_node as usize).count() as u32).collect();
-        (p.pod_full.clone(), recount)
+        let filed = |pod: usize, c: u32| p.pods_by_full.iter().enumerate().all(|(i, s)| s.contains(pod) == (i == c as usize));
+        let kept = p.pod_full.iter().enumerate().map(|(pod, &c)| if filed(pod, c) { c } else { u32::MAX }).collect();
+        (kept, recount)
     }
 }
