@@ -87,9 +87,8 @@ impl Cluster {
     fn fresh_reservation(&mut self, job: &Job, jobs: &Jobs) -> Option<Reservation> {
         let mut nodes = std::mem::take(&mut self.easy.nodes);
         let marked = self.easy.marked;
-        for &l in &nodes {
-            self.pools[marked].reserved.remove(l as usize);
-        }
+        // The set holds exactly these nodes: cleared a word at a time.
+        self.pools[marked].reserved.clear_within(&nodes);
         nodes.clear();
         // The marks change: what `try_start` learnt about avoiding them is void.
         self.failed.clear();
@@ -118,9 +117,7 @@ impl Cluster {
         }
         let result = best.map(|(shadow_ms, pool)| Reservation { pool, shadow_ms });
         if let Some(r) = result {
-            for &l in &nodes {
-                self.pools[r.pool].reserved.insert(l as usize);
-            }
+            self.pools[r.pool].reserved.insert_all(&nodes);
         }
         self.easy = Cache { valid: true, requested: k, device: job.device, fits_now, result, nodes, marked: result.map_or(0, |r| r.pool) };
         result
