@@ -255,3 +255,65 @@ fn random_steps(seed: u64, a: u32, b: u32, sizes: &[u32], steps: usize) -> (u32,
     }
     (hits, kept_starts)
 }
+
+/// Topology placement by definition, from the free masks: the pod with the fewest entirely
+/// free nodes that holds all m (lowest pod on ties), its m lowest such nodes; else pods by
+/// most free nodes (lowest pod on ties), each pod's free nodes lowest first, until m.
+fn topology_reference(pool: &Pool, k: u32) -> Option<Vec<u32>> {
+    let m = k.div_ceil(pool.per_node) as usize;
+    let free_in =
+        |&(a, b): &(u32, u32)| -> Vec<u32> { (a..b).filter(|&l| pool.free_count(l as usize) == pool.per_node as usize).collect() };
+    let pods: Vec<Vec<u32>> = pool.pod_range.iter().map(free_in).collect();
+    if pods.iter().map(Vec::len).sum::<usize>() < m {
+        return None;
+    }
+    if let Some(best) = (0..pods.len()).filter(|&p| pods[p].len() >= m).min_by_key(|&p| (pods[p].len(), p)) {
+        return Some(pods[best][..m].to_vec());
+    }
+    let mut order: Vec<usize> = (0..pods.len()).filter(|&p| !pods[p].is_empty()).collect();
+    order.sort_by_key(|&p| (std::cmp::Reverse(pods[p].len()), p));
+    let mut taken: Vec<u32> = order.iter().flat_map(|&p| pods[p].iter().copied()).take(m).collect();
+    taken.sort_unstable();
+    Some(taken)
+}
+
+#[test]
+fn topology_placement_from_the_pods_filed_by_count_matches_the_definition() {
+    let mut rng = crate::time::rng::stream(7, "topology-test");
+    // 61 nodes of 4 in pods of 8 (the last one short), so pods tie, fill and empty.
+    let nodes = 61u32;
+    let (mut c, mut jobs) = (Cluster::new(&[(0..nodes).collect()], &[4], &[0], nodes as usize, 1), Jobs::default());
+    let pod_of: Vec<u32> = (0..nodes).map(|g| g / 8).collect();
+    c.set_placement(Placement::Topology, &pod_of, 1);
+    let mut running = Vec::new();
+    let mut multi_pod = 0;
+    for step in 0..3000 {
+        if rng.random_bool(0.55) || running.is_empty() {
+            let k = *[1u32, 3, 4, 8, 12, 20, 32, 44, 64, 100].get(rng.random_range(0..10)).unwrap_or(&4);
+            let want = (k > 4).then(|| topology_reference(&c.pools[0], k)).flatten();
+            let slot = job(&mut jobs, k, rng.random_range(1..20));
+            let started = c.try_start(slot, &mut jobs, step, None);
+            if k > 4 {
+                assert_eq!(started, want.is_some(), "step {step}: {k} accelerators");
+            }
+            if started {
+                if let Some(w) = want {
+                    let pods: std::collections::BTreeSet<u32> = w.iter().map(|&l| pod_of[l as usize]).collect();
+                    multi_pod += (pods.len() > 1) as u32;
+                    assert_eq!(nodes_of(&jobs, slot), w, "step {step}: {k} accelerators");
+                }
+                running.push(slot);
+            } else {
+                jobs.remove(slot);
+            }
+        } else {
+            let slot = running.swap_remove(rng.random_range(0..running.len()));
+            let j = jobs.get(slot).clone();
+            c.finish(slot, &j);
+            jobs.remove(slot);
+        }
+        let (kept, recount) = c.pod_free_recount(0);
+        assert_eq!(kept, recount, "step {step}");
+    }
+    assert!(multi_pod > 50, "the fallback across pods was exercised {multi_pod} times");
+}
