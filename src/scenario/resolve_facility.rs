@@ -1,5 +1,6 @@
 //! Resolving the facility part of a scenario: start date, climate, weather file, grid, the
-//! power chain and plant (`[facility]`) and each hall's cooling.
+//! power chain and plant (`[facility]`) and each hall's cooling (in `hall_cooling`; weather CSVs
+//! are read in `weather_csv`).
 //!
 //! ## Defaults and their sources
 //! | field | default | source |
@@ -40,14 +41,19 @@
 //! | tower airflow | design wet-bulb 28 °C, exponent 0.6; basin heaters 160 W/K per MW below 0 °C | ASHRAE Handbook (n 0.4-0.8) \[unverified\]; see `model::facility::tower` |
 //! | DX CRAC | COP 3.0 at 35 °C outdoor | EnergyPlus example DX curves \[unverified\]; see `model::facility::dx` |
 
+mod hall_cooling;
+mod weather_csv;
+
 use std::path::Path;
+
+pub use hall_cooling::cooling;
+use weather_csv::read_weather;
 
 use super::error::{FieldPath, ScenarioError, Source, csv_error};
 use super::raw::*;
 use crate::catalog::climates;
 use crate::config::*;
 use crate::model::facility::psychro;
-use crate::model::facility::weather::conditions;
 use crate::time::calendar::Date;
 
 type R<T> = Result<T, ScenarioError>;
@@ -472,171 +478,4 @@ fn water_loop(src: &Source, l: Option<&RawLoop>, p: &FieldPath, supply: f64, dt:
         pumps: speed(src, &l.pumps, if legacy { SpeedControl::Constant } else { SpeedControl::Variable }, &p.key("pumps"))?,
         economizer,
     })
-}
-
-/// Resolves a hall's cooling (defaults by kind).
-pub fn cooling(c: Option<&RawCooling>, src: &Source, p: &FieldPath, era: Era) -> R<Cooling> {
-    let c = c.cloned().unwrap_or_else(|| RawCooling { kind: "air".into(), ..Default::default() });
-    let Some(kind) = CoolingKind::ALL.iter().find(|(_, n)| *n == c.kind).map(|(k, _)| *k) else {
-        return Err(src.error(&p.key("kind"), format!("expected \"air\", \"cold-plate\" or \"immersion\", found {:?}", c.kind)));
-    };
-    let (liquid, r) = match kind {
-        CoolingKind::Air => (0.0, 0.08),
-        CoolingKind::ColdPlate => (0.8, 0.05),
-        CoolingKind::Immersion => (1.0, 0.06),
-    };
-    let liquid_fraction = match (kind, c.liquid_fraction) {
-        (CoolingKind::ColdPlate, v) => frac(src, v, liquid, &p.key("liquid_fraction"), 0.0, 1.0)?,
-        (_, Some(_)) => return Err(src.error(&p.key("liquid_fraction"), "only a cold-plate hall takes a liquid_fraction")),
-        (_, None) => liquid,
-    };
-    let throttle_c = c.throttle_temp.map_or(87.0, |t| t.0);
-    if !(20.0..=150.0).contains(&throttle_c) {
-        return Err(src.error(&p.key("throttle_temp"), format!("expected a junction temperature from 20 to 150 °C, found {throttle_c}")));
-    }
-    let unit = match c.unit.as_deref() {
-        None | Some("crah") => AirUnit::Crah,
-        Some("crac-dx") if kind != CoolingKind::Immersion => AirUnit::CracDx,
-        Some("crac-dx") => return Err(src.error(&p.key("unit"), "an immersion hall has no air units; drop unit")),
-        Some(other) => return Err(src.error(&p.key("unit"), format!("expected \"crah\" or \"crac-dx\", found {other:?}"))),
-    };
-    let fans_default = if era == Era::Legacy { SpeedControl::Constant } else { SpeedControl::Variable };
-    Ok(Cooling {
-        unit,
-        fans: speed(src, &c.fans, fans_default, &p.key("fans"))?,
-        dx_cop: frac(src, c.dx_cop, 3.0, &p.key("dx_cop"), 1.0, 10.0)?,
-        kind,
-        liquid_fraction,
-        crah_fan_w_per_w: frac(src, c.crah_fan_power, 0.04, &p.key("crah_fan_power"), 0.0, 0.3)?,
-        crah_min_airflow: frac(src, c.crah_min_airflow, 0.3, &p.key("crah_min_airflow"), 0.0, 1.0)?,
-        air_approach_k: frac(src, c.air_approach.map(|d| d.0), 8.0, &p.key("air_approach"), 0.0, 30.0)?,
-        cdu_approach_k: frac(src, c.cdu_approach.map(|d| d.0), 3.0, &p.key("cdu_approach"), 0.0, 20.0)?,
-        cdu_pa: frac(src, c.cdu_pressure.map(|d| d.0), 250e3, &p.key("cdu_pressure"), 0.0, 2e6)?,
-        cdu_eta: frac(src, c.cdu_pump_efficiency, 0.6, &p.key("cdu_pump_efficiency"), 0.1, 1.0)?,
-        r_k_per_w: frac(src, c.thermal_resistance, r, &p.key("thermal_resistance"), 0.001, 1.0)?,
-        throttle_c,
-        air_side: air_side(&c, kind, src, p, era)?,
-    })
-}
-
-/// Resolves a hall's ventilation, humidity band and air-side economizer.
-fn air_side(c: &RawCooling, kind: CoolingKind, src: &Source, p: &FieldPath, era: Era) -> R<AirSide> {
-    // A legacy hall holds the band of GB 50174-2008 (A/B class: 23 ± 1 °C, 40-55 % RH, so a dew
-    // point of at least 9 °C) [unverified]; a modern one the ASHRAE TC 9.9 (2021) recommended
-    // envelope that GB 50174-2017 adopted (dew point -9 to 15 °C, RH <= 60 %) [unverified].
-    let legacy = era == Era::Legacy;
-    let economizer = match &c.economizer {
-        None => Economizer::None,
-        Some(name) => Economizer::ALL.iter().find(|(_, n)| n == name).map(|(e, _)| *e).ok_or_else(|| {
-            src.error(
-                &p.key("economizer"),
-                format!("expected \"none\", \"direct\", \"direct-evaporative\" or \"indirect-evaporative\", found {name:?}"),
-            )
-        })?,
-    };
-    if economizer != Economizer::None && kind == CoolingKind::Immersion {
-        return Err(src.error(&p.key("economizer"), "an immersion hall has no air to economize: remove the economizer"));
-    }
-    let temp = |v: Option<crate::scenario::units::TempC>, d: f64, key: &str| -> R<f64> {
-        let x = v.map_or(d, |t| t.0);
-        if (-40.0..=30.0).contains(&x) {
-            Ok(x)
-        } else {
-            Err(src.error(&p.key(key), format!("expected a dew point from -40 to 30 °C, found {x}")))
-        }
-    };
-    let dew_point_min_c = temp(c.dew_point_min, if legacy { 9.0 } else { -9.0 }, "dew_point_min")?;
-    let dew_point_max_c = temp(c.dew_point_max, 15.0, "dew_point_max")?;
-    if dew_point_max_c <= dew_point_min_c {
-        return Err(src.error(&p.key("dew_point_max"), format!("expected a dew point above dew_point_min ({dew_point_min_c} °C)")));
-    }
-    Ok(AirSide {
-        economizer,
-        humidity: c.humidity.unwrap_or(kind == CoolingKind::Air),
-        outdoor_air_l_per_s_m2: frac(src, c.outdoor_air, 0.3, &p.key("outdoor_air"), 0.0, 20.0)?,
-        floor_m2_per_rack: frac(
-            src,
-            c.floor_per_rack,
-            crate::config::facility::DEFAULT_AREA_PER_RACK_M2,
-            &p.key("floor_per_rack"),
-            0.5,
-            20.0,
-        )?,
-        dew_point_min_c,
-        dew_point_max_c,
-        rh_max_pct: frac(src, c.max_relative_humidity, if legacy { 55.0 } else { 60.0 }, &p.key("max_relative_humidity"), 20.0, 100.0)?,
-        air_delta_t_k: frac(src, c.air_delta_t.map(|d| d.0), 12.0, &p.key("air_delta_t"), 2.0, 30.0)?,
-        iec_wet_effectiveness: frac(src, c.iec_effectiveness, 0.7, &p.key("iec_effectiveness"), 0.1, 1.0)?,
-        iec_dry_effectiveness: frac(src, c.iec_dry_effectiveness, 0.55, &p.key("iec_dry_effectiveness"), 0.1, 1.0)?,
-        evaporative_effectiveness: frac(src, c.evaporative_effectiveness, 0.85, &p.key("evaporative_effectiveness"), 0.1, 1.0)?,
-        economizer_fan_w_per_w: frac(src, c.economizer_fan_power, 0.03, &p.key("economizer_fan_power"), 0.0, 0.3)?,
-        humidifier_kwh_per_kg: frac(src, c.humidifier_energy, 0.75, &p.key("humidifier_energy"), 0.05, 2.0)?,
-    })
-}
-
-/// Reads a weather CSV: time (hours since start or "YYYY-MM-DD HH:MM"), dry-bulb °C, and wet-bulb
-/// °C or relative humidity %; the humidity at the site's pressure `p` Pa.
-fn read_weather(path: &Path, cols: &RawWeatherColumns, start: Date, p: f64) -> R<Vec<(f64, Conditions)>> {
-    let mut rdr = super::input::csv_reader(path)?;
-    let headers = rdr.headers().map_err(|e| super::input::csv_failure(path, &e, true))?.clone();
-    let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            csv_error(
-                path,
-                Some(1),
-                name,
-                format!("column {name:?} not found; the header has: {}", super::input::header_list(headers.iter())),
-            )
-        })
-    };
-    let (tc, dc) = (find(&cols.time)?, find(&cols.dry_bulb)?);
-    let (wc, rc) = match (&cols.wet_bulb, &cols.relative_humidity) {
-        (Some(w), _) => (Some(find(w)?), None),
-        (None, Some(r)) => (None, Some(find(r)?)),
-        (None, None) => return Err(csv_error(path, Some(1), "wet_bulb", "expected a wet_bulb or a relative_humidity column")),
-    };
-    let start_days = start.days();
-    let mut rows: Vec<(f64, Conditions)> = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| super::input::csv_failure(path, &e, false))?;
-        let line = rec.position().map(|p| p.line() as usize);
-        let cell = |i: usize| rec.get(i).unwrap_or("");
-        let num = |i: usize, name: &str, lo: f64, hi: f64| -> R<f64> {
-            match cell(i).parse::<f64>() {
-                Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-                _ => Err(csv_error(path, line, name, format!("expected a number from {lo} to {hi}, found {:?}", cell(i)))),
-            }
-        };
-        let hours = match cell(tc).parse::<f64>() {
-            Ok(h) if h.is_finite() => h,
-            _ => stamp_hours(cell(tc), start_days).ok_or_else(|| {
-                csv_error(path, line, &cols.time, format!("expected hours or \"YYYY-MM-DD HH:MM\", found {:?}", cell(tc)))
-            })?,
-        };
-        if rows.last().is_some_and(|(h, _)| *h >= hours) {
-            return Err(csv_error(path, line, &cols.time, "expected times in increasing order"));
-        }
-        let db = num(dc, &cols.dry_bulb, -60.0, 60.0)?;
-        let w = match (wc, rc) {
-            (Some(i), _) => {
-                psychro::humidity_ratio_from_wet_bulb(db, num(i, cols.wet_bulb.as_deref().unwrap_or(""), -60.0, 60.0)?.min(db), p)
-            }
-            (_, Some(i)) => psychro::humidity_ratio_rh(db, num(i, cols.relative_humidity.as_deref().unwrap_or(""), 0.0, 100.0)?, p),
-            _ => 0.0,
-        };
-        rows.push((hours, conditions(db, w, p)));
-    }
-    if rows.len() < 2 {
-        return Err(csv_error(path, None, "rows", "expected at least two weather rows"));
-    }
-    Ok(rows)
-}
-
-/// Hours since the start of a "YYYY-MM-DD HH:MM" (or "T") stamp.
-fn stamp_hours(s: &str, start_days: i64) -> Option<f64> {
-    let (date, time) = s.split_once([' ', 'T'])?;
-    let d = Date::parse(date)?;
-    let (h, m) = time.split_once(':')?;
-    let (h, m): (f64, f64) = (h.parse().ok()?, m.get(..2).unwrap_or(m).parse().ok()?);
-    Some((d.days() - start_days) as f64 * 24.0 + h + m / 60.0)
 }
