@@ -135,6 +135,7 @@ impl Pipeline {
     }
 
     /// The stages of the functions, in order (for tests).
+    #[cfg(test)]
     pub fn stages(&self) -> Vec<Stage> {
         self.steps.iter().map(|s| s.0).collect()
     }

@@ -232,10 +232,10 @@ impl ComputeLoad<'_, '_> {
 
     /// Adds (or removes) `allocated` accelerators and `dyn_ppm` of dynamic draw on node `n`, and
     /// its fans' change on the site; returns the node's power change, mW. The hall's share is
-    /// gathered in `batch`, which is applied when
-    /// the next node lies in another hall (nodes of a job are mostly contiguous, so mostly once
-    /// per job) or by [`Self::flush_hall`]. The node's power model runs once per distinct
-    /// (model, load) in a row: a gang's nodes mostly go from the same load to the same load.
+    /// gathered in `batch`, which is applied when the next node lies in another hall (nodes of a
+    /// job are mostly contiguous, so mostly once per job) or by [`Self::flush_hall`]. The node's
+    /// power model runs once per distinct (model, load) in a row: a gang's nodes mostly go from
+    /// the same load to the same load.
     fn node_step(&mut self, n: u32, allocated: u32, dyn_ppm: u64, add: bool, now: u64, batch: &mut HallBatch) -> i64 {
         let info: NodeInfo = self.topo.nodes[n as usize];
         let load = &mut self.nodes.0[n as usize];

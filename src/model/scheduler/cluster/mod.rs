@@ -87,15 +87,10 @@ impl Pool {
             if pods && !self.pod_full.is_empty() {
                 let full = self.per_node as usize;
                 let pod = self.pod_of_local[local] as usize;
-                let count = self.pod_full[pod] as usize;
-                let moved = if old == full {
-                    count - 1
-                } else if new == full {
-                    count + 1
-                } else {
-                    count
-                };
-                if moved != count {
+                // old != new here, so at most one of them is "entirely free".
+                if old == full || new == full {
+                    let count = self.pod_full[pod] as usize;
+                    let moved = if old == full { count - 1 } else { count + 1 };
                     self.pods_by_full[count].remove(pod);
                     self.pods_by_full[moved].insert(pod);
                     self.pod_full[pod] = moved as u32;

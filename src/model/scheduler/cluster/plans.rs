@@ -73,6 +73,7 @@ impl Cluster {
     /// which loses the least progress), whose release lets it fit now. At most `depth` victims
     /// are tried per pool. Writes them into `out` and returns true if such a set exists.
     pub fn preemption_plan(&mut self, slot: JobSlot, jobs: &Jobs, depth: u32, out: &mut Vec<JobSlot>) -> bool {
+        debug_assert!(self.keep_victims, "a preemption plan on a cluster built `without_victims`");
         out.clear();
         let job = jobs.get(slot);
         let (k, prio) = (job.requested, job.priority);
