@@ -20,12 +20,13 @@ impl<W: Write + Send + Sync + 'static> Sink for W {
 }
 
 /// The last value written in one column by [`Row::fixed_column`]: its rounded value scaled by
-/// 10^decimals, the decimals, and its bytes.
+/// 10^decimals, the decimals, its bytes, and the bits of the float they were last written for.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Field {
     scaled: Option<(i64, u32)>,
     len: u8,
     bytes: [u8; 24],
+    value: u64,
 }
 
 /// A row built as bytes in a reused buffer: numbers are written digit by digit, because the
@@ -81,7 +82,19 @@ impl Row {
     /// [`Row::fixed`] for a column whose last value `last` remembers: when the value rounds to
     /// the same digits as the column's previous one, they are copied instead of built again (at
     /// short sampling steps most columns repeat from one row to the next).
+    ///
+    /// The very same float (same bits, same decimals) is copied before any arithmetic: at
+    /// one-second sampling most columns repeat their value bit for bit from one row to the next.
     pub fn fixed_column(&mut self, v: f64, d: u32, last: &mut Field) {
+        if last.value == v.to_bits()
+            && let Some((_, decimals)) = last.scaled
+            && decimals == d
+        {
+            let start = self.buf.len();
+            self.buf.extend_from_slice(&last.bytes);
+            self.buf.truncate(start + last.len as usize);
+            return;
+        }
         self.fixed_in(v, d, Some(last));
     }
 
@@ -100,18 +113,19 @@ impl Row {
 
     /// [`Row::fixed`] with `D` decimals.
     #[inline(always)]
-    fn fixed_d<const D: u32>(&mut self, v: f64, last: Option<&mut Field>) {
+    fn fixed_d<const D: u32>(&mut self, v: f64, mut last: Option<&mut Field>) {
         let m = 10u64.pow(D);
         let Some(x) = round_half_away(v * m as f64) else {
             self.str(&format!("{v:.*}", D as usize));
             return;
         };
         let start = self.buf.len();
-        if let Some(f) = last.as_ref()
+        if let Some(f) = last.as_mut()
             && f.scaled == Some((x, D))
         {
             self.buf.extend_from_slice(&f.bytes);
             self.buf.truncate(start + f.len as usize);
+            f.value = v.to_bits();
             return;
         }
         let n = x.unsigned_abs();
@@ -135,7 +149,7 @@ impl Row {
         }
         if let Some(f) = last {
             f.bytes.copy_from_slice(&self.buf[start..start + 24]);
-            (f.scaled, f.len) = (Some((x, D)), len as u8);
+            (f.scaled, f.len, f.value) = (Some((x, D)), len as u8, v.to_bits());
         }
         self.buf.truncate(start + len);
     }

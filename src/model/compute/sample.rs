@@ -4,6 +4,7 @@
 
 use bevy_ecs::prelude::*;
 
+use super::load::{wide, wide_u};
 use super::{Hall, HallLoad, SiteLoad};
 use crate::time::Clock;
 
@@ -68,10 +69,10 @@ fn sample_site(load: &SiteLoad, memo: &mut SampleMemo, sample: &mut Sample) {
     sample.time_ms = load.last_ms;
     sample.accelerators_allocated = load.allocated;
     if dt > 0.0 {
-        sample.it_power_kw = (load.it_energy_mw_ms - memo.energy) as f64 / dt / 1e6;
-        let cap_ms = ((load.installed_ms - memo.installed) as f64).max(1.0);
+        sample.it_power_kw = wide(load.it_energy_mw_ms - memo.energy) / dt / 1e6;
+        let cap_ms = wide_u(load.installed_ms - memo.installed).max(1.0);
         sample.utilization_allocated = (load.allocated_basis_ms() - memo.allocated) / cap_ms;
-        sample.utilization_effective = (load.busy_bp_ms - memo.busy) as f64 / cap_ms / 1e4;
+        sample.utilization_effective = wide_u(load.busy_bp_ms - memo.busy) / cap_ms / 1e4;
     } else {
         sample.it_power_kw = load.it_power_mw as f64 / 1e6;
         sample.utilization_allocated = if load.shares { load.allocated_milli as f64 / 1000.0 } else { load.allocated as f64 } / cap;
@@ -98,7 +99,7 @@ fn sample_halls(now_ms: u64, halls: &mut Query<(&Hall, &mut HallLoad)>, site: &m
     let (now, dt) = (site.last_ms, site.last_ms.saturating_sub(memo.last_ms) as f64);
     for (hall, mut load) in halls.iter_mut() {
         load.advance(now);
-        let mean_kw = if dt > 0.0 { (load.energy_mw_ms - load.sampled_mw_ms) as f64 / dt / 1e6 } else { load.it_power_mw as f64 / 1e6 };
+        let mean_kw = if dt > 0.0 { wide(load.energy_mw_ms - load.sampled_mw_ms) / dt / 1e6 } else { load.it_power_mw as f64 / 1e6 };
         load.sampled_mw_ms = load.energy_mw_ms;
         if let Some(slot) = sample.hall_it_power_kw.get_mut(hall.index as usize) {
             *slot = mean_kw;

@@ -33,6 +33,7 @@ pub mod chain;
 pub mod dx;
 pub mod grade;
 pub mod humidity;
+pub mod memo;
 pub mod plant;
 pub mod psychro;
 pub mod summary;
@@ -101,6 +102,11 @@ pub struct FacilityModel {
     basin_w_per_k_w: f64,
     basin_setpoint_c: f64,
     weather: Weather,
+    /// The outdoor air of the current minute.
+    outdoor: memo::Outdoor,
+    /// The inputs of the last solve, and what the totals take from it.
+    memo: memo::StepMemo,
+    parts: memo::Parts,
     calendar: Calendar,
     last_ms: u64,
     hall_throttled: Vec<bool>,
@@ -226,6 +232,9 @@ impl FacilityModel {
             basin_w_per_k_w: f.basin_heater_w_per_k_mw * 1e-6,
             basin_setpoint_c: f.basin_heater_setpoint_c,
             weather,
+            outdoor: memo::Outdoor::default(),
+            memo: memo::StepMemo::default(),
+            parts: memo::Parts::default(),
             calendar,
             last_ms: 0,
             hall_throttled: vec![false; n],
@@ -286,11 +295,28 @@ impl FacilityModel {
     }
 
     /// Evaluates the facility at `t_ms` for the interval since the previous tick, with the mean
-    /// IT power of each hall over it (kW).
+    /// IT power of each hall over it (kW), and adds the interval to the totals.
+    ///
+    /// The plant is solved again only when something it depends on changed since the tick
+    /// before: the outdoor air (held for [`memo::WEATHER_STEP_MS`]), a hall's IT power, a loop's supply
+    /// temperature or the step. Otherwise the previous tick stands as it is: the same inputs
+    /// from the same state give the same tick, bit for bit, and a plant whose state did not move
+    /// raises no alarm ([`memo`]).
     pub fn step(&mut self, t_ms: u64, hall_it_kw: &[f64]) {
         let dt_ms = t_ms.saturating_sub(self.last_ms) as f64;
         self.last_ms = t_ms;
-        let outdoor = self.weather.at(t_ms);
+        let outdoor = self.outdoor.at(&mut self.weather, t_ms);
+        let supply_c = [self.loops[0].supply_c, self.loops[1].supply_c];
+        if !self.memo.holds(outdoor, hall_it_kw, supply_c, dt_ms) {
+            self.parts = self.solve(t_ms, dt_ms, outdoor, hall_it_kw);
+            self.memo.remember(outdoor, hall_it_kw, supply_c, dt_ms);
+        }
+        self.accumulate(t_ms, dt_ms);
+    }
+
+    /// Solves the plant at `t_ms` (one step of `dt_ms` of the loops' first-order update) and
+    /// raises its alarms: the tick, each hall's parts and what the totals need besides.
+    fn solve(&mut self, t_ms: u64, dt_ms: f64, outdoor: Conditions, hall_it_kw: &[f64]) -> memo::Parts {
         let mut tick =
             FacilityTick { outdoor, allowed_accelerator_w: std::mem::take(&mut self.tick.allowed_accelerator_w), ..Default::default() };
         let (mut chw_load, mut fw_load) = (0.0, 0.0);
@@ -470,7 +496,15 @@ impl FacilityModel {
             }
             self.hall_throttled[i] = throttled;
         }
-        // Totals.
+        self.tick = tick;
+        self.hall_parts = hall_parts;
+        memo::Parts { loop_plant_w, free_heat, loop_free, chw_load, fw_load, balance }
+    }
+
+    /// Adds the latest tick, over `dt_ms` ending at `t_ms`, to the totals.
+    fn accumulate(&mut self, t_ms: u64, dt_ms: f64) {
+        let memo::Parts { loop_plant_w, free_heat, loop_free, chw_load, fw_load, balance } = self.parts;
+        let (tick, hall_parts) = (&self.tick, &self.hall_parts);
         let h = dt_ms / 3.6e6;
         let t = &mut self.totals;
         t.max_heat_balance_error_w = t.max_heat_balance_error_w.max(balance);
@@ -510,8 +544,6 @@ impl FacilityModel {
             t.hall_kwh[i].0 += it * h / 1000.0;
             t.hall_kwh[i].1 += overhead * h / 1000.0;
         }
-        self.tick = tick;
-        self.hall_parts = hall_parts;
     }
 }
 
