@@ -224,7 +224,7 @@ pub fn record(
         first = false;
         match format {
             Secs => r.secs(v[i] as u64),
-            Int => r.u64(v[i] as u64),
+            Int => r.int_column(v[i], &mut w.last[i]),
             Fixed(d) => r.fixed_column(v[i], *d, &mut w.last[i]),
         }
     }

@@ -19,15 +19,19 @@ impl<W: Write + Send + Sync + 'static> Sink for W {
     }
 }
 
-/// The last value written in one column by [`Row::fixed_column`]: its rounded value scaled by
-/// 10^decimals, the decimals, its bytes, and the bits of the float they were last written for.
+/// The last value written in one column by [`Row::fixed_column`] or [`Row::int_column`]: its
+/// rounded value scaled by 10^decimals and the decimals (fixed), its bytes, and the bits of the
+/// float they were last written for with the format (decimals, or [`INT`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Field {
     scaled: Option<(i64, u32)>,
     len: u8,
     bytes: [u8; 24],
-    value: u64,
+    value: Option<(u64, u32)>,
 }
+
+/// The format tag of an integer column in [`Field`].
+const INT: u32 = u32::MAX;
 
 /// A row built as bytes in a reused buffer: numbers are written digit by digit, because the
 /// `core::fmt` path (and above all exact-precision floats like `{:.3}`) costs several times more
@@ -86,16 +90,37 @@ impl Row {
     /// The very same float (same bits, same decimals) is copied before any arithmetic: at
     /// one-second sampling most columns repeat their value bit for bit from one row to the next.
     pub fn fixed_column(&mut self, v: f64, d: u32, last: &mut Field) {
-        if last.value == v.to_bits()
-            && let Some((_, decimals)) = last.scaled
-            && decimals == d
-        {
-            let start = self.buf.len();
-            self.buf.extend_from_slice(&last.bytes);
-            self.buf.truncate(start + last.len as usize);
+        if !self.repeat(v, d, last) {
+            self.fixed_in(v, d, Some(last));
+        }
+    }
+
+    /// An integer column holding `v` (a whole number below 2^53, as counts are), written as
+    /// [`Row::u64`] writes `v as u64`; the bytes of the previous row are copied when `v` repeats.
+    pub fn int_column(&mut self, v: f64, last: &mut Field) {
+        if self.repeat(v, INT, last) {
             return;
         }
-        self.fixed_in(v, d, Some(last));
+        let start = self.buf.len();
+        self.u64(v as u64);
+        let len = self.buf.len() - start;
+        if len <= last.bytes.len() {
+            last.bytes[..len].copy_from_slice(&self.buf[start..]);
+            (last.scaled, last.len, last.value) = (None, len as u8, Some((v.to_bits(), INT)));
+        }
+    }
+
+    /// Copies the column's last bytes if they were written for the very same float in the same
+    /// format; whether it did.
+    #[inline(always)]
+    fn repeat(&mut self, v: f64, format: u32, last: &Field) -> bool {
+        if last.value != Some((v.to_bits(), format)) {
+            return false;
+        }
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&last.bytes);
+        self.buf.truncate(start + last.len as usize);
+        true
     }
 
     fn fixed_in(&mut self, v: f64, d: u32, last: Option<&mut Field>) {
@@ -125,7 +150,7 @@ impl Row {
         {
             self.buf.extend_from_slice(&f.bytes);
             self.buf.truncate(start + f.len as usize);
-            f.value = v.to_bits();
+            f.value = Some((v.to_bits(), D));
             return;
         }
         let n = x.unsigned_abs();
@@ -149,7 +174,7 @@ impl Row {
         }
         if let Some(f) = last {
             f.bytes.copy_from_slice(&self.buf[start..start + 24]);
-            (f.scaled, f.len, f.value) = (Some((x, D)), len as u8, v.to_bits());
+            (f.scaled, f.len, f.value) = (Some((x, D)), len as u8, Some((v.to_bits(), D)));
         }
         self.buf.truncate(start + len);
     }
@@ -286,6 +311,25 @@ mod tests {
                 a.fixed(v, d);
                 b.fixed_column(v, d, &mut last);
                 assert_eq!(a.buf, b.buf, "{v} at {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_integer_column_that_repeats_writes_the_bytes_of_u64() {
+        let values = [0.0, 0.0, 7.0, 7.0, 10_240.0, 10_240.0, 9.0e15, 9.0e15, 3.0, 0.0];
+        let mut last = Field::default();
+        for round in 0..2 {
+            for v in values {
+                let (mut a, mut b) = (Row::default(), Row::default());
+                a.u64(v as u64);
+                b.int_column(v, &mut last);
+                assert_eq!(a.buf, b.buf, "{v}");
+                // The same float as a fixed column afterwards is not taken for the integer.
+                let (mut c, mut d) = (Row::default(), Row::default());
+                c.fixed(v, 1 + round);
+                d.fixed_column(v, 1 + round, &mut last);
+                assert_eq!(c.buf, d.buf, "{v} at {} decimals", 1 + round);
             }
         }
     }

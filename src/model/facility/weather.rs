@@ -10,7 +10,8 @@
 //! from dry-bulb and dew point at the site's barometric pressure (ASHRAE Fundamentals 2017
 //! ch. 1, [`psychro`]: eq. 3 for the pressure at the site's elevation), solved at the hours and
 //! its depression below the dry-bulb interpolated between them. Values between hours are
-//! interpolated linearly. Memory is O(1) in time.
+//! interpolated linearly (the facility asks once a minute: [`super::memo`]). Memory is O(1) in
+//! time.
 //!
 //! Real series: a CSV of hours since the start (or "YYYY-MM-DD HH:MM" stamps), dry-bulb °C and
 //! wet-bulb °C or relative humidity %, or an EnergyPlus weather file (EPW: dry-bulb, dew point
