@@ -13,6 +13,8 @@ mod finish;
 mod host;
 mod invariants;
 mod pipeline;
+#[cfg(test)]
+mod plant_memo_tests;
 pub mod record;
 mod sim;
 pub mod summary;

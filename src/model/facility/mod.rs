@@ -260,6 +260,35 @@ impl FacilityModel {
         &self.hall_names
     }
 
+    /// The IT design power, W (for tests).
+    #[cfg(test)]
+    pub(crate) fn it_design_w(&self) -> f64 {
+        self.pdu.rating_w
+    }
+
+    /// Whether [`FacilityModel::step`] at `t_ms` with `hall_it_kw` would keep the last solve
+    /// (for tests).
+    #[cfg(test)]
+    pub(crate) fn would_keep(&mut self, t_ms: u64, hall_it_kw: &[f64]) -> bool {
+        let outdoor = self.outdoor.at(&mut self.weather, t_ms);
+        let dt_ms = t_ms.saturating_sub(self.last_ms) as f64;
+        self.memo.holds(outdoor, hall_it_kw, [self.loops[0].supply_c, self.loops[1].supply_c], dt_ms)
+    }
+
+    /// Forgets the last solve, so that the next step solves (for tests).
+    #[cfg(test)]
+    pub(crate) fn forget_solve(&mut self) {
+        self.memo = memo::StepMemo::default();
+    }
+
+    /// Everything a step leaves behind, exactly: `{:?}` writes floats in the shortest form that
+    /// reads back to the same bits (for tests).
+    #[cfg(test)]
+    pub(crate) fn exact_state(&self) -> String {
+        let loops = self.loops.each_ref().map(|l| (l.supply_c.to_bits(), l.alarmed));
+        format!("{:?} {:?} {:?} {:?} {loops:?} {:?}", self.tick, self.hall_parts, self.totals, self.hall_throttled, self.parts)
+    }
+
     /// A hall's air side in a tick: its economizer takes what it can of `air_heat_w` (the rest
     /// goes to the chilled water), its outdoor air is humidified, dehumidified and reheated.
     /// Returns (its own fans, humidifiers and reheat, W; its load on the chilled water, W).
