@@ -97,6 +97,36 @@ impl StepMemo {
     }
 }
 
+/// Hooks for the engine's test of the kept solve (`engine/plant_memo_tests.rs`), which may load
+/// ready scenarios where the model may not.
+#[cfg(test)]
+impl super::FacilityModel {
+    /// The IT design power, W (for tests).
+    pub(crate) fn it_design_w(&self) -> f64 {
+        self.pdu.rating_w
+    }
+
+    /// Whether [`FacilityModel::step`] at `t_ms` with `hall_it_kw` would keep the last solve
+    /// (for tests).
+    pub(crate) fn would_keep(&mut self, t_ms: u64, hall_it_kw: &[f64]) -> bool {
+        let outdoor = self.outdoor.at(&mut self.weather, t_ms);
+        let dt_ms = t_ms.saturating_sub(self.last_ms) as f64;
+        self.memo.holds(outdoor, hall_it_kw, [self.loops[0].supply_c, self.loops[1].supply_c], dt_ms)
+    }
+
+    /// Forgets the last solve, so that the next step solves (for tests).
+    pub(crate) fn forget_solve(&mut self) {
+        self.memo = StepMemo::default();
+    }
+
+    /// Everything a step leaves behind, exactly: `{:?}` writes floats in the shortest form that
+    /// reads back to the same bits (for tests).
+    pub(crate) fn exact_state(&self) -> String {
+        let loops = self.loops.each_ref().map(|l| (l.supply_c.to_bits(), l.alarmed));
+        format!("{:?} {:?} {:?} {:?} {loops:?} {:?}", self.tick, self.hall_parts, self.totals, self.hall_throttled, self.parts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

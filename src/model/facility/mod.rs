@@ -260,35 +260,6 @@ impl FacilityModel {
         &self.hall_names
     }
 
-    /// The IT design power, W (for tests).
-    #[cfg(test)]
-    pub(crate) fn it_design_w(&self) -> f64 {
-        self.pdu.rating_w
-    }
-
-    /// Whether [`FacilityModel::step`] at `t_ms` with `hall_it_kw` would keep the last solve
-    /// (for tests).
-    #[cfg(test)]
-    pub(crate) fn would_keep(&mut self, t_ms: u64, hall_it_kw: &[f64]) -> bool {
-        let outdoor = self.outdoor.at(&mut self.weather, t_ms);
-        let dt_ms = t_ms.saturating_sub(self.last_ms) as f64;
-        self.memo.holds(outdoor, hall_it_kw, [self.loops[0].supply_c, self.loops[1].supply_c], dt_ms)
-    }
-
-    /// Forgets the last solve, so that the next step solves (for tests).
-    #[cfg(test)]
-    pub(crate) fn forget_solve(&mut self) {
-        self.memo = memo::StepMemo::default();
-    }
-
-    /// Everything a step leaves behind, exactly: `{:?}` writes floats in the shortest form that
-    /// reads back to the same bits (for tests).
-    #[cfg(test)]
-    pub(crate) fn exact_state(&self) -> String {
-        let loops = self.loops.each_ref().map(|l| (l.supply_c.to_bits(), l.alarmed));
-        format!("{:?} {:?} {:?} {:?} {loops:?} {:?}", self.tick, self.hall_parts, self.totals, self.hall_throttled, self.parts)
-    }
-
     /// A hall's air side in a tick: its economizer takes what it can of `air_heat_w` (the rest
     /// goes to the chilled water), its outdoor air is humidified, dehumidified and reheated.
     /// Returns (its own fans, humidifiers and reheat, W; its load on the chilled water, W).
@@ -532,47 +503,11 @@ impl FacilityModel {
 
     /// Adds the latest tick, over `dt_ms` ending at `t_ms`, to the totals.
     fn accumulate(&mut self, t_ms: u64, dt_ms: f64) {
-        let memo::Parts { loop_plant_w, free_heat, loop_free, chw_load, fw_load, balance } = self.parts;
-        let (tick, hall_parts) = (&self.tick, &self.hall_parts);
-        let h = dt_ms / 3.6e6;
-        let t = &mut self.totals;
-        t.max_heat_balance_error_w = t.max_heat_balance_error_w.max(balance);
-        t.max_junction_c = if t.max_junction_c == 0.0 { tick.junction_c } else { t.max_junction_c.max(tick.junction_c) };
-        let sums = t.component_kwh.get_or_insert([0.0; COMPONENTS]);
-        for (sum, (_, w)) in sums.iter_mut().zip(tick.components()) {
-            *sum += w * h / 1000.0;
-        }
         let day = t_ms.saturating_sub(1) / crate::time::calendar::DAY_MS;
         if day != self.month_of_day.0 {
             self.month_of_day = (day, self.calendar.month_key(t_ms.saturating_sub(1)));
         }
-        let key = self.month_of_day.1;
-        // Ticks come in time order: the month is almost always the last one.
-        let month = match t.months.last_entry() {
-            Some(e) if *e.key() == key => e.into_mut(),
-            _ => t.months.entry(key).or_default(),
-        };
-        month.it_kwh += tick.it_w * h / 1000.0;
-        month.facility_kwh += tick.facility_w() * h / 1000.0;
-        month.pdu_loss_kwh += tick.pdu_loss_w * h / 1000.0;
-        t.water_l += tick.water_l_per_h * h;
-        t.free_heat_j += free_heat * dt_ms / 1000.0;
-        t.loop_heat_j += tick.heat_to_loops_w * dt_ms / 1000.0;
-        for (li, free) in loop_free.iter().enumerate() {
-            if *free {
-                t.free_cooling_hours[li] += h;
-            }
-        }
-        // Partial PUE: each hall's own fans and pumps, its share of each loop's plant by heat, and
-        // of the electrical losses and auxiliaries by IT power.
-        let shared = tick.loss_w() + tick.other_w();
-        for (i, &(it, own, chw, fw)) in hall_parts.iter().enumerate() {
-            let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
-            let overhead =
-                own + loop_plant_w[0] * share(chw, chw_load) + loop_plant_w[1] * share(fw, fw_load) + shared * share(it, tick.it_w);
-            t.hall_kwh[i].0 += it * h / 1000.0;
-            t.hall_kwh[i].1 += overhead * h / 1000.0;
-        }
+        self.totals.add(&self.tick, &self.hall_parts, &self.parts, dt_ms, self.month_of_day.1);
     }
 }
 

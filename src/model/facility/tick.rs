@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::memo::Parts;
 use super::weather::Conditions;
 
 /// The most alarm rows kept for alarms.csv (all are counted).
@@ -196,6 +197,47 @@ pub struct FacilityTotals {
 }
 
 impl FacilityTotals {
+    /// Adds `tick` over `dt_ms` to the totals: its components' energies, the month `month_key`'s
+    /// (year x 12 + month − 1), water, free cooling, and each hall's IT and overhead by
+    /// `hall_parts` (IT, own fans and pumps, chilled-water load, facility-water load, W) with the
+    /// solve's `parts`.
+    pub fn add(&mut self, tick: &FacilityTick, hall_parts: &[(f64, f64, f64, f64)], parts: &Parts, dt_ms: f64, month_key: i64) {
+        let Parts { loop_plant_w, free_heat, loop_free, chw_load, fw_load, balance } = *parts;
+        let h = dt_ms / 3.6e6;
+        self.max_heat_balance_error_w = self.max_heat_balance_error_w.max(balance);
+        self.max_junction_c = if self.max_junction_c == 0.0 { tick.junction_c } else { self.max_junction_c.max(tick.junction_c) };
+        let sums = self.component_kwh.get_or_insert([0.0; COMPONENTS]);
+        for (sum, (_, w)) in sums.iter_mut().zip(tick.components()) {
+            *sum += w * h / 1000.0;
+        }
+        // Ticks come in time order: the month is almost always the last one.
+        let month = match self.months.last_entry() {
+            Some(e) if *e.key() == month_key => e.into_mut(),
+            _ => self.months.entry(month_key).or_default(),
+        };
+        month.it_kwh += tick.it_w * h / 1000.0;
+        month.facility_kwh += tick.facility_w() * h / 1000.0;
+        month.pdu_loss_kwh += tick.pdu_loss_w * h / 1000.0;
+        self.water_l += tick.water_l_per_h * h;
+        self.free_heat_j += free_heat * dt_ms / 1000.0;
+        self.loop_heat_j += tick.heat_to_loops_w * dt_ms / 1000.0;
+        for (li, free) in loop_free.iter().enumerate() {
+            if *free {
+                self.free_cooling_hours[li] += h;
+            }
+        }
+        // Partial PUE: each hall's own fans and pumps, its share of each loop's plant by heat, and
+        // of the electrical losses and auxiliaries by IT power.
+        let shared = tick.loss_w() + tick.other_w();
+        for (i, &(it, own, chw, fw)) in hall_parts.iter().enumerate() {
+            let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+            let overhead =
+                own + loop_plant_w[0] * share(chw, chw_load) + loop_plant_w[1] * share(fw, fw_load) + shared * share(it, tick.it_w);
+            self.hall_kwh[i].0 += it * h / 1000.0;
+            self.hall_kwh[i].1 += overhead * h / 1000.0;
+        }
+    }
+
     /// Energy by component, kWh, by name (empty before the first step).
     pub fn by_component_kwh(&self) -> BTreeMap<&'static str, f64> {
         let names = FacilityTick::default().components();
